@@ -1,0 +1,139 @@
+"""Citation slugs and the table that cites ruff codes to the agent file's rules.
+
+A slug names one section (or numbered style rule) of the agent file; SPEC.md
+fixes the list. ``agent_file.py`` finds the real heading text and anchor in a
+team's own file; this module only knows the slugs and their default headings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# slug -> (section heading in the seed agent file, section it sits under)
+PATTERN_SECTIONS: dict[str, str] = {
+    "router-pattern": "Router Pattern",
+    "schema-pattern": "Schema Pattern (Pydantic v2)",
+    "model-pattern": "Model Pattern (SQLAlchemy 2.0)",
+    "service-pattern": "Service Pattern",
+    "celery-task-pattern": "Celery Task Pattern",
+    "error-handling": "Error Handling",
+    "completion-checklist": "Completion Checklist",
+}
+STYLE_RULES_HEADING = "Style Rules (MANDATORY)"
+STYLE_RULE_COUNT = 14
+
+PATTERN_SLUGS: frozenset[str] = frozenset(
+    [*PATTERN_SECTIONS, *(f"style-rules#{n}" for n in range(1, STYLE_RULE_COUNT + 1))]
+)
+
+
+def is_pattern_slug(slug: str) -> bool:
+    """Return whether ``slug`` is a catalogued citation.
+
+    Args:
+        slug: A candidate slug, e.g. from a model's answer.
+
+    Returns:
+        True for the slugs of SPEC.md's citation table.
+    """
+    return slug in PATTERN_SLUGS
+
+
+def heading_for(slug: str) -> str:
+    """Return the default heading text a slug cites.
+
+    Args:
+        slug: A catalogued slug.
+
+    Returns:
+        The heading (for ``style-rules#N``, the Style Rules heading).
+    """
+    if slug.startswith("style-rules#"):
+        return STYLE_RULES_HEADING
+    return PATTERN_SECTIONS.get(slug, "Completion Checklist")
+
+
+@dataclass(frozen=True)
+class RuffMapping:
+    """A ruff code prefix cited to an agent-file rule.
+
+    Attributes:
+        prefix: Ruff code or code prefix (``E501``, ``UP00``, ``D1``).
+        pattern: The slug it enforces.
+        severity: Severity of findings with this code.
+    """
+
+    prefix: str
+    pattern: str
+    severity: str = "error"
+
+
+# Longest prefix wins. The selection run through ruff (so these style rules
+# apply even when the target's ruff config leaves them out) is the set of
+# prefixes below; see checks/ruff_check.py.
+RUFF_MAPPINGS: tuple[RuffMapping, ...] = (
+    RuffMapping("FA", "style-rules#1"),
+    RuffMapping("ANN", "style-rules#2"),
+    RuffMapping("D1", "style-rules#3", "warning"),
+    RuffMapping("D4", "style-rules#3", "warning"),
+    RuffMapping("E501", "style-rules#4"),
+    RuffMapping("W505", "style-rules#4"),
+    RuffMapping("UP031", "style-rules#5"),
+    RuffMapping("UP032", "style-rules#5"),
+    RuffMapping("ISC", "style-rules#5", "warning"),
+    RuffMapping("N802", "style-rules#6"),
+    RuffMapping("N803", "style-rules#6"),
+    RuffMapping("N806", "style-rules#6"),
+    RuffMapping("N815", "style-rules#6"),
+    RuffMapping("N816", "style-rules#6"),
+    RuffMapping("N801", "style-rules#7"),
+    RuffMapping("N818", "style-rules#7", "warning"),
+    RuffMapping("UP007", "style-rules#9"),
+    RuffMapping("UP045", "style-rules#9"),
+    RuffMapping("UP006", "style-rules#10"),
+    RuffMapping("UP035", "style-rules#10"),
+    RuffMapping("I001", "style-rules#11"),
+    RuffMapping("I002", "style-rules#1"),
+    RuffMapping("E722", "error-handling"),
+    RuffMapping("BLE001", "error-handling"),
+    RuffMapping("ASYNC", "style-rules#14", "warning"),
+)
+
+# What pattern-review adds to the target's own ruff selection.
+RUFF_STYLE_SELECT: tuple[str, ...] = (
+    "FA",
+    "ANN",
+    "D1",
+    "D4",
+    "E501",
+    "UP031",
+    "UP032",
+    "N8",
+    "UP006",
+    "UP007",
+    "UP035",
+    "UP045",
+    "I001",
+    "I002",
+    "E722",
+    "BLE001",
+    "ASYNC",
+)
+
+
+def cite_ruff_code(code: str) -> RuffMapping:
+    """Return the agent-file rule a ruff code enforces.
+
+    Args:
+        code: A ruff code such as ``E501``.
+
+    Returns:
+        The most specific mapping, or one citing ``completion-checklist``.
+    """
+    best: RuffMapping | None = None
+    for mapping in RUFF_MAPPINGS:
+        if code.startswith(mapping.prefix) and (
+            best is None or len(mapping.prefix) > len(best.prefix)
+        ):
+            best = mapping
+    return best or RuffMapping(code, "completion-checklist")

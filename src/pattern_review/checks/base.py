@@ -1,0 +1,37 @@
+"""What every check receives, and the error a check raises when it cannot run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pattern_review.config import Config
+from pattern_review.models import ReviewTarget
+
+
+class CheckError(Exception):
+    """A check could not run (tool missing, timed out, crashed).
+
+    The message is the one-line reason shown to the user; the check is then
+    reported with status ``error``, never ``passed``.
+    """
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Inputs shared by all checks of one review.
+
+    Attributes:
+        target: What is reviewed.
+        config: The review's configuration.
+        cache_dir: A writable folder outside the work tree for tool caches.
+    """
+
+    target: ReviewTarget
+    config: Config
+    cache_dir: Path
+
+    @property
+    def python_paths(self) -> list[str]:
+        """Reviewed ``.py`` files, relative to the repo root, sorted."""
+        return [f.path for f in self.target.reviewed_files if f.path.endswith(".py")]

@@ -1,0 +1,178 @@
+"""Review configuration: defaults, the target's TOML, environment, CLI flags.
+
+Sources, later wins: built-in defaults, ``PATTERN_REVIEW_*`` environment
+variables, ``[tool.pattern-review]`` in the target's ``pyproject.toml`` (or a
+``.pattern-review.toml`` / ``--config`` file), command-line flags and action
+inputs.
+Config is untrusted input (it comes from the PR): unknown keys and bad values
+are a ``ConfigError`` with a one-line reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pattern_review.models import CHECK_NAMES, FailOn, FilterMode
+
+Role = Literal["router", "schema", "model", "service", "task", "test", "other"]
+
+DEFAULT_ROLE_GLOBS: dict[Role, list[str]] = {
+    "router": ["**/routers/**/*.py", "**/routes/**/*.py", "**/api/**/*.py"],
+    "schema": ["**/schemas/**/*.py"],
+    "model": ["**/models/**/*.py"],
+    "service": ["**/services/**/*.py", "**/*_service.py"],
+    "task": ["**/tasks/**/*.py", "**/tasks.py", "**/*_tasks.py"],
+    "test": ["tests/**/*.py", "**/test_*.py", "**/*_test.py", "**/conftest.py"],
+}
+
+CONFIG_FILE_NAME = ".pattern-review.toml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says why in one line."""
+
+
+class Config(BaseSettings):
+    """Everything a review can be told.
+
+    Attributes:
+        agent_file: Path of the agent definition file, relative to the repo;
+            None finds ``.claude/agents/*.md`` or uses the built-in rulebook.
+        fail_on: Lowest severity that fails the review.
+        filter_mode: Which lines of a changed file count (SPEC principle 2).
+        checks: Checks to run; None means the agent file's checklist plus
+            conventions.
+        runner: How checklist tools run: ``uv`` (``uv run`` in the target),
+            ``direct`` (the tools installed with pattern-review), or ``auto``
+            (``uv`` when the target is a uv project).
+        tool_timeout_s: Timeout of each checklist tool.
+        cache_dir: Where tool caches (mypy's) live between runs; None uses
+            ``$XDG_CACHE_HOME/pattern-review``. Never inside the work tree.
+        roles: File role -> path globs (added to content detection).
+        select: Only these rule ids (or prefixes) report; empty means all.
+        ignore: Rule ids (or prefixes) never reported.
+        per_file_ignores: Path glob -> rule ids ignored in matching files.
+        max_inline_comments: Cap on inline review comments per run.
+        model: Anthropic model for the AI review.
+        ai_budget_tokens: Upper bound on the AI request's input tokens.
+        ai_timeout_s: Overall deadline for the AI review.
+        jobs: Worker processes for the convention engine; 0 means all cores.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="PATTERN_REVIEW_", extra="forbid", populate_by_name=True
+    )
+
+    agent_file: str | None = None
+    fail_on: FailOn = "error"
+    filter_mode: FilterMode = "added"
+    checks: list[str] | None = None
+    runner: Literal["auto", "uv", "direct"] = "auto"
+    tool_timeout_s: float = Field(default=600.0, gt=0)
+    cache_dir: str | None = None
+    roles: dict[Role, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_GLOBS.items()}
+    )
+    select: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = Field(default_factory=dict)
+    max_inline_comments: int = Field(default=30, ge=0)
+    model: str = "claude-sonnet-4-5"
+    ai_budget_tokens: int = Field(default=60_000, ge=1_000)
+    ai_timeout_s: float = Field(default=120.0, gt=0)
+    jobs: int = Field(default=0, ge=0)
+
+    @field_validator("checks")
+    @classmethod
+    def _known_checks(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = [name for name in value if name not in CHECK_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown check(s) {', '.join(unknown)}; "
+                f"choose from {', '.join(CHECK_NAMES)}"
+            )
+        return value
+
+
+def parse_checks(text: str) -> list[str]:
+    """Split a ``--checks`` value.
+
+    Args:
+        text: Comma-separated check names.
+
+    Returns:
+        The names, stripped, empty ones dropped.
+    """
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+
+
+def _file_settings(repo: Path, explicit: Path | None) -> tuple[dict[str, Any], str]:
+    if explicit is not None:
+        path = explicit if explicit.is_absolute() else repo / explicit
+        data = _read_toml(path)
+        table = data.get("tool", {}).get("pattern-review", data)
+        return table, str(path)
+    dedicated = repo / CONFIG_FILE_NAME
+    if dedicated.is_file():
+        return _read_toml(dedicated), str(dedicated)
+    pyproject = repo / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("pattern-review", {})
+        if table:
+            return table, f"{pyproject} [tool.pattern-review]"
+    return {}, "defaults"
+
+
+def load_config(
+    repo: Path,
+    explicit: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    file_settings: dict[str, Any] | None = None,
+) -> Config:
+    """Build the configuration for a review of ``repo``.
+
+    Args:
+        repo: The target's work tree.
+        explicit: A ``--config`` path, absolute or relative to ``repo``.
+        overrides: Values from the command line or action inputs (None values
+            are ignored).
+        file_settings: Settings already read from a trusted copy of the config
+            (safe mode reads it from the base commit); skips reading files.
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: The file is unreadable, not TOML, or has bad keys/values.
+    """
+    if file_settings is None:
+        settings, origin = _file_settings(repo, explicit)
+    else:
+        settings, origin = file_settings, "base commit"
+    if not isinstance(settings, dict):
+        raise ConfigError(f"config {origin} must be a table")
+    merged = {key.replace("-", "_"): value for key, value in settings.items()}
+    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Config(**merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "config"
+        raise ConfigError(f"bad config ({origin}): {where}: {first['msg']}") from exc

@@ -1,0 +1,155 @@
+"""The shape of a convention rule (after Fixit): one class, its examples inside.
+
+A rule is a libcst ``BatchableCSTVisitor``: the engine parses a file once and
+runs every applicable rule in one traversal. A rule calls ``self.report(node)``
+for each violation; the engine turns reports into findings with positions
+(resolved only when something was reported, since position metadata is the
+costly part of a parse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import ProviderT
+
+from pattern_review.config import Role
+from pattern_review.models import Severity
+
+
+@dataclass(frozen=True)
+class Example:
+    """A code sample a rule must accept (VALID) or flag (INVALID).
+
+    Attributes:
+        code: The module source (dedented by the test runner).
+        role: The file role the sample is reviewed as.
+        line: For INVALID: the expected line of the first finding.
+        column: For INVALID: the expected 1-based column of the first finding.
+        message: For INVALID: the exact expected message of the first
+            finding; None expects the rule's MESSAGE.
+        suggestion: For INVALID: the expected suggestion, if the rule has one.
+        count: For INVALID: how many findings the sample gives.
+    """
+
+    code: str
+    role: Role = "other"
+    line: int | None = None
+    column: int | None = None
+    message: str | None = None
+    suggestion: str | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What a rule knows of the file it looks at.
+
+    Attributes:
+        path: Path relative to the repo root.
+        roles: The file's roles (router, schema, ...), from globs and content.
+        source: The decoded file text.
+    """
+
+    path: str
+    roles: frozenset[Role]
+    source: str
+
+
+@dataclass
+class RuleReport:
+    """One violation reported by a rule, before positions are resolved.
+
+    Attributes:
+        node: The node to point at.
+        message: What was found and what the pattern asks for.
+        suggestion: Replacement text for the node's whole lines, or None.
+        severity: Overrides the rule's SEVERITY when set.
+    """
+
+    node: cst.CSTNode
+    message: str
+    suggestion: str | None = None
+    severity: Severity | None = None
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base class of every convention rule.
+
+    Subclasses set the class attributes and define libcst ``visit_*`` /
+    ``leave_*`` methods that call :meth:`report`. Detection should use libcst
+    matchers (``m.matches(node, m.Call(...))``) rather than hand-walked trees.
+
+    Attributes:
+        ID: Stable rule id, family prefix and number (``RTR001``).
+        PATTERN: The citation slug (catalog.PATTERN_SLUGS).
+        SUMMARY: One line for ``pattern-review rules``.
+        AGENT_TEXT: The agent file's own words this rule enforces.
+        MESSAGE: The sentence a user reads when the rule fires.
+        ROLES: File roles the rule applies to; empty means every role but
+            ``test``.
+        SEVERITY: Default severity of its findings.
+        VALID: Samples that must give no finding.
+        INVALID: Samples that must give findings.
+        METADATA_DEPENDENCIES: libcst metadata providers the rule reads
+            (positions are handled by the engine; do not list them).
+    """
+
+    ID: ClassVar[str] = ""
+    PATTERN: ClassVar[str] = ""
+    SUMMARY: ClassVar[str] = ""
+    AGENT_TEXT: ClassVar[str] = ""
+    MESSAGE: ClassVar[str] = ""
+    ROLES: ClassVar[frozenset[Role]] = frozenset()
+    SEVERITY: ClassVar[Severity] = "error"
+    VALID: ClassVar[Sequence[Example]] = ()
+    INVALID: ClassVar[Sequence[Example]] = ()
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = ()
+
+    def __init__(self, context: FileContext) -> None:
+        """Prepare the rule for one file.
+
+        Args:
+            context: The file being reviewed.
+        """
+        super().__init__()
+        self.context = context
+        self.reports: list[RuleReport] = []
+
+    @classmethod
+    def applies_to(cls, roles: frozenset[Role]) -> bool:
+        """Return whether the rule runs on a file with these roles.
+
+        Args:
+            roles: The file's roles.
+
+        Returns:
+            True when the rule should visit the file.
+        """
+        if not cls.ROLES:
+            return "test" not in roles
+        return bool(cls.ROLES & roles)
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        suggestion: str | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        """Record a violation at ``node``.
+
+        Args:
+            node: The node the finding points at (its first line is the line).
+            message: Overrides MESSAGE, e.g. to name what was found.
+            suggestion: Replacement for the node's full lines, when the fix is
+                safe and mechanical.
+            severity: Overrides SEVERITY for this report.
+        """
+        self.reports.append(
+            RuleReport(node, message or self.MESSAGE, suggestion, severity)
+        )

@@ -1,0 +1,3 @@
+"""Convention rule families, one module each."""
+
+from __future__ import annotations

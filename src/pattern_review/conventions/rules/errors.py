@@ -1,0 +1,3 @@
+"""Convention rules: errors family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Convention rules: model family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Convention rules: router family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Convention rules: schema family."""
+
+from __future__ import annotations

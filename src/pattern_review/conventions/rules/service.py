@@ -1,0 +1,3 @@
+"""Convention rules: service family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Convention rules: style family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Convention rules: task family."""
+
+from __future__ import annotations

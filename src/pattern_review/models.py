@@ -1,0 +1,249 @@
+"""Plain data types that carry a review from one stage to the next.
+
+Data flows one way (SPEC.md, "Shape of the code"):
+ReviewTarget -> checks -> Finding/CheckResult -> AI -> Report -> publishers.
+Every stage takes and returns these types; none of them holds behaviour beyond
+small derived properties.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["error", "warning", "note"]
+Source = Literal["ruff-format", "ruff", "mypy", "pytest", "convention", "ai"]
+CheckStatus = Literal["passed", "failed", "skipped", "error"]
+Conclusion = Literal["success", "failure", "neutral"]
+FilterMode = Literal["added", "diff_context", "file", "nofilter"]
+FailOn = Literal["error", "warning", "never"]
+FileStatus = Literal["added", "modified", "renamed", "deleted"]
+AiStatus = Literal["ok", "skipped", "unavailable", "over_budget"]
+
+CHECK_NAMES: tuple[str, ...] = ("ruff-format", "ruff", "mypy", "pytest", "conventions")
+SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "note": 1}
+
+
+class ChangedFile(BaseModel):
+    """One file changed between base and head.
+
+    Attributes:
+        path: Path relative to the repo root, at head (the old path if deleted).
+        status: How git saw the change.
+        old_path: The path at base, for a rename.
+        added_lines: 1-based head line numbers added or changed by the PR.
+        hunks: Inclusive (start, end) head line ranges of each diff hunk,
+            context lines included: the lines a review comment may target.
+        skip_reason: Why the file is not reviewed (binary, deleted, not Python,
+            not UTF-8, ...), or None when it is reviewed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    status: FileStatus
+    old_path: str | None = None
+    added_lines: frozenset[int] = frozenset()
+    hunks: tuple[tuple[int, int], ...] = ()
+    skip_reason: str | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the checks look at this file."""
+        return self.skip_reason is None
+
+    def in_hunk(self, line: int) -> bool:
+        """Return whether a head line lies inside one of the file's diff hunks.
+
+        Args:
+            line: A 1-based head line number.
+
+        Returns:
+            True when a review comment may be placed on that line.
+        """
+        return any(start <= line <= end for start, end in self.hunks)
+
+
+class ReviewTarget(BaseModel):
+    """What is reviewed: a repo, two commits, and the files between them.
+
+    Attributes:
+        repo: Absolute path of the git work tree.
+        base: Full SHA of the base commit.
+        head: Full SHA of the head commit.
+        files: Every changed file, reviewed or skipped.
+        repository: ``owner/name`` on GitHub, when known.
+        pr: The pull request number, when known.
+        event: The GitHub event that started the review, or ``local``.
+        safe_mode: True when no code of the PR may be executed
+            (``pull_request_target``): pytest and ``uv run`` are skipped.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    repo: Path
+    base: str
+    head: str
+    files: tuple[ChangedFile, ...] = ()
+    repository: str | None = None
+    pr: int | None = None
+    event: str = "local"
+    safe_mode: bool = False
+
+    @property
+    def reviewed_files(self) -> list[ChangedFile]:
+        """Changed files the checks look at, in path order."""
+        return sorted((f for f in self.files if f.reviewed), key=lambda f: f.path)
+
+    def file(self, path: str) -> ChangedFile | None:
+        """Return the changed file at ``path``, or None if it did not change.
+
+        Args:
+            path: Path relative to the repo root.
+
+        Returns:
+            The changed file, or None.
+        """
+        for changed in self.files:
+            if changed.path == path:
+                return changed
+        return None
+
+
+class Finding(BaseModel):
+    """One problem found, citing the agent-file pattern it breaks.
+
+    Attributes:
+        rule: Stable rule id (``RTR001``, ``E501``, ``mypy:arg-type`` ...).
+        pattern: Citation slug of the agent file section (see catalog.py).
+        source: The check that produced it.
+        severity: ``error``, ``warning`` or ``note``.
+        path: Path relative to the repo root.
+        line: 1-based line.
+        column: 1-based column.
+        end_line: Last line of the finding (same as ``line`` for one line).
+        message: What was found and what the pattern asks for.
+        fingerprint: Stable id that does not depend on the line number.
+        suggestion: Replacement text for lines ``line``..``end_line``, when
+            the fix is safe and mechanical.
+    """
+
+    rule: str
+    pattern: str
+    source: Source
+    severity: Severity
+    path: str
+    line: int = Field(ge=1)
+    column: int = Field(default=1, ge=1)
+    end_line: int = Field(default=0, ge=0)
+    message: str
+    fingerprint: str = ""
+    suggestion: str | None = None
+
+    def model_post_init(self, context: object, /) -> None:
+        """Default ``end_line`` to ``line``.
+
+        Args:
+            context: Pydantic's validation context (unused).
+        """
+        if self.end_line < self.line:
+            self.end_line = self.line
+
+
+class CheckResult(BaseModel):
+    """How one check went.
+
+    Attributes:
+        name: One of CHECK_NAMES.
+        status: ``passed``, ``failed`` (it ran and found problems),
+            ``skipped`` (not requested, or not allowed in safe mode) or
+            ``error`` (it could not run: never reported as passed).
+        duration_s: Wall time in seconds.
+        detail: One line for a human: the reason for skip/error, or counts.
+    """
+
+    name: str
+    status: CheckStatus
+    duration_s: float = 0.0
+    detail: str = ""
+
+
+class CheckOutcome(BaseModel):
+    """What a check returns: its result and the findings it produced."""
+
+    result: CheckResult
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class AiInfo(BaseModel):
+    """The AI section of a report.
+
+    Attributes:
+        status: ``ok``, ``skipped`` (no key or ``--no-ai``), ``unavailable``
+            (errors, timeouts, unparseable) or ``over_budget``.
+        model: The model asked, when one was.
+        input_tokens: Input tokens billed.
+        output_tokens: Output tokens billed.
+        cache_read_tokens: Input tokens read from the prompt cache.
+        cache_write_tokens: Input tokens written to the prompt cache.
+        cost_usd: Estimated cost of the request(s).
+        summary: The model's short verdict (sanitised), if any.
+        notice: Why the AI section is missing or partial, for the reader.
+        dropped: Model comments dropped by validation, by reason.
+        not_sent: Changed files left out of the prompt by the budget.
+    """
+
+    status: AiStatus = "skipped"
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    summary: str = ""
+    notice: str = ""
+    dropped: dict[str, int] = Field(default_factory=dict)
+    not_sent: list[str] = Field(default_factory=list)
+
+
+class TargetInfo(BaseModel):
+    """Where the review belongs on GitHub."""
+
+    repository: str | None = None
+    pr: int | None = None
+    event: str = "local"
+
+
+class Report(BaseModel):
+    """The whole review: the JSON report of SPEC.md, and what every output reads.
+
+    Attributes:
+        version: Schema version of the JSON report.
+        conclusion: ``success``, ``failure`` or ``neutral``.
+        base: Base commit SHA.
+        head: Head commit SHA.
+        target: Repository, PR and event.
+        findings: Every finding that passed the filter, most severe first.
+        checks: One result per check, in CHECK_NAMES order.
+        ai: The AI section.
+        agent_file: Path of the agent file the citations point to.
+        skipped_files: Changed files not reviewed, with the reason.
+    """
+
+    version: int = 1
+    conclusion: Conclusion
+    base: str
+    head: str
+    target: TargetInfo = Field(default_factory=TargetInfo)
+    findings: list[Finding] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=list)
+    ai: AiInfo = Field(default_factory=AiInfo)
+    agent_file: str | None = None
+    skipped_files: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def deterministic_findings(self) -> list[Finding]:
+        """Findings from checks, not from the model."""
+        return [f for f in self.findings if f.source != "ai"]
