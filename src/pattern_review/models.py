@@ -247,3 +247,15 @@ class Report(BaseModel):
     def deterministic_findings(self) -> list[Finding]:
         """Findings from checks, not from the model."""
         return [f for f in self.findings if f.source != "ai"]
+
+
+class FindingDelta(BaseModel):
+    """How this run's findings compare with the previous run's on the same PR.
+
+    Attributes:
+        new: Fingerprints of findings absent from the previous run.
+        fixed: Findings of the previous run that are gone now.
+    """
+
+    new: set[str] = Field(default_factory=set)
+    fixed: list[Finding] = Field(default_factory=list)

@@ -1,0 +1,20 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import GitRepo
+
+# shared/ sits beside the clone, here and in CI.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED_AGENT_FILE = SHARED / "seed" / "backend-developer.md"
+FIXTURES = SHARED / "fixtures"
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> GitRepo:
+    """An empty git repo on branch ``main``."""
+    return GitRepo(tmp_path / "repo")
