@@ -230,6 +230,9 @@ class Report(BaseModel):
         ai: The AI section.
         agent_file: Path of the agent file the citations point to.
         skipped_files: Changed files not reviewed, with the reason.
+        diff_hunks: Head-side hunk ranges of each reviewed file, so a saved
+            report can be published (inline comments placed) without the repo.
+        safe_mode: True when the review ran without executing PR code.
     """
 
     version: int = 1
@@ -242,6 +245,8 @@ class Report(BaseModel):
     ai: AiInfo = Field(default_factory=AiInfo)
     agent_file: str | None = None
     skipped_files: dict[str, str] = Field(default_factory=dict)
+    diff_hunks: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
+    safe_mode: bool = False
 
     @property
     def deterministic_findings(self) -> list[Finding]:
