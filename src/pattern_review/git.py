@@ -1,0 +1,265 @@
+"""The only module that runs git.
+
+Every call goes through :func:`run_git`, which turns failures into a
+``GitError`` carrying git's own one-line message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+GIT_TIMEOUT_S = 120.0
+
+
+class GitError(Exception):
+    """A git command failed; the message is git's first error line."""
+
+
+def run_git(repo: Path, *args: str, check: bool = True) -> str:
+    """Run git in ``repo`` and return its stdout (decoded, invalid bytes replaced).
+
+    Args:
+        repo: The work tree.
+        *args: git arguments.
+        check: Raise on a non-zero exit.
+
+    Returns:
+        The standard output.
+
+    Raises:
+        GitError: git is missing, timed out, or failed (when ``check``).
+    """
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=repo,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git {args[0]} timed out after {GIT_TIMEOUT_S:.0f} s") from exc
+    if check and done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = next((line for line in message if line.strip()), "unknown error")
+        raise GitError(f"git {args[0]}: {first.removeprefix('fatal: ')}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def toplevel(path: Path) -> Path:
+    """Return the root of the work tree that contains ``path``.
+
+    Args:
+        path: Any folder inside a work tree.
+
+    Returns:
+        The work tree's root.
+
+    Raises:
+        GitError: ``path`` is not inside a git work tree.
+    """
+    return Path(run_git(path, "rev-parse", "--show-toplevel").strip())
+
+
+def resolve_commit(repo: Path, rev: str) -> str | None:
+    """Return the full SHA of a commit, or None when it is not in the history.
+
+    Args:
+        repo: The work tree.
+        rev: A SHA, branch, tag or other revision.
+
+    Returns:
+        The 40-hex SHA, or None.
+    """
+    out = run_git(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
+    return out.strip() or None
+
+
+def merge_base(repo: Path, first: str, second: str) -> str | None:
+    """Return the best common ancestor of two commits, or None when unrelated.
+
+    Args:
+        repo: The work tree.
+        first: A commit.
+        second: Another commit.
+
+    Returns:
+        The merge base SHA, or None.
+    """
+    out = run_git(repo, "merge-base", first, second, check=False)
+    return out.strip() or None
+
+
+def default_branch(repo: Path) -> str | None:
+    """Return the name of the default branch a PR would target.
+
+    Args:
+        repo: The work tree.
+
+    Returns:
+        ``origin/HEAD``'s target, else the first of ``origin/main``,
+        ``origin/master``, ``main``, ``master`` that exists; None if none does.
+    """
+    out = run_git(repo, "symbolic-ref", "-q", "refs/remotes/origin/HEAD", check=False)
+    if out.strip():
+        return out.strip().removeprefix("refs/remotes/")
+    for candidate in ("origin/main", "origin/master", "main", "master"):
+        if resolve_commit(repo, candidate):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """One line of ``git diff --raw``.
+
+    Attributes:
+        status: git's status letter (A, M, D, R, C, T).
+        old_mode: File mode at base (``000000`` when added).
+        new_mode: File mode at head (``000000`` when deleted).
+        path: Path at head (at base when deleted).
+        old_path: Path at base for renames and copies.
+    """
+
+    status: str
+    old_mode: str
+    new_mode: str
+    path: str
+    old_path: str | None = None
+
+
+def _diff_range(base: str, head: str | None) -> list[str]:
+    return [base] if head is None else [base, head]
+
+
+def raw_changes(repo: Path, base: str, head: str | None) -> list[RawChange]:
+    """List the files changed between ``base`` and ``head`` with status and modes.
+
+    Args:
+        repo: The work tree.
+        base: Base commit.
+        head: Head commit, or None for the work tree (staged and unstaged).
+
+    Returns:
+        One entry per changed file, renames detected.
+    """
+    out = run_git(
+        repo, "diff", "--raw", "-z", "-M", "--no-abbrev", *_diff_range(base, head)
+    )
+    fields = out.split("\0")
+    changes: list[RawChange] = []
+    index = 0
+    while index < len(fields) - 1:
+        meta = fields[index].lstrip(":").split()
+        if len(meta) < 5:
+            index += 1
+            continue
+        status = meta[4][0]
+        if status in "RC":
+            old, new = fields[index + 1], fields[index + 2]
+            changes.append(RawChange(status, meta[0], meta[1], new, old))
+            index += 3
+        else:
+            changes.append(RawChange(status, meta[0], meta[1], fields[index + 1]))
+            index += 2
+    return changes
+
+
+def untracked_files(repo: Path) -> list[str]:
+    """List untracked files that are not ignored.
+
+    Args:
+        repo: The work tree.
+
+    Returns:
+        Paths relative to the repo root.
+    """
+    out = run_git(repo, "ls-files", "-z", "--others", "--exclude-standard")
+    return [path for path in out.split("\0") if path]
+
+
+def diff_text(
+    repo: Path,
+    base: str,
+    head: str | None,
+    paths: Sequence[str] = (),
+    context: int = 3,
+) -> str:
+    """Return the unified diff between ``base`` and ``head``.
+
+    Args:
+        repo: The work tree.
+        base: Base commit.
+        head: Head commit, or None for the work tree.
+        paths: Limit to these paths (all when empty).
+        context: Lines of context around each hunk.
+
+    Returns:
+        The patch text (invalid UTF-8 replaced).
+    """
+    return run_git(
+        repo,
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "-M",
+        f"--unified={context}",
+        *_diff_range(base, head),
+        "--",
+        *paths,
+    )
+
+
+def show_file(repo: Path, rev: str, path: str) -> bytes | None:
+    """Return a file's content at a commit, or None when it does not exist there.
+
+    Args:
+        repo: The work tree.
+        rev: The commit.
+        path: Path relative to the repo root.
+
+    Returns:
+        The raw bytes, or None.
+    """
+    try:
+        done = subprocess.run(
+            ["git", "show", f"{rev}:{path}"],
+            cwd=repo,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+@contextlib.contextmanager
+def detached_worktree(repo: Path, rev: str) -> Iterator[Path]:
+    """Check out ``rev`` in a temporary work tree, removed afterwards.
+
+    The caller's work tree is left as it is.
+
+    Args:
+        repo: The work tree.
+        rev: The commit to check out.
+
+    Yields:
+        The temporary work tree's path.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="pattern-review-head-"))
+    tree = folder / "tree"
+    run_git(repo, "worktree", "add", "--quiet", "--detach", str(tree), rev)
+    try:
+        yield tree
+    finally:
+        run_git(repo, "worktree", "remove", "--force", str(tree), check=False)
+        shutil.rmtree(folder, ignore_errors=True)

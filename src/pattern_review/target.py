@@ -1,0 +1,213 @@
+"""Build the ReviewTarget: which files changed and which of their lines are new.
+
+The target is the first stage of a review: everything after it reads only
+the ``ReviewTarget``, never git.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
+
+from pattern_review import git
+from pattern_review.models import ChangedFile, FileStatus, ReviewTarget
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+MAX_FILE_BYTES = 2 * 1024 * 1024
+SYMLINK_MODE = "120000"
+SUBMODULE_MODE = "160000"
+_STATUS: dict[str, FileStatus] = {
+    "A": "added",
+    "C": "added",
+    "M": "modified",
+    "T": "modified",
+    "R": "renamed",
+    "D": "deleted",
+}
+
+
+class TargetError(Exception):
+    """The target cannot be built; the message says why in one line."""
+
+
+def build_target(
+    repo: Path,
+    base: str | None,
+    head: str | None = None,
+    *,
+    repository: str | None = None,
+    pr: int | None = None,
+    event: str = "local",
+    safe_mode: bool = False,
+) -> ReviewTarget:
+    """Describe what a review of ``repo`` between ``base`` and ``head`` covers.
+
+    The files' content is read from ``repo``'s work tree, which the caller
+    keeps at ``head`` (a detached work tree when ``head`` is another commit).
+
+    Args:
+        repo: Any folder inside the work tree.
+        base: Base revision; its merge base with head is used, as a pull
+            request does. None: the merge base with the default branch.
+        head: Head revision. None: the work tree as it is (HEAD plus staged,
+            unstaged and untracked changes), as a pre-commit hook sees it.
+        repository: ``owner/name`` on GitHub, when known.
+        pr: Pull request number, when known.
+        event: What started the review.
+        safe_mode: No PR code may run (``pull_request_target``).
+
+    Returns:
+        The target, every changed file listed (skipped ones with a reason).
+
+    Raises:
+        TargetError: Not a git repo, unknown base or head, or no default branch.
+    """
+    try:
+        root = git.toplevel(repo)
+    except git.GitError as exc:
+        raise TargetError(f"{repo} is not a git work tree ({exc})") from exc
+    head_sha = git.resolve_commit(root, head or "HEAD")
+    if head_sha is None:
+        raise TargetError(f"head {head or 'HEAD'!r} is not a commit in {root}")
+    if base is None:
+        base = git.default_branch(root)
+        if base is None:
+            raise TargetError(
+                "cannot tell the default branch (no origin/HEAD, main or master);"
+                " pass --base"
+            )
+    base_commit = git.resolve_commit(root, base)
+    if base_commit is None:
+        raise TargetError(
+            f"base {base!r} is not a commit in this repository's history"
+            " (in a shallow clone, fetch it first: actions/checkout fetch-depth: 0)"
+        )
+    base_sha = git.merge_base(root, base_commit, head_sha) or base_commit
+    diff_head = None if head is None else head_sha
+    try:
+        files = _changed_files(root, base_sha, diff_head)
+    except git.GitError as exc:
+        raise TargetError(str(exc)) from exc
+    return ReviewTarget(
+        repo=root,
+        base=base_sha,
+        head=head_sha,
+        files=tuple(sorted(files, key=lambda f: f.path)),
+        repository=repository,
+        pr=pr,
+        event=event,
+        safe_mode=safe_mode,
+    )
+
+
+def _changed_files(root: Path, base: str, head: str | None) -> list[ChangedFile]:
+    changes = git.raw_changes(root, base, head)
+    python = [c.path for c in changes if _is_python(c.path) and c.status != "D"]
+    # A rename is only paired when both of its paths are in the pathspec.
+    python += [c.old_path for c in changes if c.old_path and c.path in python]
+    lines = _patch_lines(root, base, head, python) if python else {}
+    files = [_describe(root, change, lines.get(change.path)) for change in changes]
+    if head is None:
+        known = {f.path for f in files}
+        for path in git.untracked_files(root):
+            if path not in known:
+                files.append(_untracked(root, path))
+    return files
+
+
+def _is_python(path: str) -> bool:
+    return path.endswith(PYTHON_SUFFIXES)
+
+
+def _skip_reason(root: Path, path: str) -> str | None:
+    """Say why a Python file at head cannot be reviewed, or None if it can."""
+    target = root / path
+    try:
+        size = target.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return f"too large to review ({size / 1024 / 1024:.1f} MiB > 2 MiB)"
+        data = target.read_bytes()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if b"\0" in data[:8192]:
+        return "binary file"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+    return None
+
+
+def _describe(
+    root: Path,
+    change: git.RawChange,
+    lines: tuple[frozenset[int], tuple[tuple[int, int], ...]] | None,
+) -> ChangedFile:
+    status = _STATUS.get(change.status, "modified")
+    reason: str | None = None
+    if status == "deleted":
+        reason = "deleted"
+    elif change.new_mode == SUBMODULE_MODE:
+        reason = "submodule"
+    elif change.new_mode == SYMLINK_MODE:
+        reason = "symlink"
+    elif not _is_python(change.path):
+        reason = "not a Python file"
+    else:
+        reason = _skip_reason(root, change.path)
+    added, hunks = lines or (frozenset(), ())
+    return ChangedFile(
+        path=change.path,
+        status=status,
+        old_path=change.old_path,
+        added_lines=added,
+        hunks=hunks,
+        skip_reason=reason,
+    )
+
+
+def _untracked(root: Path, path: str) -> ChangedFile:
+    reason = None if _is_python(path) else "not a Python file"
+    count = 0
+    if reason is None:
+        reason = _skip_reason(root, path)
+    if reason is None:
+        count = len((root / path).read_text(encoding="utf-8").splitlines())
+    return ChangedFile(
+        path=path,
+        status="added",
+        added_lines=frozenset(range(1, count + 1)),
+        hunks=((1, count),) if count else (),
+        skip_reason=reason,
+    )
+
+
+def _patch_lines(
+    root: Path, base: str, head: str | None, paths: list[str]
+) -> dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]]:
+    """Map each path to its added head lines and its head-side hunk ranges."""
+    patch = git.diff_text(root, base, head, paths)
+    try:
+        parsed = PatchSet(patch.splitlines(keepends=True))
+    except UnidiffParseError as exc:
+        raise git.GitError(f"cannot parse git's diff: {exc}") from exc
+    result: dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {}
+    for patched in parsed:
+        if patched.is_binary_file:
+            continue
+        path = patched.path
+        added: set[int] = set()
+        hunks: list[tuple[int, int]] = []
+        for hunk in patched:
+            if hunk.target_length:
+                end = hunk.target_start + hunk.target_length - 1
+                hunks.append((hunk.target_start, end))
+            added.update(
+                line.target_line_no
+                for line in hunk
+                if line.is_added and line.target_line_no is not None
+            )
+        result[path] = (frozenset(added), tuple(hunks))
+    return result

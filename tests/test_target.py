@@ -1,0 +1,157 @@
+"""ReviewTarget from real git repos: statuses, added lines, skipped files, errors."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pattern_review.git import detached_worktree
+from pattern_review.target import TargetError, build_target
+from tests.gitrepo import GitRepo
+
+BASE_MODULE = "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\nf = 6\ng = 7\nh = 8\n"
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    git_repo.write("pkg/mod.py", BASE_MODULE, dedent=False)
+    git_repo.write("pkg/gone.py", "x = 1\n", dedent=False)
+    git_repo.write("pkg/old_name.py", "".join(f"v{i} = {i}\n" for i in range(20)))
+    git_repo.write("README.md", "hello\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    return git_repo
+
+
+def test_modified_file_lists_added_lines_and_hunks(repo: GitRepo) -> None:
+    repo.write("pkg/mod.py", BASE_MODULE.replace("c = 3", "c = 33") + "i = 9\n")
+    repo.commit("edit")
+
+    target = build_target(repo.path, "main", "HEAD")
+
+    changed = target.file("pkg/mod.py")
+    assert changed is not None
+    assert changed.status == "modified"
+    assert changed.reviewed
+    assert changed.added_lines == {3, 9}
+    assert changed.in_hunk(1) and changed.in_hunk(9)
+    assert target.base == repo.git("rev-parse", "main")
+    assert target.head == repo.git("rev-parse", "HEAD")
+
+
+def test_base_is_merge_base_so_later_base_commits_are_not_the_prs(
+    repo: GitRepo,
+) -> None:
+    repo.write("pkg/mod.py", BASE_MODULE + "i = 9\n")
+    repo.commit("feature edit")
+    repo.checkout("main")
+    repo.write("pkg/other.py", "z = 1\n")
+    repo.commit("main moves on")
+    repo.checkout("feature")
+
+    target = build_target(repo.path, "main", "HEAD")
+
+    assert [f.path for f in target.files] == ["pkg/mod.py"]
+
+
+def test_deleted_renamed_and_non_python_files(repo: GitRepo) -> None:
+    repo.git("rm", "-q", "pkg/gone.py")
+    repo.git("mv", "pkg/old_name.py", "pkg/new_name.py")
+    content = (repo.path / "pkg/new_name.py").read_text() + "v20 = 20\n"
+    repo.write("pkg/new_name.py", content, dedent=False)
+    repo.write("README.md", "hello again\n")
+    repo.commit("shuffle")
+
+    target = build_target(repo.path, "main", "HEAD")
+
+    gone = target.file("pkg/gone.py")
+    assert gone is not None and gone.status == "deleted"
+    assert gone.skip_reason == "deleted"
+    renamed = target.file("pkg/new_name.py")
+    assert renamed is not None
+    assert (renamed.status, renamed.old_path) == ("renamed", "pkg/old_name.py")
+    assert renamed.reviewed and renamed.added_lines == {21}
+    readme = target.file("README.md")
+    assert readme is not None and readme.skip_reason == "not a Python file"
+    assert [f.path for f in target.reviewed_files] == ["pkg/new_name.py"]
+
+
+def test_binary_and_non_utf8_python_files_are_skipped_with_a_reason(
+    repo: GitRepo,
+) -> None:
+    repo.write("pkg/blob.py", b"\x00\x01\x02binary\x00")
+    repo.write("pkg/latin.py", "name = 'caf\xe9'\n".encode("latin-1"))
+    repo.write("pkg/mod.py", BASE_MODULE + "i = 9\n", dedent=False)
+    repo.commit("odd files")
+
+    target = build_target(repo.path, "main", "HEAD")
+
+    blob = target.file("pkg/blob.py")
+    latin = target.file("pkg/latin.py")
+    assert blob is not None and blob.skip_reason == "binary file"
+    assert latin is not None
+    assert latin.skip_reason == "not valid UTF-8 (byte 0xe9 at offset 11)"
+    assert [f.path for f in target.reviewed_files] == ["pkg/mod.py"]
+
+
+def test_symlink_is_skipped(repo: GitRepo) -> None:
+    os.symlink("mod.py", repo.path / "pkg" / "link.py")
+    repo.commit("link")
+
+    target = build_target(repo.path, "main", "HEAD")
+
+    link = target.file("pkg/link.py")
+    assert link is not None and link.skip_reason == "symlink"
+
+
+def test_unknown_base_is_a_clear_error(repo: GitRepo) -> None:
+    with pytest.raises(TargetError, match="base 'deadbeef' is not a commit"):
+        build_target(repo.path, "deadbeef", "HEAD")
+
+
+def test_not_a_repo_is_a_clear_error(tmp_path: os.PathLike[str]) -> None:
+    with pytest.raises(TargetError, match="is not a git work tree"):
+        build_target(tmp_path, "main")  # type: ignore[arg-type]
+
+
+def test_default_base_is_the_default_branch(repo: GitRepo) -> None:
+    repo.write("pkg/mod.py", BASE_MODULE + "i = 9\n", dedent=False)
+    repo.commit("edit")
+
+    target = build_target(repo.path, None, "HEAD")
+
+    assert target.base == repo.git("rev-parse", "main")
+
+
+def test_work_tree_mode_includes_uncommitted_and_untracked_files(
+    repo: GitRepo,
+) -> None:
+    repo.write("pkg/mod.py", BASE_MODULE + "i = 9\n", dedent=False)
+    repo.write("pkg/new.py", "x = 1\ny = 2\n", dedent=False)
+
+    target = build_target(repo.path, "main")
+
+    modified = target.file("pkg/mod.py")
+    new = target.file("pkg/new.py")
+    assert modified is not None and modified.added_lines == {9}
+    assert new is not None and new.status == "added"
+    assert new.added_lines == {1, 2}
+
+
+def test_detached_worktree_holds_head_and_leaves_the_work_tree_alone(
+    repo: GitRepo,
+) -> None:
+    repo.write("pkg/mod.py", BASE_MODULE + "i = 9\n", dedent=False)
+    head = repo.commit("edit")
+    repo.checkout("main")
+    before = repo.git("status", "--porcelain")
+
+    with detached_worktree(repo.path, head) as tree:
+        assert (tree / "pkg/mod.py").read_text().endswith("i = 9\n")
+        target = build_target(tree, "main", head)
+        assert [f.path for f in target.reviewed_files] == ["pkg/mod.py"]
+
+    assert not tree.exists()
+    assert repo.git("status", "--porcelain") == before
+    assert "i = 9" not in (repo.path / "pkg/mod.py").read_text()
