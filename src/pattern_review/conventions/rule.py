@@ -31,7 +31,10 @@ class Example:
         column: For INVALID: the expected 1-based column of the first finding.
         message: For INVALID: the exact expected message of the first
             finding; None expects the rule's MESSAGE.
-        suggestion: For INVALID: the expected suggestion, if the rule has one.
+        suggestion: For INVALID: the expected ``Finding.suggestion`` of the
+            first finding: the whole lines ``line``..``end_line`` after the
+            fix (the engine splices the rule's replacement into them), or
+            None when the rule offers no fix.
         count: For INVALID: how many findings the sample gives.
     """
 
@@ -66,7 +69,7 @@ class RuleReport:
     Attributes:
         node: The node to point at.
         message: What was found and what the pattern asks for.
-        suggestion: Replacement text for the node's whole lines, or None.
+        suggestion: Replacement for the node's own code, or None.
         severity: Overrides the rule's SEVERITY when set.
     """
 
@@ -146,8 +149,11 @@ class Rule(cst.BatchableCSTVisitor):
         Args:
             node: The node the finding points at (its first line is the line).
             message: Overrides MESSAGE, e.g. to name what was found.
-            suggestion: Replacement for the node's full lines, when the fix is
-                safe and mechanical.
+            suggestion: Replacement for the node's own code, when the fix is
+                safe and mechanical. The engine splices it into the node's
+                lines (text before and after the node is kept; continuation
+                lines of a statement-level fix get the statement's indent), so
+                the finding carries whole-line replacement text.
             severity: Overrides SEVERITY for this report.
         """
         self.reports.append(

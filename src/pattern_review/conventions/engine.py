@@ -1,0 +1,266 @@
+"""The convention engine: parse each file once, run every applicable rule.
+
+One file: parse (libcst), detect roles, instantiate only the rules that apply
+to those roles, run them all in one batched traversal, and resolve positions
+only when a rule reported something (position metadata costs about three
+parses). Many files: the same per file, spread over a process pool.
+A file that cannot be read, decoded or parsed gives one finding, never a crash.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from pattern_review.config import Config, Role
+from pattern_review.conventions.registry import all_rules
+from pattern_review.conventions.roles import detect_roles
+from pattern_review.conventions.rule import FileContext, Rule, RuleReport
+from pattern_review.models import Finding, Severity
+
+PARSE_ERROR_RULE = "PR000"
+DECODE_ERROR_RULE = "PR001"
+BINARY_FILE_RULE = "PR002"
+RULE_CRASH_RULE = "PR003"
+UNREADABLE_RULE = "PR004"
+ENGINE_PATTERN = "completion-checklist"
+
+# Below this many files a pool costs more (start-up, imports) than it saves.
+MIN_FILES_PER_WORKER = 8
+
+
+def _engine_finding(
+    rule: str, path: str, message: str, *, line: int = 1, column: int = 1
+) -> Finding:
+    severity: Severity = "note" if rule == BINARY_FILE_RULE else "error"
+    return Finding(
+        rule=rule,
+        pattern=ENGINE_PATTERN,
+        source="convention",
+        severity=severity,
+        path=path,
+        line=max(line, 1),
+        column=max(column, 1),
+        message=message,
+    )
+
+
+_LIBCST_WHERE = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
+
+
+def _parse_error(path: str, source: str, exc: cst.ParserSyntaxError) -> Finding:
+    """Turn a parse failure into one finding, with CPython's clearer words.
+
+    libcst's message lists every expected token; CPython's compiler says
+    "invalid syntax" or "unexpected indent" at the right column, so it is
+    asked first (only on this error path). Where CPython accepts the code
+    (syntax newer than libcst knows), libcst's own message is kept.
+    """
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as syntax:
+        return _engine_finding(
+            PARSE_ERROR_RULE,
+            path,
+            f"File does not parse: {syntax.msg}",
+            line=syntax.lineno or 1,
+            column=syntax.offset or 1,
+        )
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = " ".join(exc.message.split())
+    line, column = exc.raw_line, exc.raw_column + 1
+    where = _LIBCST_WHERE.match(message)
+    if where:
+        line, column = int(where.group(1)), int(where.group(2)) + 1
+        message = message[where.end() :]
+    return _engine_finding(
+        PARSE_ERROR_RULE,
+        path,
+        f"File does not parse: {message}",
+        line=line,
+        column=column,
+    )
+
+
+def _splice(
+    source_lines: list[str], report: RuleReport, wrapper: MetadataWrapper
+) -> tuple[int, int, int, str | None]:
+    """Return line, column, end line and the whole-line suggestion of a report."""
+    where = wrapper.resolve(PositionProvider)[report.node]
+    start, end = where.start, where.end
+    if report.suggestion is None:
+        return start.line, start.column + 1, end.line, None
+    first = source_lines[start.line - 1] if start.line <= len(source_lines) else ""
+    last = source_lines[end.line - 1] if end.line <= len(source_lines) else ""
+    prefix, suffix = first[: start.column], last[end.column :]
+    replacement = report.suggestion
+    if prefix.strip() == "":
+        # Continuation lines of a statement-level fix keep the statement's indent.
+        replacement = replacement.replace("\n", "\n" + prefix)
+    return start.line, start.column + 1, end.line, prefix + replacement + suffix
+
+
+def lint_source(
+    path: str,
+    source: str,
+    config: Config,
+    *,
+    roles: frozenset[Role] | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+) -> list[Finding]:
+    """Run the convention rules over one file's text.
+
+    Args:
+        path: Path relative to the repo root (for roles and findings).
+        source: The decoded file text.
+        config: Carries the role globs.
+        roles: The file's roles; None detects them from path and content.
+        rules: The rules to consider; None means the whole catalog.
+
+    Returns:
+        Findings in line, column, rule order; one ``PR000`` finding when the
+        file does not parse.
+    """
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        return [_parse_error(path, source, exc)]
+    if roles is None:
+        roles = detect_roles(path, module, config)
+    active = [
+        rule
+        for rule in (all_rules() if rules is None else rules)
+        if rule.applies_to(roles)
+    ]
+    if not active:
+        return []
+    context = FileContext(path, roles, source)
+    visitors = [rule(context) for rule in active]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    try:
+        wrapper.visit_batched(visitors)
+    except Exception as exc:  # noqa: BLE001 - one bad rule must not lose the review
+        names = ", ".join(rule.ID for rule in active)
+        return [
+            _engine_finding(
+                RULE_CRASH_RULE,
+                path,
+                f"Convention rules ({names}) crashed on this file: "
+                f"{type(exc).__name__}: {exc}",
+            )
+        ]
+    if not any(visitor.reports for visitor in visitors):
+        return []
+    source_lines = source.splitlines()
+    findings: list[Finding] = []
+    for visitor in visitors:
+        for report in visitor.reports:
+            line, column, end_line, suggestion = _splice(source_lines, report, wrapper)
+            findings.append(
+                Finding(
+                    rule=visitor.ID,
+                    pattern=visitor.PATTERN,
+                    source="convention",
+                    severity=report.severity or visitor.SEVERITY,
+                    path=path,
+                    line=line,
+                    column=column,
+                    end_line=end_line,
+                    message=report.message,
+                    suggestion=suggestion,
+                )
+            )
+    findings.sort(key=lambda f: (f.line, f.column, f.rule))
+    return findings
+
+
+def lint_file(repo: Path, path: str, config: Config) -> list[Finding]:
+    """Read one file of ``repo`` and run the convention rules over it.
+
+    Args:
+        repo: The work tree.
+        path: Path relative to ``repo``.
+        config: The review's configuration.
+
+    Returns:
+        The file's findings; one engine finding when it cannot be read,
+        is binary (a note: skipped) or is not UTF-8.
+    """
+    try:
+        data = (repo / path).read_bytes()
+    except OSError as exc:
+        return [_engine_finding(UNREADABLE_RULE, path, f"Cannot read file: {exc}")]
+    if b"\0" in data:
+        return [
+            _engine_finding(
+                BINARY_FILE_RULE, path, "Binary file (NUL byte): not reviewed."
+            )
+        ]
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return [
+            _engine_finding(
+                DECODE_ERROR_RULE,
+                path,
+                f"File is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+                f"{exc.start}): Python source must be UTF-8.",
+                line=line,
+                column=column,
+            )
+        ]
+    return lint_source(path, source, config)
+
+
+def _worker_count(config: Config, files: int) -> int:
+    cores = os.cpu_count() or 1
+    wanted = config.jobs or cores
+    return max(1, min(wanted, files // MIN_FILES_PER_WORKER))
+
+
+def _lint_batch(repo: Path, paths: Sequence[str], config: Config) -> list[Finding]:
+    findings: list[Finding] = []
+    for path in paths:
+        findings.extend(lint_file(repo, path, config))
+    return findings
+
+
+def lint_paths(repo: Path, paths: Sequence[str], config: Config) -> list[Finding]:
+    """Run the convention rules over many files of a work tree.
+
+    Files are spread over ``config.jobs`` worker processes (0: all cores) when
+    there are enough of them to pay for the pool; fewer run in-process.
+
+    Args:
+        repo: The work tree.
+        paths: Paths relative to ``repo``.
+        config: The review's configuration.
+
+    Returns:
+        Findings in path order, then line order (the same for any job count).
+    """
+    ordered = sorted(set(paths))
+    workers = _worker_count(config, len(ordered))
+    if workers == 1:
+        return _lint_batch(repo, ordered, config)
+    # Contiguous chunks, a few per worker, so a slow file does not idle the rest.
+    chunk_count = workers * 4
+    size = -(-len(ordered) // chunk_count)
+    chunks = [ordered[start : start + size] for start in range(0, len(ordered), size)]
+    findings: list[Finding] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for batch in pool.map(
+            _lint_batch, [repo] * len(chunks), chunks, [config] * len(chunks)
+        ):
+            findings.extend(batch)
+    return findings

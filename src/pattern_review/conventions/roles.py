@@ -1,0 +1,188 @@
+"""File roles (router, schema, model, service, task, test, other).
+
+A role decides which rule families look at a file. Roles come from two places,
+added together: the configured path globs, and what the module itself
+contains (a module that builds an ``APIRouter`` is a router wherever it lives).
+A test file is only ever ``test``: tests get no pattern rules.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import libcst as cst
+import libcst.matchers as m
+
+from pattern_review.config import Config, Role
+
+_MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
+_SCHEMA_BASES = frozenset({"BaseModel"})
+_TASK_DECORATORS = frozenset({"shared_task", "task"})
+
+
+@lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a path glob where ``**`` spans directories and ``*`` does not."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Return whether a repo-relative path matches a glob.
+
+    ``**/`` matches any number of directories (none included), ``*`` and
+    ``?`` stay inside one path segment, as in ``.gitignore`` and ruff's
+    ``per-file-ignores``.
+
+    Args:
+        path: Path relative to the repo root, ``/``-separated.
+        pattern: The glob, e.g. ``**/routers/**/*.py``.
+
+    Returns:
+        True when the whole path matches.
+    """
+    normalized = path.replace("\\", "/").removeprefix("./")
+    return _glob_regex(pattern).match(normalized) is not None
+
+
+def _name_of(node: cst.BaseExpression) -> str | None:
+    """Return the last name of ``x`` or ``a.b.x``, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _calls_api_router(statement: cst.BaseStatement) -> bool:
+    router_call = m.Call(
+        func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter"))
+    )
+    return m.matches(
+        statement,
+        m.SimpleStatementLine(
+            body=[
+                m.Assign(value=router_call)
+                | m.AnnAssign(value=router_call)
+                | m.Expr(value=router_call)
+            ]
+        ),
+    )
+
+
+def _class_roles(node: cst.ClassDef) -> set[Role]:
+    roles: set[Role] = set()
+    bases = {_name_of(arg.value) for arg in node.bases}
+    if bases & _MODEL_BASES or _has_tablename(node):
+        roles.add("model")
+    if bases & _SCHEMA_BASES:
+        roles.add("schema")
+    if node.name.value.endswith("Service"):
+        roles.add("service")
+    return roles
+
+
+def _has_tablename(node: cst.ClassDef) -> bool:
+    target = m.Name("__tablename__")
+    return any(
+        m.matches(
+            statement,
+            m.SimpleStatementLine(
+                body=[
+                    m.Assign(targets=[m.AssignTarget(target=target)])
+                    | m.AnnAssign(target=target)
+                ]
+            ),
+        )
+        for statement in node.body.body
+    )
+
+
+def _is_task(node: cst.FunctionDef) -> bool:
+    for decorator in node.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        if _name_of(expr) in _TASK_DECORATORS:
+            return True
+    return False
+
+
+def content_roles(module: cst.Module) -> frozenset[Role]:
+    """Return the roles a module's top-level code shows.
+
+    Only top-level statements are read: a role is a property of the module's
+    shape, and reading the whole tree would cost a second traversal.
+
+    Args:
+        module: The parsed module.
+
+    Returns:
+        Roles found (possibly empty).
+    """
+    roles: set[Role] = set()
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef):
+            roles |= _class_roles(statement)
+        elif isinstance(statement, cst.FunctionDef):
+            if _is_task(statement):
+                roles.add("task")
+        elif _calls_api_router(statement):
+            roles.add("router")
+    return frozenset(roles)
+
+
+def path_roles(path: str, config: Config) -> frozenset[Role]:
+    """Return the roles the configured globs give a path.
+
+    Args:
+        path: Path relative to the repo root.
+        config: Carries ``roles`` (role -> globs).
+
+    Returns:
+        The matching roles (possibly empty).
+    """
+    return frozenset(
+        role
+        for role, patterns in config.roles.items()
+        if any(glob_match(path, pattern) for pattern in patterns)
+    )
+
+
+def detect_roles(
+    path: str, module: cst.Module | None, config: Config
+) -> frozenset[Role]:
+    """Return a file's roles from its path and its content.
+
+    Args:
+        path: Path relative to the repo root.
+        module: The parsed module, or None to use the path alone.
+        config: Carries the role globs.
+
+    Returns:
+        ``{"test"}`` for a test file; else the union of path and content
+        roles; ``{"other"}`` when neither gives one.
+    """
+    by_path = path_roles(path, config)
+    if "test" in by_path:
+        return frozenset({"test"})
+    found = by_path | (content_roles(module) if module is not None else frozenset())
+    return found or frozenset({"other"})
