@@ -1,0 +1,109 @@
+"""Report formats: one renderer per format, all fed the same ``Report``.
+
+The renderers are pure functions (report in, text out); publishers decide
+where the text goes. The helpers here are what several formats share: the
+order findings are shown in, the counts line, and the words a citation gets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from pattern_review.agent_file import AgentFile
+from pattern_review.catalog import heading_for
+from pattern_review.models import SEVERITY_RANK, Finding, Report
+
+FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github")
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Return findings most severe first, then by place and rule.
+
+    Args:
+        findings: Findings in any order.
+
+    Returns:
+        A new list, in the order every format shows them.
+    """
+    return sorted(
+        findings,
+        key=lambda f: (-SEVERITY_RANK[f.severity], f.path, f.line, f.column, f.rule),
+    )
+
+
+def counts_line(findings: Iterable[Finding]) -> str:
+    """Return ``2 errors, 1 warning`` style counts, or ``no findings``.
+
+    Args:
+        findings: The findings to count.
+
+    Returns:
+        The counts by severity, most severe first, zero counts left out.
+    """
+    by_severity = Counter(f.severity for f in findings)
+    parts = [
+        f"{by_severity[name]} {name}{'' if by_severity[name] == 1 else 's'}"
+        for name in ("error", "warning", "note")
+        if by_severity[name]
+    ]
+    return ", ".join(parts) if parts else "no findings"
+
+
+def pattern_title(agent: AgentFile, slug: str) -> str:
+    """Return the words a citation slug is shown with.
+
+    Args:
+        agent: The agent file the review cites.
+        slug: A catalog slug.
+
+    Returns:
+        The section heading as the team's file spells it (the catalog's
+        default when the file lacks it); a style rule adds its number.
+    """
+    section = agent.section(slug)
+    heading = section.heading if section is not None else heading_for(slug)
+    if slug.startswith("style-rules#"):
+        return f"{heading} #{slug.split('#', 1)[1]}"
+    return heading
+
+
+def render(
+    report: Report, fmt: str, agent: AgentFile, *, blob_base: str | None = None
+) -> str:
+    """Render a report in one of FORMATS.
+
+    Args:
+        report: The review.
+        fmt: One of FORMATS (``github`` means workflow-command annotations).
+        agent: The agent file the citations point to.
+        blob_base: ``https://host/owner/repo/blob/<sha>`` for links, or None.
+
+    Returns:
+        The rendered text.
+
+    Raises:
+        ValueError: ``fmt`` is not one of FORMATS.
+    """
+    # Imported here so that loading one format does not load them all.
+    if fmt == "text":
+        from pattern_review.report.text import render_text
+
+        return render_text(report, agent)
+    if fmt == "json":
+        from pattern_review.report.json_report import render_json
+
+        return render_json(report)
+    if fmt == "markdown":
+        from pattern_review.report.markdown import render_markdown
+
+        return render_markdown(report, agent, blob_base=blob_base)
+    if fmt == "sarif":
+        from pattern_review.report.sarif import render_sarif
+
+        return render_sarif(report, agent, blob_base=blob_base)
+    if fmt == "github":
+        from pattern_review.report.workflow_commands import render_workflow_commands
+
+        return render_workflow_commands(report)
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")

@@ -1,0 +1,83 @@
+"""The terminal format: findings grouped by file, then checks, AI and verdict."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from pattern_review.agent_file import AgentFile
+from pattern_review.models import Report
+from pattern_review.report import counts_line, ordered, pattern_title
+
+
+def _one_line(text: str) -> str:
+    # A message spanning lines would break the one-finding-per-line layout.
+    return " ".join(text.split())
+
+
+def render_text(report: Report, agent: AgentFile) -> str:
+    """Render a report for a terminal.
+
+    Each finding is one line, ``path:line:col  SEVERITY  RULE  message
+    [slug — heading]``, so editors and terminals can jump to it.
+
+    Args:
+        report: The review.
+        agent: The agent file the citations point to.
+
+    Returns:
+        Plain text ending in a newline.
+    """
+    lines: list[str] = []
+    by_file = sorted(ordered(report.findings), key=lambda f: f.path)
+    for path, group in groupby(by_file, key=lambda f: f.path):
+        findings = sorted(group, key=lambda f: (f.line, f.column, f.rule))
+        lines.append(f"{path} ({counts_line(findings)})")
+        for f in findings:
+            lines.append(
+                f"  {f.path}:{f.line}:{f.column}  {f.severity.upper():<7}  "
+                f"{f.rule}  {_one_line(f.message)}  "
+                f"[{f.pattern} — {pattern_title(agent, f.pattern)}]"
+            )
+        lines.append("")
+    if not report.findings:
+        lines += ["No findings.", ""]
+
+    if report.checks:
+        lines.append("Checks:")
+        width = max(len(check.name) for check in report.checks)
+        for check in report.checks:
+            detail = f"  {_one_line(check.detail)}" if check.detail else ""
+            lines.append(
+                f"  {check.name:<{width}}  {check.status:<7}  "
+                f"{check.duration_s:6.2f}s{detail}"
+            )
+        lines.append("")
+
+    if report.safe_mode:
+        lines += ["Safe mode: no code from the PR was run.", ""]
+    if report.skipped_files:
+        lines.append(f"Not reviewed ({len(report.skipped_files)} file(s)):")
+        lines += [
+            f"  {path}: {reason}"
+            for path, reason in sorted(report.skipped_files.items())
+        ]
+        lines.append("")
+
+    ai = report.ai
+    ai_line = f"AI review: {ai.status}"
+    if ai.model:
+        ai_line += (
+            f" ({ai.model}, {ai.input_tokens} in / {ai.output_tokens} out tokens)"
+        )
+    lines.append(ai_line)
+    if ai.notice:
+        lines.append(f"  {_one_line(ai.notice)}")
+    if ai.summary:
+        lines.append(f"  {_one_line(ai.summary)}")
+    lines.append("")
+
+    lines.append(
+        f"Conclusion: {report.conclusion} ({counts_line(report.findings)}; "
+        f"agent file {report.agent_file or agent.path})"
+    )
+    return "\n".join(lines) + "\n"
