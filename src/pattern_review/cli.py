@@ -1,0 +1,62 @@
+"""Command-line entry point: parses arguments and hands off to one verb module.
+
+Verb modules import their heavy dependencies (libcst, PyGithub, anthropic)
+inside their ``main`` so that start-up stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from pattern_review import __version__
+
+# verb -> module in pattern_review.commands exposing add_parser() and main().
+VERBS: tuple[str, ...] = ("review", "action", "publish", "rules", "explain", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every verb.
+
+    Returns:
+        The parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="pattern-review",
+        description=(
+            "Review a change against the agent file's Completion Checklist and"
+            " conventions, citing the pattern each finding breaks."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    subparsers = parser.add_subparsers(dest="verb", metavar="VERB")
+    subparsers.required = True
+    for verb in VERBS:
+        module = importlib.import_module(f"pattern_review.commands.{verb}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI.
+
+    Args:
+        argv: Arguments without the program name; None reads ``sys.argv``.
+
+    Returns:
+        The exit status: 0 nothing at or above fail-on, 1 findings at or
+        above it, 2 bad usage, bad config, or a check that could not run.
+    """
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("pattern-review: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

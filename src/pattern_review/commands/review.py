@@ -1,0 +1,144 @@
+"""``pattern-review review``: review a local change and print the report."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pattern_review.models import CHECK_NAMES
+
+FORMATS = ("text", "json", "markdown", "sarif", "github")
+
+
+class UsageError(Exception):
+    """Bad usage, bad config, or an unusable repo: exit status 2."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the verb.
+
+    Args:
+        subparsers: The CLI's subparsers.
+    """
+    parser = subparsers.add_parser(
+        "review",
+        help="review a change (base...head) and print the report",
+        description="Review the change from BASE to HEAD (default: the work tree).",
+    )
+    parser.add_argument("--repo", default=".", help="the git work tree (default: .)")
+    parser.add_argument(
+        "--base", help="base revision (default: merge base with the default branch)"
+    )
+    parser.add_argument(
+        "--head", help="head revision (default: the work tree, uncommitted included)"
+    )
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--output", help="write the report here instead of stdout")
+    parser.add_argument(
+        "--filter-mode", choices=("added", "diff_context", "file", "nofilter")
+    )
+    parser.add_argument("--fail-on", choices=("error", "warning", "never"))
+    parser.add_argument("--no-ai", action="store_true", help="skip the AI review")
+    parser.add_argument("--config", help="config file (TOML)")
+    parser.add_argument(
+        "--checks",
+        help=f"comma-separated checks to run, from {','.join(CHECK_NAMES)}",
+    )
+    parser.set_defaults(handler=main)
+
+
+@contextlib.contextmanager
+def _tree_at(repo: Path, head: str | None) -> Iterator[Path]:
+    """Yield a work tree whose files are those of ``head``."""
+    from pattern_review import git
+
+    if head is None:
+        yield repo
+        return
+    wanted = git.resolve_commit(repo, head)
+    if wanted is None:
+        raise UsageError(f"head {head!r} is not a commit in {repo}")
+    if wanted == git.resolve_commit(repo, "HEAD"):
+        yield repo
+        return
+    with git.detached_worktree(repo, wanted) as tree:
+        yield tree
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """Collect the config values given on the command line.
+
+    Args:
+        args: Parsed arguments.
+
+    Returns:
+        Config field -> value, for the flags that were given.
+    """
+    from pattern_review.config import parse_checks
+
+    return {
+        "fail_on": args.fail_on,
+        "filter_mode": args.filter_mode,
+        "checks": parse_checks(args.checks) if args.checks else None,
+    }
+
+
+def exit_status(report_checks: list[str], conclusion: str) -> int:
+    """Map a review to the CLI's exit status.
+
+    Args:
+        report_checks: Names of requested checks that could not run.
+        conclusion: The report's conclusion.
+
+    Returns:
+        2 when a requested check could not run, 1 on failure, else 0.
+    """
+    if report_checks:
+        return 2
+    return 1 if conclusion == "failure" else 0
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run a review and print or write the report.
+
+    Args:
+        args: Parsed arguments.
+
+    Returns:
+        The exit status.
+    """
+    from pattern_review import git
+    from pattern_review.agent_file import AgentFileError, find_agent_file
+    from pattern_review.config import ConfigError, load_config
+    from pattern_review.report import render
+    from pattern_review.review import AiOptions, run_review
+    from pattern_review.target import TargetError, build_target
+
+    try:
+        repo = git.toplevel(Path(args.repo).resolve())
+        config = load_config(
+            repo, Path(args.config) if args.config else None, overrides_from(args)
+        )
+        agent = find_agent_file(repo, config.agent_file)
+        with _tree_at(repo, args.head) as tree:
+            target = build_target(tree, args.base, args.head)
+            ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
+            report = run_review(target, config, agent, ai=ai)
+    except (UsageError, ConfigError, AgentFileError, TargetError, git.GitError) as exc:
+        print(f"pattern-review: {exc}", file=sys.stderr)
+        return 2
+    text = render(report, args.format, agent)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    broken = [c.name for c in report.checks if c.status == "error"]
+    for check in report.checks:
+        if check.status == "error":
+            print(f"pattern-review: {check.name} could not run: {check.detail}", file=sys.stderr)
+    return exit_status(broken, report.conclusion)

@@ -1,0 +1,3 @@
+"""The bundled example PR of `pattern-review demo`."""
+
+from __future__ import annotations

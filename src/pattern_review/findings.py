@@ -1,0 +1,156 @@
+"""What happens to findings between the checks and the report.
+
+Filter them to what the PR introduces (SPEC principle 2), give each a
+fingerprint that survives line moves (principle 4), order them, and decide
+the conclusion from the deterministic ones alone (principles 1 and 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+from pattern_review.models import (
+    SEVERITY_RANK,
+    CheckResult,
+    Conclusion,
+    FailOn,
+    FilterMode,
+    Finding,
+    ReviewTarget,
+)
+
+# Findings of these sources are kept whatever the line: a related test that
+# fails is the PR's fault even when the test file itself did not change.
+_LINE_INDEPENDENT_SOURCES = frozenset({"pytest"})
+_SPACE = re.compile(r"\s+")
+
+
+def in_scope(finding: Finding, target: ReviewTarget, mode: FilterMode) -> bool:
+    """Return whether a finding counts under a filter mode.
+
+    Args:
+        finding: The finding.
+        target: The reviewed change.
+        mode: ``added`` (a line of the finding was added), ``diff_context``
+            (a line lies in a diff hunk), ``file`` (the file changed) or
+            ``nofilter`` (everything).
+
+    Returns:
+        True when the finding is kept.
+    """
+    if mode == "nofilter" or finding.source in _LINE_INDEPENDENT_SOURCES:
+        return True
+    changed = target.file(finding.path)
+    if changed is None or not changed.reviewed:
+        return False
+    if mode == "file":
+        return True
+    lines = range(finding.line, finding.end_line + 1)
+    if mode == "added":
+        return any(line in changed.added_lines for line in lines)
+    return any(changed.in_hunk(line) for line in lines)
+
+
+def filter_findings(
+    findings: Iterable[Finding], target: ReviewTarget, mode: FilterMode
+) -> list[Finding]:
+    """Keep the findings that count under ``mode``.
+
+    Args:
+        findings: Every finding of the checks.
+        target: The reviewed change.
+        mode: The filter mode.
+
+    Returns:
+        The kept findings, in their original order.
+    """
+    return [f for f in findings if in_scope(f, target, mode)]
+
+
+def _normalized_code(sources: Mapping[str, str], finding: Finding) -> str:
+    text = sources.get(finding.path)
+    if text is None:
+        return ""
+    lines = text.splitlines()
+    picked = lines[finding.line - 1 : finding.end_line]
+    return _SPACE.sub(" ", " ".join(picked)).strip()
+
+
+def fingerprint(
+    findings: Sequence[Finding], sources: Mapping[str, str]
+) -> list[Finding]:
+    """Give each finding a fingerprint that does not depend on its line number.
+
+    The fingerprint hashes the rule, the path and the finding's code with
+    white space folded; identical ones in a file are told apart by order.
+
+    Args:
+        findings: Findings to fingerprint.
+        sources: File text by path, for the code under each finding.
+
+    Returns:
+        Copies of the findings with ``fingerprint`` set.
+    """
+    seen: Counter[str] = Counter()
+    result: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.path, f.line, f.column)):
+        code = _normalized_code(sources, finding) or finding.message
+        key = "\0".join((finding.rule, finding.path, code))
+        seen[key] += 1
+        digest = hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()[:16]
+        result.append(finding.model_copy(update={"fingerprint": digest}))
+    return result
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Order findings most severe first, then by path, line and column.
+
+    Args:
+        findings: Findings in any order.
+
+    Returns:
+        A new sorted list.
+    """
+    return sorted(
+        findings,
+        key=lambda f: (-SEVERITY_RANK[f.severity], f.path, f.line, f.column, f.rule),
+    )
+
+
+def fails(finding: Finding, fail_on: FailOn) -> bool:
+    """Return whether a finding fails the review.
+
+    Args:
+        finding: The finding.
+        fail_on: The lowest failing severity, or ``never``.
+
+    Returns:
+        True for a deterministic finding at or above ``fail_on``.
+    """
+    if fail_on == "never" or finding.source == "ai":
+        return False
+    return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
+
+
+def conclude(
+    findings: Iterable[Finding], checks: Iterable[CheckResult], fail_on: FailOn
+) -> Conclusion:
+    """Decide the review's conclusion from deterministic results only.
+
+    A requested check that could not run fails the review: it must never
+    look like a pass (and ``neutral`` would satisfy a required status check).
+
+    Args:
+        findings: The kept findings (AI ones are ignored).
+        checks: The check results.
+        fail_on: The lowest failing severity.
+
+    Returns:
+        ``failure`` or ``success``.
+    """
+    if any(check.status == "error" for check in checks):
+        return "failure"
+    return "failure" if any(fails(f, fail_on) for f in findings) else "success"

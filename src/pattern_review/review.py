@@ -1,0 +1,262 @@
+"""A whole review: ReviewTarget in, Report out.
+
+The checks run concurrently (each tool is its own subprocess, and the
+convention engine spreads over the cores), so a review takes about as long as
+its slowest check. Their findings are suppressed, filtered to the diff,
+fingerprinted and ordered; the conclusion comes from them alone; the optional
+AI review only adds advisory findings and its own section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pattern_review.agent_file import AgentFile
+from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.config import Config
+from pattern_review.findings import (
+    conclude,
+    filter_findings,
+    fingerprint,
+    sort_findings,
+)
+from pattern_review.models import (
+    CHECK_NAMES,
+    AiInfo,
+    CheckOutcome,
+    CheckResult,
+    Finding,
+    Report,
+    ReviewTarget,
+    TargetInfo,
+)
+
+CHECK_MODULES: dict[str, str] = {
+    "ruff-format": "pattern_review.checks.ruff_format",
+    "ruff": "pattern_review.checks.ruff_check",
+    "mypy": "pattern_review.checks.mypy_check",
+    "pytest": "pattern_review.checks.pytest_check",
+    "conventions": "pattern_review.checks.conventions",
+}
+CHECK_SOURCE: dict[str, str] = {
+    "ruff-format": "ruff-format",
+    "ruff": "ruff",
+    "mypy": "mypy",
+    "pytest": "pytest",
+    "conventions": "convention",
+}
+SAFE_MODE_SKIPS: dict[str, str] = {
+    "pytest": "not run under pull_request_target: PR code is never executed",
+}
+
+
+@dataclass(frozen=True)
+class AiOptions:
+    """What the AI review needs beyond the findings.
+
+    Attributes:
+        api_key: The Anthropic key; None skips the AI review.
+        pr_title: The pull request's title (untrusted).
+        pr_body: The pull request's body (untrusted).
+        secrets: Values that must never reach the model (tokens).
+    """
+
+    api_key: str | None
+    pr_title: str = ""
+    pr_body: str = ""
+    secrets: tuple[str, ...] = ()
+
+
+def requested_checks(config: Config, agent: AgentFile) -> list[str]:
+    """Return the checks a review runs, in CHECK_NAMES order.
+
+    Args:
+        config: ``checks`` overrides everything when set.
+        agent: Its Completion Checklist names the tools otherwise.
+
+    Returns:
+        Check names.
+    """
+    wanted = config.checks
+    if wanted is None:
+        wanted = [*agent.checklist_tools, "conventions"]
+    return [name for name in CHECK_NAMES if name in wanted]
+
+
+def cache_dir_for(config: Config, repo: Path) -> Path:
+    """Return the folder for tool caches, outside the work tree.
+
+    Args:
+        config: ``cache_dir`` wins when set.
+        repo: The reviewed repo; its path keys the cache.
+
+    Returns:
+        An existing folder.
+    """
+    if config.cache_dir:
+        root = Path(config.cache_dir).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        key = hashlib.sha256(str(repo).encode()).hexdigest()[:12]
+        root = Path(base) / "pattern-review" / key
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _run_check(name: str, context: CheckContext) -> CheckOutcome:
+    started = time.perf_counter()
+    try:
+        module = importlib.import_module(CHECK_MODULES[name])
+        run: Callable[[CheckContext], CheckOutcome] = module.run
+        outcome = run(context)
+    except CheckError as exc:
+        outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
+        outcome.result.detail = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a crashing check must not end the review
+        outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
+        outcome.result.detail = f"internal error: {type(exc).__name__}: {exc}"
+    outcome.result.duration_s = round(time.perf_counter() - started, 3)
+    return outcome
+
+
+def _read_sources(target: ReviewTarget) -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for changed in target.reviewed_files:
+        try:
+            sources[changed.path] = (target.repo / changed.path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def _suppress(
+    findings: list[Finding], sources: dict[str, str], config: Config
+) -> list[Finding]:
+    from pattern_review.conventions.suppressions import apply_suppressions
+
+    return apply_suppressions(findings, sources, config)
+
+
+def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:
+    if result.status in ("error", "skipped"):
+        return result
+    status = "failed" if kept else "passed"
+    detail = f"{kept} finding(s) in scope"
+    if found != kept:
+        detail += f", {found - kept} outside the diff or suppressed"
+    if result.detail:
+        detail += f"; {result.detail}"
+    return result.model_copy(update={"status": status, "detail": detail})
+
+
+def run_review(
+    target: ReviewTarget,
+    config: Config,
+    agent: AgentFile,
+    *,
+    ai: AiOptions | None = None,
+) -> Report:
+    """Review a target.
+
+    Args:
+        target: What changed.
+        config: How to review it.
+        agent: The rulebook the findings cite.
+        ai: AI review options; None (or no key) skips it.
+
+    Returns:
+        The report: findings in scope, one result per check, the conclusion.
+    """
+    requested = requested_checks(config, agent)
+    context = CheckContext(target, config, cache_dir_for(config, target.repo))
+    outcomes: dict[str, CheckOutcome] = {}
+    runnable: list[str] = []
+    for name in CHECK_NAMES:
+        reason = None
+        if name not in requested:
+            reason = "not requested"
+        elif target.safe_mode and name in SAFE_MODE_SKIPS:
+            reason = SAFE_MODE_SKIPS[name]
+        elif not context.python_paths:
+            reason = "no changed Python files"
+        if reason:
+            result = CheckResult(name=name, status="skipped", detail=reason)
+            outcomes[name] = CheckOutcome(result=result)
+        else:
+            runnable.append(name)
+    if runnable:
+        with ThreadPoolExecutor(max_workers=len(runnable)) as pool:
+            futures = {name: pool.submit(_run_check, name, context) for name in runnable}
+            for name, future in futures.items():
+                outcomes[name] = future.result()
+
+    sources = _read_sources(target)
+    found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
+    kept = _suppress(found, sources, config)
+    kept = filter_findings(kept, target, config.filter_mode)
+    kept = sort_findings(fingerprint(kept, sources))
+    checks = []
+    for name in CHECK_NAMES:
+        source = CHECK_SOURCE[name]
+        checks.append(
+            _final_result(
+                outcomes[name].result,
+                sum(1 for f in kept if f.source == source),
+                sum(1 for f in found if f.source == source),
+            )
+        )
+    report = Report(
+        conclusion=conclude(kept, checks, config.fail_on),
+        base=target.base,
+        head=target.head,
+        target=TargetInfo(repository=target.repository, pr=target.pr, event=target.event),
+        findings=kept,
+        checks=checks,
+        agent_file=agent.path,
+        skipped_files={f.path: f.skip_reason for f in target.files if f.skip_reason},
+        diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
+        safe_mode=target.safe_mode,
+    )
+    if ai is not None and ai.api_key:
+        report = _with_ai(report, target, config, agent, ai, sources)
+    else:
+        report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
+    return report
+
+
+def _with_ai(
+    report: Report,
+    target: ReviewTarget,
+    config: Config,
+    agent: AgentFile,
+    ai: AiOptions,
+    sources: dict[str, str],
+) -> Report:
+    from pattern_review.ai.review import AiRequest, run_ai_review
+
+    result = run_ai_review(
+        AiRequest(
+            target=target,
+            findings=list(report.findings),
+            agent=agent,
+            config=config,
+            api_key=ai.api_key,
+            pr_title=ai.pr_title,
+            pr_body=ai.pr_body,
+            secrets=ai.secrets,
+        )
+    )
+    advisory = fingerprint(result.findings, sources)
+    return report.model_copy(
+        update={
+            "ai": result.info,
+            "findings": sort_findings([*report.findings, *advisory]),
+        }
+    )
