@@ -193,7 +193,9 @@ def run_review(
             runnable.append(name)
     if runnable:
         with ThreadPoolExecutor(max_workers=len(runnable)) as pool:
-            futures = {name: pool.submit(_run_check, name, context) for name in runnable}
+            futures = {
+                name: pool.submit(_run_check, name, context) for name in runnable
+            }
             for name, future in futures.items():
                 outcomes[name] = future.result()
 
@@ -216,7 +218,9 @@ def run_review(
         conclusion=conclude(kept, checks, config.fail_on),
         base=target.base,
         head=target.head,
-        target=TargetInfo(repository=target.repository, pr=target.pr, event=target.event),
+        target=TargetInfo(
+            repository=target.repository, pr=target.pr, event=target.event
+        ),
         findings=kept,
         checks=checks,
         agent_file=agent.path,

@@ -140,5 +140,8 @@ def main(args: argparse.Namespace) -> int:
     broken = [c.name for c in report.checks if c.status == "error"]
     for check in report.checks:
         if check.status == "error":
-            print(f"pattern-review: {check.name} could not run: {check.detail}", file=sys.stderr)
+            print(
+                f"pattern-review: {check.name} could not run: {check.detail}",
+                file=sys.stderr,
+            )
     return exit_status(broken, report.conclusion)

@@ -1,0 +1,144 @@
+"""Filtering to the diff, fingerprints and the conclusion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pattern_review.findings import (
+    conclude,
+    filter_findings,
+    fingerprint,
+    sort_findings,
+)
+from pattern_review.models import (
+    ChangedFile,
+    CheckResult,
+    FilterMode,
+    Finding,
+    ReviewTarget,
+    Source,
+)
+
+TARGET = ReviewTarget(
+    repo=Path("/repo"),
+    base="a" * 40,
+    head="b" * 40,
+    files=(
+        ChangedFile(
+            path="app/x.py",
+            status="modified",
+            added_lines=frozenset({10, 11}),
+            hunks=((7, 14),),
+        ),
+        ChangedFile(path="app/gone.py", status="deleted", skip_reason="deleted"),
+    ),
+)
+
+
+def make(
+    line: int,
+    *,
+    path: str = "app/x.py",
+    end_line: int = 0,
+    source: Source = "ruff",
+    severity: str = "error",
+    rule: str = "E501",
+) -> Finding:
+    return Finding.model_validate(
+        {
+            "rule": rule,
+            "pattern": "style-rules#4",
+            "source": source,
+            "severity": severity,
+            "path": path,
+            "line": line,
+            "end_line": end_line,
+            "message": "Line too long",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("added", [10, 9]),
+        ("diff_context", [10, 9, 13]),
+        ("file", [10, 9, 13, 30]),
+        ("nofilter", [10, 9, 13, 30, 5]),
+    ],
+)
+def test_filter_modes_keep_what_the_pr_introduces(
+    mode: FilterMode, expected: list[int]
+) -> None:
+    findings = [
+        make(10),
+        make(9, end_line=11),  # a formatter hunk overlapping an added line
+        make(13),
+        make(30),
+        make(5, path="app/other.py"),
+    ]
+
+    kept = filter_findings(findings, TARGET, mode)
+
+    assert [f.line for f in kept] == expected
+
+
+def test_failing_related_test_is_kept_even_in_an_unchanged_file() -> None:
+    failing = make(3, path="tests/test_x.py", source="pytest", rule="pytest:failed")
+
+    assert filter_findings([failing], TARGET, "added") == [failing]
+
+
+def test_findings_in_deleted_files_are_dropped() -> None:
+    assert filter_findings([make(1, path="app/gone.py")], TARGET, "file") == []
+
+
+def test_fingerprint_survives_lines_moving_and_tells_duplicates_apart() -> None:
+    before = {"app/x.py": "x = 1\nveryLongLine = 2\n"}
+    after = {"app/x.py": "# new comment\n\nx = 1\nveryLongLine   =   2\n"}
+
+    first = fingerprint([make(2)], before)[0].fingerprint
+    moved = fingerprint([make(4)], after)[0].fingerprint
+    twins = fingerprint([make(1), make(2)], {"app/x.py": "a = 1\na = 1\n"})
+
+    assert first == moved
+    assert len(first) == 16
+    assert twins[0].fingerprint != twins[1].fingerprint
+
+
+def test_fingerprint_changes_with_the_code() -> None:
+    one = fingerprint([make(1)], {"app/x.py": "x = 1\n"})[0].fingerprint
+    two = fingerprint([make(1)], {"app/x.py": "x = 2\n"})[0].fingerprint
+
+    assert one != two
+
+
+def test_sort_puts_most_severe_first() -> None:
+    ordered = sort_findings(
+        [
+            make(5, severity="note"),
+            make(9, severity="error"),
+            make(1, severity="warning"),
+        ]
+    )
+
+    assert [f.severity for f in ordered] == ["error", "warning", "note"]
+
+
+def test_conclusion_follows_fail_on_and_ignores_ai_findings() -> None:
+    passed = [CheckResult(name="ruff", status="passed")]
+    warning = make(1, severity="warning")
+    ai_error = make(2, source="ai", severity="error")
+
+    assert conclude([warning], passed, "error") == "success"
+    assert conclude([warning], passed, "warning") == "failure"
+    assert conclude([make(1)], passed, "never") == "success"
+    assert conclude([ai_error], passed, "warning") == "success"
+
+
+def test_a_check_that_could_not_run_never_passes() -> None:
+    broken = [CheckResult(name="mypy", status="error", detail="mypy not found")]
+
+    assert conclude([], broken, "never") == "failure"
