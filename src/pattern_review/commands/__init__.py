@@ -1,0 +1,3 @@
+"""CLI verbs: one module each, one entry function each."""
+
+from __future__ import annotations
