@@ -1,0 +1,215 @@
+"""``pattern-review explain RULE``: one rule's documentation, like ``ruff rule``.
+
+It answers what the rule does, why it matters (in the agent file's own
+words), an example it flags, what to write instead, and the fix. A ruff code
+that pattern-review cites gets its citation and a pointer to ``ruff rule``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pattern_review.agent_file import AgentFile
+    from pattern_review.catalog import RuffMapping
+    from pattern_review.conventions.rule import Example, Rule
+
+
+def _code_block(code: str) -> list[str]:
+    import textwrap
+
+    return ["```python", textwrap.dedent(code).strip("\n"), "```"]
+
+
+def _why(slug: str, agent: AgentFile) -> list[str]:
+    """The agent file's words for a slug, falling back to the built-in file's."""
+    from pattern_review.agent_file import builtin_agent_file
+    from pattern_review.report import pattern_title
+
+    source = agent
+    words = agent.rule_text(slug)
+    lines: list[str] = []
+    if not words:
+        source = builtin_agent_file()
+        words = source.rule_text(slug)
+        lines.append(f"{agent.path} has no section for {slug}; the built-in one says:")
+    lines.append(f"{source.path} › {pattern_title(source, slug)} ({slug}):")
+    lines.append("")
+    lines += [f"> {line}" for line in words.splitlines()]
+    return lines
+
+
+def _example_notes(example: Example, rule: type[Rule]) -> list[str]:
+    notes = []
+    if example.role != "other":
+        notes.append(f"(reviewed as a {example.role} file)")
+    notes.append(f"Reported: {example.message or rule.MESSAGE}")
+    return notes
+
+
+def explain_rule(rule: type[Rule], agent: AgentFile) -> str:
+    """Document one convention rule.
+
+    Args:
+        rule: The rule class.
+        agent: The agent file whose words explain why.
+
+    Returns:
+        The text, sections titled as in ruff's rule docs.
+    """
+    import inspect
+
+    roles = ", ".join(sorted(rule.ROLES)) if rule.ROLES else "all but test"
+    lines = [
+        f"# {rule.ID} ({rule.__name__})",
+        "",
+        f"Pattern: {rule.PATTERN} · Severity: {rule.SEVERITY} · Files: {roles}",
+        "",
+        "## What it does",
+        "",
+        # Docstrings use reST literals; a terminal reads markdown's better.
+        inspect.cleandoc(rule.__doc__ or "").replace("``", "`") or rule.SUMMARY,
+        "",
+        "## Why is this bad?",
+        "",
+    ]
+    if rule.AGENT_TEXT:
+        lines += [f"This rule enforces: {rule.AGENT_TEXT}", ""]
+    lines += [*_why(rule.PATTERN, agent), ""]
+    if rule.INVALID:
+        example = rule.INVALID[0]
+        lines += ["## Example", "", *_code_block(example.code)]
+        lines += [*_example_notes(example, rule), ""]
+    if rule.VALID:
+        lines += ["## Use instead", "", *_code_block(rule.VALID[0].code), ""]
+    lines += ["## Fix", "", rule.MESSAGE or rule.SUMMARY]
+    suggested = next((e.suggestion for e in rule.INVALID if e.suggestion), None)
+    if suggested is not None:
+        lines += [
+            "",
+            "Where the fix is mechanical, the review suggests the replacement,",
+            "e.g. for the example above:",
+            "",
+            *_code_block(suggested),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def explain_ruff(code: str, mapping: RuffMapping, agent: AgentFile) -> str:
+    """Document a ruff code pattern-review cites to the agent file.
+
+    Args:
+        code: The code asked about (``E501``) or a catalog prefix (``ANN``).
+        mapping: Its entry in catalog.RUFF_MAPPINGS.
+        agent: The agent file whose words explain why.
+
+    Returns:
+        The text: what runs it, the citation, and where ruff documents it.
+    """
+    via = f" (catalog prefix {mapping.prefix})" if mapping.prefix != code else ""
+    lines = [
+        f"# {code} (via ruff)",
+        "",
+        f"Pattern: {mapping.pattern} · Severity: {mapping.severity}",
+        "",
+        "## What it does",
+        "",
+        f"ruff checks {code}{via}; pattern-review runs"
+        " ruff with it selected, so it applies even when the project's ruff"
+        " configuration leaves it out, and cites each finding to the agent file.",
+        "",
+        "## Why is this bad?",
+        "",
+        *_why(mapping.pattern, agent),
+        "",
+        "## Example, use instead, fix",
+        "",
+        f"See ruff's own documentation: `ruff rule {code}`."
+        if re.fullmatch(r"[A-Z]+[0-9]{3,}", code)
+        else f"{code} is a prefix: `ruff rule --all` lists its codes and their docs.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def find_ruff_mapping(code: str) -> RuffMapping | None:
+    """Return the catalog entry citing a ruff code, or None.
+
+    Args:
+        code: A ruff code (``E501``, ``ANN001``) or catalog prefix (``ANN``).
+
+    Returns:
+        The most specific mapping, or None when the catalog does not cite it.
+    """
+    from pattern_review.catalog import RUFF_MAPPINGS, cite_ruff_code
+
+    if not re.fullmatch(r"[A-Z]+[0-9]*", code):
+        return None
+    mapping = cite_ruff_code(code)
+    return mapping if mapping in RUFF_MAPPINGS else None
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the ``explain`` verb.
+
+    Args:
+        subparsers: The CLI's subparsers.
+    """
+    parser = subparsers.add_parser(
+        "explain",
+        help="explain one rule: what, why (in the agent file's words), example, fix",
+        description="Explain a convention rule id (RTR001) or a cited ruff code.",
+    )
+    parser.add_argument("rule", metavar="RULE", help="rule id or ruff code")
+    parser.add_argument(
+        "--agent-file",
+        metavar="PATH",
+        help="agent file whose words explain the rule (default: the built-in one)",
+    )
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Print one rule's documentation.
+
+    Args:
+        args: Parsed arguments (``rule``, ``agent_file``).
+
+    Returns:
+        0, or 2 for an unknown rule or an unreadable agent file.
+    """
+    from pathlib import Path
+
+    from pattern_review.agent_file import builtin_agent_file, parse_agent_file
+    from pattern_review.conventions.registry import rule_by_id
+
+    if args.agent_file:
+        path = Path(args.agent_file)
+        try:
+            agent = parse_agent_file(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            print(
+                f"pattern-review: cannot read agent file {path}: {reason}",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        agent = builtin_agent_file()
+    wanted = args.rule.strip().upper()
+    rule = rule_by_id(wanted)
+    if rule is not None:
+        print(explain_rule(rule, agent), end="")
+        return 0
+    mapping = find_ruff_mapping(wanted)
+    if mapping is not None:
+        print(explain_ruff(wanted, mapping, agent), end="")
+        return 0
+    print(
+        f"pattern-review: unknown rule {args.rule!r} "
+        "(`pattern-review rules` lists them all)",
+        file=sys.stderr,
+    )
+    return 2
