@@ -1,0 +1,126 @@
+"""The ``pattern-review`` check run on the head SHA, with every annotation.
+
+GitHub takes at most 50 annotations per request and appends those of each
+update, so the run is created with the first 50 and edited with the rest.
+Text fields are cut to GitHub's limits (summary/text 65,535 characters,
+annotation title 255, message 64 KiB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from github.CheckRun import CheckRun
+from github.Repository import Repository
+
+from pattern_review.agent_file import AgentFile
+from pattern_review.models import Finding, Report
+from pattern_review.report import counts_line, ordered, pattern_title
+from pattern_review.report.markdown import render_markdown
+
+CHECK_NAME = "pattern-review"
+ANNOTATIONS_PER_REQUEST = 50
+MAX_OUTPUT_CHARS = 65_535
+MAX_TITLE_CHARS = 255
+MAX_MESSAGE_CHARS = 4_000
+LEVELS = {"error": "failure", "warning": "warning", "note": "notice"}
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def annotation(finding: Finding, agent: AgentFile) -> dict[str, str | int]:
+    """Return the check-run annotation of a finding.
+
+    Args:
+        finding: The finding.
+        agent: The agent file the citation points to.
+
+    Returns:
+        GitHub's annotation object.
+    """
+    title = f"{finding.rule} · {pattern_title(agent, finding.pattern)}"
+    note: dict[str, str | int] = {
+        "path": finding.path,
+        "start_line": finding.line,
+        "end_line": finding.end_line,
+        "annotation_level": LEVELS[finding.severity],
+        "title": _cut(title, MAX_TITLE_CHARS),
+        "message": _cut(finding.message, MAX_MESSAGE_CHARS),
+    }
+    rule = agent.rule_text(finding.pattern)
+    if rule:
+        note["raw_details"] = _cut(rule, MAX_MESSAGE_CHARS)
+    return note
+
+
+def check_output(
+    report: Report, agent: AgentFile, blob_base: str | None
+) -> dict[str, str]:
+    """Return the check run's title, summary and text (without annotations).
+
+    Args:
+        report: The review.
+        agent: The agent file the citations point to.
+        blob_base: Base of links into the repo, or None.
+
+    Returns:
+        ``title``: the counts; ``summary``: conclusion and each check's
+        status; ``text``: the full review markdown.
+    """
+    lines = [f"**{report.conclusion}**: {counts_line(report.findings)}", ""]
+    lines += [
+        f"- {c.name}: {c.status}" + (f" ({c.detail})" if c.detail else "")
+        for c in report.checks
+    ]
+    return {
+        "title": _cut(
+            f"pattern-review: {counts_line(report.findings)}", MAX_TITLE_CHARS
+        ),
+        "summary": _cut("\n".join(lines), MAX_OUTPUT_CHARS),
+        "text": render_markdown(
+            report, agent, blob_base=blob_base, max_chars=MAX_OUTPUT_CHARS
+        ),
+    }
+
+
+def _batches(items: list[dict[str, str | int]]) -> Iterator[list[dict[str, str | int]]]:
+    for start in range(0, len(items), ANNOTATIONS_PER_REQUEST):
+        yield items[start : start + ANNOTATIONS_PER_REQUEST]
+
+
+def publish_check_run(
+    repo: Repository, report: Report, agent: AgentFile, *, blob_base: str | None
+) -> CheckRun:
+    """Create the completed check run on the reviewed head with all annotations.
+
+    Args:
+        repo: The repository.
+        report: The review (its ``head`` is the SHA the run is attached to).
+        agent: The agent file the citations point to.
+        blob_base: Base of links into the repo, or None.
+
+    Returns:
+        The check run.
+    """
+    output = check_output(report, agent, blob_base)
+    notes = [annotation(f, agent) for f in ordered(report.findings)]
+    batches = list(_batches(notes)) or [[]]
+    run = repo.create_check_run(
+        name=CHECK_NAME,
+        head_sha=report.head,
+        status="completed",
+        conclusion=report.conclusion,
+        output={**output, "annotations": batches[0]},
+    )
+    for batch in batches[1:]:
+        # An update needs title and summary again; its annotations are appended.
+        run.edit(
+            output={
+                "title": output["title"],
+                "summary": output["summary"],
+                "annotations": batch,
+            }
+        )
+    return run

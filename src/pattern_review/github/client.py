@@ -1,0 +1,222 @@
+"""The PyGithub client and the one-line classification of its failures.
+
+Retries: 5xx answers are retried with exponential backoff for reads and
+idempotent writes (GET, PATCH, PUT, DELETE), but not for POST, because a 502
+on a POST can hide a comment GitHub did create and a retry would post it
+twice. A 403 or 429 carrying ``Retry-After`` (the secondary rate limit) is
+retried for every method after the time GitHub asks for: GitHub did not act
+on it. After the last retry, ``requests`` raises ``RetryError``.
+
+Pacing: PyGithub waits 0.25 s between requests and 1 s between writes; those
+defaults are kept in production and can be changed (tests set 0) with
+``PATTERN_REVIEW_GITHUB_THROTTLE_S``; ``PATTERN_REVIEW_GITHUB_BACKOFF_S`` sets
+the retry backoff factor the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+
+THROTTLE_ENV = "PATTERN_REVIEW_GITHUB_THROTTLE_S"
+BACKOFF_ENV = "PATTERN_REVIEW_GITHUB_BACKOFF_S"
+DEFAULT_SECONDS_BETWEEN_REQUESTS = 0.25
+DEFAULT_SECONDS_BETWEEN_WRITES = 1.0
+DEFAULT_BACKOFF_S = 1.0
+DEFAULT_RETRIES = 3
+DEFAULT_TIMEOUT_S = 30
+READ_ONLY_MESSAGE = "Resource not accessible by integration"
+_RATE_LIMIT_STATUSES = frozenset({403, 429})
+
+
+class PublishRetry(GithubRetry):
+    """GitHub's retry policy, except that a POST is never retried on a 5xx."""
+
+    def is_retry(
+        self, method: str, status_code: int, has_retry_after: bool = False
+    ) -> bool:
+        """Return whether to retry a response.
+
+        Args:
+            method: HTTP method of the request.
+            status_code: Status answered.
+            has_retry_after: Whether the answer carries ``Retry-After``.
+
+        Returns:
+            False for a POST answered 5xx (it may have been done), else
+            urllib3's (and PyGithub's) decision.
+        """
+        if method.upper() == "POST" and status_code >= 500:
+            return False
+        if has_retry_after and status_code in _RATE_LIMIT_STATUSES:
+            return self.total is None or self.total > 0
+        return super().is_retry(method, status_code, has_retry_after)
+
+
+def _seconds_from_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def make_client(
+    token: str,
+    api_url: str,
+    *,
+    retries: int = DEFAULT_RETRIES,
+    timeout_s: int = DEFAULT_TIMEOUT_S,
+) -> Github:
+    """Return a PyGithub client for one API URL.
+
+    Args:
+        token: The token (the job's ``GITHUB_TOKEN`` or a PAT).
+        api_url: The REST API root (``GITHUB_API_URL``), e.g.
+            ``https://api.github.com`` or ``https://ghes.example/api/v3``.
+        retries: Retries of a failed request before giving up.
+        timeout_s: Socket timeout of each request.
+
+    Returns:
+        A client that retries as the module docstring says.
+
+    Raises:
+        ValueError: A throttle/backoff environment variable is not a number.
+    """
+    throttle = _seconds_from_env(THROTTLE_ENV, -1.0)
+    backoff = _seconds_from_env(BACKOFF_ENV, DEFAULT_BACKOFF_S)
+    retry = PublishRetry(
+        total=retries,
+        backoff_factor=backoff,
+        allowed_methods=frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}),
+        secondary_rate_wait=max(backoff, 1.0) if backoff else 0.0,
+        respect_retry_after_header=True,
+    )
+    return Github(
+        auth=Auth.Token(token),
+        base_url=api_url.rstrip("/"),
+        timeout=timeout_s,
+        retry=retry,
+        lazy=True,
+        seconds_between_requests=(
+            DEFAULT_SECONDS_BETWEEN_REQUESTS if throttle < 0 else throttle
+        ),
+        seconds_between_writes=(
+            DEFAULT_SECONDS_BETWEEN_WRITES if throttle < 0 else throttle
+        ),
+    )
+
+
+@dataclass
+class GitHubError(Exception):
+    """A GitHub API call that failed, in one line.
+
+    Attributes:
+        reason: One line for a human.
+        status: The HTTP status, when there was an answer.
+        read_only: True when the token may not write here (a fork's token).
+        rate_limited: True when GitHub's rate limit stopped the call.
+    """
+
+    reason: str
+    status: int | None = None
+    read_only: bool = False
+    rate_limited: bool = False
+
+    def __str__(self) -> str:
+        """Return the one-line reason."""
+        return self.reason
+
+
+def _github_message(exc: GithubException) -> str:
+    data = exc.data
+    if isinstance(data, dict):
+        message = str(data.get("message") or "").strip()
+        details = [
+            str(e.get("message") if isinstance(e, dict) else e)
+            for e in data.get("errors") or []
+        ]
+        details = [d for d in details if d and d != "None"]
+        if details:
+            message = (
+                f"{message}: {'; '.join(details)}" if message else "; ".join(details)
+            )
+        return " ".join(message.split())[:300]
+    return " ".join(str(data or "").split())[:300]
+
+
+def classify(exc: BaseException, *, writing: bool = False) -> GitHubError:
+    """Turn a failure of a GitHub call into a one-line GitHubError.
+
+    Args:
+        exc: What PyGithub or requests raised.
+        writing: Whether the call was a write (a 404 on a write means the
+            token may not write there).
+
+    Returns:
+        The error, with ``read_only`` / ``rate_limited`` set where they apply.
+    """
+    if isinstance(exc, GitHubError):
+        return exc
+    if isinstance(exc, GithubException):
+        status = exc.status
+        message = _github_message(exc)
+        headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+        if status == 401:
+            return GitHubError(
+                f"GitHub rejected the token (401 {message or 'Bad credentials'})", 401
+            )
+        if status in _RATE_LIMIT_STATUSES and (
+            "retry-after" in headers or "rate limit" in message.lower()
+        ):
+            wait = headers.get("retry-after")
+            after = f", retry after {wait} s" if wait else ""
+            return GitHubError(
+                f"GitHub rate limit hit ({status}{after}): {message}",
+                status,
+                rate_limited=True,
+            )
+        if status == 403:
+            read_only = READ_ONLY_MESSAGE.lower() in message.lower() or writing
+            hint = " (the token has no write access here)" if read_only else ""
+            return GitHubError(f"GitHub refused (403 {message}){hint}", 403, read_only)
+        if status == 404:
+            if writing:
+                return GitHubError(
+                    f"GitHub answered 404 to a write ({message}): "
+                    "the token has no write access here",
+                    404,
+                    read_only=True,
+                )
+            return GitHubError(f"GitHub has no such resource (404 {message})", 404)
+        if status == 422:
+            return GitHubError(f"GitHub rejected the request (422 {message})", 422)
+        return GitHubError(
+            f"GitHub answered {status}: {message or 'no message'}", status
+        )
+    if isinstance(exc, requests.exceptions.RetryError):
+        return GitHubError(f"GitHub kept failing after retries: {_last_line(exc)}")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return GitHubError("GitHub did not answer in time (timeout)")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return GitHubError(f"cannot reach GitHub: {_last_line(exc)}")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return GitHubError(f"GitHub request failed: {_last_line(exc)}")
+    return GitHubError(f"GitHub call failed: {type(exc).__name__}: {_last_line(exc)}")
+
+
+def _last_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    # urllib3 wraps the cause: keep the part that names it.
+    marker = "Caused by "
+    if marker in text:
+        text = text[text.index(marker) + len(marker) :].rstrip(")")
+    return text[:300]

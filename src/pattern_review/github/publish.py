@@ -1,0 +1,221 @@
+"""Post a review to its pull request: inline review, sticky comment, check run.
+
+``publish`` never raises for an API fault: each part either succeeds or adds
+a one-line error to the result, and the others still go out. A token that
+may not write (a fork's ``pull_request`` token, Dependabot) sets
+``read_only`` so the caller can fall back to the job summary and workflow
+annotations. Before posting on a PR, the PR's head is compared with the
+reviewed SHA: a review of a commit that is no longer the head is not posted
+on the PR (a newer run will post); its check run still goes on the reviewed
+SHA, where it is true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from github import Github
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from pattern_review.agent_file import AgentFile
+from pattern_review.github.check_run import publish_check_run
+from pattern_review.github.client import GitHubError, classify
+from pattern_review.github.comment import ACTIONS_BOT, upsert_comment
+from pattern_review.github.review_comments import (
+    InlinePlan,
+    plan_inline,
+    post_review,
+    posted_fingerprints,
+)
+from pattern_review.models import FindingDelta, Report
+
+DEFAULT_MAX_INLINE = 10
+
+
+@dataclass
+class PublishRequest:
+    """What to publish and where.
+
+    Attributes:
+        report: The review; ``target.repository``, ``target.pr`` and ``head``
+            say where it goes.
+        agent: The agent file the citations point to.
+        blob_base: ``https://host/owner/repo/blob/<sha>`` for links, or None.
+        comment: Post/edit the sticky PR comment.
+        inline_comments: Post inline comments as one review.
+        check_run: Create the ``pattern-review`` check run.
+        max_inline_comments: At most this many inline comments per run.
+    """
+
+    report: Report
+    agent: AgentFile
+    blob_base: str | None = None
+    comment: bool = True
+    inline_comments: bool = True
+    check_run: bool = True
+    max_inline_comments: int = DEFAULT_MAX_INLINE
+
+
+@dataclass
+class PublishResult:
+    """What was published, and what was not and why.
+
+    Attributes:
+        comment_url: URL of the sticky comment, when posted.
+        check_run_url: URL of the check run, when created.
+        review_posted: Inline comments posted in this run's review.
+        inline_skipped: Findings in the diff not posted inline (over the cap
+            or rejected); they are in the sticky comment.
+        delta: New / fixed compared with the previous run, when known.
+        fallbacks: One line per part that fell back to another channel.
+        errors: One line per part that failed.
+        read_only: The token may not write: use the job summary instead.
+        stale: The PR head moved past the reviewed SHA: nothing posted on the PR.
+    """
+
+    comment_url: str | None = None
+    check_run_url: str | None = None
+    review_posted: int = 0
+    inline_skipped: int = 0
+    delta: FindingDelta | None = None
+    fallbacks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    read_only: bool = False
+    stale: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether every requested part went out."""
+        return not self.errors and not self.read_only and not self.stale
+
+
+class _Publisher:
+    """One publish run: the client, the request, and the result it fills."""
+
+    def __init__(self, client: Github, request: PublishRequest) -> None:
+        self.client = client
+        self.request = request
+        self.report = request.report
+        self.result = PublishResult()
+        self.notes: list[str] = []
+
+    def fail(self, part: str, exc: BaseException, *, writing: bool) -> None:
+        error = classify(exc, writing=writing)
+        if error.read_only:
+            self.result.read_only = True
+        self.result.errors.append(f"{part}: {error.reason}")
+
+    def authors(self) -> frozenset[str]:
+        # An Actions token cannot read /user (403); it posts as github-actions[bot].
+        try:
+            return frozenset({ACTIONS_BOT, self.client.get_user().login})
+        except Exception:  # noqa: BLE001 - any failure just means "the default bot"
+            return frozenset({ACTIONS_BOT})
+
+    def head_is_current(self, pull: PullRequest) -> bool:
+        try:
+            head = pull.head.sha
+        except Exception as exc:  # noqa: BLE001 - classified into a one-line error
+            self.fail("pull request", exc, writing=False)
+            return False
+        if head != self.report.head:
+            self.result.stale = True
+            self.result.fallbacks.append(
+                f"pull request: head moved to {head[:12]} after the review of "
+                f"{self.report.head[:12]}; nothing posted on the PR"
+            )
+            return False
+        return True
+
+    def review(self, pull: PullRequest, authors: frozenset[str]) -> None:
+        plan = InlinePlan()
+        try:
+            already = posted_fingerprints(pull.get_review_comments(), authors)
+            plan = plan_inline(
+                self.report,
+                self.request.agent,
+                blob_base=self.request.blob_base,
+                max_inline=self.request.max_inline_comments,
+                already=already,
+            )
+            self.result.inline_skipped = len(plan.over_cap)
+            self.result.review_posted = post_review(pull, self.report.head, plan)
+        except Exception as exc:  # noqa: BLE001 - classified into a one-line error
+            error = classify(exc, writing=True)
+            if error.status == 422:
+                self.result.inline_skipped += len(plan.posted)
+                self.result.fallbacks.append(
+                    f"review: GitHub rejected the inline comments ({error.reason}); "
+                    f"their {len(plan.posted)} findings are in the PR comment"
+                )
+                self.notes.append(
+                    "Inline comments could not be placed (GitHub answered 422); "
+                    "every finding is listed below."
+                )
+                return
+            self.fail("review", exc, writing=True)
+
+    def comment(self, pull: PullRequest, authors: frozenset[str]) -> None:
+        try:
+            url, delta = upsert_comment(
+                pull,
+                self.report,
+                self.request.agent,
+                authors=authors,
+                blob_base=self.request.blob_base,
+                notes=self.notes,
+            )
+        except Exception as exc:  # noqa: BLE001 - classified into a one-line error
+            self.fail("comment", exc, writing=True)
+            return
+        self.result.comment_url, self.result.delta = url, delta
+
+    def check_run(self, repo: Repository) -> None:
+        try:
+            run = publish_check_run(
+                repo, self.report, self.request.agent, blob_base=self.request.blob_base
+            )
+        except Exception as exc:  # noqa: BLE001 - classified into a one-line error
+            self.fail("check run", exc, writing=True)
+            return
+        self.result.check_run_url = run.html_url
+
+    def run(self) -> PublishResult:
+        target = self.report.target
+        if not target.repository:
+            self.result.errors.append("publish: the report names no repository")
+            return self.result
+        repo = self.client.get_repo(target.repository)
+        wants_pr = self.request.comment or self.request.inline_comments
+        if target.pr is not None and wants_pr:
+            pull = repo.get_pull(target.pr)
+            if self.head_is_current(pull):
+                authors = self.authors()
+                if self.request.inline_comments:
+                    self.review(pull, authors)
+                if self.request.comment and not self.result.read_only:
+                    self.comment(pull, authors)
+        if self.request.check_run and not self.result.read_only:
+            self.check_run(repo)
+        return self.result
+
+
+def publish(client: Github, request: PublishRequest) -> PublishResult:
+    """Publish a review to GitHub; never raises for API faults.
+
+    Order: the inline review first (so a rejected review can be noted in the
+    comment), then the sticky comment, then the check run. Once the token
+    proves read-only, no further write is tried.
+
+    Args:
+        client: A client from :func:`pattern_review.github.client.make_client`.
+        request: What to publish.
+
+    Returns:
+        What went out, what fell back, and one line per failure.
+    """
+    return _Publisher(client, request).run()
+
+
+__all__ = ["GitHubError", "PublishRequest", "PublishResult", "publish"]
