@@ -1,0 +1,247 @@
+"""The JSON report: SPEC.md's schema, its key order, and a lossless round trip."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+
+from pattern_review.agent_file import builtin_agent_file
+from pattern_review.models import AiInfo, CheckResult, Finding, Report, TargetInfo
+from pattern_review.report import render
+from pattern_review.report.json_report import render_json
+
+_STR_OR_NULL = {"type": ["string", "null"]}
+
+# Written from SPEC.md's "--format json" section. The extra top-level keys
+# (agent file, skipped files, hunks, safe mode) are what `publish` needs to
+# post a saved report; they are typed here too.
+SPEC_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": [
+        "version",
+        "conclusion",
+        "base",
+        "head",
+        "target",
+        "findings",
+        "checks",
+        "ai",
+    ],
+    "properties": {
+        "version": {"const": 1},
+        "conclusion": {"enum": ["success", "failure", "neutral"]},
+        "base": {"type": "string"},
+        "head": {"type": "string"},
+        "target": {
+            "type": "object",
+            "required": ["repository", "pr", "event"],
+            "additionalProperties": False,
+            "properties": {
+                "repository": _STR_OR_NULL,
+                "pr": {"type": ["integer", "null"]},
+                "event": {"type": "string"},
+            },
+        },
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [
+                    "rule",
+                    "pattern",
+                    "source",
+                    "severity",
+                    "path",
+                    "line",
+                    "column",
+                    "end_line",
+                    "message",
+                    "fingerprint",
+                    "suggestion",
+                ],
+                "properties": {
+                    "rule": {"type": "string", "minLength": 1},
+                    "pattern": {"type": "string", "minLength": 1},
+                    "source": {
+                        "enum": [
+                            "ruff-format",
+                            "ruff",
+                            "mypy",
+                            "pytest",
+                            "convention",
+                            "ai",
+                        ]
+                    },
+                    "severity": {"enum": ["error", "warning", "note"]},
+                    "path": {"type": "string", "not": {"pattern": "^/"}},
+                    "line": {"type": "integer", "minimum": 1},
+                    "column": {"type": "integer", "minimum": 1},
+                    "end_line": {"type": "integer", "minimum": 1},
+                    "message": {"type": "string"},
+                    "fingerprint": {"type": "string"},
+                    "suggestion": _STR_OR_NULL,
+                },
+            },
+        },
+        "checks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "status", "duration_s", "detail"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "status": {"enum": ["passed", "failed", "skipped", "error"]},
+                    "duration_s": {"type": "number", "minimum": 0},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+        "ai": {
+            "type": "object",
+            "required": [
+                "status",
+                "model",
+                "input_tokens",
+                "output_tokens",
+                "cache_read_tokens",
+            ],
+            "properties": {
+                "status": {"enum": ["ok", "skipped", "unavailable", "over_budget"]},
+                "model": _STR_OR_NULL,
+                "input_tokens": {"type": "integer", "minimum": 0},
+                "output_tokens": {"type": "integer", "minimum": 0},
+                "cache_read_tokens": {"type": "integer", "minimum": 0},
+            },
+        },
+        "agent_file": _STR_OR_NULL,
+        "skipped_files": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
+        "diff_hunks": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "array",
+                    "prefixItems": [{"type": "integer"}, {"type": "integer"}],
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
+            },
+        },
+        "safe_mode": {"type": "boolean"},
+    },
+}
+
+SPEC_KEY_ORDER = ["version", "conclusion", "base", "head", "target", "findings"]
+
+
+def _finding(rule: str, severity: str, path: str, line: int, **extra: Any) -> Finding:
+    return Finding.model_validate(
+        {
+            "rule": rule,
+            "pattern": extra.pop("pattern", "router-pattern"),
+            "source": extra.pop("source", "convention"),
+            "severity": severity,
+            "path": path,
+            "line": line,
+            "message": f"{rule} at {path}:{line}",
+            "fingerprint": f"fp-{rule}-{path}",
+            **extra,
+        }
+    )
+
+
+def _report() -> Report:
+    return Report(
+        conclusion="failure",
+        base="a" * 40,
+        head="b" * 40,
+        target=TargetInfo(repository="octo/app", pr=7, event="pull_request"),
+        findings=[
+            _finding("D103", "note", "src/app/b.py", 4, source="ruff"),
+            _finding("RTR001", "error", "src/app/routers/items.py", 12, end_line=14),
+            _finding(
+                "mypy:arg-type",
+                "warning",
+                "src/app/a.py",
+                9,
+                source="mypy",
+                pattern="completion-checklist",
+                suggestion="x: int = 1\n",
+            ),
+            _finding("SVC001", "error", "src/app/services/s.py", 3, column=5),
+        ],
+        checks=[
+            CheckResult(name="ruff-format", status="passed", duration_s=0.12),
+            CheckResult(name="pytest", status="error", detail="timed out after 600 s"),
+        ],
+        ai=AiInfo(status="over_budget", model="claude-sonnet-4-5", input_tokens=10),
+        skipped_files={"logo.png": "binary"},
+        diff_hunks={"src/app/a.py": [(1, 20)]},
+        safe_mode=True,
+    )
+
+
+def test_output_validates_against_the_spec_schema() -> None:
+    data = json.loads(render_json(_report()))
+    jsonschema.Draft202012Validator(SPEC_SCHEMA).validate(data)
+
+
+def test_schema_rejects_what_the_spec_forbids() -> None:
+    # The schema above must have teeth, or the validation test proves nothing.
+    data = json.loads(render_json(_report()))
+    data["findings"][0]["severity"] = "fatal"
+    errors = list(jsonschema.Draft202012Validator(SPEC_SCHEMA).iter_errors(data))
+    assert errors
+
+
+def test_keys_follow_the_spec_order() -> None:
+    data = json.loads(render_json(_report()))
+    assert list(data)[: len(SPEC_KEY_ORDER)] == SPEC_KEY_ORDER
+    assert list(data)[6:8] == ["checks", "ai"]
+    assert list(data["ai"])[:5] == [
+        "status",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+    ]
+
+
+def test_findings_most_severe_first_and_bytes_stable() -> None:
+    report = _report()
+    output = render_json(report)
+    severities = [f["severity"] for f in json.loads(output)["findings"]]
+    assert severities == ["error", "error", "warning", "note"]
+    shuffled = report.model_copy(update={"findings": list(report.findings)})
+    random.Random(3).shuffle(shuffled.findings)
+    assert render_json(shuffled) == output
+
+
+def test_round_trip_loses_nothing() -> None:
+    report = _report()
+    again = Report.model_validate_json(render_json(report))
+    key = lambda f: f.fingerprint  # noqa: E731
+    assert sorted(again.findings, key=key) == sorted(report.findings, key=key)
+    assert again.model_dump(exclude={"findings"}) == report.model_dump(
+        exclude={"findings"}
+    )
+
+
+def test_non_ascii_messages_stay_readable() -> None:
+    report = _report()
+    report.findings[0].message = "schéma — ✓"
+    assert "schéma — ✓" in render_json(report)
+
+
+def test_render_dispatches_json() -> None:
+    report = _report()
+    assert render(report, "json", builtin_agent_file()) == render_json(report)
