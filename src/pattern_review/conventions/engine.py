@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
@@ -52,6 +52,7 @@ def _engine_finding(
     )
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 _LIBCST_WHERE = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
 
 
@@ -90,6 +91,41 @@ def _parse_error(path: str, source: str, exc: cst.ParserSyntaxError) -> Finding:
     )
 
 
+def _own_code(
+    suggestion: str,
+    node: cst.CSTNode,
+    source_lines: list[str],
+    start: CodePosition,
+    end: CodePosition,
+) -> str:
+    """Trim what a suggestion built with ``code_for_node`` has outside the node.
+
+    A node's code carries text its position range leaves out (an argument's
+    trailing comma, a statement's leading blank lines); a rule that renders a
+    changed node gets that text too, and it must not be spliced in twice.
+    """
+    code = cst.Module([]).code_for_node(node)
+    if start.line == end.line:
+        spanned = source_lines[start.line - 1][start.column : end.column]
+    else:
+        spanned = "\n".join(
+            [
+                source_lines[start.line - 1][start.column :],
+                *source_lines[start.line : end.line - 1],
+                source_lines[end.line - 1][: end.column],
+            ]
+        )
+    at = code.find(spanned)
+    if at < 0 or not spanned:
+        return suggestion
+    lead, trail = code[:at], code[at + len(spanned) :]
+    if lead and suggestion.startswith(lead):
+        suggestion = suggestion[len(lead) :]
+    if trail and suggestion.endswith(trail):
+        suggestion = suggestion[: -len(trail)]
+    return suggestion
+
+
 def _splice(
     source_lines: list[str], report: RuleReport, wrapper: MetadataWrapper
 ) -> tuple[int, int, int, str | None]:
@@ -101,7 +137,7 @@ def _splice(
     first = source_lines[start.line - 1] if start.line <= len(source_lines) else ""
     last = source_lines[end.line - 1] if end.line <= len(source_lines) else ""
     prefix, suffix = first[: start.column], last[end.column :]
-    replacement = report.suggestion
+    replacement = _own_code(report.suggestion, report.node, source_lines, start, end)
     if prefix.strip() == "":
         # Continuation lines of a statement-level fix keep the statement's indent.
         replacement = replacement.replace("\n", "\n" + prefix)
@@ -159,7 +195,8 @@ def lint_source(
         ]
     if not any(visitor.reports for visitor in visitors):
         return []
-    source_lines = source.splitlines()
+    # Only the line breaks the parser counts (str.splitlines also splits on \f).
+    source_lines = _LINE_BREAK.split(source)
     findings: list[Finding] = []
     for visitor in visitors:
         for report in visitor.reports:
