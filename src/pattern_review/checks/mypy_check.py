@@ -1,0 +1,178 @@
+"""Checklist step 3, "Types": mypy on the changed files, errors in those files only.
+
+mypy runs with ``-O json`` (one JSON object per line); a plain-text parser
+stays as the fallback for what mypy prints outside that format (blocking
+errors of some versions, or a target's mypy too old for ``-O``). The
+incremental cache lives in ``ctx.cache_dir`` so reruns are fast and the work
+tree stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+
+from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.models import CheckOutcome, CheckResult, Finding
+from pattern_review.runner import ToolRun, run_tool
+
+NAME = "mypy"
+# Codes that enforce style rule 2 ("type annotations on all parameters and
+# return types"); every other mypy error is the checklist's "zero errors".
+ANNOTATION_CODES = frozenset({"no-untyped-def", "no-untyped-call"})
+_TEXT_LINE = re.compile(
+    r"^(?P<file>[^:\n]+\.pyi?):(?P<line>\d+)(?::(?P<column>\d+))?"
+    r"(?::\d+:\d+)?: (?P<severity>error|note|warning): (?P<message>.*?)"
+    r"(?:  \[(?P<code>[\w-]+)\])?$"
+)
+
+
+def _finding(
+    path: str, line: int, column: int, end_line: int, message: str, code: str | None
+) -> Finding:
+    code = code or "misc"
+    return Finding(
+        rule=f"mypy:{code}",
+        pattern="style-rules#2" if code in ANNOTATION_CODES else "completion-checklist",
+        source="mypy",
+        severity="error",
+        path=path,
+        line=max(line, 1),
+        column=max(column, 1),
+        end_line=max(end_line, line, 1),
+        message=message,
+    )
+
+
+def parse_mypy_output(output: str) -> list[Finding]:
+    """Parse mypy's errors, from ``-O json`` lines or plain text lines.
+
+    Notes (mypy's follow-up hints) are left out; lines that are neither JSON
+    errors nor ``file:line: error: ...`` are ignored.
+
+    Args:
+        output: mypy's standard output (and error, for blocking errors).
+
+    Returns:
+        One finding per error, paths as mypy printed them (normalised).
+    """
+    findings: list[Finding] = []
+    for text in output.splitlines():
+        text = text.strip()
+        if text.startswith("{"):
+            try:
+                item = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(item, dict) or item.get("severity") != "error":
+                continue
+            try:
+                line = int(item["line"])
+                findings.append(
+                    _finding(
+                        _normal(str(item["file"])),
+                        line,
+                        int(item.get("column", 0)) + 1,  # JSON columns are 0-based
+                        int(item.get("end_line") or line),
+                        str(item["message"]),
+                        item.get("code"),
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+            continue
+        match = _TEXT_LINE.match(text)
+        if match and match.group("severity") == "error":
+            line = int(match.group("line"))
+            findings.append(
+                _finding(
+                    _normal(match.group("file")),
+                    line,
+                    int(match.group("column") or 1),
+                    line,
+                    match.group("message"),
+                    match.group("code"),
+                )
+            )
+    return findings
+
+
+def _normal(path: str) -> str:
+    return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
+
+
+def _mypy_args(ctx: CheckContext, json_output: bool) -> list[str]:
+    cache = ctx.cache_dir / "mypy"
+    args = ["--cache-dir", str(cache), "--show-column-numbers", "--no-pretty"]
+    args += ["--no-error-summary", "--hide-error-context", "--no-color-output"]
+    if json_output:
+        args += ["-O", "json"]
+    if ctx.target.safe_mode:
+        # The PR's mypy config may name plugins, which are PR code: use none.
+        ctx.cache_dir.mkdir(parents=True, exist_ok=True)
+        empty = ctx.cache_dir / "mypy-safe-mode.ini"
+        empty.write_text("[mypy]\n", encoding="utf-8")
+        args += ["--config-file", str(empty)]
+    return [*args, "--", *ctx.python_paths]
+
+
+def _direct_args(ctx: CheckContext) -> tuple[list[str], str]:
+    """Arguments for the bundled mypy, which lacks the target's packages."""
+    venv_python = ctx.target.repo / ".venv" / "bin" / "python"
+    if not ctx.target.safe_mode and venv_python.is_file():
+        return ["--python-executable", str(venv_python)], ""
+    # Without the target's environment a third-party import cannot resolve;
+    # that is this environment's gap, not the PR's error.
+    return ["--ignore-missing-imports"], "missing imports ignored"
+
+
+def run(ctx: CheckContext) -> CheckOutcome:
+    """Type-check the changed files with mypy.
+
+    Args:
+        ctx: The review's context.
+
+    Returns:
+        One finding per mypy error located in a changed file.
+
+    Raises:
+        CheckError: mypy is missing, timed out, crashed, or failed without a
+            parseable error.
+    """
+    paths = ctx.python_paths
+    if not paths:
+        result = CheckResult(name=NAME, status="passed", detail="no Python files")
+        return CheckOutcome(result=result)
+    direct_args, direct_note = _direct_args(ctx)
+    done = run_tool(ctx, "mypy", _mypy_args(ctx, True), direct_args=direct_args)
+    if done.exit_code == 2 and "unrecognized arguments: -O" in done.stderr:
+        done = run_tool(ctx, "mypy", _mypy_args(ctx, False), direct_args=direct_args)
+    if done.exit_code not in (0, 1, 2):
+        raise CheckError(f"mypy exited {done.exit_code}: {_last_line(done)}")
+    parsed = parse_mypy_output(done.stdout + "\n" + done.stderr)
+    if done.exit_code != 0 and not parsed:
+        raise CheckError(f"mypy failed: {_last_line(done)}")
+    wanted = set(paths)
+    findings = [f for f in parsed if f.path in wanted]
+    detail = f"{len(findings)} error(s)" if findings else "no errors"
+    if done.runner != "direct":
+        direct_note = ""
+    notes = [note for note in (done.note, direct_note) if note]
+    if notes:
+        detail += f" ({'; '.join(notes)})"
+    return CheckOutcome(
+        result=CheckResult(
+            name=NAME,
+            status="failed" if findings else "passed",
+            duration_s=round(done.seconds, 3),
+            detail=detail,
+        ),
+        findings=findings,
+    )
+
+
+def _last_line(done: ToolRun) -> str:
+    text = f"{done.stderr}\n{done.stdout}"
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"

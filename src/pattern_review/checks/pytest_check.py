@@ -1,0 +1,192 @@
+"""Checklist step 4, "Tests": pytest on the test files related to the change.
+
+pytest writes a JUnit XML report into a temporary folder (``xunit1`` gives
+each test's file and line); nothing is written into the work tree: no cache
+provider, no bytecode. A failing test is reported at its ``def`` line, a test
+module that cannot be collected at the line its traceback ends in the repo
+(typically the failing import).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.related_tests import related_tests
+from pattern_review.models import CheckOutcome, CheckResult, Finding
+from pattern_review.runner import ToolRun, run_tool
+
+NAME = "pytest"
+_EXIT_NO_TESTS = 5
+# Traceback frames in pytest's long report: "path:12: in <module>" and the
+# "File "path", line 3" of a SyntaxError.
+_FRAME = re.compile(r'^(?:E\s+)?(?:File "(.+?)", line (\d+)|(\S.*?\.py):(\d+): )')
+
+
+def _outcome(status: str, detail: str, seconds: float = 0.0) -> CheckOutcome:
+    result = CheckResult(
+        name=NAME,
+        status="passed" if status == "passed" else "skipped",
+        duration_s=round(seconds, 3),
+        detail=detail,
+    )
+    return CheckOutcome(result=result)
+
+
+def run(ctx: CheckContext) -> CheckOutcome:
+    """Run the test files related to the changed files.
+
+    Args:
+        ctx: The review's context.
+
+    Returns:
+        One finding per failing test or uncollectable test module.
+
+    Raises:
+        CheckError: pytest is missing, timed out, crashed, or wrote no report.
+    """
+    if ctx.target.safe_mode:
+        return _outcome("skipped", "safe mode: the PR's code is not run")
+    repo = ctx.target.repo
+    tests = related_tests(repo, ctx.python_paths)
+    if not tests:
+        return _outcome("passed", "no related tests")
+    with tempfile.TemporaryDirectory(prefix="pattern-review-pytest-") as scratch:
+        junit = Path(scratch) / "junit.xml"
+        args = ["-p", "no:cacheprovider", "-o", "junit_family=xunit1"]
+        args += ["--junitxml", str(junit), "--continue-on-collection-errors"]
+        done = run_tool(ctx, "pytest", [*args, *tests], direct_env=_import_path(repo))
+        if done.exit_code == _EXIT_NO_TESTS:
+            return _outcome("passed", "no related tests", done.seconds)
+        if done.exit_code not in (0, 1, 2):
+            raise CheckError(f"pytest exited {done.exit_code}: {_last_line(done)}")
+        try:
+            root = ElementTree.parse(junit).getroot()
+        except (OSError, ElementTree.ParseError) as exc:
+            raise CheckError(f"pytest wrote no readable report: {exc}") from exc
+    findings, ran = parse_junit(root, repo)
+    if done.exit_code != 0 and not findings:
+        raise CheckError(f"pytest failed: {_last_line(done)}")
+    detail = f"{ran} test(s) in {len(tests)} file(s)"
+    detail += f", {len(findings)} failing" if findings else ", all passed"
+    if done.note:
+        detail += f" ({done.note})"
+    return CheckOutcome(
+        result=CheckResult(
+            name=NAME,
+            status="failed" if findings else "passed",
+            duration_s=round(done.seconds, 3),
+            detail=detail,
+        ),
+        findings=findings,
+    )
+
+
+def _import_path(repo: Path) -> dict[str, str]:
+    # The bundled pytest does not have the target installed: let its tests
+    # import it from the work tree (src layout first), as an editable install
+    # would.
+    roots = [str(repo / "src")] if (repo / "src").is_dir() else []
+    roots.append(str(repo))
+    if os.environ.get("PYTHONPATH"):
+        roots.append(os.environ["PYTHONPATH"])
+    return {"PYTHONPATH": os.pathsep.join(roots)}
+
+
+def parse_junit(root: ElementTree.Element, repo: Path) -> tuple[list[Finding], int]:
+    """Turn a pytest ``xunit1`` JUnit report into findings.
+
+    Args:
+        root: The report's root element.
+        repo: The target's work tree, to place traceback frames.
+
+    Returns:
+        The findings, and how many test cases the report holds.
+    """
+    findings: list[Finding] = []
+    cases = list(root.iter("testcase"))
+    for case in cases:
+        for problem in case:
+            if problem.tag not in ("failure", "error"):
+                continue
+            finding = _case_finding(case, problem, repo)
+            if finding is not None:
+                findings.append(finding)
+    return findings, len(cases)
+
+
+def _case_finding(
+    case: ElementTree.Element, problem: ElementTree.Element, repo: Path
+) -> Finding | None:
+    path = case.get("file")
+    name = case.get("name", "?")
+    text = problem.text or ""
+    summary = (problem.get("message") or "").strip().splitlines()
+    reason = summary[0] if summary else problem.tag
+    if case.get("line") is None:
+        # A module that could not be collected: point at the frame that
+        # failed inside the repo (the import), else the module's first line.
+        frame = _last_repo_frame(text, repo)
+        error_lines = [
+            line[1:].strip() for line in text.splitlines() if line.startswith("E ")
+        ]
+        why = error_lines[-1] if error_lines else reason
+        where, line = frame if frame else (path, 1)
+        if where is None:
+            return None
+        return Finding(
+            rule="pytest:error",
+            pattern="completion-checklist",
+            source="pytest",
+            severity="error",
+            path=where,
+            line=line,
+            message=f"Collecting `{path or name}` failed: {why}",
+        )
+    if path is None:
+        return None
+    classname = case.get("classname", "")
+    test = f"{classname}.{name}" if classname else name
+    failed = problem.tag == "failure"
+    verb = "failed" if failed else "errored"
+    return Finding(
+        rule="pytest:failed" if failed else "pytest:error",
+        pattern="completion-checklist",
+        source="pytest",
+        severity="error",
+        path=path,
+        line=int(case.get("line", "0")) + 1,  # xunit1 lines are 0-based
+        message=f"Test `{test}` {verb}: {reason}",
+    )
+
+
+def _last_repo_frame(text: str, repo: Path) -> tuple[str, int] | None:
+    root = repo.resolve()
+    found: tuple[str, int] | None = None
+    for raw in text.splitlines():
+        match = _FRAME.match(raw.strip())
+        if not match:
+            continue
+        name = match.group(1) or match.group(3)
+        line = int(match.group(2) or match.group(4))
+        candidate = Path(name)
+        absolute = candidate if candidate.is_absolute() else root / candidate
+        try:
+            rel = absolute.resolve().relative_to(root)
+        except ValueError:
+            continue
+        if any(p.startswith(".") or p == "site-packages" for p in rel.parts):
+            continue  # the target's own virtualenv, not its code
+        if absolute.is_file() and line >= 1:
+            found = (rel.as_posix(), line)
+    return found
+
+
+def _last_line(done: ToolRun) -> str:
+    text = f"{done.stderr}\n{done.stdout}"
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"

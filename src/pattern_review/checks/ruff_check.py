@@ -1,0 +1,201 @@
+"""Checklist step 2, "Lint": ``ruff check`` with the agent file's style rules added.
+
+The target's own ruff configuration applies, and pattern-review adds the
+style rules ruff implements (``catalog.RUFF_STYLE_SELECT``, the required
+``from __future__ import annotations`` import and Google docstrings), so
+they hold even where the target's config leaves them out. ruff runs without
+``--fix`` and without a cache: the work tree is never written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
+from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
+from pattern_review.runner import run_tool
+
+NAME = "ruff"
+STYLE_CONFIG: tuple[str, ...] = (
+    'lint.isort.required-imports=["from __future__ import annotations"]',
+    'lint.pydocstyle.convention="google"',
+)
+# ANN001 on ``self``/``cls`` of a plain function (a bound Celery task) is noise:
+# those parameters are never annotated.
+_IMPLICIT_PARAM = re.compile(r"argument `(self|cls)`")
+
+
+def ruff_args(paths: list[str]) -> list[str]:
+    """Return the ``ruff check`` arguments for the given files.
+
+    Args:
+        paths: Files relative to the repo root.
+
+    Returns:
+        Arguments after ``ruff``.
+    """
+    args = ["check", "--no-fix", "--no-cache", "--output-format", "json"]
+    args += ["--force-exclude", "--extend-select", ",".join(RUFF_STYLE_SELECT)]
+    for setting in STYLE_CONFIG:
+        args += ["--config", setting]
+    return [*args, "--", *paths]
+
+
+def run(ctx: CheckContext) -> CheckOutcome:
+    """Lint the changed files with ruff.
+
+    Args:
+        ctx: The review's context.
+
+    Returns:
+        One finding per ruff violation in the changed files.
+
+    Raises:
+        CheckError: ruff is missing, timed out, failed, or printed no JSON.
+    """
+    paths = ctx.python_paths
+    if not paths:
+        result = CheckResult(name=NAME, status="passed", detail="no Python files")
+        return CheckOutcome(result=result)
+    done = run_tool(ctx, "ruff", ruff_args(paths))
+    if done.exit_code not in (0, 1):
+        raise CheckError(f"ruff check failed: {_last_line(done.stderr)}")
+    try:
+        items = json.loads(done.stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise CheckError(f"ruff check printed no JSON: {exc.msg}") from exc
+    if not isinstance(items, list):
+        raise CheckError("ruff check printed JSON that is not a list")
+    repo = ctx.target.repo.resolve()
+    wanted = set(paths)
+    findings: list[Finding] = []
+    for item in items:
+        finding = to_finding(item, repo)
+        if finding is not None and finding.path in wanted:
+            findings.append(finding)
+    detail = f"{len(findings)} violation(s)" if findings else "no violations"
+    if done.note:
+        detail += f" ({done.note})"
+    return CheckOutcome(
+        result=CheckResult(
+            name=NAME,
+            status="failed" if findings else "passed",
+            duration_s=round(done.seconds, 3),
+            detail=detail,
+        ),
+        findings=findings,
+    )
+
+
+def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:
+    """Turn one entry of ruff's JSON output into a finding.
+
+    Args:
+        item: One violation as ruff prints it.
+        repo: The resolved work tree, to make paths relative.
+
+    Returns:
+        The finding, or None for an ``ANN001`` on ``self``/``cls``.
+
+    Raises:
+        CheckError: The entry lacks the fields ruff always prints.
+    """
+    try:
+        code = item["code"] or "invalid-syntax"
+        message = str(item["message"])
+        filename = Path(item["filename"])
+        line = int(item["location"]["row"])
+        column = int(item["location"]["column"])
+        end_line = int(item["end_location"]["row"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckError(f"unexpected ruff JSON entry: missing {exc}") from exc
+    if code == "ANN001" and _IMPLICIT_PARAM.search(message):
+        return None
+    try:
+        path = filename.resolve().relative_to(repo).as_posix()
+    except ValueError:
+        path = filename.as_posix()
+    mapping = cite_ruff_code(code)
+    severity: Severity = "warning" if mapping.severity == "warning" else "error"
+    line = max(line, 1)
+    end_line = max(end_line, line)
+    return Finding(
+        rule=code,
+        pattern=mapping.pattern,
+        source="ruff",
+        severity=severity,
+        path=path,
+        line=line,
+        column=max(column, 1),
+        end_line=end_line,
+        message=message,
+        suggestion=safe_fix(item.get("fix"), filename, line, end_line),
+    )
+
+
+def safe_fix(fix: object, filename: Path, line: int, end_line: int) -> str | None:
+    """Return the text of lines ``line``..``end_line`` with ruff's fix applied.
+
+    Only a fix ruff calls safe, whose edits all lie within those lines (an
+    edit may end at the start of the next line: it then removes whole lines).
+
+    Args:
+        fix: The ``fix`` object of ruff's JSON entry, or None.
+        filename: The file, to read the lines from.
+        line: First line of the finding.
+        end_line: Last line of the finding.
+
+    Returns:
+        The replacement text, or None when there is no such fix.
+    """
+    if not isinstance(fix, dict) or fix.get("applicability") != "safe":
+        return None
+    edits = fix.get("edits")
+    if not isinstance(edits, list) or not edits:
+        return None
+    try:
+        lines = filename.read_text(encoding="utf-8").splitlines(keepends=True)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if end_line > len(lines):
+        return None
+    block = lines[line - 1 : end_line]
+    starts = [0]
+    for text in block:
+        starts.append(starts[-1] + len(text))
+    original = "".join(block)
+
+    def offset(position: dict[str, Any]) -> int | None:
+        row, column = int(position["row"]), int(position["column"])
+        if row == end_line + 1 and column == 1:
+            return len(original)
+        if not line <= row <= end_line:
+            return None
+        index = row - line
+        # ruff's columns count characters, 1-based.
+        if column - 1 > len(block[index]):
+            return None
+        return starts[index] + column - 1
+
+    spans: list[tuple[int, int, str]] = []
+    try:
+        for edit in edits:
+            begin, end = offset(edit["location"]), offset(edit["end_location"])
+            if begin is None or end is None or end < begin:
+                return None
+            spans.append((begin, end, str(edit.get("content") or "")))
+    except (KeyError, TypeError, ValueError):
+        return None
+    result = original
+    for begin, end, content in sorted(spans, reverse=True):
+        result = result[:begin] + content + result[end:]
+    return result
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"

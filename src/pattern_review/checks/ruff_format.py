@@ -1,0 +1,202 @@
+"""Checklist step 1, "Format": ``ruff format`` in check mode, never rewriting.
+
+``ruff format --check --diff`` prints what it would change as a unified diff
+from the file as it is to the formatted file. Each hunk becomes one finding on
+the head lines it would rewrite, with the formatted text as the suggestion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.models import CheckOutcome, CheckResult, Finding
+from pattern_review.runner import run_tool
+
+NAME = "ruff-format"
+_FILE_HEADER = re.compile(r"^\+\+\+ (?:b/)?(.+?)(?:\t.*)?$")
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_PARSE_ERROR = re.compile(r"Failed to parse (.+?):(\d+):(\d+): (.+)$")
+
+
+@dataclass
+class FormatHunk:
+    """One hunk of the formatter's diff, narrowed to the lines it changes.
+
+    Attributes:
+        path: File path as ruff printed it (relative to the repo).
+        line: First head line the formatter would rewrite.
+        end_line: Last head line it would rewrite.
+        replacement: The formatted text for lines ``line``..``end_line``.
+    """
+
+    path: str
+    line: int
+    end_line: int
+    replacement: str
+
+
+@dataclass
+class _RawHunk:
+    path: str
+    old_start: int
+    rows: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_format_diff(diff: str) -> list[FormatHunk]:
+    """Parse ``ruff format --diff`` output into hunks on the head file.
+
+    Context lines at the edges of a hunk are dropped. A hunk that only inserts
+    lines (blank lines between definitions) is anchored on the line before
+    the insertion, or after it at the top of a file.
+
+    Args:
+        diff: The unified diff ruff printed.
+
+    Returns:
+        The hunks, in output order.
+
+    Raises:
+        CheckError: A hunk row that is not a unified-diff row.
+    """
+    raw: list[_RawHunk] = []
+    path = ""
+    old_left = new_left = 0  # rows still due in the current hunk
+    for text in diff.splitlines():
+        if old_left > 0 or new_left > 0:
+            kind, body = (text[0], text[1:]) if text else (" ", "")
+            if kind == "\\":
+                continue
+            if kind not in " +-":
+                raise CheckError(f"unexpected line in ruff format diff: {text[:60]!r}")
+            raw[-1].rows.append((kind, body))
+            old_left -= kind != "+"
+            new_left -= kind != "-"
+            continue
+        header = _FILE_HEADER.match(text)
+        if header:
+            path = header.group(1)
+            continue
+        hunk = _HUNK_HEADER.match(text)
+        if hunk:
+            raw.append(_RawHunk(path, int(hunk.group(1))))
+            old_left = int(hunk.group(2) or "1")
+            new_left = int(hunk.group(4) or "1")
+    return [_narrow(hunk) for hunk in raw if any(k != " " for k, _ in hunk.rows)]
+
+
+def _narrow(hunk: _RawHunk) -> FormatHunk:
+    rows = hunk.rows
+    changed = [i for i, (kind, _) in enumerate(rows) if kind != " "]
+    first, last = changed[0], changed[-1]
+    if not any(rows[i][0] == "-" for i in range(first, last + 1)):
+        # Pure insertion: take one context line along so the range is not empty.
+        if first > 0:
+            first -= 1
+        elif last + 1 < len(rows):
+            last += 1
+    old_line = hunk.old_start + sum(1 for kind, _ in rows[:first] if kind != "+")
+    old_count = sum(1 for kind, _ in rows[first : last + 1] if kind != "+")
+    new_text = [body for kind, body in rows[first : last + 1] if kind != "-"]
+    replacement = "".join(f"{body}\n" for body in new_text)
+    old_line = max(old_line, 1)  # an insertion into an empty file: "@@ -0,0"
+    return FormatHunk(
+        hunk.path, old_line, old_line + max(old_count, 1) - 1, replacement
+    )
+
+
+def run(ctx: CheckContext) -> CheckOutcome:
+    """Report the changed files' lines ``ruff format`` would rewrite.
+
+    Args:
+        ctx: The review's context.
+
+    Returns:
+        One finding per would-be-reformatted hunk.
+
+    Raises:
+        CheckError: ruff is missing, timed out, crashed, or printed no diff
+            where it said it would reformat.
+    """
+    paths = ctx.python_paths
+    if not paths:
+        return CheckOutcome(
+            result=CheckResult(name=NAME, status="passed", detail="no Python files")
+        )
+    args = [
+        "format",
+        "--check",
+        "--diff",
+        "--no-cache",
+        "--force-exclude",
+        "--",
+        *paths,
+    ]
+    run_ = run_tool(ctx, "ruff", args)
+    if run_.exit_code not in (0, 1, 2):
+        raise CheckError(
+            f"ruff format exited {run_.exit_code}: {_last_line(run_.stderr)}"
+        )
+    wanted = set(paths)
+    findings = [
+        Finding(
+            rule=NAME,
+            pattern="completion-checklist",
+            source="ruff-format",
+            severity="error",
+            path=hunk.path,
+            line=hunk.line,
+            end_line=hunk.end_line,
+            message="`ruff format` would reformat these lines.",
+            suggestion=hunk.replacement,
+        )
+        for hunk in parse_format_diff(run_.stdout)
+        if hunk.path in wanted
+    ]
+    unparsed = _parse_errors(run_.stderr, wanted)
+    findings.extend(unparsed)
+    if run_.exit_code == 2 and not unparsed:
+        raise CheckError(f"ruff format failed: {_last_line(run_.stderr)}")
+    if run_.exit_code == 1 and not findings:
+        raise CheckError("ruff format reported changes but printed no diff")
+    hunks = len(findings) - len(unparsed)
+    detail = f"{hunks} hunk(s) to reformat" if findings else "formatted"
+    if unparsed:
+        detail += f", {len(unparsed)} file(s) not parseable"
+    if run_.note:
+        detail += f" ({run_.note})"
+    return CheckOutcome(
+        result=CheckResult(
+            name=NAME,
+            status="failed" if findings else "passed",
+            duration_s=round(run_.seconds, 3),
+            detail=detail,
+        ),
+        findings=findings,
+    )
+
+
+def _parse_errors(stderr: str, wanted: set[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for text in stderr.splitlines():
+        match = _PARSE_ERROR.search(text)
+        if match and match.group(1) in wanted:
+            findings.append(
+                Finding(
+                    rule=NAME,
+                    pattern="completion-checklist",
+                    source="ruff-format",
+                    severity="error",
+                    path=match.group(1),
+                    line=int(match.group(2)),
+                    column=max(int(match.group(3)), 1),
+                    message=f"`ruff format` cannot parse this file: {match.group(4)}",
+                )
+            )
+    return findings
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"

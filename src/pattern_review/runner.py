@@ -1,0 +1,225 @@
+"""How the Completion Checklist tools (ruff, mypy, pytest) are started.
+
+The agent file's checklist says ``uv run <tool>``: in a uv project the tools
+run in the target's own environment, with its versions and dependencies. Else
+(or when uv cannot find the tool there) the copies installed with
+pattern-review run as ``python -m <tool>``. In safe mode nothing of the PR may
+execute, and ``uv run`` would build the PR's project, so only the bundled
+tools run.
+
+Nothing here may write into the work tree: uv's environment goes to the cache
+folder unless the target already has a ``.venv``, a repo without ``uv.lock`` is
+never locked, and Python never writes bytecode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pattern_review.checks.base import CheckContext, CheckError
+
+Tool = Literal["ruff", "mypy", "pytest"]
+RunnerKind = Literal["uv", "direct"]
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """What a finished command left behind.
+
+    Attributes:
+        exit_code: The process's exit status.
+        stdout: Its standard output, decoded.
+        stderr: Its standard error, decoded.
+        seconds: Wall time.
+        runner: ``uv`` or ``direct``: how the tool was started.
+        note: Why the tool ran another way than asked (for the check's
+            detail), or empty.
+    """
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    runner: RunnerKind = "direct"
+    note: str = ""
+
+
+def run_command(
+    argv: Sequence[str],
+    cwd: Path,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+) -> ToolRun:
+    """Run a command to completion, killing its whole process group on timeout.
+
+    Args:
+        argv: The program and its arguments.
+        cwd: Working directory.
+        timeout_s: Seconds before the command is killed.
+        env: Variables added to (or overriding) the current environment.
+
+    Returns:
+        Exit code, output and wall time.
+
+    Raises:
+        CheckError: The program is missing or cannot start, or it timed out.
+    """
+    full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    name = Path(argv[0]).name
+    started = time.monotonic()
+    try:
+        # A session of its own, so a timeout also ends the tool's children
+        # (``uv run`` starts the tool as a child process).
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired as exc:
+        _kill_group(process)
+        shown = " ".join(argv[:4])
+        raise CheckError(f"{shown} timed out after {timeout_s:g}s") from exc
+    return ToolRun(
+        exit_code=process.returncode,
+        stdout=out.decode("utf-8", errors="replace"),
+        stderr=err.decode("utf-8", errors="replace"),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate()
+
+
+def is_uv_project(repo: Path) -> bool:
+    """Return whether the target is managed by uv.
+
+    Args:
+        repo: The target's work tree.
+
+    Returns:
+        True when it has ``uv.lock`` or a ``[tool.uv]`` table in
+        ``pyproject.toml``.
+    """
+    if (repo / "uv.lock").is_file():
+        return True
+    pyproject = repo / "pyproject.toml"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "uv" in tool
+
+
+def choose_runner(ctx: CheckContext) -> tuple[RunnerKind, str]:
+    """Decide how the checklist tools start for this review.
+
+    Args:
+        ctx: The review's context.
+
+    Returns:
+        The runner, and a note when it differs from the configured one.
+
+    Raises:
+        CheckError: ``runner = "uv"`` was asked but uv is not on PATH.
+    """
+    wanted = ctx.config.runner
+    if ctx.target.safe_mode:
+        note = "safe mode: bundled tools, no uv run" if wanted == "uv" else ""
+        return "direct", note
+    if wanted == "direct":
+        return "direct", ""
+    has_uv = shutil.which("uv") is not None
+    if wanted == "uv":
+        if not has_uv:
+            raise CheckError("runner 'uv' was configured but uv is not on PATH")
+        return "uv", ""
+    if has_uv and is_uv_project(ctx.target.repo):
+        return "uv", ""
+    return "direct", ""
+
+
+def _uv_command(ctx: CheckContext, tool: Tool) -> tuple[list[str], dict[str, str]]:
+    repo = ctx.target.repo
+    # With a lock, install exactly it; without one, use the existing env as is
+    # rather than let uv write a new uv.lock into the work tree.
+    sync = "--frozen" if (repo / "uv.lock").is_file() else "--no-sync"
+    env: dict[str, str] = {}
+    if not (repo / ".venv").exists():
+        key = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
+        env["UV_PROJECT_ENVIRONMENT"] = str(ctx.cache_dir / "uv-env" / key)
+    return ["uv", "run", "--project", str(repo), sync, tool], env
+
+
+def _spawn_failed(run: ToolRun, tool: Tool) -> bool:
+    return run.exit_code != 0 and f"Failed to spawn: {tool}" in run.stderr.replace(
+        "`", ""
+    )
+
+
+def run_tool(
+    ctx: CheckContext,
+    tool: Tool,
+    args: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    direct_args: Sequence[str] = (),
+    direct_env: Mapping[str, str] | None = None,
+) -> ToolRun:
+    """Run a checklist tool on the target, in its work tree.
+
+    Args:
+        ctx: The review's context.
+        tool: ``ruff``, ``mypy`` or ``pytest``.
+        args: Arguments after the tool name.
+        env: Extra environment variables.
+        direct_args: Arguments added only when the bundled tool runs (it
+            lacks the target's environment, e.g. mypy's ``--python-executable``).
+        direct_env: Environment variables added only when the bundled tool
+            runs (e.g. pytest's ``PYTHONPATH`` to the uninstalled target).
+
+    Returns:
+        The finished run; ``note`` says when the bundled tool stood in.
+
+    Raises:
+        CheckError: The tool is missing, cannot start, or timed out.
+    """
+    repo = ctx.target.repo
+    timeout = ctx.config.tool_timeout_s
+    kind, note = choose_runner(ctx)
+    if kind == "uv":
+        prefix, uv_env = _uv_command(ctx, tool)
+        run = run_command([*prefix, *args], repo, timeout, {**uv_env, **(env or {})})
+        if not _spawn_failed(run, tool):
+            return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "uv")
+        note = f"no {tool} in the target's uv environment: used the bundled {tool}"
+    argv = [sys.executable, "-m", tool, *direct_args, *args]
+    direct = run_command(argv, repo, timeout, {**(env or {}), **(direct_env or {})})
+    if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
+        raise CheckError(f"{tool} is not installed with pattern-review")
+    return ToolRun(
+        direct.exit_code, direct.stdout, direct.stderr, direct.seconds, "direct", note
+    )
