@@ -269,14 +269,15 @@ def read_action_run(env: Mapping[str, str] | None = None) -> ActionRun:
     """
     env = os.environ if env is None else env
     event_name = _require(env, "GITHUB_EVENT_NAME")
-    if event_name not in SUPPORTED_EVENTS:
+    inputs = read_inputs(env)
+    # Publishing a saved report runs from any event (workflow_run, typically).
+    if event_name not in SUPPORTED_EVENTS and not inputs["report"].strip():
         raise ActionEnvError(
             f"unsupported event {event_name!r}; pattern-review runs on "
             f"{', '.join(SUPPORTED_EVENTS)} (publish saved reports with the "
             "`report` input from any event)"
         )
     payload = _load_payload(_require(env, "GITHUB_EVENT_PATH"))
-    inputs = read_inputs(env)
     sha = env.get("GITHUB_SHA", "").strip()
     ref = env.get("GITHUB_REF", "").strip()
     common: dict[str, Any] = {
@@ -300,7 +301,9 @@ def read_action_run(env: Mapping[str, str] | None = None) -> ActionRun:
         return ActionRun(**common, **_pull_request_fields(payload, event_name))
     if event_name == "workflow_dispatch":
         return ActionRun(**common, **_dispatch_fields(payload, inputs, sha, ref))
-    return ActionRun(**common, **_push_fields(payload, sha, ref))
+    if event_name == "push":
+        return ActionRun(**common, **_push_fields(payload, sha, ref))
+    return ActionRun(**common, **_workflow_run_fields(payload, sha))
 
 
 def _pull_request_fields(payload: Mapping[str, Any], event_name: str) -> dict[str, Any]:
@@ -359,4 +362,20 @@ def _push_fields(payload: Mapping[str, Any], sha: str, ref: str) -> dict[str, An
         "base_ref": _text(_dig(payload, "repository", "default_branch")) or None,
         "head_sha": after,
         "head_ref": _branch(ref or _text(payload.get("ref"))),
+    }
+
+
+def _workflow_run_fields(payload: Mapping[str, Any], sha: str) -> dict[str, Any]:
+    # Only reached with the `report` input: the commit the finished workflow
+    # ran on is what a saved report must have reviewed.
+    pulls = _dig(payload, "workflow_run", "pull_requests")
+    first = pulls[0] if isinstance(pulls, list) and pulls else None
+    number = first.get("number") if isinstance(first, Mapping) else None
+    return {
+        "pr": _pr_number(number, "workflow_run pull request"),
+        "head_sha": _text(_dig(payload, "workflow_run", "head_sha")) or sha,
+        "head_ref": _text(_dig(payload, "workflow_run", "head_branch")) or None,
+        "head_repository": (
+            _text(_dig(payload, "workflow_run", "head_repository", "full_name")) or None
+        ),
     }
