@@ -27,6 +27,8 @@ DEFAULT_SECONDS_BETWEEN_REQUESTS = 0.25
 DEFAULT_SECONDS_BETWEEN_WRITES = 1.0
 DEFAULT_BACKOFF_S = 1.0
 DEFAULT_RETRIES = 3
+SECONDARY_RATE_WAIT_S = 60.0
+MAX_RATE_LIMIT_WAIT_S = 120.0
 DEFAULT_TIMEOUT_S = 30
 READ_ONLY_MESSAGE = "Resource not accessible by integration"
 _RATE_LIMIT_STATUSES = frozenset({403, 429})
@@ -34,6 +36,17 @@ _RATE_LIMIT_STATUSES = frozenset({403, 429})
 
 class PublishRetry(GithubRetry):
     """GitHub's retry policy, except that a POST is never retried on a 5xx."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        """Return the wait GitHub asks for, capped so a run cannot hang.
+
+        Args:
+            retry_after: The ``Retry-After`` header value.
+
+        Returns:
+            Seconds to wait, at most MAX_RATE_LIMIT_WAIT_S.
+        """
+        return min(super().parse_retry_after(retry_after), MAX_RATE_LIMIT_WAIT_S)
 
     def is_retry(
         self, method: str, status_code: int, has_retry_after: bool = False
@@ -75,6 +88,8 @@ def make_client(
     *,
     retries: int = DEFAULT_RETRIES,
     timeout_s: int = DEFAULT_TIMEOUT_S,
+    throttle_s: float | None = None,
+    backoff_s: float | None = None,
 ) -> Github:
     """Return a PyGithub client for one API URL.
 
@@ -84,6 +99,9 @@ def make_client(
             ``https://api.github.com`` or ``https://ghes.example/api/v3``.
         retries: Retries of a failed request before giving up.
         timeout_s: Socket timeout of each request.
+        throttle_s: Seconds between requests and between writes; None reads
+            THROTTLE_ENV, else keeps PyGithub's 0.25 s / 1 s.
+        backoff_s: Retry backoff factor; None reads BACKOFF_ENV, else 1 s.
 
     Returns:
         A client that retries as the module docstring says.
@@ -91,13 +109,22 @@ def make_client(
     Raises:
         ValueError: A throttle/backoff environment variable is not a number.
     """
-    throttle = _seconds_from_env(THROTTLE_ENV, -1.0)
-    backoff = _seconds_from_env(BACKOFF_ENV, DEFAULT_BACKOFF_S)
+    throttle = (
+        _seconds_from_env(THROTTLE_ENV, -1.0) if throttle_s is None else throttle_s
+    )
+    backoff = (
+        _seconds_from_env(BACKOFF_ENV, DEFAULT_BACKOFF_S)
+        if backoff_s is None
+        else backoff_s
+    )
     retry = PublishRetry(
         total=retries,
         backoff_factor=backoff,
         allowed_methods=frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"}),
-        secondary_rate_wait=max(backoff, 1.0) if backoff else 0.0,
+        # GitHub asks for a minute's pause after a secondary limit without
+        # Retry-After; the backoff factor scales it (0 in tests).
+        secondary_rate_wait=SECONDARY_RATE_WAIT_S * backoff,
+        max_rate_limit_wait=MAX_RATE_LIMIT_WAIT_S,
         respect_retry_after_header=True,
     )
     return Github(
