@@ -1,3 +1,473 @@
-"""Convention rules: model family."""
+"""Convention rules: model family (the agent file's Model Pattern, SQLAlchemy 2.0)."""
 
 from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from pattern_review.config import Role
+from pattern_review.conventions.rule import Example, FileContext, Rule
+
+PATTERN = "model-pattern"
+MODEL: frozenset[Role] = frozenset({"model"})
+
+# Column types whose Python type is clear, and whether mapped_column can infer
+# the column type from Mapped[...] alone (so the type argument can go).
+PYTHON_TYPES: dict[str, tuple[str, bool]] = {
+    "Integer": ("int", True),
+    "BigInteger": ("int", False),
+    "SmallInteger": ("int", False),
+    "Boolean": ("bool", True),
+    "Float": ("float", True),
+    "String": ("str", False),
+    "Text": ("str", False),
+    "Unicode": ("str", False),
+    "UnicodeText": ("str", False),
+}
+MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
+
+_COLUMN = m.Call(func=m.Name("Column") | m.Attribute(attr=m.Name("Column")))
+_MAPPED_COLUMN = m.Call(
+    func=m.Name("mapped_column") | m.Attribute(attr=m.Name("mapped_column"))
+)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    return next(
+        (arg for arg in call.args if arg.keyword and arg.keyword.value == name), None
+    )
+
+
+def _type_name(value: cst.BaseExpression) -> str | None:
+    """``String`` for ``String``, ``String(255)`` or ``sa.String(255)``."""
+    if isinstance(value, cst.Call):
+        value = value.func
+    if isinstance(value, cst.Name):
+        return value.value
+    if isinstance(value, cst.Attribute):
+        return value.attr.value
+    return None
+
+
+def _mapped_column_for(name: str, call: cst.Call) -> str | None:
+    """Return ``name: Mapped[T] = mapped_column(...)`` for a ``Column(...)``.
+
+    None when the Python type is not clear from the column type.
+    """
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    if not positional or any(arg.star for arg in call.args):
+        return None
+    first = positional[0]
+    if isinstance(first.value, cst.SimpleString):
+        return None  # Column("name", Type, ...): the column is renamed
+    known = PYTHON_TYPES.get(_type_name(first.value) or "")
+    if known is None:
+        return None
+    python_type, inferred = known
+    primary = m.matches(
+        _keyword(call, "primary_key") or cst.Arg(cst.Name("False")),
+        m.Arg(value=m.Name("True")),
+    )
+    nullable = _keyword(call, "nullable")
+    required = primary or (
+        nullable is not None and m.matches(nullable.value, m.Name("False"))
+    )
+    annotation = python_type if required else f"{python_type} | None"
+    kept = [
+        _code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        for arg in call.args
+        if not (arg is first and inferred and not isinstance(first.value, cst.Call))
+        and arg is not nullable
+    ]
+    return f"{name}: Mapped[{annotation}] = mapped_column({', '.join(kept)})"
+
+
+class NoLegacyColumn(Rule):
+    """Columns are ``Mapped[...] = mapped_column(...)``, never ``Column()``.
+
+    ``Column()`` is SQLAlchemy 1.x's declarative style: the attribute has no
+    Python type, so mypy cannot check what code reads from or writes to it.
+    This is also Style Rule 13 (``Mapped[]`` for all column types).
+    """
+
+    ID = "MDL001"
+    PATTERN = PATTERN
+    SUMMARY = "Mapped[] + mapped_column(), never legacy Column()"
+    AGENT_TEXT = (
+        "Use `Mapped[]` type annotations (never legacy `Column()`)\n"
+        "Use `mapped_column()` for column definitions"
+    )
+    MESSAGE = (
+        "Legacy Column(): declare columns as name: Mapped[T] = mapped_column(...) "
+        "(SQLAlchemy 2.0)."
+    )
+    ROLES = MODEL
+    VALID = (
+        Example(
+            "class Item(Base):\n"
+            '    __tablename__ = "items"\n\n'
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+            "    name: Mapped[str] = mapped_column(String(255))\n",
+            role="model",
+        ),
+        Example(
+            "class Item(Base):\n"
+            '    __tablename__ = "items"\n\n'
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+            "    owner: Mapped[User] = relationship(back_populates='items')\n",
+            role="model",
+        ),
+    )
+    INVALID = (
+        Example(
+            "class Item(Base):\n"
+            '    __tablename__ = "items"\n\n'
+            "    id = Column(Integer, primary_key=True)\n"
+            "    name = Column(String(255), nullable=False)\n",
+            role="model",
+            line=4,
+            column=5,
+            suggestion="    id: Mapped[int] = mapped_column(primary_key=True)",
+            count=2,
+        ),
+        Example(
+            "class Item(Base):\n"
+            '    __tablename__ = "items"\n\n'
+            "    note = sa.Column(sa.Text)\n"
+            "    data = Column(JSONB, default=dict)\n",
+            role="model",
+            line=4,
+            column=5,
+            suggestion="    note: Mapped[str | None] = mapped_column(sa.Text)",
+            count=2,
+        ),
+    )
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._reported: set[cst.CSTNode] = set()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """Flag ``name = Column(...)`` with a mapped_column suggestion."""
+        if not m.matches(
+            node, m.Assign(targets=[m.AssignTarget(target=m.Name())], value=_COLUMN)
+        ):
+            return
+        name = cst.ensure_type(node.targets[0].target, cst.Name).value
+        call = cst.ensure_type(node.value, cst.Call)
+        # The call is visited next (pre-order): it must not be reported twice.
+        self._reported.add(call)
+        self.report(node, suggestion=_mapped_column_for(name, call))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Flag a ``Column(...)`` that is not a plain assignment (e.g. in Table)."""
+        if m.matches(node, _COLUMN) and node not in self._reported:
+            self.report(node)
+
+
+class StringHasLength(Rule):
+    """Varchar columns are ``String(N)``; unlimited text is ``Text``.
+
+    A bare ``String`` is ``VARCHAR`` without a length: PostgreSQL accepts it
+    as unlimited, MySQL refuses it, and the limit the schema should state is
+    left unsaid.
+    """
+
+    ID = "MDL002"
+    PATTERN = PATTERN
+    SUMMARY = "String(N) for varchar, Text for unlimited text (no bare String)"
+    AGENT_TEXT = "Use `String(N)` for varchar, `Text` for unlimited text"
+    MESSAGE = (
+        "String without a length: use String(N) for varchar, or Text for "
+        "unlimited text."
+    )
+    ROLES = MODEL
+    VALID = (
+        Example(
+            "name: Mapped[str] = mapped_column(String(255))\n"
+            "body: Mapped[str] = mapped_column(Text)\n",
+            role="model",
+        ),
+        Example(
+            "code: Mapped[str] = mapped_column(sa.String(length=8), unique=True)\n",
+            role="model",
+        ),
+    )
+    INVALID = (
+        Example(
+            "name: Mapped[str] = mapped_column(String)\n",
+            role="model",
+            line=1,
+            column=35,
+        ),
+        Example(
+            "title: Mapped[str] = mapped_column(sa.String(), index=True)\n"
+            "slug = Column(String, unique=True)\n",
+            role="model",
+            line=1,
+            column=36,
+            count=2,
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Check the type argument of ``mapped_column``/``Column``."""
+        if not (m.matches(node, _MAPPED_COLUMN) or m.matches(node, _COLUMN)):
+            return
+        for arg in node.args:
+            if arg.keyword is not None:
+                continue
+            value = arg.value
+            if _type_name(value) != "String":
+                continue
+            if isinstance(value, cst.Call) and value.args:
+                continue
+            self.report(value)
+
+
+class TimestampDefaults(Rule):
+    """``created_at``/``updated_at`` get their values from the database.
+
+    ``server_default=func.now()`` sets the time in the database, so rows
+    written by any client (migrations, SQL) agree; ``updated_at`` also needs
+    ``onupdate=func.now()`` or it never changes after insert.
+    """
+
+    ID = "MDL003"
+    PATTERN = PATTERN
+    SUMMARY = "Timestamps use server_default=func.now() (updated_at: onupdate too)"
+    AGENT_TEXT = "Use `server_default=func.now()` for timestamps"
+    MESSAGE = (
+        "Timestamp column without server_default=func.now(): let the database set it."
+    )
+    ROLES = MODEL
+    VALID = (
+        Example(
+            "created_at: Mapped[datetime] = mapped_column(server_default=func.now())\n"
+            "updated_at: Mapped[datetime] = mapped_column(\n"
+            "    server_default=func.now(), onupdate=func.now()\n"
+            ")\n",
+            role="model",
+        ),
+        Example(
+            "deleted_at: Mapped[datetime | None] = mapped_column(default=None)\n"
+            "name: Mapped[str] = mapped_column(String(50))\n",
+            role="model",
+        ),
+    )
+    INVALID = (
+        Example(
+            "created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)\n",
+            role="model",
+            line=1,
+            column=32,
+            message=(
+                "created_at lacks server_default=func.now(): let the database "
+                "set timestamps, as the Model Pattern does."
+            ),
+            suggestion=(
+                "created_at: Mapped[datetime] = mapped_column(default=datetime"
+                ".utcnow, server_default=func.now())"
+            ),
+        ),
+        Example(
+            "class Item(Base):\n"
+            "    updated_at: Mapped[datetime] = mapped_column("
+            "server_default=func.now())\n",
+            role="model",
+            line=2,
+            column=36,
+            message=(
+                "updated_at lacks onupdate=func.now(): let the database "
+                "set timestamps, as the Model Pattern does."
+            ),
+            suggestion=(
+                "    updated_at: Mapped[datetime] = mapped_column(server_default="
+                "func.now(), onupdate=func.now())"
+            ),
+        ),
+    )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        """Check ``created_at``/``updated_at = mapped_column(...)``."""
+        if not m.matches(
+            node,
+            m.AnnAssign(
+                target=m.Name("created_at") | m.Name("updated_at"),
+                value=_MAPPED_COLUMN,
+            ),
+        ):
+            return
+        name = cst.ensure_type(node.target, cst.Name).value
+        call = cst.ensure_type(node.value, cst.Call)
+        wanted = ["server_default"] + (["onupdate"] if name == "updated_at" else [])
+        missing = [key for key in wanted if _keyword(call, key) is None]
+        if not missing or any(arg.star for arg in call.args):
+            return
+        added = [
+            cst.Arg(
+                keyword=cst.Name(key),
+                value=cst.parse_expression("func.now()"),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=cst.SimpleWhitespace(""),
+                ),
+            )
+            for key in missing
+        ]
+        args = [
+            *(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in call.args),
+            *added,
+        ]
+        fixed = call.with_changes(args=args)
+        suggestion = None if "\n" in _code(call) else _code(fixed)
+        self.report(
+            call,
+            f"{name} lacks {' and '.join(f'{key}=func.now()' for key in missing)}: "
+            "let the database set timestamps, as the Model Pattern does.",
+            suggestion=suggestion,
+        )
+
+
+class ExplicitTablename(Rule):
+    """Every model sets ``__tablename__`` explicitly.
+
+    A generated or inherited table name changes when the class is renamed;
+    an explicit one keeps migrations and raw SQL stable.
+    """
+
+    ID = "MDL004"
+    PATTERN = PATTERN
+    SUMMARY = "Models set __tablename__ explicitly"
+    AGENT_TEXT = "Use `__tablename__` to set the table name explicitly"
+    MESSAGE = "Model without __tablename__: set the table name explicitly."
+    ROLES = MODEL
+    VALID = (
+        Example(
+            "class Item(Base):\n"
+            '    __tablename__ = "items"\n\n'
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n",
+            role="model",
+        ),
+        Example(
+            "class Base(DeclarativeBase):\n"
+            "    pass\n\n\n"
+            "class TimestampMixin:\n"
+            "    created_at: Mapped[datetime] = mapped_column("
+            "server_default=func.now())\n\n\n"
+            "class Abstract(Base):\n"
+            "    __abstract__ = True\n",
+            role="model",
+        ),
+    )
+    INVALID = (
+        Example(
+            "class Item(Base):\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n",
+            role="model",
+            line=1,
+            column=7,
+            message="Model Item has no __tablename__: set the table name explicitly.",
+        ),
+        Example(
+            "class Tag(TimestampMixin, db.Base):\n"
+            '    """A tag."""\n\n'
+            "    name: Mapped[str] = mapped_column(String(50))\n",
+            role="model",
+            line=1,
+            column=7,
+            message="Model Tag has no __tablename__: set the table name explicitly.",
+        ),
+    )
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        """Check a class deriving the declarative ``Base``."""
+        if not any(
+            m.matches(arg.value, m.Name("Base") | m.Attribute(attr=m.Name("Base")))
+            for arg in node.bases
+        ):
+            return
+        names = {
+            cst.ensure_type(target.target, cst.Name).value
+            for statement in getattr(node.body, "body", ())
+            for small in getattr(statement, "body", ())
+            if isinstance(small, cst.Assign)
+            for target in small.targets
+            if isinstance(target.target, cst.Name)
+        } | {
+            cst.ensure_type(small.target, cst.Name).value
+            for statement in getattr(node.body, "body", ())
+            for small in getattr(statement, "body", ())
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
+        }
+        if names & {"__tablename__", "__abstract__", "__table__"}:
+            return
+        self.report(
+            node.name,
+            f"Model {node.name.value} has no __tablename__: set the table name "
+            "explicitly.",
+        )
+
+
+class MappedAnnotation(Rule):
+    """A ``mapped_column()`` attribute is annotated ``Mapped[...]``.
+
+    Without ``Mapped[]`` the annotation lies: ``name: str`` on a model class
+    is an ``InstrumentedAttribute`` at class level, and SQLAlchemy 2.0 refuses
+    plain annotations at mapping time (Style Rule 13).
+    """
+
+    ID = "MDL005"
+    PATTERN = PATTERN
+    SUMMARY = "mapped_column() attributes are annotated Mapped[...]"
+    AGENT_TEXT = "Use `Mapped[]` type annotations (never legacy `Column()`)"
+    MESSAGE = (
+        "Column annotated without Mapped[]: write name: Mapped[T] = mapped_column(...)."
+    )
+    ROLES = MODEL
+    VALID = (
+        Example(
+            "name: Mapped[str] = mapped_column(String(255))\n",
+            role="model",
+        ),
+        Example(
+            "id: orm.Mapped[int] = orm.mapped_column(primary_key=True)\n"
+            "LIMIT: int = 3\n",
+            role="model",
+        ),
+    )
+    INVALID = (
+        Example(
+            "name: str = mapped_column(String(255))\n",
+            role="model",
+            line=1,
+            column=7,
+            suggestion="name: Mapped[str] = mapped_column(String(255))",
+        ),
+        Example(
+            "class Item(Base):\n"
+            "    id: int = mapped_column(primary_key=True)\n"
+            "    note: str | None = mapped_column(Text)\n",
+            role="model",
+            line=2,
+            column=9,
+            suggestion="    id: Mapped[int] = mapped_column(primary_key=True)",
+            count=2,
+        ),
+    )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        """Flag ``x: T = mapped_column(...)`` where T is not ``Mapped[...]``."""
+        if node.value is None or not m.matches(node.value, _MAPPED_COLUMN):
+            return
+        annotation = node.annotation.annotation
+        if m.matches(
+            annotation,
+            m.Subscript(value=m.Name("Mapped") | m.Attribute(attr=m.Name("Mapped"))),
+        ):
+            return
+        self.report(annotation, suggestion=f"Mapped[{_code(annotation)}]")
