@@ -31,6 +31,14 @@ BINARY_FILE_RULE = "PR002"
 RULE_CRASH_RULE = "PR003"
 UNREADABLE_RULE = "PR004"
 ENGINE_PATTERN = "completion-checklist"
+# Engine rule id -> what it means, for check details and ``pattern-review rules``.
+ENGINE_RULES: dict[str, str] = {
+    PARSE_ERROR_RULE: "file(s) that do not parse",
+    DECODE_ERROR_RULE: "file(s) not UTF-8",
+    BINARY_FILE_RULE: "binary file(s) skipped",
+    RULE_CRASH_RULE: "file(s) where a rule crashed",
+    UNREADABLE_RULE: "unreadable file(s)",
+}
 
 # Below this many files a pool costs more (start-up, imports) than it saves.
 MIN_FILES_PER_WORKER = 8
