@@ -218,8 +218,7 @@ class _Composer:
         if hidden:
             noun = "finding" if hidden == 1 else "findings"
             lines += [
-                f"… and {hidden} more {noun} (not shown: the comment has a size "
-                "limit; the full list is in the JSON and SARIF reports).",
+                f"… and {hidden} more {noun} not shown here (comment size limit).",
                 "",
             ]
         return lines
@@ -331,7 +330,15 @@ def _check_row(check: CheckResult) -> str:
 
 def _details(summary: str, items: Sequence[str]) -> list[str]:
     # Blank lines around the items make GitHub render them as markdown.
-    return ["<details>", f"<summary>{summary}</summary>", "", *items, "", "</details>"]
+    return [
+        "",
+        "<details>",
+        f"<summary>{summary}</summary>",
+        "",
+        *items,
+        "",
+        "</details>",
+    ]
 
 
 def _group_by_pattern(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
