@@ -1,3 +1,568 @@
-"""Convention rules: errors family."""
+"""Convention rules: the agent file's Error Handling section.
+
+HTTP errors belong to routers, errors are caught by specific type (or
+re-raised), loggers come from ``logging.getLogger(__name__)``, and unique
+constraint violations are handled as ``IntegrityError``.
+"""
 
 from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.helpers import get_full_name_for_node
+
+from pattern_review.conventions.rule import Example, Rule
+from pattern_review.conventions.rules.task import task_decorator
+
+_HTTP_EXCEPTION_MODULES = frozenset(
+    {"fastapi", "fastapi.exceptions", "starlette.exceptions"}
+)
+# FastAPI names that mark a module as part of the web layer (an app factory,
+# dependencies, middleware), where raising HTTPException is how FastAPI works.
+_WEB_LAYER_NAMES = frozenset(
+    {"APIRouter", "Depends", "FastAPI", "Request", "Security", "WebSocket", "Header"}
+)
+
+
+def _raised_name(node: cst.Raise) -> str:
+    raised = node.exc.func if isinstance(node.exc, cst.Call) else node.exc
+    return (get_full_name_for_node(raised) if raised is not None else None) or ""
+
+
+class HttpExceptionInRoutersRule(Rule):
+    """``HTTPException`` is raised in routers only.
+
+    Models, schemas and tasks have no HTTP request to answer; an
+    ``HTTPException`` there leaks transport into business code (and in a
+    Celery task it is just a crash). Services are SVC006's. A module that is
+    part of FastAPI's web layer (it also imports ``Depends``, ``Request``,
+    ``FastAPI``...: dependencies, app factories) may raise it.
+    """
+
+    ID = "ERR001"
+    PATTERN = "error-handling"
+    ROLES = frozenset({"model", "schema", "task", "other"})
+    SUMMARY = "HTTPException is raised only in routers."
+    AGENT_TEXT = "Use `HTTPException` with appropriate status codes in routers"
+    MESSAGE = (
+        "HTTPException outside a router; the error handling pattern raises "
+        "`HTTPException` in routers only."
+    )
+    VALID = (
+        Example(
+            """\
+            from fastapi import Depends, HTTPException, status
+
+
+            async def current_user(token: str = Depends(oauth2)) -> User:
+                raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED)
+            """,
+        ),
+        Example(
+            """\
+            class Item(Base):
+                __tablename__ = "items"
+
+                def check(self) -> None:
+                    if not self.name:
+                        raise ValueError("item needs a name")
+            """,
+            role="model",
+        ),
+    )
+    INVALID = (
+        Example(
+            """\
+            from fastapi import HTTPException
+
+
+            @shared_task(bind=True, max_retries=3, default_retry_delay=60)
+            def sync(self, item_id: int) -> None:
+                raise HTTPException(status_code=404)
+            """,
+            role="task",
+            line=1,
+            column=21,
+            message=(
+                "`HTTPException` imported in a task module; the error handling "
+                "pattern raises `HTTPException` in routers only."
+            ),
+            count=2,
+        ),
+        Example(
+            """\
+            from pydantic import BaseModel, field_validator
+
+
+            class ItemIn(BaseModel):
+                name: str
+
+                @field_validator("name")
+                @classmethod
+                def not_blank(cls, value: str) -> str:
+                    if not value.strip():
+                        raise fastapi.HTTPException(422)
+                    return value
+            """,
+            role="schema",
+            line=11,
+            column=13,
+            message=(
+                "`HTTPException` raised in a schema module; the error handling "
+                "pattern raises `HTTPException` in routers only."
+            ),
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Decide whether the module may use HTTPException at all.
+
+        Args:
+            node: The module.
+        """
+        self._where = next(
+            role
+            for role in ("model", "schema", "task", "other")
+            if role in self.context.roles
+        )
+        self._skip = bool(self.context.roles & {"router", "service"})
+        if self._where == "other" and not self._skip:
+            imported = {
+                get_full_name_for_node(alias.name) or ""
+                for statement in m.findall(node, m.ImportFrom(module=m.Name("fastapi")))
+                if isinstance(statement, cst.ImportFrom)
+                and not isinstance(statement.names, cst.ImportStar)
+                for alias in statement.names
+            }
+            self._skip = bool(imported & _WEB_LAYER_NAMES)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """Report ``from fastapi import HTTPException``.
+
+        Args:
+            node: A ``from x import y`` statement.
+        """
+        module = get_full_name_for_node(node.module) if node.module else None
+        if self._skip or module not in _HTTP_EXCEPTION_MODULES:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            if get_full_name_for_node(alias.name) == "HTTPException":
+                self.report(
+                    alias,
+                    f"`HTTPException` imported in a {self._where} module; the error "
+                    "handling pattern raises `HTTPException` in routers only.",
+                )
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        """Report ``raise HTTPException(...)``.
+
+        Args:
+            node: A raise statement.
+        """
+        if not self._skip and _raised_name(node).rpartition(".")[2] == "HTTPException":
+            self.report(
+                node,
+                f"`HTTPException` raised in a {self._where} module; the error "
+                "handling pattern raises `HTTPException` in routers only.",
+            )
+
+
+_BLIND = m.Name("Exception") | m.Name("BaseException")
+
+
+def _catches_everything(handler: cst.ExceptHandler) -> bool:
+    """Return whether a handler catches ``Exception``/``BaseException``."""
+    if handler.type is None:
+        return False  # bare ``except:`` is ruff's E722
+    if m.matches(handler.type, _BLIND | m.Attribute(attr=_BLIND)):
+        return True
+    if isinstance(handler.type, cst.Tuple):
+        return any(
+            m.matches(element.value, _BLIND | m.Attribute(attr=_BLIND))
+            for element in handler.type.elements
+        )
+    return False
+
+
+class SpecificExceptionsRule(Rule):
+    """``except Exception`` is only for code that re-raises.
+
+    A blind handler that carries on hides every bug behind it, including
+    ``KeyError`` from a typo. Catch the specific exception types the code
+    expects; a handler that raises again (``raise``, ``raise AppError(...)
+    from exc``, Celery's ``raise self.retry(exc=exc)``) is fine. Bare
+    ``except:`` is ruff's E722; a swallowing handler inside a Celery task is
+    TSK003's.
+    """
+
+    ID = "ERR002"
+    PATTERN = "error-handling"
+    SUMMARY = "No blind except Exception that swallows the error."
+    AGENT_TEXT = "Use specific exception types (never bare `except Exception`)"
+    MESSAGE = (
+        "Blind `except Exception` swallows every error; the error handling "
+        "pattern catches specific exception types."
+    )
+    VALID = (
+        Example(
+            """\
+            try:
+                price = Decimal(raw)
+            except InvalidOperation:
+                price = Decimal(0)
+            """,
+        ),
+        Example(
+            """\
+            async def pay(order: Order) -> None:
+                try:
+                    await gateway.charge(order)
+                except Exception as exc:
+                    logger.exception("charge failed for order %s", order.id)
+                    raise PaymentError(order.id) from exc
+            """,
+        ),
+    )
+    INVALID = (
+        Example(
+            """\
+            async def pay(order: Order) -> None:
+                try:
+                    await gateway.charge(order)
+                except Exception:
+                    logger.exception("charge failed for order %s", order.id)
+            """,
+            line=4,
+            column=5,
+            message=(
+                "`except Exception` swallows every error; the error handling "
+                "pattern catches specific exception types (or re-raises)."
+            ),
+        ),
+        Example(
+            """\
+            def parse(raw: str) -> int | None:
+                try:
+                    return int(raw)
+                except (ValueError, BaseException):
+                    return None
+
+
+            def close(conn: Connection) -> None:
+                try:
+                    conn.close()
+                except builtins.Exception:
+                    pass
+            """,
+            line=4,
+            column=5,
+            message=(
+                "`except (ValueError, BaseException)` swallows every error; the "
+                "error handling pattern catches specific exception types (or "
+                "re-raises)."
+            ),
+            count=2,
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Start outside any Celery task.
+
+        Args:
+            node: The module.
+        """
+        self._tasks = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Track whether the handler sits in a Celery task (TSK003's then).
+
+        Args:
+            node: A function.
+        """
+        if "task" in self.context.roles and task_decorator(node) is not None:
+            self._tasks += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        """Leave a Celery task.
+
+        Args:
+            original_node: A function.
+        """
+        if "task" in self.context.roles and task_decorator(original_node) is not None:
+            self._tasks -= 1
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        """Report a blind handler without a ``raise``.
+
+        Args:
+            node: An ``except`` clause.
+        """
+        if (
+            self._tasks
+            or not _catches_everything(node)
+            or m.findall(node.body, m.Raise())
+        ):
+            return
+        assert node.type is not None
+        caught = cst.Module([]).code_for_node(node.type)
+        self.report(
+            node,
+            f"`except {caught}` swallows every error; the error handling pattern "
+            "catches specific exception types (or re-raises).",
+        )
+
+
+_LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+)
+
+
+class ModuleLoggerRule(Rule):
+    """Loggers come from ``logging.getLogger(__name__)``.
+
+    A logger named after its module can be tuned per package in the logging
+    config and tells the reader where a line came from. ``getLogger("app")``
+    or ``getLogger()`` (the root logger) and module-level calls such as
+    ``logging.error(...)`` lose that. Loggers fetched by name just to
+    configure a library (``getLogger("uvicorn").setLevel(...)``) are fine.
+    """
+
+    ID = "ERR003"
+    PATTERN = "error-handling"
+    SEVERITY = "warning"
+    SUMMARY = "Log through logging.getLogger(__name__), not the root logger."
+    AGENT_TEXT = "Log errors with `logging.getLogger(__name__)` including context"
+    MESSAGE = (
+        "Logger not named after its module; the error handling pattern logs with "
+        "`logging.getLogger(__name__)`."
+    )
+    VALID = (
+        Example(
+            """\
+            import logging
+
+            logger = logging.getLogger(__name__)
+            logger.info("started")
+            """,
+        ),
+        Example(
+            """\
+            import logging
+
+            logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+            logging.basicConfig(level=logging.INFO)
+            """,
+        ),
+    )
+    INVALID = (
+        Example(
+            """\
+            import logging
+
+            logger = logging.getLogger("app")
+            """,
+            line=3,
+            column=10,
+            message=(
+                'Logger is `logging.getLogger("app")`; the error handling pattern '
+                "logs with `logging.getLogger(__name__)`."
+            ),
+        ),
+        Example(
+            """\
+            import logging
+            from logging import getLogger
+
+            log = getLogger()
+
+
+            def fail(item_id: int) -> None:
+                logging.error("item %s failed", item_id)
+            """,
+            line=4,
+            column=7,
+            message=(
+                "Logger is `getLogger()`; the error handling pattern logs with "
+                "`logging.getLogger(__name__)`."
+            ),
+            count=2,
+        ),
+    )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """Report a logger bound from ``getLogger`` without ``__name__``.
+
+        Args:
+            node: An assignment.
+        """
+        call = node.value
+        if not isinstance(call, cst.Call):
+            return
+        if (get_full_name_for_node(call.func) or "") not in {
+            "logging.getLogger",
+            "getLogger",
+        }:
+            return
+        if m.matches(call, m.Call(args=[m.Arg(value=m.Name("__name__"))])):
+            return
+        self.report(
+            call,
+            f"Logger is `{cst.Module([]).code_for_node(call)}`; the error handling "
+            "pattern logs with `logging.getLogger(__name__)`.",
+        )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Report a call that logs through the root logger.
+
+        Args:
+            node: Any call.
+        """
+        name = get_full_name_for_node(node.func) or ""
+        module, _, method = name.partition(".")
+        if module == "logging" and method in _LOG_METHODS:
+            self.report(
+                node,
+                f"`{name}(...)` logs through the root logger; the error handling "
+                "pattern logs with `logging.getLogger(__name__)`.",
+            )
+
+
+_UNIQUE = m.Call(
+    args=[
+        m.ZeroOrMore(),
+        m.Arg(keyword=m.Name("unique"), value=m.Name("True")),
+        m.ZeroOrMore(),
+    ]
+)
+_WRITE = m.Call(func=m.Attribute(attr=m.Name("add") | m.Name("add_all")))
+_COMMIT = m.Call(func=m.Attribute(attr=m.Name("commit")))
+
+
+def _handles_integrity_error(node: cst.Try) -> bool:
+    return any(
+        handler.type is not None
+        and bool(
+            m.findall(
+                handler.type,
+                m.Name("IntegrityError") | m.Attribute(attr=m.Name("IntegrityError")),
+            )
+        )
+        for handler in node.handlers
+    )
+
+
+class IntegrityErrorRule(Rule):
+    """Inserts into tables with unique columns handle ``IntegrityError``.
+
+    A duplicate value in a ``unique=True`` column fails at ``commit()``; left
+    unhandled it is a 500 instead of a clear conflict. This rule sees one
+    file only, so it is advisory and fires only where the file itself
+    declares the unique column and commits an ``add()`` outside a ``try``
+    that catches ``IntegrityError``.
+    """
+
+    ID = "ERR004"
+    PATTERN = "error-handling"
+    SEVERITY = "note"
+    SUMMARY = "Commits that insert into unique columns handle IntegrityError."
+    AGENT_TEXT = (
+        "Use SQLAlchemy `IntegrityError` handling for unique constraint violations"
+    )
+    MESSAGE = (
+        "Insert into a table with a unique column commits without handling "
+        "`IntegrityError`; the error handling pattern catches it for unique "
+        "constraint violations."
+    )
+    VALID = (
+        Example(
+            """\
+            class User(Base):
+                email: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+            async def register(db: AsyncSession, email: str) -> User | None:
+                user = User(email=email)
+                db.add(user)
+                try:
+                    await db.commit()
+                except IntegrityError:
+                    await db.rollback()
+                    return None
+                return user
+            """,
+        ),
+        Example(
+            """\
+            async def create(db: AsyncSession, payload: ItemCreate) -> Item:
+                item = Item(**payload.model_dump())
+                db.add(item)
+                await db.commit()
+                return item
+            """,
+        ),
+    )
+    INVALID = (
+        Example(
+            """\
+            class User(Base):
+                email: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+            async def register(db: AsyncSession, email: str) -> User:
+                user = User(email=email)
+                db.add(user)
+                await db.commit()
+                return user
+            """,
+            line=8,
+            column=11,
+            message=MESSAGE,
+        ),
+        Example(
+            """\
+            __table_args__ = (UniqueConstraint("org_id", "slug"),)
+
+
+            def save_all(session: Session, rows: list[Row]) -> None:
+                session.add_all(rows)
+                try:
+                    session.commit()
+                except ValueError:
+                    session.rollback()
+                session.commit()
+            """,
+            line=7,
+            column=9,
+            count=2,
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Report unguarded commits of inserts, if the module has unique columns.
+
+        Args:
+            node: The module.
+        """
+        unique = m.findall(node, _UNIQUE) or m.findall(
+            node, m.Call(func=m.Name("UniqueConstraint"))
+        )
+        if not unique:
+            return
+        reported: set[int] = set()
+        for function in m.findall(node, m.FunctionDef()):
+            assert isinstance(function, cst.FunctionDef)
+            if not m.findall(function.body, _WRITE):
+                continue
+            guarded = {
+                id(commit)
+                for block in m.findall(function.body, m.Try())
+                if isinstance(block, cst.Try) and _handles_integrity_error(block)
+                for commit in m.findall(block.body, _COMMIT)
+            }
+            for commit in m.findall(function.body, _COMMIT):
+                if id(commit) in guarded or id(commit) in reported:
+                    continue
+                reported.add(id(commit))
+                self.report(commit)
