@@ -23,7 +23,7 @@ from pattern_review.report import ordered, pattern_title
 from pattern_review.report.markdown import escape_md
 
 FP_TAG = "<!-- pattern-review:fp={} -->"
-_FP_TAG = re.compile(r"<!-- pattern-review:fp=([A-Za-z0-9:_.-]{1,128}) -->")
+_FP_TAG = re.compile(r"<!-- pattern-review:fp=([^\s<>]{1,128}) -->")
 _FENCE_RUN = re.compile(r"`{3,}")
 
 
