@@ -1,0 +1,214 @@
+"""Suppressions: inline ignore comments and the config's select/ignore lists.
+
+Applied centrally to the findings of every check (ruff, mypy, pytest and
+conventions alike), so one syntax silences any rule:
+
+- ``# pattern-review: ignore[RTR001,E501] reason`` on the finding's line, or
+  alone on the line above it;
+- ``# pattern-review: ignore-file[MDL001]`` anywhere in the file;
+- ``select`` / ``ignore`` / ``per_file_ignores`` in the config.
+
+Entries are rule ids or prefixes (``RTR``, ``E5``, ``mypy:``), matched
+case-insensitively. An inline entry that suppressed nothing is reported as
+a note (``PR100``), like ruff's RUF100, so stale ignores do not pile up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from pattern_review.config import Config
+from pattern_review.conventions.roles import glob_match
+from pattern_review.models import Finding
+
+UNUSED_IGNORE_RULE = "PR100"
+UNUSED_IGNORE_PATTERN = "completion-checklist"
+MARKER = "pattern-review:"
+_DIRECTIVE = re.compile(
+    r"#\s*pattern-review:\s*(?P<kind>ignore-file|ignore)\s*\[(?P<rules>[^\]]*)\]"
+)
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+@dataclass
+class Directive:
+    """One ignore comment.
+
+    Attributes:
+        line: 1-based line of the comment.
+        column: 1-based column of its ``#``.
+        rules: The rule ids or prefixes it names, upper-cased.
+        whole_file: True for ``ignore-file``.
+        own_line: True when the comment is alone on its line (it then also
+            covers the next line).
+        used: Entries that suppressed at least one finding.
+    """
+
+    line: int
+    column: int
+    rules: tuple[str, ...]
+    whole_file: bool
+    own_line: bool
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, finding: Finding) -> bool:
+        """Return whether the comment's place covers a finding's lines.
+
+        Args:
+            finding: A finding of the same file.
+
+        Returns:
+            True for a file-wide directive, a directive on one of the
+            finding's lines, or one alone on the line just above it.
+        """
+        if self.whole_file:
+            return True
+        if finding.line <= self.line <= finding.end_line:
+            return True
+        return self.own_line and self.line + 1 == finding.line
+
+
+def rule_matches(rule: str, entry: str) -> bool:
+    """Return whether a rule id is named by an entry (an id or a prefix).
+
+    Args:
+        rule: A finding's rule id (``RTR001``, ``E501``, ``mypy:arg-type``).
+        entry: A config or comment entry.
+
+    Returns:
+        True when ``rule`` starts with ``entry``, ignoring case.
+    """
+    return bool(entry) and rule.upper().startswith(entry.upper())
+
+
+def _any_match(rule: str, entries: Iterable[str]) -> bool:
+    return any(rule_matches(rule, entry) for entry in entries)
+
+
+def parse_directives(source: str) -> list[Directive]:
+    """Find the ignore comments of a file.
+
+    A plain text scan (not a tokenizer), so it works on files that do not
+    parse; a directive inside a string literal is taken as one too.
+
+    Args:
+        source: The file text.
+
+    Returns:
+        The directives, in line order.
+    """
+    if MARKER not in source:
+        return []
+    directives: list[Directive] = []
+    for number, text in enumerate(_LINE_BREAK.split(source), start=1):
+        if MARKER not in text:
+            continue
+        for match in _DIRECTIVE.finditer(text):
+            rules = tuple(
+                part.strip().upper()
+                for part in match.group("rules").split(",")
+                if part.strip()
+            )
+            directives.append(
+                Directive(
+                    line=number,
+                    column=match.start() + 1,
+                    rules=rules,
+                    whole_file=match.group("kind") == "ignore-file",
+                    own_line=text[: match.start()].strip() == "",
+                )
+            )
+    return directives
+
+
+def _path_ignores(path: str, config: Config) -> list[str]:
+    entries: list[str] = []
+    name = PurePosixPath(path).name
+    for pattern, rules in config.per_file_ignores.items():
+        if glob_match(path, pattern) or (
+            "/" not in pattern and glob_match(name, pattern)
+        ):
+            entries.extend(rules)
+    return entries
+
+
+def config_allows(finding: Finding, config: Config) -> bool:
+    """Return whether ``select``/``ignore``/``per_file_ignores`` keep a finding.
+
+    Args:
+        finding: Any finding.
+        config: The review's configuration.
+
+    Returns:
+        False when the rule is not selected, ignored, or ignored for its path.
+    """
+    if config.select and not _any_match(finding.rule, config.select):
+        return False
+    if _any_match(finding.rule, config.ignore):
+        return False
+    return not _any_match(finding.rule, _path_ignores(finding.path, config))
+
+
+def _unused_note(path: str, directive: Directive, entry: str) -> Finding:
+    kind = "ignore-file" if directive.whole_file else "ignore"
+    where = "in this file" if directive.whole_file else "here"
+    return Finding(
+        rule=UNUSED_IGNORE_RULE,
+        pattern=UNUSED_IGNORE_PATTERN,
+        source="convention",
+        severity="note",
+        path=path,
+        line=directive.line,
+        column=directive.column,
+        message=(
+            f"Unused pattern-review {kind}[{entry}]: no {entry} finding {where}; "
+            "remove the entry."
+        ),
+    )
+
+
+def apply_suppressions(
+    findings: Sequence[Finding],
+    sources: Mapping[str, str],
+    config: Config,
+    *,
+    checked: Callable[[str], bool] | None = None,
+) -> list[Finding]:
+    """Drop suppressed findings and report ignore entries that matched nothing.
+
+    Args:
+        findings: The findings of every check.
+        sources: Path -> text of the reviewed files (the comments live there).
+        config: ``select``, ``ignore`` and ``per_file_ignores``.
+        checked: Says whether a rule id's check ran; an unused entry for a
+            rule whose check did not run is not reported. None: all ran.
+
+    Returns:
+        The kept findings in their original order, then one ``PR100`` note per
+        unused inline entry (itself subject to the config's lists).
+    """
+    directives = {path: parse_directives(text) for path, text in sources.items()}
+    kept: list[Finding] = []
+    for finding in findings:
+        suppressed = False
+        for directive in directives.get(finding.path, ()):
+            if not directive.covers(finding):
+                continue
+            for entry in directive.rules:
+                if rule_matches(finding.rule, entry):
+                    directive.used.add(entry)
+                    suppressed = True
+        if not suppressed and config_allows(finding, config):
+            kept.append(finding)
+    for path in sorted(directives):
+        for directive in directives[path]:
+            for entry in directive.rules:
+                if entry in directive.used or (checked and not checked(entry)):
+                    continue
+                note = _unused_note(path, directive, entry)
+                if config_allows(note, config):
+                    kept.append(note)
+    return kept
