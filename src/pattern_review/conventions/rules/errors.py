@@ -42,7 +42,7 @@ class HttpExceptionInRoutersRule(Rule):
     ID = "ERR001"
     PATTERN = "error-handling"
     ROLES = frozenset({"model", "schema", "task", "other"})
-    SUMMARY = "HTTPException is raised only in routers."
+    SUMMARY = "HTTPException is raised only in routers"
     AGENT_TEXT = "Use `HTTPException` with appropriate status codes in routers"
     MESSAGE = (
         "HTTPException outside a router; the error handling pattern raises "
@@ -199,7 +199,7 @@ class SpecificExceptionsRule(Rule):
 
     ID = "ERR002"
     PATTERN = "error-handling"
-    SUMMARY = "No blind except Exception that swallows the error."
+    SUMMARY = "No blind except Exception that swallows the error"
     AGENT_TEXT = "Use specific exception types (never bare `except Exception`)"
     MESSAGE = (
         "Blind `except Exception` swallows every error; the error handling "
@@ -332,7 +332,7 @@ class ModuleLoggerRule(Rule):
     ID = "ERR003"
     PATTERN = "error-handling"
     SEVERITY = "warning"
-    SUMMARY = "Log through logging.getLogger(__name__), not the root logger."
+    SUMMARY = "Log through logging.getLogger(__name__), not the root logger"
     AGENT_TEXT = "Log errors with `logging.getLogger(__name__)` including context"
     MESSAGE = (
         "Logger not named after its module; the error handling pattern logs with "
@@ -466,7 +466,7 @@ class IntegrityErrorRule(Rule):
     ID = "ERR004"
     PATTERN = "error-handling"
     SEVERITY = "note"
-    SUMMARY = "Commits that insert into unique columns handle IntegrityError."
+    SUMMARY = "Commits that insert into unique columns handle IntegrityError"
     AGENT_TEXT = (
         "Use SQLAlchemy `IntegrityError` handling for unique constraint violations"
     )

@@ -118,7 +118,7 @@ class InjectedSessionRule(Rule):
     ID = "SVC001"
     PATTERN = "service-pattern"
     ROLES = frozenset({"service"})
-    SUMMARY = "Services get the AsyncSession through __init__, never create one."
+    SUMMARY = "Services get the AsyncSession through __init__, never create one"
     AGENT_TEXT = "Inject `AsyncSession` via constructor"
     MESSAGE = (
         "Service creates its own database session; the service pattern injects "
@@ -202,7 +202,7 @@ class PrivateSessionRule(ServiceRule):
     """
 
     ID = "SVC002"
-    SUMMARY = "The injected session is stored as private self._db."
+    SUMMARY = "The injected session is stored as private self._db"
     AGENT_TEXT = "Store session as `self._db` (private)"
     MESSAGE = (
         "Service stores its session publicly; the service pattern uses `self._db`."
@@ -299,7 +299,7 @@ class AsyncMethodsRule(ServiceRule):
     """
 
     ID = "SVC003"
-    SUMMARY = "All public service methods are async."
+    SUMMARY = "All public service methods are async"
     AGENT_TEXT = "All methods are `async`"
     MESSAGE = "Service method is a sync `def`; the service pattern makes them `async`."
     VALID = (
@@ -396,7 +396,7 @@ class KeywordOnlyOptionsRule(ServiceRule):
     """
 
     ID = "SVC004"
-    SUMMARY = "Optional service-method parameters are keyword-only."
+    SUMMARY = "Optional service-method parameters are keyword-only"
     AGENT_TEXT = "Use keyword-only args for optional parameters (`*,`)"
     MESSAGE = (
         "Optional parameter can be passed by position; the service pattern makes "
@@ -502,7 +502,7 @@ class PartialUpdateRule(ServiceRule):
     """
 
     ID = "SVC005"
-    SUMMARY = "update* methods use model_dump(exclude_unset=True)."
+    SUMMARY = "update* methods use model_dump(exclude_unset=True)"
     AGENT_TEXT = "Use `model_dump(exclude_unset=True)` for partial updates"
     MESSAGE = (
         "Update dumps the payload without `exclude_unset=True`; the service "
@@ -619,7 +619,7 @@ class NoHttpInServiceRule(Rule):
     ID = "SVC006"
     PATTERN = "service-pattern"
     ROLES = frozenset({"service"})
-    SUMMARY = "Services return None/False for not-found; no HTTPException, no FastAPI."
+    SUMMARY = "Services return None/False for not-found; no HTTPException, no FastAPI"
     AGENT_TEXT = (
         "Return `None` or `False` for not-found cases (let router handle HTTP errors)"
     )

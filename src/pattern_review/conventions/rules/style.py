@@ -63,7 +63,7 @@ class ConstantNameRule(Rule):
 
     ID = "STY008"
     PATTERN = "style-rules#8"
-    SUMMARY = "Module-level constants use SCREAMING_SNAKE_CASE."
+    SUMMARY = "Module-level constants use SCREAMING_SNAKE_CASE"
     AGENT_TEXT = "`SCREAMING_SNAKE_CASE` - For constants"
     MESSAGE = (
         "Module-level constant is not SCREAMING_SNAKE_CASE; style rule 8 names "
@@ -250,7 +250,7 @@ class PydanticV2ApiRule(Rule):
 
     ID = "STY012"
     PATTERN = "style-rules#12"
-    SUMMARY = "Use the Pydantic v2 API (model_dump, model_validate), not .dict()."
+    SUMMARY = "Use the Pydantic v2 API (model_dump, model_validate), not .dict()"
     AGENT_TEXT = "`model_dump()` - Never use deprecated `.dict()`"
     MESSAGE = "Pydantic v1 API; style rule 12 uses the v2 methods."
     VALID = (
@@ -404,7 +404,7 @@ class AsyncIoRule(Rule):
 
     ID = "STY014"
     PATTERN = "style-rules#14"
-    SUMMARY = "Route handlers and I/O functions are async def."
+    SUMMARY = "Route handlers and I/O functions are async def"
     AGENT_TEXT = "`async def` - For all I/O operations"
     MESSAGE = "Sync def does I/O; style rule 14 makes I/O functions `async def`."
     VALID = (

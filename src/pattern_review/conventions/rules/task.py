@@ -74,7 +74,7 @@ class SharedTaskRule(TaskRule):
     """
 
     ID = "TSK001"
-    SUMMARY = "Celery tasks use @shared_task, not @app.task."
+    SUMMARY = "Celery tasks use @shared_task, not @app.task"
     AGENT_TEXT = "@shared_task(bind=True, max_retries=3, default_retry_delay=60)"
     MESSAGE = (
         "Task is registered on an app instance; the Celery task pattern uses "
@@ -163,7 +163,7 @@ class TaskOptionsRule(TaskRule):
     """
 
     ID = "TSK002"
-    SUMMARY = "shared_task sets bind=True, max_retries and default_retry_delay."
+    SUMMARY = "shared_task sets bind=True, max_retries and default_retry_delay"
     AGENT_TEXT = "@shared_task(bind=True, max_retries=3, default_retry_delay=60)"
     MESSAGE = (
         "Task decorator lacks retry options; the Celery task pattern sets "
@@ -269,7 +269,7 @@ class RetryOnFailureRule(TaskRule):
     """
 
     ID = "TSK003"
-    SUMMARY = "Task errors end in raise self.retry(exc=exc), not swallowed."
+    SUMMARY = "Task errors end in raise self.retry(exc=exc), not swallowed"
     AGENT_TEXT = "except Exception as exc: raise self.retry(exc=exc)"
     MESSAGE = (
         "Task swallows the error; the Celery task pattern ends the except "
@@ -390,7 +390,7 @@ class TaskDocstringRule(TaskRule):
 
     ID = "TSK004"
     SEVERITY = "warning"
-    SUMMARY = "Task docstrings document Args: and Returns: (Google style)."
+    SUMMARY = "Task docstrings document Args: and Returns: (Google style)"
     AGENT_TEXT = (
         "Google-style docstring with `Args:` and `Returns:` sections, as in the "
         "Celery task pattern"
