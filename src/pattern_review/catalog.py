@@ -105,7 +105,9 @@ RUFF_MAPPINGS: tuple[RuffMapping, ...] = (
 # no module docstrings), no D105/D107 (dunder docstrings are not "public"), no
 # D417 (a bound Celery task's ``self`` is not documented), no BLE001 (the seed's
 # task re-raises from ``except Exception``; a convention rule allows that).
-# Only long-standing codes, so a target's older ruff accepts the selection.
+# Explicitly selected codes override the docstring convention, so only the
+# D4xx codes of the Google convention are listed. Only long-standing codes, so
+# a target's older ruff accepts the selection.
 RUFF_STYLE_SELECT: tuple[str, ...] = (
     "FA",
     "ANN",
@@ -113,11 +115,12 @@ RUFF_STYLE_SELECT: tuple[str, ...] = (
     "D102",
     "D103",
     "D106",
-    "D40",
+    "D402",
+    "D403",
+    "D405",
     "D410",
     "D411",
     "D412",
-    "D413",
     "D414",
     "D415",
     "D416",

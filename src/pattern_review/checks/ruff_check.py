@@ -24,9 +24,38 @@ STYLE_CONFIG: tuple[str, ...] = (
     'lint.isort.required-imports=["from __future__ import annotations"]',
     'lint.pydocstyle.convention="google"',
 )
-# ANN001 on ``self``/``cls`` of a plain function (a bound Celery task) is noise:
-# those parameters are never annotated.
+# Findings that contradict the agent file, dropped whoever selected the code:
+# ANN001 on ``self``/``cls`` of a plain function (a bound Celery task): those
+# are never annotated. B008 on FastAPI's parameter markers: the Router Pattern
+# injects the session with ``db: AsyncSession = Depends(get_db)``.
 _IMPLICIT_PARAM = re.compile(r"argument `(self|cls)`")
+_FASTAPI_MARKER = re.compile(
+    r"function call `(?:fastapi\.)?"
+    r"(?:Depends|Security|Query|Path|Body|Header|Cookie|Form|File)`"
+)
+# Codes a convention rule carries with the agent file's exceptions: BLE001 is
+# ERR002, which allows ``except Exception`` that re-raises (``raise
+# self.retry(exc=exc)`` in the Celery Task Pattern); ruff does not.
+SUPERSEDED = frozenset({"BLE001"})
+
+
+def contradicts_agent_file(code: str, message: str) -> bool:
+    """Return whether a ruff finding goes against the agent file's own patterns.
+
+    Args:
+        code: The ruff code.
+        message: Its message.
+
+    Returns:
+        True for findings the review drops.
+    """
+    if code in SUPERSEDED:
+        return True
+    if code == "ANN001":
+        return _IMPLICIT_PARAM.search(message) is not None
+    if code == "B008":
+        return _FASTAPI_MARKER.search(message) is not None
+    return False
 
 
 def ruff_args(paths: list[str]) -> list[str]:
@@ -99,7 +128,7 @@ def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:
         repo: The resolved work tree, to make paths relative.
 
     Returns:
-        The finding, or None for an ``ANN001`` on ``self``/``cls``.
+        The finding, or None when it contradicts the agent file.
 
     Raises:
         CheckError: The entry lacks the fields ruff always prints.
@@ -113,7 +142,7 @@ def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:
         end_line = int(item["end_location"]["row"])
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckError(f"unexpected ruff JSON entry: missing {exc}") from exc
-    if code == "ANN001" and _IMPLICIT_PARAM.search(message):
+    if contradicts_agent_file(code, message):
         return None
     try:
         path = filename.resolve().relative_to(repo).as_posix()
