@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pattern_review import __version__
@@ -27,6 +30,28 @@ FINGERPRINT_KEY = "patternReview/v1"
 _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 
 
+@dataclass(frozen=True)
+class _Citation:
+    """What a rule entry says about the pattern it cites."""
+
+    title: str
+    words: str
+    url: str | None
+
+
+def _citations(agent: AgentFile, blob_base: str | None) -> Callable[[str], _Citation]:
+    # Findings repeat a handful of slugs; look each up in the agent file once.
+    @cache
+    def cite(slug: str) -> _Citation:
+        return _Citation(
+            pattern_title(agent, slug),
+            agent.rule_text(slug),
+            agent.url_for(slug, blob_base),
+        )
+
+    return cite
+
+
 def _rule_entry(
     rule_id: str,
     name: str,
@@ -34,8 +59,7 @@ def _rule_entry(
     full: str,
     pattern: str,
     level: str,
-    agent: AgentFile,
-    blob_base: str | None,
+    url: str | None,
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": rule_id,
@@ -45,25 +69,24 @@ def _rule_entry(
         "defaultConfiguration": {"level": _LEVEL[level]},
         "properties": {"pattern": pattern, "tags": [pattern]},
     }
-    url = agent.url_for(pattern, blob_base)
     if url is not None:
         entry["helpUri"] = url
     return entry
 
 
-def _catalog_rules(agent: AgentFile, blob_base: str | None) -> list[dict[str, Any]]:
+def _catalog_rules(cite: Callable[[str], _Citation]) -> list[dict[str, Any]]:
     entries = []
     for rule in all_rules():
         doc = inspect.cleandoc(rule.__doc__ or "")
+        citation = cite(rule.PATTERN)
         entry = _rule_entry(
             rule.ID,
             rule.__name__,
             rule.SUMMARY or rule.MESSAGE or rule.ID,
-            rule.AGENT_TEXT or agent.rule_text(rule.PATTERN),
+            rule.AGENT_TEXT or citation.words,
             rule.PATTERN,
             rule.SEVERITY,
-            agent,
-            blob_base,
+            citation.url,
         )
         if rule.MESSAGE or doc:
             entry["help"] = {"text": rule.MESSAGE or doc}
@@ -71,25 +94,21 @@ def _catalog_rules(agent: AgentFile, blob_base: str | None) -> list[dict[str, An
     return entries
 
 
-def _other_rule(
-    finding: Finding, agent: AgentFile, blob_base: str | None
-) -> dict[str, Any]:
-    title = pattern_title(agent, finding.pattern)
+def _other_rule(finding: Finding, cite: Callable[[str], _Citation]) -> dict[str, Any]:
+    citation = cite(finding.pattern)
+    short = f"{finding.source} {finding.rule}, cited to {citation.title}"
+    level: str = finding.severity
     if finding.source == "ruff":
-        short = f"ruff {finding.rule}, cited to {title}"
+        short = f"ruff {finding.rule}, cited to {citation.title}"
         level = cite_ruff_code(finding.rule).severity
-    else:
-        short = f"{finding.source} {finding.rule}, cited to {title}"
-        level = finding.severity
     return _rule_entry(
         finding.rule,
         finding.rule,
         short,
-        agent.rule_text(finding.pattern) or title,
+        citation.words or citation.title,
         finding.pattern,
         level if level in _LEVEL else "error",
-        agent,
-        blob_base,
+        citation.url,
     )
 
 
@@ -132,13 +151,14 @@ def render_sarif(
     Returns:
         The SARIF JSON text, ending in a newline.
     """
-    rules = _catalog_rules(agent, blob_base)
+    cite = _citations(agent, blob_base)
+    rules = _catalog_rules(cite)
     index = {entry["id"]: position for position, entry in enumerate(rules)}
     findings = ordered(report.findings)
     for finding in findings:
         if finding.rule not in index:
             index[finding.rule] = len(rules)
-            rules.append(_other_rule(finding, agent, blob_base))
+            rules.append(_other_rule(finding, cite))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -153,4 +173,5 @@ def render_sarif(
         "properties": {"conclusion": report.conclusion, "base": report.base},
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    # Compact: logs of thousands of results are uploaded, not read by eye.
+    return json.dumps(log, ensure_ascii=False, separators=(",", ":")) + "\n"
