@@ -96,6 +96,8 @@ class _Composer:
         self.groups = _group_by_pattern(report.findings)
         self.display = [f for _, group in self.groups for f in group]
         self.fixed = ordered(delta.fixed) if delta else []
+        # Each finding's line is the same in every trial size: render it once.
+        self.lines = {id(f): self._finding_line(f) for f in self.display}
 
     # -- pieces -----------------------------------------------------------
 
@@ -207,11 +209,11 @@ class _Composer:
                 lines.append(f"> {_agent_words(word_line[:AGENT_QUOTE_CHARS])}")
             if words:
                 lines.append("")
-            lines += [self._finding_line(f) for f in shown[:INLINE_PER_PATTERN]]
+            lines += [self.lines[id(f)] for f in shown[:INLINE_PER_PATTERN]]
             rest = shown[INLINE_PER_PATTERN:]
             if rest:
                 lines += _details(
-                    f"{len(rest)} more", [self._finding_line(f) for f in rest]
+                    f"{len(rest)} more", [self.lines[id(f)] for f in rest]
                 )
             lines.append("")
         hidden = len(self.display) - min(limit, len(self.display))
@@ -247,8 +249,8 @@ class _Composer:
             return []
         lines = ["### 🤖 AI review", ""]
         if ai.status != "ok":
-            reason = "over its token budget" if ai.status == "over_budget" else ""
-            reason = reason or "unavailable"
+            over = ai.status == "over_budget"
+            reason = "over its token budget" if over else "unavailable"
             lines += [
                 "> [!NOTE]",
                 f"> The AI review is {reason}"

@@ -28,6 +28,11 @@ def render_text(report: Report, agent: AgentFile) -> str:
         Plain text ending in a newline.
     """
     lines: list[str] = []
+    # Findings repeat a handful of slugs; look each heading up once.
+    titles = {
+        slug: pattern_title(agent, slug)
+        for slug in {f.pattern for f in report.findings}
+    }
     by_file = sorted(ordered(report.findings), key=lambda f: f.path)
     for path, group in groupby(by_file, key=lambda f: f.path):
         findings = sorted(group, key=lambda f: (f.line, f.column, f.rule))
@@ -36,7 +41,7 @@ def render_text(report: Report, agent: AgentFile) -> str:
             lines.append(
                 f"  {f.path}:{f.line}:{f.column}  {f.severity.upper():<7}  "
                 f"{f.rule}  {_one_line(f.message)}  "
-                f"[{f.pattern} — {pattern_title(agent, f.pattern)}]"
+                f"[{f.pattern} — {titles[f.pattern]}]"
             )
         lines.append("")
     if not report.findings:
