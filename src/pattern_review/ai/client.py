@@ -54,13 +54,16 @@ class RetryPolicy:
 
     Attributes:
         base_delay_s: First backoff; doubled on each retry, with jitter.
-        max_delay_s: Longest single wait (a longer ``retry-after`` is capped).
+        max_delay_s: Longest backoff of our own (a server's ``retry-after``
+            is obeyed as given).
         request_timeout_s: Timeout of one request (never past the deadline).
+        min_attempt_s: No request starts with less time than this left.
     """
 
     base_delay_s: float = 1.0
     max_delay_s: float = 20.0
     request_timeout_s: float = 90.0
+    min_attempt_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,9 @@ class ReviewClient:
         if isinstance(exc, anthropic.APIStatusError):
             server = _retry_after(exc.response.headers.items())
             if server is not None:
-                return min(max(server, 0.0), self.retry.max_delay_s)
+                # The server knows when it will take us again: waiting less is
+                # another refusal, so a wait past the deadline means giving up.
+                return max(server, 0.0)
         delay = self.retry.base_delay_s * (2.0**retry_number)
         jitter: float = random.uniform(0.75, 1.0)
         return min(delay, self.retry.max_delay_s) * jitter
@@ -216,12 +221,11 @@ class ReviewClient:
             AiUnavailableError: A permanent error, or the deadline passed.
         """
         retries = 0
+        last = ""
         while True:
             remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                raise AiUnavailableError(
-                    f"no answer within the {self.deadline_s:g}s deadline"
-                )
+            if remaining < self.retry.min_attempt_s:
+                raise AiUnavailableError(self._gave_up(last))
             self.attempts += 1
             try:
                 return self.client.messages.create(
@@ -235,17 +239,22 @@ class ReviewClient:
                     timeout=min(self.retry.request_timeout_s, remaining),
                 )
             except anthropic.APIError as exc:
-                reason = _describe(exc)
+                last = _describe(exc)
                 if not _retryable(exc):
-                    raise AiUnavailableError(reason) from exc
+                    raise AiUnavailableError(last) from exc
                 delay = self._backoff(retries, exc)
                 if time.monotonic() + delay >= self.deadline:
-                    raise AiUnavailableError(
-                        f"gave up after {self.attempts} attempt(s) within the "
-                        f"{self.deadline_s:g}s deadline; last: {reason}"
-                    ) from exc
+                    raise AiUnavailableError(self._gave_up(last)) from exc
                 time.sleep(delay)
                 retries += 1
+
+    def _gave_up(self, last: str) -> str:
+        if not self.attempts:
+            return f"no time left within the {self.deadline_s:g}s deadline"
+        return (
+            f"gave up after {self.attempts} attempt(s) within the "
+            f"{self.deadline_s:g}s deadline; last: {last}"
+        )
 
     def review(self, system: list[TextBlockParam], user: str) -> ModelReply:
         """Ask for the review; repair an unreadable answer once.
