@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 
 import requests
+import urllib3
 from github import Auth, Github, GithubException, GithubRetry
 
 THROTTLE_ENV = "PATTERN_REVIEW_GITHUB_THROTTLE_S"
@@ -231,7 +232,7 @@ def classify(exc: BaseException, *, writing: bool = False) -> GitHubError:
         )
     if isinstance(exc, requests.exceptions.RetryError):
         return GitHubError(f"GitHub kept failing after retries: {_last_line(exc)}")
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, requests.exceptions.Timeout) or _timed_out(exc):
         return GitHubError("GitHub did not answer in time (timeout)")
     if isinstance(exc, requests.exceptions.ConnectionError):
         return GitHubError(f"cannot reach GitHub: {_last_line(exc)}")
@@ -240,10 +241,19 @@ def classify(exc: BaseException, *, writing: bool = False) -> GitHubError:
     return GitHubError(f"GitHub call failed: {type(exc).__name__}: {_last_line(exc)}")
 
 
+def _timed_out(exc: BaseException) -> bool:
+    # requests wraps urllib3's MaxRetryError, whose reason is the real cause.
+    # (NewConnectionError, a refusal, subclasses urllib3's timeout for history.)
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", None)
+    return isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
+
+
 def _last_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    # urllib3 wraps the cause: keep the part that names it.
-    marker = "Caused by "
-    if marker in text:
-        text = text[text.index(marker) + len(marker) :].rstrip(")")
-    return text[:300]
+    # Prefer urllib3's underlying reason over requests' nested wrapper text.
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", None)
+    text = str(reason if isinstance(reason, BaseException) else exc)
+    return " ".join(text.split())[:300]
