@@ -155,6 +155,11 @@ def run(ctx: CheckContext) -> CheckOutcome:
         raise CheckError(f"mypy failed: {_last_line(done)}")
     wanted = set(paths)
     findings = [f for f in parsed if f.path in wanted]
+    if done.exit_code == 2 and not findings:
+        # A blocking error elsewhere (config, plugin, an imported module's
+        # syntax) stopped mypy before it checked the changed files.
+        where = parsed[0]
+        raise CheckError(f"mypy stopped at {where.path}:{where.line}: {where.message}")
     detail = f"{len(findings)} error(s)" if findings else "no errors"
     if done.runner != "direct":
         direct_note = ""
