@@ -93,7 +93,12 @@ def _assert_well_formed(body: str) -> None:
     for tag in ("details", "summary", "sub"):
         assert body.count(f"<{tag}>") == body.count(f"</{tag}>"), tag
     assert body.count("<details>") <= body.count("</details>")
-    for line in body.splitlines():
+    lines = body.splitlines()
+    for closing, after in zip(lines, lines[1:], strict=False):
+        # Markdown after raw HTML renders only past a blank line.
+        if closing == "</details>":
+            assert after == "", after
+    for line in lines:
         # Unescaped backticks pair up: no code span left open.
         assert len(re.findall(r"(?<!\\)`", line)) % 2 == 0, line
 
@@ -313,6 +318,7 @@ def test_huge_side_lists_are_cut_too() -> None:
     assert len(body) <= 6000
     assert "3000 changed file(s) not reviewed" in body
     assert "Fixed since the last run (3000)" in body
+    assert re.search(r"^… and 3000 more fixed\.$", body, re.MULTILINE)
     _assert_well_formed(body)
 
 
@@ -327,3 +333,16 @@ def test_render_dispatches_markdown() -> None:
     assert render(report, "markdown", agent, blob_base=BLOB) == render_markdown(
         report, agent, blob_base=BLOB
     )
+
+
+def test_a_long_fixed_list_is_collapsed() -> None:
+    fixed = [_finding(f"SVC{n:03}", "error", "service-pattern", n) for n in range(25)]
+    body = render_markdown(
+        _report(), builtin_agent_file(), delta=FindingDelta(fixed=fixed)
+    )
+    section = body.split("### ✅ Fixed since the last run (25)", 1)[1]
+    inline, collapsed = section.split("<details>", 1)
+    assert inline.count("- ~~") == 10
+    assert "<summary>15 more</summary>" in collapsed
+    assert collapsed.split("</details>", 1)[0].count("- ~~") == 15
+    _assert_well_formed(body)

@@ -240,7 +240,8 @@ class _Composer:
         else:
             lines += items
         if len(self.fixed) > limit:
-            lines.append(f"- … and {len(self.fixed) - limit} more fixed")
+            # The blank line closes a <details> block above, if any.
+            lines += ["", f"… and {len(self.fixed) - limit} more fixed."]
         return [*lines, ""]
 
     def _ai(self, limit: int) -> list[str]:
@@ -254,7 +255,7 @@ class _Composer:
             lines += [
                 "> [!NOTE]",
                 f"> The AI review is {reason}"
-                + (f": {escape_md(ai.notice)}" if ai.notice else ".")
+                + (f": {escape_md(ai.notice.rstrip('.'))}." if ai.notice else ".")
                 + " The checks above are complete without it.",
                 "",
             ]
