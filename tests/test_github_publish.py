@@ -156,6 +156,17 @@ def test_secondary_rate_limit_is_waited_out(
     assert [r.status for r in fake.calls("POST", r"/reviews$")] == [403, 200]
 
 
+def test_rate_limit_that_never_lifts_is_a_rate_limit_error(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    fake.secondary_rate_limit("POST", r"/reviews$", retry_after=0, times=None)
+    result = run(gh, agent, report([finding(1)]))
+    (error,) = result.errors
+    assert error.startswith("review: GitHub rate limit hit (403, retry after 0 s)")
+    assert len(fake.calls("POST", r"/reviews$")) == 4
+    assert len(fake.issue_comments) == 1 and len(fake.check_runs) == 1
+
+
 def test_review_rejected_with_422_falls_back_to_the_comment(
     fake: FakeGitHub, gh: Github, agent: AgentFile
 ) -> None:
