@@ -303,7 +303,7 @@ def read_action_run(env: Mapping[str, str] | None = None) -> ActionRun:
         return ActionRun(**common, **_dispatch_fields(payload, inputs, sha, ref))
     if event_name == "push":
         return ActionRun(**common, **_push_fields(payload, sha, ref))
-    return ActionRun(**common, **_workflow_run_fields(payload, sha))
+    return ActionRun(**common, **_workflow_run_fields(payload))
 
 
 def _pull_request_fields(payload: Mapping[str, Any], event_name: str) -> dict[str, Any]:
@@ -365,15 +365,16 @@ def _push_fields(payload: Mapping[str, Any], sha: str, ref: str) -> dict[str, An
     }
 
 
-def _workflow_run_fields(payload: Mapping[str, Any], sha: str) -> dict[str, Any]:
+def _workflow_run_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
     # Only reached with the `report` input: the commit the finished workflow
-    # ran on is what a saved report must have reviewed.
+    # ran on is what a saved report must have reviewed. GITHUB_SHA is the
+    # default branch's tip here, so it is no fallback.
     pulls = _dig(payload, "workflow_run", "pull_requests")
     first = pulls[0] if isinstance(pulls, list) and pulls else None
     number = first.get("number") if isinstance(first, Mapping) else None
     return {
         "pr": _pr_number(number, "workflow_run pull request"),
-        "head_sha": _text(_dig(payload, "workflow_run", "head_sha")) or sha,
+        "head_sha": _text(_dig(payload, "workflow_run", "head_sha")),
         "head_ref": _text(_dig(payload, "workflow_run", "head_branch")) or None,
         "head_repository": (
             _text(_dig(payload, "workflow_run", "head_repository", "full_name")) or None
