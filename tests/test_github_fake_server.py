@@ -95,7 +95,7 @@ def test_multi_line_comment_must_stay_in_one_hunk(fake: FakeGitHub, gh: Github) 
 def test_check_run_requests_carry_at_most_50_annotations(
     fake: FakeGitHub, gh: Github
 ) -> None:
-    note = {
+    note: dict[str, str | int] = {
         "path": "a.py",
         "start_line": 1,
         "end_line": 1,
