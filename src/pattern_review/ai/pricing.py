@@ -115,7 +115,7 @@ def estimate_cost(model: str, usage: Usage) -> float | None:
         usage: Tokens billed.
 
     Returns:
-        The cost rounded to a millionth of a dollar, or None when the model's
+        The cost, or None when the model's
         price is unknown.
     """
     price = price_for(model)
@@ -127,4 +127,4 @@ def estimate_cost(model: str, usage: Usage) -> float | None:
         + usage.cache_write_tokens * price.cache_write
         + usage.cache_read_tokens * price.cache_read
     ) / 1_000_000
-    return round(total, 6)
+    return total

@@ -203,10 +203,10 @@ def _review(request: AiRequest) -> AiResult:
             known_secrets=secrets,
         )
     except OverBudgetError as exc:
-        return AiResult(_info(request, "over_budget", Usage(), f"AI review: {exc}"))
+        return AiResult(_info(request, "over_budget", Usage(), str(exc)))
     if _leaked(prompt, secrets):
         # build_prompt redacts these; reaching here means a bug, so send nothing.
-        notice = "AI review not sent: the request would have contained a secret"
+        notice = "not sent: the request would have contained a secret"
         return AiResult(_info(request, "unavailable", Usage(), notice))
     assert request.api_key  # checked by run_ai_review
     client = ReviewClient(
@@ -219,7 +219,7 @@ def _review(request: AiRequest) -> AiResult:
     try:
         reply = client.review(prompt.system, prompt.user)
     except AiUnavailableError as exc:
-        notice = f"AI review unavailable: {exc}"
+        notice = str(exc)
         return AiResult(
             _info(request, "unavailable", exc.usage, notice, not_sent=prompt.not_sent)
         )
@@ -245,7 +245,7 @@ def run_ai_review(request: AiRequest) -> AiResult:
         return _review(request)
     except Exception as exc:  # noqa: BLE001 - the AI review is optional: no failure may end the review
         log.warning("AI review failed: %s", type(exc).__name__)
-        notice = f"AI review unavailable: internal error ({type(exc).__name__})"
+        notice = f"internal error ({type(exc).__name__})"
         return AiResult(
             AiInfo(status="unavailable", model=request.config.model, notice=notice)
         )
