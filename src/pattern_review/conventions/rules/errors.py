@@ -7,6 +7,8 @@ constraint violations are handled as ``IntegrityError``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
@@ -127,10 +129,14 @@ class HttpExceptionInRoutersRule(Rule):
         )
         self._skip = bool(self.context.roles & {"router", "service"})
         if self._where == "other" and not self._skip:
+            # Top-level imports only: no second walk of the whole module.
             imported = {
                 get_full_name_for_node(alias.name) or ""
-                for statement in m.findall(node, m.ImportFrom(module=m.Name("fastapi")))
-                if isinstance(statement, cst.ImportFrom)
+                for line in node.body
+                if isinstance(line, cst.SimpleStatementLine)
+                for statement in line.body
+                if m.matches(statement, m.ImportFrom(module=m.Name("fastapi")))
+                and isinstance(statement, cst.ImportFrom)
                 and not isinstance(statement.names, cst.ImportStar)
                 for alias in statement.names
             }
@@ -440,6 +446,14 @@ _WRITE = m.Call(func=m.Attribute(attr=m.Name("add") | m.Name("add_all")))
 _COMMIT = m.Call(func=m.Attribute(attr=m.Name("commit")))
 
 
+@dataclass
+class _FunctionWrites:
+    """What one function does to the database, as far as ERR004 cares."""
+
+    inserts: bool = False
+    commits: list[cst.Call] = field(default_factory=list)
+
+
 def _handles_integrity_error(node: cst.Try) -> bool:
     return any(
         handler.type is not None
@@ -539,30 +553,76 @@ class IntegrityErrorRule(Rule):
         ),
     )
 
+    # Everything is gathered during the engine's one traversal (no extra walk
+    # of the module): unique columns, and per function its inserts and the
+    # commits not inside a ``try`` body that catches IntegrityError.
     def visit_Module(self, node: cst.Module) -> None:
-        """Report unguarded commits of inserts, if the module has unique columns.
+        """Start a file: no unique column, no function, no guard seen yet.
 
         Args:
             node: The module.
         """
-        unique = m.findall(node, _UNIQUE) or m.findall(
-            node, m.Call(func=m.Name("UniqueConstraint"))
-        )
-        if not unique:
+        self._unique = False
+        self._guards: list[bool] = []
+        self._functions: list[_FunctionWrites] = []
+        self._unguarded: list[cst.Call] = []
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        """Enter a ``try`` body, guarded when a handler catches IntegrityError.
+
+        Args:
+            node: The try statement.
+        """
+        self._guards.append(_handles_integrity_error(node))
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        """Leave a ``try`` body.
+
+        Args:
+            node: The try statement.
+        """
+        self._guards.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Start collecting a function's inserts and commits.
+
+        Args:
+            node: A function.
+        """
+        self._functions.append(_FunctionWrites())
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        """Keep the function's unguarded commits if it inserts.
+
+        Args:
+            original_node: A function.
+        """
+        writes = self._functions.pop()
+        if writes.inserts:
+            self._unguarded.extend(writes.commits)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Note unique columns, inserts and unguarded commits.
+
+        Args:
+            node: Any call.
+        """
+        if m.matches(node, _UNIQUE | m.Call(func=m.Name("UniqueConstraint"))):
+            self._unique = True
+        if not self._functions:
             return
-        reported: set[int] = set()
-        for function in m.findall(node, m.FunctionDef()):
-            assert isinstance(function, cst.FunctionDef)
-            if not m.findall(function.body, _WRITE):
-                continue
-            guarded = {
-                id(commit)
-                for block in m.findall(function.body, m.Try())
-                if isinstance(block, cst.Try) and _handles_integrity_error(block)
-                for commit in m.findall(block.body, _COMMIT)
-            }
-            for commit in m.findall(function.body, _COMMIT):
-                if id(commit) in guarded or id(commit) in reported:
-                    continue
-                reported.add(id(commit))
+        writes = self._functions[-1]
+        if m.matches(node, _WRITE):
+            writes.inserts = True
+        elif m.matches(node, _COMMIT) and not any(self._guards):
+            writes.commits.append(node)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Report the unguarded commits when the module has unique columns.
+
+        Args:
+            original_node: The module.
+        """
+        if self._unique:
+            for commit in self._unguarded:
                 self.report(commit)

@@ -134,27 +134,42 @@ class ConstantNameRule(Rule):
         Args:
             node: The module.
         """
+        self._candidates: list[cst.Name] = []
+        self._bindings: dict[str, int] = {}
+        self._rebound: set[str] = set()
         if _CONFIG_MODULE.search(PurePosixPath(self.context.path).name):
             return
-        candidates: list[cst.Name] = []
-        bindings: dict[str, int] = {}
         for statement in node.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
                 for target, value in _module_bindings(small):
-                    bindings[target.value] = bindings.get(target.value, 0) + 1
+                    count = self._bindings.get(target.value, 0)
+                    self._bindings[target.value] = count + 1
                     if value is not None and _is_literal(value):
-                        candidates.append(target)
-        rebound = {
-            name.value
-            for declaration in m.findall(node, m.Global())
-            if isinstance(declaration, cst.Global)
-            for name in (item.name for item in declaration.names)
-        }
-        for target in candidates:
+                        self._candidates.append(target)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        """Note names a function rebinds with ``global``: not constants.
+
+        Args:
+            node: A ``global`` statement.
+        """
+        self._rebound.update(item.name.value for item in node.names)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Report the constants whose names are not SCREAMING_SNAKE_CASE.
+
+        Args:
+            original_node: The module.
+        """
+        for target in self._candidates:
             name = target.value
-            if bindings[name] > 1 or name in rebound or not _wants_screaming(name):
+            if (
+                self._bindings[name] > 1
+                or name in self._rebound
+                or not _wants_screaming(name)
+            ):
                 continue
             self.report(
                 target,
