@@ -172,7 +172,14 @@ def _uv_command(ctx: CheckContext, tool: Tool) -> tuple[list[str], dict[str, str
     if not (repo / ".venv").exists():
         key = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
         env["UV_PROJECT_ENVIRONMENT"] = str(ctx.cache_dir / "uv-env" / key)
-    return ["uv", "run", "--project", str(repo), sync, tool], env
+    if sys.prefix != sys.base_prefix:
+        # uv run falls back to PATH; keep pattern-review's own virtualenv off it
+        # so "uv run ruff" means the target's ruff or a visible fallback.
+        own_bin = os.path.abspath(os.path.dirname(sys.executable))
+        path = os.environ.get("PATH", "").split(os.pathsep)
+        env["PATH"] = os.pathsep.join(p for p in path if os.path.abspath(p) != own_bin)
+    uv = shutil.which("uv") or "uv"
+    return [uv, "run", "--project", str(repo), sync, tool], env
 
 
 def _spawn_failed(run: ToolRun, tool: Tool) -> bool:
