@@ -112,6 +112,15 @@ def test_rerun_edits_the_comment_lists_fixed_and_posts_no_duplicates(
     assert sorted(c["line"] for c in fake.review_comments) == [2, 3, 4]
 
 
+def test_inline_comments_are_capped_at_one_bounded_review(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    findings = [finding(n, line=1 + n % 40) for n in range(80)]
+    result = run(gh, agent, report(findings), max_inline_comments=500)
+    assert result.review_posted == 50 and result.inline_skipped == 30
+    assert len(fake.calls("POST", r"/reviews$")) == 1
+
+
 def test_transient_502_is_retried(
     fake: FakeGitHub, gh: Github, agent: AgentFile
 ) -> None:

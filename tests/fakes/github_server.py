@@ -19,8 +19,8 @@ Usage::
         ... Github(base_url=gh.base_url, ...) ...
         gh.calls("POST", r"/check-runs$")           # recorded requests
 
-The pytest fixture ``fake_github`` (in ``tests/conftest.py`` users may import
-it from here) yields a started server.
+To use the pytest fixture ``fake_github`` (a started server, stopped after the
+test), import it from this module into the test module.
 """
 
 from __future__ import annotations

@@ -31,6 +31,8 @@ from pattern_review.github.review_comments import (
 from pattern_review.models import FindingDelta, Report
 
 DEFAULT_MAX_INLINE = 10
+# One review of many comments still trips GitHub's secondary rate limit.
+MAX_INLINE = 50
 
 
 @dataclass
@@ -45,7 +47,8 @@ class PublishRequest:
         comment: Post/edit the sticky PR comment.
         inline_comments: Post inline comments as one review.
         check_run: Create the ``pattern-review`` check run.
-        max_inline_comments: At most this many inline comments per run.
+        max_inline_comments: At most this many inline comments per run
+            (never more than MAX_INLINE).
     """
 
     report: Report
@@ -136,7 +139,7 @@ class _Publisher:
                 self.report,
                 self.request.agent,
                 blob_base=self.request.blob_base,
-                max_inline=self.request.max_inline_comments,
+                max_inline=min(self.request.max_inline_comments, MAX_INLINE),
                 already=already,
             )
             self.result.inline_skipped = len(plan.over_cap)
@@ -145,9 +148,10 @@ class _Publisher:
             error = classify(exc, writing=True)
             if error.status == 422:
                 self.result.inline_skipped += len(plan.posted)
+                where = "the PR comment" if self.request.comment else "the report"
                 self.result.fallbacks.append(
                     f"review: GitHub rejected the inline comments ({error.reason}); "
-                    f"their {len(plan.posted)} findings are in the PR comment"
+                    f"their {len(plan.posted)} findings are in {where}"
                 )
                 self.notes.append(
                     "Inline comments could not be placed (GitHub answered 422); "
