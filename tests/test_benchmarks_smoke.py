@@ -1,0 +1,284 @@
+"""Smoke tests of the benchmark kit: the generator and the runner's tables.
+
+No timings are asserted: the benchmark checks targets, tests check behaviour.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import VIOLATIONS, GeneratedRepo, generate
+from benchmarks.measure import Measurement, run_measured, tree_rss
+from benchmarks.run import (
+    SizeResult,
+    Verdict,
+    fmt_mib,
+    fmt_ratio,
+    fmt_seconds,
+    markdown_table,
+    parse_importtime,
+    scaling_verdict,
+    size_section,
+    verdicts_for,
+)
+
+
+def _summary_has_no_docstring(text: str) -> bool:
+    tree = ast.parse(text)
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name.endswith("_summary")
+        and ast.get_docstring(node) is None
+        for node in ast.walk(tree)
+    )
+
+
+# How each seeded violation shows in the file text.
+MARKERS: dict[str, Callable[[str], bool]] = {
+    "sync-handler": lambda t: "sync_session" in t,
+    "no-response-model": lambda t: '/summary")' in t,
+    "no-docstring": _summary_has_no_docstring,
+    "broad-except": lambda t: "except Exception" in t,
+    "optional-syntax": lambda t: "Optional[str]" in t,
+    "orm-mode-config": lambda t: "orm_mode = True" in t,
+    "typing-list": lambda t: "List[str]" in t,
+    "legacy-column": lambda t: "= Column(" in t,
+    "long-line": lambda t: any(len(line) > 88 for line in t.splitlines()),
+    "dict-call": lambda t: "payload.dict()" in t,
+    "sync-untyped-method": lambda t: "def describe(self, item):" in t,
+    "percent-format": lambda t: '" % (' in t,
+    "unformatted": lambda t: "select( " in t,
+    "no-retry-options": lambda t: "@shared_task\n" in t,
+    "camel-case": lambda t: re.search(r"def purge[A-Z]", t) is not None,
+}
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRepo:
+    return generate(tmp_path_factory.mktemp("seeded") / "app", 14, violation_share=1.0)
+
+
+def test_every_violation_kind_has_a_marker() -> None:
+    kinds = {kind for per_role in VIOLATIONS.values() for kind in per_role}
+    assert kinds == set(MARKERS)
+
+
+def test_pr_touches_the_requested_number_of_files(seeded: GeneratedRepo) -> None:
+    diffed = _git(seeded.path, "diff", "--name-only", seeded.base, seeded.head)
+    assert sorted(diffed.splitlines()) == seeded.changed
+    assert len(seeded.changed) == 14
+    assert _git(seeded.path, "rev-parse", "HEAD") == seeded.head
+    assert seeded.python_files > len(seeded.changed)
+    assert seeded.lines_changed > 0
+
+
+def test_generated_python_parses(seeded: GeneratedRepo) -> None:
+    files = _git(seeded.path, "ls-files", "*.py").splitlines()
+    assert any(f.startswith("src/app/routers/") for f in files)
+    assert any(f.startswith("tests/test_") for f in files)
+    for rel in files:
+        ast.parse((seeded.path / rel).read_text(), filename=rel)
+
+
+def test_seeded_violations_are_in_the_changed_files(seeded: GeneratedRepo) -> None:
+    # Share 1.0: every changed non-test module but main.py carries one.
+    expected = [
+        p for p in seeded.changed if p.startswith("src/app/") and p != "src/app/main.py"
+    ]
+    assert sorted(v.path for v in seeded.violations) == sorted(expected)
+    for violation in seeded.violations:
+        text = (seeded.path / violation.path).read_text()
+        assert MARKERS[violation.kind](text), violation
+
+
+def test_related_tests_exist_and_cover_touched_resources(
+    seeded: GeneratedRepo,
+) -> None:
+    assert seeded.related_tests
+    for test in seeded.related_tests:
+        assert (seeded.path / test).is_file()
+
+
+def test_clean_app_passes_ruff(tmp_path: Path) -> None:
+    repo = generate(tmp_path / "app", 6, violation_share=0.0)
+    assert repo.violations == []
+    ruff = str(Path(sys.executable).with_name("ruff"))
+    for args in (["check"], ["format", "--check"]):
+        done = subprocess.run(
+            [ruff, *args, "--no-cache", "."], cwd=repo.path, capture_output=True
+        )
+        assert done.returncode == 0, done.stdout.decode()
+
+
+def test_same_seed_gives_the_same_tree(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a", 5, violation_share=0.5, seed=7)
+    second = generate(tmp_path / "b", 5, violation_share=0.5, seed=7)
+    other = generate(tmp_path / "c", 5, violation_share=0.5, seed=8)
+    tree = "HEAD^{tree}"
+    assert _git(first.path, "rev-parse", tree) == _git(second.path, "rev-parse", tree)
+    assert _git(first.path, "rev-parse", tree) != _git(other.path, "rev-parse", tree)
+
+
+@pytest.mark.parametrize(
+    ("size", "share", "message"),
+    [(1, 0.2, "at least 2"), (10, 1.5, "violation share"), (10, -0.1, "share")],
+)
+def test_bad_arguments_are_refused(
+    tmp_path: Path, size: int, share: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        generate(tmp_path / "app", size, violation_share=share)
+
+
+def test_refuses_a_folder_with_files(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not empty"):
+        generate(tmp_path, 4)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+# ------------------------------------------------------------------ measure
+
+
+def test_run_measured_sees_the_child_memory_and_output(tmp_path: Path) -> None:
+    code = "x = bytearray(64 * 1024 * 1024); print('done'); raise SystemExit(3)"
+    done = run_measured([sys.executable, "-c", code], cwd=tmp_path)
+    assert done.returncode == 3
+    assert done.stdout.strip() == "done"
+    assert done.peak_rss >= 64 * 1024 * 1024
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tree_rss_counts_this_process() -> None:
+    import os
+
+    assert tree_rss(os.getpid()) > 0
+
+
+# ------------------------------------------------------------------- tables
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "—"),
+        (0.04213, "0.042"),
+        (4.214, "4.21"),
+        (42.14, "42.1"),
+        (421.4, "421"),
+    ],
+)
+def test_fmt_seconds(value: float | None, shown: str) -> None:
+    assert fmt_seconds(value) == shown
+
+
+def test_fmt_mib_and_ratio() -> None:
+    assert fmt_mib(3 * 1024**3) == "3,072"
+    assert fmt_mib(None) == "—"
+    assert fmt_ratio(0.954) == "0.95×"
+
+
+def test_markdown_table_aligns_numbers_right() -> None:
+    table = markdown_table(["run", "s"], [["mypy", "4.21"]])
+    assert table.splitlines() == ["| run | s |", "| :--- | ---: |", "| mypy | 4.21 |"]
+    with pytest.raises(ValueError, match="cells"):
+        markdown_table(["run", "s"], [["mypy"]])
+
+
+IMPORTTIME = """\
+import time: self [us] | cumulative | imported package
+import time:       100 |        100 |   _io
+import time:       300 |        300 |     json.decoder
+import time:       200 |        500 |   json
+import time:       700 |        700 |     libcst._nodes
+import time:       900 |       1600 |   libcst
+import time:        50 |       2250 | pattern_review.cli
+import time:        10 |         10 | unrelated
+"""
+
+
+def test_parse_importtime_finds_children_and_heavy_imports() -> None:
+    cost = parse_importtime(IMPORTTIME, "pattern_review.cli")
+    assert cost.total_us == 2250
+    assert cost.slowest == [("libcst", 1600), ("json", 500), ("_io", 100)]
+    assert cost.heavy_loaded == ["libcst"]
+    assert parse_importtime(IMPORTTIME, "missing").total_us == 0
+
+
+def _m(wall: float, rss: int = 100 * 1024**2) -> Measurement:
+    return Measurement(("x",), wall, rss, rss, 0, "", "")
+
+
+def _result(size: int, cold: float, warm: float, mypy: float) -> SizeResult:
+    repo = GeneratedRepo(Path("/nowhere"), "b" * 40, "h" * 40, changed=["a.py"])
+    tools = {"ruff-format": 0.1, "ruff": 0.1, "mypy": mypy, "pytest": 2.0}
+    report: dict[str, object] = {
+        "conclusion": "failure",
+        "findings": [{"rule": "E501"}],
+        "checks": [
+            {"name": "mypy", "status": "failed", "duration_s": mypy},
+            {"name": "pytest", "status": "error", "duration_s": 0.5},
+            {"name": "ruff", "status": "skipped", "duration_s": 0.0},
+        ],
+    }
+    return SizeResult(
+        size=size,
+        repo=repo,
+        review_cold=_m(cold),
+        review_warm=_m(warm),
+        report_cold=report,
+        report_warm=report,
+        hand_cold={k: _m(v) for k, v in tools.items()},
+        hand_warm={k: _m(v / 4) for k, v in tools.items()},
+        fixit=_m(3.0),
+        diff_s=0.05,
+        report_s=0.01,
+    )
+
+
+def test_verdicts_compare_against_the_targets() -> None:
+    # hand cold = 0.1 + 0.1 + 10 + 2 = 12.2; slowest = mypy 10.
+    met = {
+        v.target.split(" (")[0]: v.met for v in verdicts_for(_result(100, 11, 1, 10))
+    }
+    assert met == {
+        "cold review ÷ slowest tool alone": True,
+        "cold review ÷ checklist by hand, cold": True,
+        "warm review ÷ checklist by hand, warm": True,
+        "peak memory of the review": True,
+    }
+    slow = verdicts_for(_result(100, 12, 3, 10))
+    assert [v.met for v in slow] == [False, False, False, True]
+
+
+def test_scaling_verdict_compares_time_per_file() -> None:
+    small, large = _result(100, 10, 1, 8), _result(1000, 90, 5, 80)
+    assert scaling_verdict(small, large) == Verdict(
+        "cold review time per file at 1000 vs 100 files",
+        "90 ms vs 100 ms",
+        "no worse",
+        True,
+    )
+    assert not scaling_verdict(small, _result(1000, 120, 5, 80)).met
+
+
+def test_size_section_shows_stages_and_failed_checks() -> None:
+    text = size_section(_result(10, 11, 1, 10))
+    assert "### 10 changed files" in text
+    assert "| · mypy | 10.0 | 10.0 |" in text
+    assert "· pytest (error)" in text
+    assert "· ruff (skipped) | — | — |" in text
+    assert "1 findings in scope (conclusion `failure`)" in text
