@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pattern_review.agent_file import parse_agent_file
+from pattern_review.catalog import RUFF_STYLE_SELECT
 from pattern_review.checks import ruff_check
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
@@ -324,3 +325,18 @@ def test_findings_against_the_agent_file_are_dropped(
 
     # Depends() is the Router Pattern; BLE001 is left to convention rule ERR002.
     assert [(f.rule, f.line, f.column) for f in outcome.findings] == [("B008", 13, 64)]
+
+
+def test_code_unknown_to_the_targets_ruff_is_dropped_and_said(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands in for a target whose older ruff lacks a newer code of ours.
+    selection = (*RUFF_STYLE_SELECT, "XYZ999")
+    monkeypatch.setattr(ruff_check, "RUFF_STYLE_SELECT", selection)
+    git_repo.write("app/mod.py", "from typing import List\n", dedent=False)
+    git_repo.commit()
+
+    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/mod.py"))
+
+    assert {f.rule for f in outcome.findings} >= {"I002", "UP035", "F401"}
+    assert outcome.result.detail.endswith("(this ruff lacks XYZ999)")

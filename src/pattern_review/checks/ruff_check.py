@@ -37,6 +37,9 @@ _FASTAPI_MARKER = re.compile(
 # ERR002, which allows ``except Exception`` that re-raises (``raise
 # self.retry(exc=exc)`` in the Celery Task Pattern); ruff does not.
 SUPERSEDED = frozenset({"BLE001"})
+_UNKNOWN_CODE = re.compile(
+    r"(?:Unknown rule selector|invalid value) [`'\"]([A-Z]+[0-9]*)[`'\"]"
+)
 
 
 def contradicts_agent_file(code: str, message: str) -> bool:
@@ -58,17 +61,20 @@ def contradicts_agent_file(code: str, message: str) -> bool:
     return False
 
 
-def ruff_args(paths: list[str]) -> list[str]:
+def ruff_args(
+    paths: list[str], select: tuple[str, ...] = RUFF_STYLE_SELECT
+) -> list[str]:
     """Return the ``ruff check`` arguments for the given files.
 
     Args:
         paths: Files relative to the repo root.
+        select: The codes added to the target's selection.
 
     Returns:
         Arguments after ``ruff``.
     """
     args = ["check", "--no-fix", "--no-cache", "--output-format", "json"]
-    args += ["--force-exclude", "--extend-select", ",".join(RUFF_STYLE_SELECT)]
+    args += ["--force-exclude", "--extend-select", ",".join(select)]
     for setting in STYLE_CONFIG:
         args += ["--config", setting]
     return [*args, "--", *paths]
@@ -90,7 +96,16 @@ def run(ctx: CheckContext) -> CheckOutcome:
     if not paths:
         result = CheckResult(name=NAME, status="passed", detail="no Python files")
         return CheckOutcome(result=result)
-    done = run_tool(ctx, "ruff", ruff_args(paths))
+    select = RUFF_STYLE_SELECT
+    done = run_tool(ctx, "ruff", ruff_args(paths, select))
+    unknown: list[str] = []
+    # A target's older ruff may not know a code: run again without it.
+    while done.exit_code == 2 and (match := _UNKNOWN_CODE.search(done.stderr)):
+        if match.group(1) not in select:
+            break
+        unknown.append(match.group(1))
+        select = tuple(code for code in select if code != match.group(1))
+        done = run_tool(ctx, "ruff", ruff_args(paths, select))
     if done.exit_code not in (0, 1):
         raise CheckError(f"ruff check failed: {_last_line(done.stderr)}")
     try:
@@ -107,8 +122,11 @@ def run(ctx: CheckContext) -> CheckOutcome:
         if finding is not None and finding.path in wanted:
             findings.append(finding)
     detail = f"{len(findings)} violation(s)" if findings else "no violations"
-    if done.note:
-        detail += f" ({done.note})"
+    notes = [done.note] if done.note else []
+    if unknown:
+        notes.append(f"this ruff lacks {', '.join(unknown)}")
+    if notes:
+        detail += f" ({'; '.join(notes)})"
     return CheckOutcome(
         result=CheckResult(
             name=NAME,
