@@ -578,3 +578,56 @@ def test_publish_cli_merges_shards(world: World) -> None:
     body = world.gh.issue_comments[0]["body"]
     assert "F401" in body and "F841" in body
     assert len(_annotations(world.gh)) == len(data["findings"])
+
+
+def test_review_rejected_with_422_puts_findings_in_the_comment(world: World) -> None:
+    world.add_pull()
+    world.gh.fail("POST", r"/pulls/\d+/reviews$", 422)
+    result = world.run(world.pr_payload(), sha=world.checkout_merge())
+    assert result.code == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not world.gh.reviews
+    body = world.gh.issue_comments[0]["body"]
+    assert "F401" in body and "F841" in body
+    assert "422" in result.stdout
+    assert len(world.gh.check_runs) == 1
+
+
+def test_502_and_secondary_rate_limit_are_retried(world: World) -> None:
+    world.add_pull()
+    world.gh.fail("GET", rf"/pulls/{PR}$", 502)
+    world.gh.secondary_rate_limit("POST", r"/check-runs$", retry_after=1)
+    result = world.run(world.pr_payload(), sha=world.checkout_merge())
+    assert result.code == 1, result.stderr
+    assert len(world.gh.calls("POST", r"/check-runs$")) == 2
+    assert len(world.gh.check_runs) == 1
+    assert len(world.gh.issue_comments) == 1
+    assert len(world.gh.reviews) == 1
+
+
+def test_many_findings_fit_every_github_limit(world: World) -> None:
+    imports = "".join(f"import module_{n:04d}\n" for n in range(700))
+    world.push(BASE_CODE + "\n" + imports)
+    world.add_pull()
+    result = world.run(
+        world.pr_payload(),
+        sha=world.checkout_merge(),
+        inputs={"max-inline-comments": "5"},
+    )
+    assert result.code == 1, result.stderr
+    count = int(result.outputs["findings-count"])
+    assert count >= 700
+    body = world.gh.issue_comments[0]["body"]
+    assert 60_000 < len(body) <= 65_536
+    assert len(world.gh.review_comments) == 5
+    # Every annotation reached the check run, in requests of at most 50.
+    assert len(_annotations(world.gh)) == count
+    sent = world.gh.calls("POST", r"/check-runs$") + world.gh.calls(
+        "PATCH", r"/check-runs/\d+$"
+    )
+    assert all(
+        len((r.body.get("output") or {}).get("annotations") or []) <= 50 for r in sent
+    )
+    # The job summary has room for all of them.
+    assert re.search(r"module\\?_0699", result.summary)
+    assert len(result.summary.encode()) <= 1024 * 1024
