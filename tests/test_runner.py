@@ -142,3 +142,31 @@ def test_uv_without_the_tool_falls_back_and_leaves_the_tree_alone(
     assert _tree_state(git_repo) == before
     assert not (git_repo.path / ".venv").exists()
     assert list((tmp_path / "cache" / "uv-env").iterdir())  # uv's env went here
+
+
+@needs_uv
+def test_uv_runs_the_targets_own_tool_from_its_lock(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Offline: the target's ruff comes from uv's local cache, or the test skips.
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    git_repo.write(
+        "pyproject.toml", UV_PROJECT + '\n[dependency-groups]\ndev = ["ruff"]\n'
+    )
+    locked = subprocess.run(
+        ["uv", "lock", "--offline", "--quiet"], cwd=git_repo.path, check=False
+    )
+    if locked.returncode != 0:
+        pytest.skip("ruff is not in uv's offline cache")
+    git_repo.commit()
+    before = _tree_state(git_repo)
+    ctx = _context(git_repo.path, tmp_path)
+
+    run = run_tool(ctx, "ruff", ["--version"])
+
+    if run.note:
+        pytest.skip(f"uv could not install the target's ruff offline: {run.note}")
+    assert (run.exit_code, run.runner) == (0, "uv")
+    assert run.stdout.startswith("ruff ")
+    assert _tree_state(git_repo) == before
+    assert not (git_repo.path / ".venv").exists()
