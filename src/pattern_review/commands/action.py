@@ -463,7 +463,7 @@ def open_pr_of_branch(client: Github, run: ActionRun) -> tuple[int | None, str]:
     if not run.head_ref:
         return None, "the run is not on a branch, so no PR is looked up"
     try:
-        repo = client.get_repo(run.repository, lazy=True)
+        repo = client.get_repo(run.repository)
         pulls = repo.get_pulls(state="open", head=f"{run.owner}:{run.head_ref}")
         first = next(iter(pulls), None)
     except Exception as exc:  # noqa: BLE001 - any API fault is reported, not raised

@@ -292,7 +292,7 @@ def check_head_current(client: Github, report: Report) -> str | None:
     if report.target.pr is None or report.target.repository is None:
         return None
     try:
-        repo = client.get_repo(report.target.repository, lazy=True)
+        repo = client.get_repo(report.target.repository)
         head = repo.get_pull(report.target.pr).head.sha
     except Exception as exc:  # noqa: BLE001 - any API fault becomes a note
         return f"could not read PR #{report.target.pr}: {classify(exc)}"
