@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 
@@ -332,3 +333,16 @@ def test_throttle_env_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(THROTTLE_ENV, "fast")
     with pytest.raises(ValueError, match=THROTTLE_ENV):
         make_client(TOKEN, "http://127.0.0.1:1")
+
+
+def test_expected_403_on_user_is_not_logged_as_a_failure(
+    fake: FakeGitHub, gh: Github, agent: AgentFile, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.secondary_rate_limit("POST", r"/reviews$", retry_after=0)
+    with caplog.at_level(logging.INFO, logger="github"):
+        result = run(gh, agent, report([finding(1)]))
+    assert result.errors == []
+    messages = [r.getMessage() for r in caplog.records]
+    assert not any("/user" in m for m in messages)
+    # Real retries are still logged: the logger was switched back on.
+    assert any("/reviews" in m and "403" in m for m in messages)

@@ -12,6 +12,7 @@ SHA, where it is true.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from github import Github
@@ -111,10 +112,15 @@ class _Publisher:
 
     def authors(self) -> frozenset[str]:
         # An Actions token cannot read /user (403); it posts as github-actions[bot].
+        # PyGithub logs that expected 403 as a failed request: keep it quiet.
+        retry_log = logging.getLogger("github.GithubRetry")
+        was_disabled, retry_log.disabled = retry_log.disabled, True
         try:
             return frozenset({ACTIONS_BOT, self.client.get_user().login})
         except Exception:  # noqa: BLE001 - any failure just means "the default bot"
             return frozenset({ACTIONS_BOT})
+        finally:
+            retry_log.disabled = was_disabled
 
     def head_is_current(self, pull: PullRequest) -> bool:
         try:
