@@ -21,7 +21,7 @@ from pattern_review.ai.prompt import (
 )
 from pattern_review.ai.validate import AiComment, validate_comments
 from pattern_review.config import Config
-from pattern_review.models import ChangedFile, ReviewTarget
+from pattern_review.models import ChangedFile, Finding, ReviewTarget
 from pattern_review.target import build_target
 from tests.conftest import SEED_AGENT_FILE
 from tests.gitrepo import GitRepo
@@ -227,3 +227,59 @@ def test_duplicates_and_comments_over_the_cap_are_dropped(target: ReviewTarget) 
 
     assert [c.pattern for c in kept.kept] == ["service-pattern", "error-handling"]
     assert kept.dropped == {"duplicate": 1, "over_cap": 1}
+
+
+def test_router_outside_routers_folder_gets_the_router_pattern(
+    git_repo: GitRepo,
+) -> None:
+    git_repo.write("README.md", "x\n")
+    git_repo.commit("base")
+    git_repo.write(
+        "app/endpoints.py",
+        '''\
+        """Endpoints."""
+
+        from __future__ import annotations
+
+        from fastapi import APIRouter
+
+        router = APIRouter()
+        ''',
+    )
+    git_repo.commit("head")
+    target = build_target(git_repo.path, "HEAD~1", "HEAD")
+
+    prompt = build_prompt(target, [], builtin_agent_file(), Config(), "", "")
+
+    assert "[router-pattern] Router Pattern" in prompt.system[-1]["text"]
+    assert "roles=router" in prompt.user
+
+
+def test_tight_budget_shortens_pr_text_and_findings_before_giving_up(
+    target: ReviewTarget,
+) -> None:
+    long_body = "Context paragraph. " * 2_000
+    findings = [
+        Finding(
+            rule=f"SVC{n:03}",
+            pattern="service-pattern",
+            source="convention",
+            severity="error",
+            path="app/services/store.py",
+            line=1,
+            message="A finding with a message of some length " * 3,
+        )
+        for n in range(300)
+    ]
+    agent = builtin_agent_file()
+    roomy = build_prompt(target, findings, agent, Config(), "T", long_body)
+    budget = roomy.estimated_tokens - 2_000
+
+    tight = build_prompt(
+        target, findings, agent, Config(ai_budget_tokens=budget), "T", long_body
+    )
+
+    assert tight.estimated_tokens <= budget
+    assert "rest of the description not sent" in tight.user
+    assert "… and 275 more" in tight.user
+    assert "app/services/store.py" not in tight.not_sent

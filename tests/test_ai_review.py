@@ -437,7 +437,7 @@ def test_pr_larger_than_budget_stays_within_it_and_lists_what_was_left_out(
     assert set(result.info.not_sent) < {f"app/util_{i}.py" for i in range(6)}
     user = api.requests[0].body["messages"][0]["content"]
     assert f"changed-code path={ROUTER}" in user  # the file with findings went first
-    assert "Not sent (token budget): " + ", ".join(result.info.not_sent) in user
+    assert "Not sent: " + ", ".join(result.info.not_sent) in user
     assert "not sent" in result.info.notice
 
 

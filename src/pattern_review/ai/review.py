@@ -174,9 +174,12 @@ def _findings(request: AiRequest, reply: ModelReply, prompt: Prompt) -> AiResult
         known_secrets=secrets,
         max_chars=MAX_SUMMARY_CHARS,
     )
-    notice = ""
+    left_out = []
     if prompt.not_sent:
-        notice = f"{len(prompt.not_sent)} changed file(s) not sent (token budget)"
+        left_out.append(f"{len(prompt.not_sent)} changed file(s) not sent")
+    if prompt.clipped:
+        left_out.append(f"{len(prompt.clipped)} clipped")
+    notice = f"{', '.join(left_out)} (token budget)" if left_out else ""
     info = _info(
         request,
         "ok",

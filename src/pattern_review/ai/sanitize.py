@@ -31,10 +31,11 @@ SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
     # Long hex runs (API keys, HMAC secrets; a commit SHA loses nothing).
     re.compile(r"\b[0-9a-fA-F]{32,}\b"),
-    # Long base64-like runs with upper, lower and digits: generic secrets.
+    # Long base64 runs mixing upper, lower and digits: generic secrets. An
+    # underscore or hyphen breaks the run, so long identifiers survive.
     re.compile(
-        r"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*[A-Z])(?=[A-Za-z0-9+/_\-]*[a-z])"
-        r"(?=[A-Za-z0-9+/_\-]*[0-9])[A-Za-z0-9+/_\-]{40,}={0,2}"
+        r"(?<![\w+/\-])(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])"
+        r"(?=[A-Za-z0-9+/]*[0-9])[A-Za-z0-9+/]{40,}={0,2}(?![\w\-])"
     ),
 )
 
@@ -45,7 +46,10 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>?")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
-_BARE_URL = re.compile(r"\b(?:https?|ftp|data|javascript|file):[^\s<>()\]]*", re.I)
+_BARE_URL = re.compile(
+    r"\b(?:(?:https?|ftp|file)://|(?:data|javascript|vbscript):(?=\S))[^\s<>()\]]*",
+    re.I,
+)
 _WWW = re.compile(r"\bwww\.[^\s<>()\]]+", re.I)
 _MENTION = re.compile(r"(?<![\w`])@(?=[A-Za-z0-9][A-Za-z0-9\-]*(?:/[\w.\-]+)?)")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
