@@ -369,8 +369,18 @@ def test_pull_request_target_never_runs_pr_code(world: World) -> None:
     world.push(conftest, "tests/conftest.py")
     world.push("def test_ok() -> None:\n    assert True\n", "tests/test_ok.py")
     world.push(HEAD_CODE)
-    # The PR also tries to switch the review off for itself.
-    world.push('[tool.pattern-review]\nchecks = ["ruff-format"]\n', "pyproject.toml")
+    # A mypy plugin is PR code too.
+    plugin = world.tmp / "plugin-ran"
+    world.push(
+        f"from pathlib import Path\nPath({str(plugin)!r}).write_text('ran')\n",
+        "evilplugin.py",
+    )
+    # The PR also tries to silence the review for itself.
+    world.push(
+        '[tool.pattern-review]\nignore = ["F401"]\n\n'
+        '[tool.mypy]\nplugins = ["evilplugin"]\n',
+        "pyproject.toml",
+    )
     world.add_pull()
     payload = world.pr_payload()
     # pull_request_target: the workspace is the base branch, GITHUB_SHA its tip.
@@ -382,11 +392,12 @@ def test_pull_request_target_never_runs_pr_code(world: World) -> None:
         inputs={"checks": "ruff-format,ruff,mypy,pytest,conventions"},
     )
     assert not marker.exists()
+    assert not plugin.exists()
     assert "Traceback" not in result.stderr
     assert result.code == 1, result.stderr
     body = world.gh.issue_comments[0]["body"]
     assert "pytest" in body and "pull_request_target" in body
-    # The PR's own config did not turn ruff off: ruff still found the import.
+    # The config came from the base commit: the PR could not ignore F401.
     assert "F401" in body
 
 
