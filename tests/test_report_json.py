@@ -6,7 +6,7 @@ import json
 import random
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 
 from pattern_review.agent_file import builtin_agent_file
 from pattern_review.models import AiInfo, CheckResult, Finding, Report, TargetInfo
