@@ -54,6 +54,19 @@ class ToolRun:
     runner: RunnerKind = "direct"
     note: str = ""
 
+    def last_line(self) -> str:
+        """Return the last non-blank output line, for a one-line error.
+
+        Returns:
+            The last line of standard error (else output), at most 200
+            characters, or ``no output``.
+        """
+        for text in (self.stderr, self.stdout):
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if lines:
+                return lines[-1][:200]
+        return "no output"
+
 
 def run_command(
     argv: Sequence[str],

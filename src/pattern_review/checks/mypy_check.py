@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
-from pattern_review.runner import ToolRun, run_tool
+from pattern_review.runner import run_tool
 
 NAME = "mypy"
 # Codes that enforce style rule 2 ("type annotations on all parameters and
@@ -149,10 +149,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
     if done.exit_code == 2 and "unrecognized arguments: -O" in done.stderr:
         done = run_tool(ctx, "mypy", _mypy_args(ctx, False), direct_args=direct_args)
     if done.exit_code not in (0, 1, 2):
-        raise CheckError(f"mypy exited {done.exit_code}: {_last_line(done)}")
+        raise CheckError(f"mypy exited {done.exit_code}: {done.last_line()}")
     parsed = parse_mypy_output(done.stdout + "\n" + done.stderr)
     if done.exit_code != 0 and not parsed:
-        raise CheckError(f"mypy failed: {_last_line(done)}")
+        raise CheckError(f"mypy failed: {done.last_line()}")
     wanted = set(paths)
     findings = [f for f in parsed if f.path in wanted]
     if done.exit_code == 2 and not findings:
@@ -175,9 +175,3 @@ def run(ctx: CheckContext) -> CheckOutcome:
         ),
         findings=findings,
     )
-
-
-def _last_line(done: ToolRun) -> str:
-    text = f"{done.stderr}\n{done.stdout}"
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "no output"

@@ -14,11 +14,12 @@ import re
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import Literal
 
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.checks.related_tests import related_tests
 from pattern_review.models import CheckOutcome, CheckResult, Finding
-from pattern_review.runner import ToolRun, run_tool
+from pattern_review.runner import run_tool
 
 NAME = "pytest"
 _EXIT_NO_TESTS = 5
@@ -27,12 +28,11 @@ _EXIT_NO_TESTS = 5
 _FRAME = re.compile(r'^(?:E\s+)?(?:File "(.+?)", line (\d+)|(\S.*?\.py):(\d+): )')
 
 
-def _outcome(status: str, detail: str, seconds: float = 0.0) -> CheckOutcome:
+def _quiet_outcome(
+    status: Literal["passed", "skipped"], detail: str, seconds: float = 0.0
+) -> CheckOutcome:
     result = CheckResult(
-        name=NAME,
-        status="passed" if status == "passed" else "skipped",
-        duration_s=round(seconds, 3),
-        detail=detail,
+        name=NAME, status=status, duration_s=round(seconds, 3), detail=detail
     )
     return CheckOutcome(result=result)
 
@@ -50,27 +50,27 @@ def run(ctx: CheckContext) -> CheckOutcome:
         CheckError: pytest is missing, timed out, crashed, or wrote no report.
     """
     if ctx.target.safe_mode:
-        return _outcome("skipped", "safe mode: the PR's code is not run")
+        return _quiet_outcome("skipped", "safe mode: the PR's code is not run")
     repo = ctx.target.repo
     tests = related_tests(repo, ctx.python_paths)
     if not tests:
-        return _outcome("passed", "no related tests")
+        return _quiet_outcome("passed", "no related tests")
     with tempfile.TemporaryDirectory(prefix="pattern-review-pytest-") as scratch:
         junit = Path(scratch) / "junit.xml"
         args = ["-p", "no:cacheprovider", "-o", "junit_family=xunit1"]
         args += ["--junitxml", str(junit), "--continue-on-collection-errors"]
         done = run_tool(ctx, "pytest", [*args, *tests], direct_env=_import_path(repo))
         if done.exit_code == _EXIT_NO_TESTS:
-            return _outcome("passed", "no related tests", done.seconds)
+            return _quiet_outcome("passed", "no related tests", done.seconds)
         if done.exit_code not in (0, 1, 2):
-            raise CheckError(f"pytest exited {done.exit_code}: {_last_line(done)}")
+            raise CheckError(f"pytest exited {done.exit_code}: {done.last_line()}")
         try:
             root = ElementTree.parse(junit).getroot()
         except (OSError, ElementTree.ParseError) as exc:
             raise CheckError(f"pytest wrote no readable report: {exc}") from exc
     findings, ran = parse_junit(root, repo)
     if done.exit_code != 0 and not findings:
-        raise CheckError(f"pytest failed: {_last_line(done)}")
+        raise CheckError(f"pytest failed: {done.last_line()}")
     detail = f"{ran} test(s) in {len(tests)} file(s)"
     detail += f", {len(findings)} failing" if findings else ", all passed"
     if done.note:
@@ -184,9 +184,3 @@ def _last_repo_frame(text: str, repo: Path) -> tuple[str, int] | None:
         if absolute.is_file() and line >= 1:
             found = (rel.as_posix(), line)
     return found
-
-
-def _last_line(done: ToolRun) -> str:
-    text = f"{done.stderr}\n{done.stdout}"
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "no output"

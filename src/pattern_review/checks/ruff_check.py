@@ -107,7 +107,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
         select = tuple(code for code in select if code != match.group(1))
         done = run_tool(ctx, "ruff", ruff_args(paths, select))
     if done.exit_code not in (0, 1):
-        raise CheckError(f"ruff check failed: {_last_line(done.stderr)}")
+        raise CheckError(f"ruff check failed: {done.last_line()}")
     try:
         items = json.loads(done.stdout or "[]")
     except json.JSONDecodeError as exc:
@@ -241,8 +241,3 @@ def safe_fix(fix: object, filename: Path, line: int, end_line: int) -> str | Non
     for begin, end, content in sorted(spans, reverse=True):
         result = result[:begin] + content + result[end:]
     return result
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "no output"

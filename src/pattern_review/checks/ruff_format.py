@@ -133,11 +133,9 @@ def run(ctx: CheckContext) -> CheckOutcome:
         "--",
         *paths,
     ]
-    run_ = run_tool(ctx, "ruff", args)
-    if run_.exit_code not in (0, 1, 2):
-        raise CheckError(
-            f"ruff format exited {run_.exit_code}: {_last_line(run_.stderr)}"
-        )
+    done = run_tool(ctx, "ruff", args)
+    if done.exit_code not in (0, 1, 2):
+        raise CheckError(f"ruff format exited {done.exit_code}: {done.last_line()}")
     wanted = set(paths)
     findings = [
         Finding(
@@ -151,26 +149,26 @@ def run(ctx: CheckContext) -> CheckOutcome:
             message="`ruff format` would reformat these lines.",
             suggestion=hunk.replacement,
         )
-        for hunk in parse_format_diff(run_.stdout)
+        for hunk in parse_format_diff(done.stdout)
         if hunk.path in wanted
     ]
-    unparsed = _parse_errors(run_.stderr, wanted)
+    unparsed = _parse_errors(done.stderr, wanted)
     findings.extend(unparsed)
-    if run_.exit_code == 2 and not unparsed:
-        raise CheckError(f"ruff format failed: {_last_line(run_.stderr)}")
-    if run_.exit_code == 1 and not findings:
+    if done.exit_code == 2 and not unparsed:
+        raise CheckError(f"ruff format failed: {done.last_line()}")
+    if done.exit_code == 1 and not findings:
         raise CheckError("ruff format reported changes but printed no diff")
     hunks = len(findings) - len(unparsed)
     detail = f"{hunks} hunk(s) to reformat" if findings else "formatted"
     if unparsed:
         detail += f", {len(unparsed)} file(s) not parseable"
-    if run_.note:
-        detail += f" ({run_.note})"
+    if done.note:
+        detail += f" ({done.note})"
     return CheckOutcome(
         result=CheckResult(
             name=NAME,
             status="failed" if findings else "passed",
-            duration_s=round(run_.seconds, 3),
+            duration_s=round(done.seconds, 3),
             detail=detail,
         ),
         findings=findings,
@@ -195,8 +193,3 @@ def _parse_errors(stderr: str, wanted: set[str]) -> list[Finding]:
                 )
             )
     return findings
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "no output"
