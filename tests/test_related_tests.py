@@ -107,3 +107,19 @@ def test_imported_modules_reads_import_forms() -> None:
         "j",
         "j.k",
     }
+
+
+def test_tests_under_a_changed_conftest_are_related(project: Path) -> None:
+    _tree(project, {"tests/services/conftest.py": "", "conftest.py": ""})
+
+    assert related_tests(project, ["tests/services/conftest.py"]) == [
+        "tests/services/test_resource_service.py"
+    ]
+    assert related_tests(project, ["conftest.py"]) == [
+        "tests/services/test_resource_service.py",
+        "tests/test_other.py",
+        "tests/test_plain.py",
+        "tests/test_routes.py",
+        "tests/test_schemas.py",
+        "tests/test_unrelated.py",
+    ]

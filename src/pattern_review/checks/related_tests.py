@@ -1,8 +1,9 @@
 """Which test files a change concerns: the ``<related_test_files>`` of the checklist.
 
 A test file is related when it changed itself, when it is named after a
-changed module (``tests/**/test_<module>.py``), or when it imports a changed
-module. The import scan is textual and cheap: it reads the ``import x.y`` and
+changed module (``tests/**/test_<module>.py``), when it imports a changed
+module, or when it sits under a changed ``conftest.py`` (whose fixtures it
+may use). The import scan is textual and cheap: it reads the ``import x.y`` and
 ``from x.y import z`` lines of each test file, never runs them.
 """
 
@@ -125,6 +126,11 @@ def related_tests(repo: Path, changed: Sequence[str]) -> list[str]:
     """
     related = {p for p in changed if is_test_file(p) and (repo / p).is_file()}
     sources = [p for p in changed if not is_test_file(p)]
+    conftest_dirs = {
+        PurePosixPath(p).parent
+        for p in sources
+        if PurePosixPath(p).name == "conftest.py"
+    }
     modules = {name for p in sources if (name := module_name(p)) is not None}
     stems = {
         PurePosixPath(p).stem for p in sources if PurePosixPath(p).name != "__init__.py"
@@ -133,6 +139,9 @@ def related_tests(repo: Path, changed: Sequence[str]) -> list[str]:
         return sorted(related)
     for test in _test_files(repo):
         if test in related:
+            continue
+        if any(d in PurePosixPath(test).parents for d in conftest_dirs):
+            related.add(test)
             continue
         if PurePosixPath(test).name in {f"test_{stem}.py" for stem in stems}:
             related.add(test)
