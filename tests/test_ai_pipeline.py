@@ -208,3 +208,31 @@ def test_model_overloaded_forever_publishes_the_deterministic_review(
     assert with_ai.findings == without.findings
     assert "The AI review is unavailable" in comment
     assert "overloaded" in comment
+
+
+def test_pr_larger_than_the_budget_lists_what_was_not_sent_in_the_comment(
+    git_repo: GitRepo, api: FakeAnthropic
+) -> None:
+    filler = "".join(
+        f"    total += {n}  # step {n} of a long computation\n" for n in range(300)
+    )
+    files = {
+        f"app/helpers_{n}.py": f'"""Helpers."""\n\n\ndef f() -> int:\n'
+        f'    """F."""\n    total = 0\n{filler}    return total\n'
+        for n in range(5)
+    }
+    target = pr_target(git_repo, {ROUTER: ROUTER_HEAD, **files})
+    api.replies = [answer({"summary": "Partial look.", "comments": []})]
+    budget = 9_000
+    config = Config(
+        checks=["conventions"], model="claude-sonnet-5-5", ai_budget_tokens=budget
+    )
+
+    _, report = both_reviews(target, config)
+    comment = render_markdown(report, builtin_agent_file())
+
+    assert report.ai.status == "ok"
+    assert len(api.requests[0].raw.encode()) / 3 <= budget
+    assert report.ai.not_sent and ROUTER not in report.ai.not_sent
+    for path in report.ai.not_sent:
+        assert path in comment

@@ -17,10 +17,9 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
-from anthropic.types import TextBlockParam
 
 from pattern_review.agent_file import AgentFile
 from pattern_review.ai.budget import (
@@ -34,6 +33,10 @@ from pattern_review.catalog import PATTERN_SLUGS, heading_for
 from pattern_review.config import Config
 from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.models import ChangedFile, FilterMode, Finding, ReviewTarget
+
+if TYPE_CHECKING:
+    # Annotations only: building a prompt does not need the SDK loaded.
+    from anthropic.types import TextBlockParam
 
 MAX_TITLE_CHARS = 300
 MAX_BODY_CHARS = 6_000
