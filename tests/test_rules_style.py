@@ -116,6 +116,7 @@ def test_pydantic_rule_suggests_only_mechanical_renames() -> None:
     d = Item.parse_raw(blob)
     e = Item.parse_raw(blob, content_type="application/json")
     Item.update_forward_refs()
+    f = item.json(indent=2)
     """
     findings = _lint(code, PydanticV2ApiRule)
     assert [(f.line, f.suggestion) for f in findings] == [
@@ -125,6 +126,7 @@ def test_pydantic_rule_suggests_only_mechanical_renames() -> None:
         (4, "d = Item.model_validate_json(blob)"),
         (5, None),
         (6, "Item.model_rebuild()"),
+        (7, "f = item.model_dump_json(indent=2)"),
     ]
     assert findings[1].message == (
         "`.copy()` is the deprecated Pydantic v1 API; style rule 12 uses "

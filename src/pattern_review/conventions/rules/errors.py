@@ -425,9 +425,11 @@ class ModuleLoggerRule(Rule):
         Args:
             node: Any call.
         """
-        name = get_full_name_for_node(node.func) or ""
-        module, _, method = name.partition(".")
-        if module == "logging" and method in _LOG_METHODS:
+        if not m.matches(node.func, m.Attribute(value=m.Name("logging"))):
+            return
+        assert isinstance(node.func, cst.Attribute)
+        name = f"logging.{node.func.attr.value}"
+        if node.func.attr.value in _LOG_METHODS:
             self.report(
                 node,
                 f"`{name}(...)` logs through the root logger; the error handling "
@@ -435,15 +437,8 @@ class ModuleLoggerRule(Rule):
             )
 
 
-_UNIQUE = m.Call(
-    args=[
-        m.ZeroOrMore(),
-        m.Arg(keyword=m.Name("unique"), value=m.Name("True")),
-        m.ZeroOrMore(),
-    ]
-)
-_WRITE = m.Call(func=m.Attribute(attr=m.Name("add") | m.Name("add_all")))
-_COMMIT = m.Call(func=m.Attribute(attr=m.Name("commit")))
+_UNIQUE_ARG = m.Arg(keyword=m.Name("unique"), value=m.Name("True"))
+_WRITES = frozenset({"add", "add_all"})
 
 
 @dataclass
@@ -607,14 +602,18 @@ class IntegrityErrorRule(Rule):
         Args:
             node: Any call.
         """
-        if m.matches(node, _UNIQUE | m.Call(func=m.Name("UniqueConstraint"))):
+        # visit_Call runs on every call of every file: cheap tests first.
+        if m.matches(node.func, m.Name("UniqueConstraint")) or any(
+            arg.keyword is not None and m.matches(arg, _UNIQUE_ARG) for arg in node.args
+        ):
             self._unique = True
-        if not self._functions:
+        if not self._functions or not isinstance(node.func, cst.Attribute):
             return
         writes = self._functions[-1]
-        if m.matches(node, _WRITE):
+        method = node.func.attr.value
+        if method in _WRITES:
             writes.inserts = True
-        elif m.matches(node, _COMMIT) and not any(self._guards):
+        elif method == "commit" and not any(self._guards):
             writes.commits.append(node)
 
     def leave_Module(self, original_node: cst.Module) -> None:

@@ -243,6 +243,7 @@ _PYDANTIC_JSON_KEYWORDS = frozenset(
         "exclude_none",
         "encoder",
         "models_as_dict",
+        "indent",
     }
 )
 _PYDANTIC_COPY_KEYWORDS = frozenset({"update"})
@@ -319,9 +320,9 @@ class PydanticV2ApiRule(Rule):
         Args:
             node: Any call.
         """
-        if not m.matches(node.func, m.Attribute(attr=m.Name())):
+        # Runs on every call of every file: a plain type test first.
+        if not isinstance(node.func, cst.Attribute):
             return
-        assert isinstance(node.func, cst.Attribute)
         method = node.func.attr.value
         if method not in _V1_METHODS:
             return
