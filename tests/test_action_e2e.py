@@ -642,3 +642,15 @@ def test_many_findings_fit_every_github_limit(world: World) -> None:
     # The job summary has room for all of them.
     assert re.search(r"module\\?_0699", result.summary)
     assert len(result.summary.encode()) <= 1024 * 1024
+
+
+def test_stale_head_posts_nothing_on_the_pr(world: World) -> None:
+    world.add_pull()
+    world.gh.pulls[PR].head_sha = "3" * 40  # a newer push landed meanwhile
+    result = world.run(world.pr_payload(), sha=world.checkout_merge())
+    assert "Traceback" not in result.stderr
+    assert result.code == 1
+    assert not world.gh.issue_comments and not world.gh.reviews
+    assert "moved on" in result.stdout or "moved to" in result.stdout
+    # A check run, if any, is only ever on the commit that was reviewed.
+    assert all(r["head_sha"] == world.head for r in world.gh.check_runs.values())
