@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -340,3 +342,35 @@ def test_code_unknown_to_the_targets_ruff_is_dropped_and_said(
 
     assert {f.rule for f in outcome.findings} >= {"I002", "UP035", "F401"}
     assert outcome.result.detail.endswith("(this ruff lacks XYZ999)")
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv not on PATH")
+def test_uv_project_without_ruff_falls_back_and_says_so(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write(
+        "pyproject.toml",
+        """\
+        [project]
+        name = "target"
+        version = "0.1.0"
+        requires-python = ">=3.11"
+        dependencies = []
+
+        [tool.uv]
+        package = false
+        """,
+    )
+    subprocess.run(
+        ["uv", "lock", "--offline", "--quiet"], cwd=git_repo.path, check=True
+    )
+    git_repo.write("app/mod.py", "from typing import List\n", dedent=False)
+    git_repo.commit()
+    before = _tree_state(git_repo)
+
+    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/mod.py"))
+
+    assert outcome.result.detail == (
+        "3 violation(s) (no ruff in the target's uv environment: used the bundled ruff)"
+    )
+    assert _tree_state(git_repo) == before
