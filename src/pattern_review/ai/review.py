@@ -192,9 +192,9 @@ def _findings(request: AiRequest, reply: ModelReply, prompt: Prompt) -> AiResult
     return AiResult(info, findings)
 
 
-def _review(request: AiRequest) -> AiResult:
+def _review(request: AiRequest, api_key: str) -> AiResult:
     config = request.config
-    secrets = (*request.secrets, request.api_key or "")
+    secrets = (*request.secrets, api_key)
     try:
         prompt = build_prompt(
             request.target,
@@ -211,9 +211,8 @@ def _review(request: AiRequest) -> AiResult:
         # build_prompt redacts these; reaching here means a bug, so send nothing.
         notice = "not sent: the request would have contained a secret"
         return AiResult(_info(request, "unavailable", Usage(), notice))
-    assert request.api_key  # checked by run_ai_review
     client = ReviewClient(
-        request.api_key,
+        api_key,
         config.model,
         config.ai_timeout_s,
         request.retry,
@@ -245,7 +244,7 @@ def run_ai_review(request: AiRequest) -> AiResult:
             AiInfo(status="skipped", notice="no Anthropic API key configured")
         )
     try:
-        return _review(request)
+        return _review(request, request.api_key)
     except Exception as exc:  # noqa: BLE001 - the AI review is optional: no failure may end the review
         log.warning("AI review failed: %s", type(exc).__name__)
         notice = f"internal error ({type(exc).__name__})"
