@@ -82,7 +82,7 @@ class Config(BaseSettings):
     ignore: list[str] = Field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = Field(default_factory=dict)
     max_inline_comments: int = Field(default=30, ge=0)
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5-5"
     ai_budget_tokens: int = Field(default=60_000, ge=1_000)
     ai_timeout_s: float = Field(default=120.0, gt=0)
     jobs: int = Field(default=0, ge=0)
