@@ -32,6 +32,9 @@ class Measurement:
             descendants seen while polling, in bytes.
         peak_single_rss: Largest resident memory of any one process of the
             tree (from ``wait4``), in bytes.
+        cpu_s: User plus system CPU time of the process and the descendants
+            it waited for, in seconds (``wait4``): unlike wall time, other
+            work on the machine does not inflate it.
         returncode: The exit status.
         stdout: Captured standard output.
         stderr: Captured standard error.
@@ -41,6 +44,7 @@ class Measurement:
     wall_s: float
     peak_tree_rss: int
     peak_single_rss: int
+    cpu_s: float
     returncode: int
     stdout: str
     stderr: str
@@ -149,6 +153,7 @@ def run_measured(
         peak_tree_rss=peak_tree,
         # ru_maxrss is in KiB on Linux.
         peak_single_rss=usage.ru_maxrss * 1024,
+        cpu_s=usage.ru_utime + usage.ru_stime,
         returncode=proc.returncode,
         stdout=stdout,
         stderr=stderr,

@@ -41,6 +41,7 @@ COLD_VS_SLOWEST = 1.15
 COLD_VS_HAND = 0.95
 WARM_VS_HAND = 0.8
 PEAK_LIMIT = 2 * GIB
+COMMENT_LIMIT = 65_536  # GitHub's issue comment body limit
 
 
 @dataclass
@@ -59,6 +60,9 @@ class SizeResult:
         fixit: ``fixit lint`` on the changed files.
         diff_s: Building the review target (git diff + reading files).
         report_s: Rendering the JSON and markdown reports.
+        comment_chars: Length of the rendered PR comment body.
+        commands: Tool -> the command line shown in the table.
+        load: 1-minute load average when the size started and ended.
     """
 
     size: int
@@ -72,7 +76,9 @@ class SizeResult:
     fixit: Measurement
     diff_s: float
     report_s: float
+    comment_chars: int = 0
     commands: dict[str, str] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)
 
     @property
     def hand_cold_total(self) -> float:
@@ -194,7 +200,8 @@ def verdicts_for(result: SizeResult) -> list[Verdict]:
         result: The size's measurements.
 
     Returns:
-        Cold vs slowest tool, cold vs hand, warm vs hand, peak memory.
+        Cold vs slowest tool, cold vs hand, warm vs hand, peak memory, and
+        the PR comment within GitHub's size limit.
     """
     cold, warm = result.review_cold.wall_s, result.review_warm.wall_s
     slowest_name, slowest = result.slowest_cold
@@ -223,6 +230,12 @@ def verdicts_for(result: SizeResult) -> list[Verdict]:
             f"{peak / GIB:.2f} GiB",
             "< 2 GiB",
             peak < PEAK_LIMIT,
+        ),
+        Verdict(
+            "PR comment body (markdown report)",
+            f"{result.comment_chars:,} chars",
+            f"≤ {COMMENT_LIMIT:,}",
+            0 < result.comment_chars <= COMMENT_LIMIT,
         ),
     ]
 
@@ -267,10 +280,12 @@ def size_section(result: SizeResult) -> str:
             "**pattern-review review --no-ai**",
             fmt_seconds(result.review_cold.wall_s),
             fmt_seconds(result.review_warm.wall_s),
+            fmt_seconds(result.review_cold.cpu_s),
+            fmt_seconds(result.review_warm.cpu_s),
             fmt_mib(result.review_cold.peak_rss),
             fmt_mib(result.review_warm.peak_rss),
         ],
-        ["· diff (git, in-process)", fmt_seconds(result.diff_s), "", "", ""],
+        ["· diff (git, in-process)", fmt_seconds(result.diff_s), *[""] * 5],
     ]
     for name in CHECKS:
         status = statuses.get(name, "missing")
@@ -280,17 +295,14 @@ def size_section(result: SizeResult) -> str:
                 label,
                 fmt_seconds(cold_stages.get(name)),
                 fmt_seconds(warm_stages.get(name)),
-                "",
-                "",
+                *[""] * 4,
             ]
         )
     rows.append(
         [
             "· report (json + markdown, in-process)",
             fmt_seconds(result.report_s),
-            "",
-            "",
-            "",
+            *[""] * 5,
         ]
     )
     rows.append(
@@ -298,6 +310,8 @@ def size_section(result: SizeResult) -> str:
             "**checklist by hand, one tool after another**",
             fmt_seconds(result.hand_cold_total),
             fmt_seconds(result.hand_warm_total),
+            fmt_seconds(sum(m.cpu_s for m in result.hand_cold.values())),
+            fmt_seconds(sum(m.cpu_s for m in result.hand_warm.values())),
             fmt_mib(max(m.peak_rss for m in result.hand_cold.values())),
             fmt_mib(max(m.peak_rss for m in result.hand_warm.values())),
         ]
@@ -309,6 +323,8 @@ def size_section(result: SizeResult) -> str:
                 f"· `{result.commands.get(name, name)}` alone",
                 fmt_seconds(cold.wall_s),
                 fmt_seconds(warm.wall_s),
+                fmt_seconds(cold.cpu_s),
+                fmt_seconds(warm.cpu_s),
                 fmt_mib(cold.peak_rss),
                 fmt_mib(warm.peak_rss),
             ]
@@ -318,18 +334,24 @@ def size_section(result: SizeResult) -> str:
             "fixit lint (default rules)",
             fmt_seconds(result.fixit.wall_s),
             "",
+            fmt_seconds(result.fixit.cpu_s),
+            "",
             fmt_mib(result.fixit.peak_rss),
             "",
         ]
     )
-    header = ["run", "cold s", "warm s", "peak MiB cold", "peak MiB warm"]
+    header = [
+        "run", "cold s", "warm s", "cold CPU s", "warm CPU s",
+        "peak MiB cold", "peak MiB warm",
+    ]  # fmt: skip
     conclusion = result.report_cold.get("conclusion") if result.report_cold else None
     intro = (
         f"### {result.size} changed files\n\n"
         f"{repo.python_files} Python files in the repo, {len(repo.changed)} changed "
         f"({repo.lines_changed:,} lines added), {len(repo.related_tests)} related "
         f"test files, {len(repo.violations)} seeded violations; the review found "
-        f"{count} findings in scope (conclusion `{conclusion}`).\n\n"
+        f"{count} findings in scope (conclusion `{conclusion}`). Load average "
+        f"(1 min) {result.load[0]:.1f} before, {result.load[1]:.1f} after.\n\n"
     )
     verdicts = markdown_table(
         ["target", "measured", "limit", "met"], verdict_rows(verdicts_for(result))
@@ -353,11 +375,19 @@ def base_env() -> dict[str, str]:
     """
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
+    # Run as on a developer machine or CI runner, where Python caches
+    # bytecode (this sandbox turns it off globally).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     uv_cache = subprocess.run(
         [_uv(), "cache", "dir"], capture_output=True, text=True, check=True
     ).stdout.strip()
     env["UV_CACHE_DIR"] = uv_cache
     return env
+
+
+def load_average() -> float:
+    """The 1-minute load average (other work competing for the cores)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def clear_repo_caches(repo: Path) -> None:
@@ -418,7 +448,9 @@ def _parse_report(measurement: Measurement) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def time_diff_and_report(repo: GeneratedRepo, report_json: str) -> tuple[float, float]:
+def time_diff_and_report(
+    repo: GeneratedRepo, report_json: str
+) -> tuple[float, float, int]:
     """Time the in-process stages the JSON report does not carry.
 
     Args:
@@ -426,7 +458,8 @@ def time_diff_and_report(repo: GeneratedRepo, report_json: str) -> tuple[float, 
         report_json: A report the CLI printed.
 
     Returns:
-        Seconds to build the review target, seconds to render the reports.
+        Seconds to build the review target, seconds to render the reports,
+        and the length of the PR comment body.
     """
     from pattern_review.agent_file import find_agent_file
     from pattern_review.models import Report
@@ -441,8 +474,8 @@ def time_diff_and_report(repo: GeneratedRepo, report_json: str) -> tuple[float, 
     agent = find_agent_file(repo.path)
     start = time.perf_counter()
     render_json(report)
-    render_markdown(report, agent)
-    return diff_s, time.perf_counter() - start
+    comment = render_markdown(report, agent)
+    return diff_s, time.perf_counter() - start, len(comment)
 
 
 def _keep_best(best: dict[str, Measurement], key: str, new: Measurement) -> None:
@@ -489,11 +522,16 @@ def measure_size(
         if log:
             print(f"[{size}] {text}", file=sys.stderr, flush=True)
 
+    load_before = load_average()
     repo_dir = workdir / f"app-{size}"
     shutil.rmtree(repo_dir, ignore_errors=True)
     repo = generate(repo_dir, size, violation_share=violation_share)
     env = base_env()
-    subprocess.run([_uv(), "sync", "-q"], cwd=repo.path, env=env, check=True)
+    # Bytecode of the installed packages is part of the environment, not a
+    # tool cache: compile it up front so no run pays for it.
+    subprocess.run(
+        [_uv(), "sync", "-q", "--compile-bytecode"], cwd=repo.path, env=env, check=True
+    )
     # Warm the OS file cache and uv's own start-up path, so the first timed
     # run does not pay for reading the venv from disk.
     subprocess.run([_uv(), "run", "python", "-c", "import fastapi, sqlalchemy, celery"],
@@ -535,10 +573,10 @@ def measure_size(
     say(f"fixit lint: {fixit.wall_s:.2f}s")
 
     report_cold = _parse_report(review_cold)
-    diff_s, report_s = (
+    diff_s, report_s, comment_chars = (
         time_diff_and_report(repo, review_cold.stdout)
         if report_cold is not None
-        else (0.0, 0.0)
+        else (0.0, 0.0, 0)
     )
     return SizeResult(
         size=size,
@@ -552,7 +590,9 @@ def measure_size(
         fixit=fixit,
         diff_s=diff_s,
         report_s=report_s,
+        comment_chars=comment_chars,
         commands={name: short_command(argv) for name, argv in commands.items()},
+        load=(load_before, load_average()),
     )
 
 

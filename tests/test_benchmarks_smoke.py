@@ -159,6 +159,7 @@ def test_run_measured_sees_the_child_memory_and_output(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert done.stdout.strip() == "done"
     assert done.peak_rss >= 64 * 1024 * 1024
+    assert done.cpu_s > 0
     assert list(tmp_path.iterdir()) == []
 
 
@@ -219,7 +220,7 @@ def test_parse_importtime_finds_children_and_heavy_imports() -> None:
 
 
 def _m(wall: float, rss: int = 100 * 1024**2) -> Measurement:
-    return Measurement(("x",), wall, rss, rss, 0, "", "")
+    return Measurement(("x",), wall, rss, rss, wall / 2, 0, "", "")
 
 
 def _result(size: int, cold: float, warm: float, mypy: float) -> SizeResult:
@@ -246,6 +247,7 @@ def _result(size: int, cold: float, warm: float, mypy: float) -> SizeResult:
         fixit=_m(3.0),
         diff_s=0.05,
         report_s=0.01,
+        comment_chars=40_000,
     )
 
 
@@ -259,9 +261,10 @@ def test_verdicts_compare_against_the_targets() -> None:
         "cold review ÷ checklist by hand, cold": True,
         "warm review ÷ checklist by hand, warm": True,
         "peak memory of the review": True,
+        "PR comment body": True,
     }
     slow = verdicts_for(_result(100, 12, 3, 10))
-    assert [v.met for v in slow] == [False, False, False, True]
+    assert [v.met for v in slow] == [False, False, False, True, True]
 
 
 def test_scaling_verdict_compares_time_per_file() -> None:
@@ -278,7 +281,11 @@ def test_scaling_verdict_compares_time_per_file() -> None:
 def test_size_section_shows_stages_and_failed_checks() -> None:
     text = size_section(_result(10, 11, 1, 10))
     assert "### 10 changed files" in text
-    assert "| · mypy | 10.0 | 10.0 |" in text
+    assert "| · mypy | 10.0 | 10.0 |  |  |  |  |" in text
+    assert (
+        "| **pattern-review review --no-ai** | 11.0 | 1.00 | 5.50 | 0.500 | 100 |"
+        in text
+    )
     assert "· pytest (error)" in text
     assert "· ruff (skipped) | — | — |" in text
     assert "1 findings in scope (conclusion `failure`)" in text
