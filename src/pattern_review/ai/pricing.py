@@ -78,7 +78,7 @@ PRICES: dict[str, Price] = {
     "claude-opus-4-1": _OPUS_4,
     "claude-opus-4-0": _OPUS_4,
     "claude-opus-4": _OPUS_4,
-    "claude-sonnet-5-5": Price(2.0, 10.0, 2.50, 0.10),
+    "claude-sonnet-5-5": Price(2.0, 10.0, 2.50, 0.20),
     "claude-sonnet-5": Price(2.0, 10.0, 2.50, 0.20),
     "claude-sonnet-4-6": _SONNET_4,
     "claude-sonnet-4-5": _SONNET_4,
