@@ -654,3 +654,22 @@ def test_stale_head_posts_nothing_on_the_pr(world: World) -> None:
     assert "moved on" in result.stdout or "moved to" in result.stdout
     # A check run, if any, is only ever on the commit that was reviewed.
     assert all(r["head_sha"] == world.head for r in world.gh.check_runs.values())
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"fail-on": "sometimes"}, "fail_on"),
+        ({"max-inline-comments": "many"}, "max-inline-comments must be a whole number"),
+        ({"comment": "perhaps"}, "comment must be true or false"),
+    ],
+)
+def test_bad_inputs_are_one_line_usage_errors(
+    world: World, inputs: dict[str, str], message: str
+) -> None:
+    world.add_pull()
+    result = world.run(world.pr_payload(), sha=world.checkout_merge(), inputs=inputs)
+    assert result.code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not world.gh.writes()

@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from pattern_review.models import FindingDelta, Report
 
 EXIT_USAGE = 2
+BOOLEAN_INPUTS = (
+    "comment",
+    "inline-comments",
+    "check-run",
+    "run-tests",
+    "review-drafts",
+)
 
 
 class ActionError(Exception):
@@ -493,6 +500,8 @@ def review_run(run: ActionRun) -> int:
     from pattern_review.review import AiOptions, run_review
     from pattern_review.target import TargetError, build_target
 
+    for name in BOOLEAN_INPUTS:  # bad values fail now, not after the review
+        run.flag(name, False)
     reason = skip_reason(run)
     if reason is not None:
         print(f"pattern-review: skipped: {reason}")
