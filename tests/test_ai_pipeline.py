@@ -184,7 +184,7 @@ def test_usage_and_cost_reach_the_json_report_and_the_comment_footer(
     assert (data["input_tokens"], data["output_tokens"]) == (4321, 123)
     assert data["cache_read_tokens"] == 2345
     assert data["cost_usd"] == pytest.approx(
-        (4321 * 2 + 123 * 10 + 2345 * 0.10) / 1_000_000
+        (4321 * 2 + 123 * 10 + 2345 * 0.20) / 1_000_000
     )
     assert "4,321 input" in comment and "2,345 cached" in comment
     assert f"${data['cost_usd']:.4f}" in comment

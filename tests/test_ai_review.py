@@ -393,9 +393,9 @@ def test_usage_and_cost_are_reported(target: ReviewTarget, api: FakeAnthropic) -
 
     assert (info.input_tokens, info.output_tokens) == (1200, 300)
     assert (info.cache_read_tokens, info.cache_write_tokens) == (2000, 500)
-    # Sonnet 5.5: $2 in, $10 out, $0.10 cache read, $2.50 cache write per MTok.
+    # Sonnet 5.5: $2 in, $10 out, $0.20 cache read, $2.50 cache write per MTok.
     assert info.cost_usd == pytest.approx(
-        (1200 * 2 + 300 * 10 + 2000 * 0.10 + 500 * 2.50) / 1_000_000
+        (1200 * 2 + 300 * 10 + 2000 * 0.20 + 500 * 2.50) / 1_000_000
     )
     assert info.model == "claude-sonnet-5-5"
 
