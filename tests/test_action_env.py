@@ -244,3 +244,17 @@ def test_summary_budget_counts_what_the_step_already_wrote(tmp_path: Path) -> No
     write_summary(path, "- item\n" * 5_000)
     assert path.stat().st_size <= SUMMARY_LIMIT_BYTES
     assert "Summary truncated" in path.read_text()
+
+
+def test_workflow_run_is_accepted_only_to_publish_a_report(tmp_path: Path) -> None:
+    name = next((WEBHOOKS / "workflow_run").glob("*.json")).relative_to(WEBHOOKS)
+    payload = _payload(str(name))
+    env = _env(tmp_path, "workflow_run", payload, GITHUB_SHA="e" * 40)
+    with pytest.raises(ActionEnvError, match="unsupported event 'workflow_run'"):
+        read_action_run(env)
+    env["INPUT_REPORT"] = "report.json"
+    run = read_action_run(env)
+    assert run.head_sha == payload["workflow_run"]["head_sha"]
+    assert run.head_sha != run.sha  # GITHUB_SHA is the default branch's tip here
+    assert run.input("report") == "report.json"
+    assert run.pr == payload["workflow_run"]["pull_requests"][0]["number"]
