@@ -136,16 +136,19 @@ def test_errors_in_unchanged_imported_modules_are_left_out(
     ]
 
 
-def test_syntax_error_is_a_finding(git_repo: GitRepo, tmp_path: Path) -> None:
+def test_syntax_error_is_a_finding_and_other_files_are_still_checked(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
     git_repo.write("app/bad.py", "x = 1\ndef broken(:\n    pass\n", dedent=False)
+    git_repo.write("app/typed.py", 'COUNT: int = "many"\n', dedent=False)
     git_repo.commit()
 
-    outcome = mypy_check.run(_context(git_repo, tmp_path, "app/bad.py"))
+    outcome = mypy_check.run(_context(git_repo, tmp_path, "app/bad.py", "app/typed.py"))
 
     assert outcome.result.status == "failed"
-    assert {(f.rule, f.path, f.line) for f in outcome.findings} >= {
-        ("mypy:syntax", "app/bad.py", 2)
-    }
+    got = {(f.rule, f.path, f.line) for f in outcome.findings}
+    assert ("mypy:syntax", "app/bad.py", 2) in got
+    assert ("mypy:assignment", "app/typed.py", 1) in got
 
 
 def test_safe_mode_ignores_the_prs_mypy_config(

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
-from pattern_review.runner import run_tool
+from pattern_review.runner import ToolRun, run_tool
 
 NAME = "mypy"
 # Codes that enforce style rule 2 ("type annotations on all parameters and
@@ -102,7 +102,7 @@ def _normal(path: str) -> str:
     return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
 
 
-def _mypy_args(ctx: CheckContext, json_output: bool) -> list[str]:
+def _mypy_args(ctx: CheckContext, paths: list[str], json_output: bool) -> list[str]:
     cache = ctx.cache_dir / "mypy"
     args = ["--cache-dir", str(cache), "--show-column-numbers", "--no-pretty"]
     args += ["--no-error-summary", "--hide-error-context", "--no-color-output"]
@@ -114,7 +114,7 @@ def _mypy_args(ctx: CheckContext, json_output: bool) -> list[str]:
         empty = ctx.cache_dir / "mypy-safe-mode.ini"
         empty.write_text("[mypy]\n", encoding="utf-8")
         args += ["--config-file", str(empty)]
-    return [*args, "--", *ctx.python_paths]
+    return [*args, "--", *paths]
 
 
 def _direct_args(ctx: CheckContext) -> tuple[list[str], str]:
@@ -127,8 +127,26 @@ def _direct_args(ctx: CheckContext) -> tuple[list[str], str]:
     return ["--ignore-missing-imports"], "missing imports ignored"
 
 
+def _run_mypy(
+    ctx: CheckContext, paths: list[str], direct_args: list[str]
+) -> tuple[ToolRun, list[Finding]]:
+    done = run_tool(ctx, "mypy", _mypy_args(ctx, paths, True), direct_args=direct_args)
+    if done.exit_code == 2 and "unrecognized arguments: -O" in done.stderr:
+        args = _mypy_args(ctx, paths, False)
+        done = run_tool(ctx, "mypy", args, direct_args=direct_args)
+    if done.exit_code not in (0, 1, 2):
+        raise CheckError(f"mypy exited {done.exit_code}: {done.last_line()}")
+    parsed = parse_mypy_output(done.stdout + "\n" + done.stderr)
+    if done.exit_code != 0 and not parsed:
+        raise CheckError(f"mypy failed: {done.last_line()}")
+    return done, parsed
+
+
 def run(ctx: CheckContext) -> CheckOutcome:
     """Type-check the changed files with mypy.
+
+    A syntax error blocks mypy for every file of the run, so files with one
+    are reported and the others checked again without them.
 
     Args:
         ctx: The review's context.
@@ -145,16 +163,21 @@ def run(ctx: CheckContext) -> CheckOutcome:
         result = CheckResult(name=NAME, status="passed", detail="no Python files")
         return CheckOutcome(result=result)
     direct_args, direct_note = _direct_args(ctx)
-    done = run_tool(ctx, "mypy", _mypy_args(ctx, True), direct_args=direct_args)
-    if done.exit_code == 2 and "unrecognized arguments: -O" in done.stderr:
-        done = run_tool(ctx, "mypy", _mypy_args(ctx, False), direct_args=direct_args)
-    if done.exit_code not in (0, 1, 2):
-        raise CheckError(f"mypy exited {done.exit_code}: {done.last_line()}")
-    parsed = parse_mypy_output(done.stdout + "\n" + done.stderr)
-    if done.exit_code != 0 and not parsed:
-        raise CheckError(f"mypy failed: {done.last_line()}")
+    done, parsed = _run_mypy(ctx, paths, direct_args)
+    seconds = done.seconds
     wanted = set(paths)
     findings = [f for f in parsed if f.path in wanted]
+    unparseable = {f.path for f in findings if f.rule == "mypy:syntax"}
+    rest = [p for p in paths if p not in unparseable]
+    if done.exit_code == 2 and unparseable and rest:
+        done, parsed = _run_mypy(ctx, rest, direct_args)
+        seconds += done.seconds
+        seen = {(f.path, f.line, f.column, f.message) for f in findings}
+        findings += [
+            f
+            for f in parsed
+            if f.path in wanted and (f.path, f.line, f.column, f.message) not in seen
+        ]
     if done.exit_code == 2 and not findings:
         # A blocking error elsewhere (config, plugin, an imported module's
         # syntax) stopped mypy before it checked the changed files.
@@ -170,7 +193,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
         result=CheckResult(
             name=NAME,
             status="failed" if findings else "passed",
-            duration_s=round(done.seconds, 3),
+            duration_s=round(seconds, 3),
             detail=detail,
         ),
         findings=findings,
