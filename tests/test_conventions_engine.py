@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,6 +18,7 @@ from pattern_review.conventions.engine import (
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,
     RULE_CRASH_RULE,
+    _walk,
     lint_paths,
     lint_source,
 )
@@ -230,3 +232,36 @@ def test_conventions_check_passes_clean_files(
     )
     outcome = run(CheckContext(target, Config(), tmp_path))
     assert (outcome.result.status, outcome.findings) == ("passed", [])
+
+
+class _Recorder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.seen.append(node)
+        return True
+
+
+def test_engine_walk_visits_nodes_in_libcst_order() -> None:
+    source = (
+        "@dec(1)\nasync def f(a, /, b: int = 2, *c, d, **e) -> list[int]:\n"
+        "    try:\n        x = {k: v for k, v in y if k}\n"
+        "    except (ValueError, KeyError) as exc:\n        raise Z from exc\n"
+        "    return [i async for i in g() if i] or (lambda q: q)(1)\n"
+        "class C(B, metaclass=M):\n    x: int = 1\n    with a as b, c:\n        pass\n"
+    )
+    module = cst.parse_module(source)
+    expected = _Recorder()
+    module.visit(expected)
+    seen: list[cst.CSTNode] = []
+
+    class Everything(dict[str, list[Callable[[cst.CSTNode], None]]]):
+        def get(
+            self, key: str, default: object = None
+        ) -> list[Callable[[cst.CSTNode], None]]:
+            return [seen.append]
+
+    _walk(module, Everything(), {})
+    assert [id(node) for node in seen] == [id(node) for node in expected.seen]

@@ -10,10 +10,14 @@ A file that cannot be read, decoded or parsed gives one finding, never a crash.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from functools import cache
 from pathlib import Path
 
 import libcst as cst
@@ -22,7 +26,7 @@ from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
 from pattern_review.conventions.roles import detect_roles
-from pattern_review.conventions.rule import FileContext, Rule, RuleReport
+from pattern_review.conventions.rule import FileContext, Rule, RuleReport, VisitorMethod
 from pattern_review.models import Finding, Severity
 
 PARSE_ERROR_RULE = "PR000"
@@ -60,6 +64,7 @@ def _engine_finding(
     )
 
 
+_VISITED_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _LIBCST_WHERE = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
 
@@ -152,6 +157,68 @@ def _splice(
     return start.line, start.column + 1, end.line, prefix + replacement + suffix
 
 
+@cache
+def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    """Return a node type's child fields in the order libcst itself visits them.
+
+    The order is read once per type from the node's own
+    ``_visit_and_replace_children`` (source order: decorators before the
+    name, bases before the body), so rules see the same sequence as under
+    ``libcst.visit_batched``.
+    """
+    try:
+        code = inspect.getsource(node_type._visit_and_replace_children)
+    except (OSError, TypeError):
+        code = ""
+    names = tuple(dict.fromkeys(_VISITED_FIELD.findall(code)))
+    return names or tuple(field.name for field in dataclasses.fields(node_type))
+
+
+def _walk(
+    node: cst.CSTNode,
+    visits: Mapping[str, list[VisitorMethod]],
+    leaves: Mapping[str, list[VisitorMethod]],
+) -> None:
+    kind = type(node).__name__
+    for visit in visits.get(kind, ()):
+        visit(node)
+    for field in _child_fields(type(node)):
+        value = getattr(node, field)
+        if isinstance(value, cst.CSTNode):
+            _walk(value, visits, leaves)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    _walk(item, visits, leaves)
+    for leave in leaves.get(kind, ()):
+        leave(node)
+
+
+def _traverse(wrapper: MetadataWrapper, visitors: Sequence[Rule]) -> None:
+    """Run every visitor over the module in one pass.
+
+    libcst's own traversal rebuilds each node it passes (a visitor cannot
+    change the tree, but the copies are made anyway), which costs more than
+    the parse; this walk only reads. Attribute visitors
+    (``visit_FunctionDef_body``) are rare, and fall back to libcst's.
+    """
+    visits: dict[str, list[VisitorMethod]] = {}
+    leaves: dict[str, list[VisitorMethod]] = {}
+    for visitor in visitors:
+        for name, method in visitor.get_visitors().items():
+            prefix, _, kind = name.partition("_")
+            if "_" in kind:
+                wrapper.visit_batched(visitors)
+                return
+            (visits if prefix == "visit" else leaves).setdefault(kind, []).append(
+                method
+            )
+    with ExitStack() as stack:
+        for visitor in visitors:
+            stack.enter_context(visitor.resolve(wrapper))
+        _walk(wrapper.module, visits, leaves)
+
+
 def lint_source(
     path: str,
     source: str,
@@ -190,7 +257,7 @@ def lint_source(
     visitors = [rule(context) for rule in active]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
-        wrapper.visit_batched(visitors)
+        _traverse(wrapper, visitors)
     except Exception as exc:  # noqa: BLE001 - one bad rule must not lose the review
         names = ", ".join(rule.ID for rule in active)
         return [
