@@ -614,6 +614,7 @@ class Delivery:
     Attributes:
         comment_url: The sticky comment's URL, when posted.
         check_run_posted: Whether the check run (with annotations) was posted.
+        complete: Whether every requested part went out.
         notes: One line per thing that went wrong or was left out.
         stale: The PR head moved on: nothing was posted.
         delta: New / fixed findings compared with the previous run, when known.
@@ -621,6 +622,7 @@ class Delivery:
 
     comment_url: str = ""
     check_run_posted: bool = False
+    complete: bool = False
     notes: list[str] = field(default_factory=list)
     stale: bool = False
     delta: FindingDelta | None = None
@@ -662,6 +664,7 @@ def publish_to_github(
     delivery = Delivery(
         comment_url=result.comment_url or "",
         check_run_posted=result.check_run_url is not None,
+        complete=result.ok,
         notes=[*result.fallbacks, *result.errors],
         stale=result.stale,
         delta=result.delta,
@@ -771,12 +774,13 @@ def deliver(
     if delivery.stale:
         print(
             f"pattern-review: the PR head moved on from {report.head[:12]}: nothing "
-            "was posted; the run for the newer commit will post its own review"
+            "was posted on the PR; the run for the newer commit posts its own review"
         )
     for note in [*options.notes, *delivery.notes]:
         print(f"pattern-review: {note}")
-    if not delivery.check_run_posted:
-        # Without a check run, annotations in the log are the only inline view.
+    if not delivery.check_run_posted or not delivery.complete:
+        # Without a check run, or when publishing failed, annotations in the
+        # log are the surest inline view left.
         sys.stdout.write(render_workflow_commands(report))
         sys.stdout.flush()
     files = write_report_files(run, report, agent, options)
