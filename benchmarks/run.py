@@ -841,7 +841,9 @@ def render_document(
     Returns:
         Markdown.
     """
-    machine_rows = markdown_table(["", ""], [[what, value] for what, value in machine])
+    machine_rows = markdown_table(
+        ["what", "value"], [[what, value] for what, value in machine]
+    )
     return (
         "# Benchmarks\n\n"
         "What a review costs as PRs grow, next to what a team would otherwise "
@@ -856,7 +858,10 @@ def render_document(
         "*Cold* means no tool caches (fresh cache folder, no `.mypy_cache`, "
         "`.ruff_cache`, `.pytest_cache` or `__pycache__` in the work tree); *warm* "
         "is the same command again. Peak memory is the largest sum of resident "
-        "memory over the whole process tree, polled every 50 ms.\n\n"
+        "memory over the whole process tree, polled every 50 ms. CPU seconds "
+        "(user + system, from `wait4`) are not inflated by other work on the "
+        "machine, wall seconds are: each size shows the load average around it, "
+        "and the ratios compare runs made minutes apart under the same load.\n\n"
         "## Results\n\n"
         + "\n".join(sections)
         + "\n## Machine\n\n"
