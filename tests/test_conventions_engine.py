@@ -122,6 +122,13 @@ def test_rules_for_other_roles_are_not_even_instantiated() -> None:
     assert PrintToLog.created == 1
 
 
+def test_files_no_rule_applies_to_are_not_parsed() -> None:
+    broken = "def f(:\n"
+    assert lint_source("tests/test_a.py", broken, Config()) == []
+    assert lint_source("a.py", broken, Config(), roles=frozenset({"test"})) == []
+    assert lint_source("a.py", broken, Config(), rules=[PrintToLog]) != []
+
+
 def test_syntax_error_is_one_finding_with_the_parser_position() -> None:
     source = "def ok() -> None:\n    pass\n\ndef broken(:\n    pass\n"
     findings = lint_source("src/app/x.py", source, Config())

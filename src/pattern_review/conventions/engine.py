@@ -25,7 +25,7 @@ from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
-from pattern_review.conventions.roles import detect_roles
+from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.conventions.rule import FileContext, Rule, RuleReport, VisitorMethod
 from pattern_review.models import Finding, Severity
 
@@ -238,19 +238,21 @@ def lint_source(
 
     Returns:
         Findings in line, column, rule order; one ``PR000`` finding when the
-        file does not parse.
+        file does not parse. A file no rule applies to (a test file) is not
+        parsed at all.
     """
+    candidates = all_rules() if rules is None else rules
+    if roles is None and "test" in path_roles(path, config):
+        roles = frozenset({"test"})  # known without parsing
+    if roles is not None and not any(rule.applies_to(roles) for rule in candidates):
+        return []  # nothing would look at it: not even parsed
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         return [_parse_error(path, source, exc)]
     if roles is None:
         roles = detect_roles(path, module, config)
-    active = [
-        rule
-        for rule in (all_rules() if rules is None else rules)
-        if rule.applies_to(roles)
-    ]
+    active = [rule for rule in candidates if rule.applies_to(roles)]
     if not active:
         return []
     context = FileContext(path, roles, source)
