@@ -141,10 +141,7 @@ class World:
             ],
             check=True,
         )
-        self.ws = GitRepo.__new__(GitRepo)
-        self.ws.path = self.workspace
-        self.ws.git("config", "user.email", "ci@example.com")
-        self.ws.git("config", "user.name", "CI")
+        self.ws = GitRepo(self.workspace)  # re-initialising a clone keeps it
         self.runs = 0
 
     def push(self, code: str, path: str = "app/totals.py") -> str:

@@ -258,3 +258,27 @@ def test_workflow_run_is_accepted_only_to_publish_a_report(tmp_path: Path) -> No
     assert run.head_sha != run.sha  # GITHUB_SHA is the default branch's tip here
     assert run.input("report") == "report.json"
     assert run.pr == payload["workflow_run"]["pull_requests"][0]["number"]
+
+
+def test_trust_all_directories_appends_to_existing_git_config_env() -> None:
+    from pattern_review.commands.action import trust_all_directories
+
+    env = {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "core.x",
+        "GIT_CONFIG_VALUE_0": "y",
+    }
+    trust_all_directories(env)
+    assert env["GIT_CONFIG_COUNT"] == "2"
+    assert (env["GIT_CONFIG_KEY_0"], env["GIT_CONFIG_VALUE_0"]) == ("core.x", "y")
+    assert (env["GIT_CONFIG_KEY_1"], env["GIT_CONFIG_VALUE_1"]) == (
+        "safe.directory",
+        "*",
+    )
+    fresh: dict[str, str] = {}
+    trust_all_directories(fresh)
+    assert fresh == {
+        "GIT_CONFIG_KEY_0": "safe.directory",
+        "GIT_CONFIG_VALUE_0": "*",
+        "GIT_CONFIG_COUNT": "1",
+    }
