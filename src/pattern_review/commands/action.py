@@ -744,6 +744,23 @@ def outputs_for(
     }
 
 
+def summary_notes(notes: list[str]) -> str:
+    """Render how publishing went as a callout above the job summary.
+
+    Args:
+        notes: One line each (GitHub's answers, branch names: escaped).
+
+    Returns:
+        A markdown ``[!NOTE]`` block, or empty when there is nothing to say.
+    """
+    from pattern_review.report.markdown import escape_md
+
+    if not notes:
+        return ""
+    lines = "".join(f"> - {escape_md(note)}\n" for note in notes)
+    return f"> [!NOTE]\n> **Publishing to GitHub**\n>\n{lines}\n"
+
+
 def deliver(
     run: ActionRun,
     report: Report,
@@ -784,14 +801,14 @@ def deliver(
         sys.stdout.write(render_workflow_commands(report))
         sys.stdout.flush()
     files = write_report_files(run, report, agent, options)
-    header = "".join(f"> {note}\n>\n" for note in [*options.notes, *delivery.notes])
+    header = summary_notes([*options.notes, *delivery.notes])
     summary = render_markdown(
         report,
         agent,
         blob_base=run.blob_base(report.head),
         delta=delivery.delta,
         max_chars=900_000,
-        header=(header + "\n") if header else "",
+        header=header,
     )
     _write_summary_quietly(run, summary)
     _write_outputs_quietly(run, outputs_for(report, delivery.comment_url, files))
