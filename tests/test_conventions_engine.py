@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
@@ -272,3 +273,18 @@ def test_engine_walk_visits_nodes_in_libcst_order() -> None:
 
     _walk(module, Everything(), {})
     assert [id(node) for node in seen] == [id(node) for node in expected.seen]
+
+
+def test_pool_started_from_a_worker_thread_gives_the_same_findings(
+    git_repo: GitRepo,
+) -> None:
+    paths = []
+    for index in range(64):  # enough files for a pool of clean workers
+        path = f"src/app/routers/t{index:02d}.py"
+        git_repo.write(path, BAD_ROUTER)
+        paths.append(path)
+    serial = lint_paths(git_repo.path, paths, Config(jobs=1))
+    with ThreadPoolExecutor(max_workers=1) as threads:
+        pooled = threads.submit(lint_paths, git_repo.path, paths, Config(jobs=2))
+        assert pooled.result() == serial
+    assert len(serial) == 64
