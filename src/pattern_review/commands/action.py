@@ -104,6 +104,7 @@ def main(args: argparse.Namespace) -> int:
         environment the action cannot work in.
     """
     from pattern_review.action.env import ActionEnvError, read_action_run
+    from pattern_review.git import GitError
 
     trust_all_directories(os.environ)
     try:
@@ -117,7 +118,7 @@ def main(args: argparse.Namespace) -> int:
         return publish_saved_reports(split_paths(run.input("report")), run)
     try:
         return review_run(run)
-    except (ActionError, ActionEnvError) as exc:
+    except (ActionError, ActionEnvError, GitError) as exc:
         print(f"pattern-review: {exc}", file=sys.stderr)
         _write_outputs_quietly(run, {"conclusion": "failure"})
         return EXIT_USAGE
@@ -540,7 +541,11 @@ def review_run(run: ActionRun) -> int:
             )
         except TargetError as exc:
             raise ActionError(str(exc)) from exc
-        api_key = run.input("anthropic-api-key") or None
+        api_key = (
+            run.input("anthropic-api-key")
+            or os.environ.get("ANTHROPIC_API_KEY", "").strip()
+            or None
+        )
         ai = AiOptions(
             api_key=api_key,
             pr_title=run.pr_title,
@@ -548,8 +553,6 @@ def review_run(run: ActionRun) -> int:
             secrets=tuple(s for s in (run.token, api_key) if s),
         )
         report = run_review(target, config, agent, ai=ai)
-    for note in notes:
-        print(f"pattern-review: {note}")
     options = DeliverOptions.from_run(run, config.max_inline_comments, notes)
     return deliver(run, report, agent, options, client=client)
 
