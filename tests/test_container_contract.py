@@ -227,6 +227,9 @@ def test_entrypoint_runs_from_the_container_install_on_a_foreign_workspace(
         '"""Calc."""\n\nfrom __future__ import annotations\n\nimport os\n',
     )
     head = repo.commit("pr")
+    # As on pull_request_target: the workspace holds the base, the head is
+    # reviewed from a temporary work tree.
+    repo.checkout("--detach", base)
     config_before = (repo.path / ".git" / "config").read_bytes()
     subprocess.run(
         ["chown", "-R", f"{OTHER_UID}:{OTHER_UID}", str(repo.path)], check=True
@@ -290,6 +293,9 @@ def test_entrypoint_runs_from_the_container_install_on_a_foreign_workspace(
     # The workspace's own git config was left alone.
     assert (repo.path / ".git" / "config").read_bytes() == config_before
     assert os.stat(repo.path / ".git").st_uid == OTHER_UID
+    trusted = ("-c", "safe.directory=*")
+    assert repo.git(*trusted, "rev-parse", "HEAD") == base
+    assert repo.git(*trusted, "worktree", "list").count("\n") == 0
 
 
 def test_every_workflow_in_the_action_docs_validates(tmp_path: Path) -> None:
