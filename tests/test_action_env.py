@@ -21,7 +21,8 @@ from pattern_review.action.outputs import (
     write_outputs,
     write_summary,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SEED_AGENT_FILE
+from tests.gitrepo import GitRepo
 
 WEBHOOKS = FIXTURES / "github" / "webhooks"
 
@@ -282,3 +283,61 @@ def test_trust_all_directories_appends_to_existing_git_config_env() -> None:
         "GIT_CONFIG_VALUE_0": "*",
         "GIT_CONFIG_COUNT": "1",
     }
+
+
+# -- pull_request_target: settings come from the base commit ---------------------
+
+
+def test_base_commit_settings_ignore_what_the_pr_changed(git_repo: GitRepo) -> None:
+    from pattern_review.commands.action import base_commit_settings
+
+    git_repo.write("pyproject.toml", '[tool.pattern-review]\nfail-on = "warning"\n')
+    base = git_repo.commit("base")
+    git_repo.write("pyproject.toml", '[tool.pattern-review]\nfail-on = "never"\n')
+    git_repo.write(".pattern-review.toml", 'ignore = ["F401"]\n')
+    git_repo.commit("pr")
+    assert base_commit_settings(git_repo.path, base, None) == {"fail-on": "warning"}
+
+
+def test_base_commit_settings_prefer_the_dedicated_file_and_explicit_path(
+    git_repo: GitRepo,
+) -> None:
+    from pattern_review.commands.action import ActionError, base_commit_settings
+
+    git_repo.write(".pattern-review.toml", 'filter-mode = "file"\n')
+    git_repo.write("pyproject.toml", '[tool.pattern-review]\nfail-on = "warning"\n')
+    git_repo.write("ci/review.toml", '[tool.pattern-review]\nfail-on = "never"\n')
+    git_repo.write("bad.toml", "not = [toml")
+    base = git_repo.commit("base")
+    assert base_commit_settings(git_repo.path, base, None) == {"filter-mode": "file"}
+    explicit = base_commit_settings(git_repo.path, base, "ci/review.toml")
+    assert explicit == {"fail-on": "never"}
+    with pytest.raises(ActionError, match="does not exist at base"):
+        base_commit_settings(git_repo.path, base, "missing.toml")
+    with pytest.raises(ActionError, match="not valid TOML"):
+        base_commit_settings(git_repo.path, base, "bad.toml")
+
+
+def test_base_commit_agent_reads_the_base_version(git_repo: GitRepo) -> None:
+    from pattern_review.commands.action import ActionError, base_commit_agent
+
+    seed = SEED_AGENT_FILE.read_text()
+    git_repo.write(".claude/agents/backend-developer.md", seed)
+    base = git_repo.commit("base")
+    # The PR strips the checklist from its copy.
+    git_repo.write(".claude/agents/backend-developer.md", "# Nothing to check\n")
+    git_repo.commit("pr")
+    agent = base_commit_agent(git_repo.path, base, None)
+    assert agent.path == ".claude/agents/backend-developer.md"
+    assert not agent.builtin
+    assert agent.checklist_tools == ["ruff-format", "ruff", "mypy", "pytest"]
+    with pytest.raises(ActionError, match="does not exist at base"):
+        base_commit_agent(git_repo.path, base, "docs/agent.md")
+
+
+def test_base_without_agent_file_uses_the_builtin_rulebook(git_repo: GitRepo) -> None:
+    from pattern_review.commands.action import base_commit_agent
+
+    git_repo.write("README.md", "hello\n")
+    base = git_repo.commit("base")
+    assert base_commit_agent(git_repo.path, base, None).builtin
