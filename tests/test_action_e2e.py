@@ -404,6 +404,15 @@ def test_draft_pr_is_skipped_unless_asked(world: World) -> None:
     skipped = world.run(payload, sha=world.checkout_merge())
     assert skipped.code == 0
     assert "draft" in skipped.summary
+    assert skipped.outputs["conclusion"] == "neutral"
+    assert set(skipped.outputs) == {
+        "conclusion",
+        "findings-count",
+        "errors-count",
+        "comment-url",
+        "sarif-file",
+        "report-json",
+    }
     assert not world.gh.writes()
     reviewed = world.run(payload, inputs={"review-drafts": "true"})
     assert reviewed.code == 1

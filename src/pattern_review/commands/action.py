@@ -31,6 +31,15 @@ if TYPE_CHECKING:
     from pattern_review.models import FindingDelta, Report
 
 EXIT_USAGE = 2
+# Every output of action.yml for a run that needed no review.
+SKIPPED_OUTPUTS: dict[str, str] = {
+    "conclusion": "neutral",
+    "findings-count": "0",
+    "errors-count": "0",
+    "comment-url": "",
+    "sarif-file": "",
+    "report-json": "",
+}
 BOOLEAN_INPUTS = (
     "comment",
     "inline-comments",
@@ -507,7 +516,7 @@ def review_run(run: ActionRun) -> int:
     if reason is not None:
         print(f"pattern-review: skipped: {reason}")
         _write_summary_quietly(run, f"### pattern-review\n\nSkipped: {reason}.\n")
-        _write_outputs_quietly(run, {"conclusion": "neutral", "findings-count": "0"})
+        _write_outputs_quietly(run, dict(SKIPPED_OUTPUTS))
         return 0
     try:
         root = git.toplevel(run.workspace)
