@@ -119,7 +119,8 @@ def _run_check(name: str, context: CheckContext) -> CheckOutcome:
     except CheckError as exc:
         outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
         outcome.result.detail = str(exc)
-    except Exception as exc:  # noqa: BLE001 - a crashing check must not end the review
+    # pattern-review: ignore[ERR002] a crashing check is reported, not fatal
+    except Exception as exc:  # noqa: BLE001
         outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
         outcome.result.detail = f"internal error: {type(exc).__name__}: {exc}"
     outcome.result.duration_s = round(time.perf_counter() - started, 3)
@@ -149,7 +150,7 @@ def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:
         return result
     status = "failed" if kept else "passed"
     detail = f"{kept} finding(s) in scope"
-    if found != kept:
+    if found > kept:
         detail += f", {found - kept} outside the diff or suppressed"
     if result.detail:
         detail += f"; {result.detail}"

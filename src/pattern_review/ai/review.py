@@ -245,6 +245,7 @@ def run_ai_review(request: AiRequest) -> AiResult:
         )
     try:
         return _review(request, request.api_key)
+    # pattern-review: ignore[ERR002] fault boundary: never crash
     except Exception as exc:  # noqa: BLE001 - the AI review is optional: no failure may end the review
         log.warning("AI review failed: %s", type(exc).__name__)
         notice = f"internal error ({type(exc).__name__})"

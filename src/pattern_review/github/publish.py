@@ -113,10 +113,12 @@ class _Publisher:
     def authors(self) -> frozenset[str]:
         # An Actions token cannot read /user (403); it posts as github-actions[bot].
         # PyGithub logs that expected 403 as a failed request: keep it quiet.
+        # pattern-review: ignore[ERR003] PyGithub's own logger, by its name
         retry_log = logging.getLogger("github.GithubRetry")
         was_disabled, retry_log.disabled = retry_log.disabled, True
         try:
             return frozenset({ACTIONS_BOT, self.client.get_user().login})
+        # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception:  # noqa: BLE001 - any failure just means "the default bot"
             return frozenset({ACTIONS_BOT})
         finally:
@@ -125,6 +127,7 @@ class _Publisher:
     def head_is_current(self, pull: PullRequest) -> bool:
         try:
             head = pull.head.sha
+        # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception as exc:  # noqa: BLE001 - classified into a one-line error
             self.fail("pull request", exc, writing=False)
             return False
@@ -150,6 +153,7 @@ class _Publisher:
             )
             self.result.inline_skipped = len(plan.over_cap)
             self.result.review_posted = post_review(pull, self.report.head, plan)
+        # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception as exc:  # noqa: BLE001 - classified into a one-line error
             error = classify(exc, writing=True)
             if error.status == 422:
@@ -176,6 +180,7 @@ class _Publisher:
                 blob_base=self.request.blob_base,
                 notes=self.notes,
             )
+        # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception as exc:  # noqa: BLE001 - classified into a one-line error
             self.fail("comment", exc, writing=True)
             return
@@ -186,6 +191,7 @@ class _Publisher:
             run = publish_check_run(
                 repo, self.report, self.request.agent, blob_base=self.request.blob_base
             )
+        # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception as exc:  # noqa: BLE001 - classified into a one-line error
             self.fail("check run", exc, writing=True)
             return
