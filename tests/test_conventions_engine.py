@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import ParentNodeProvider, ProviderT
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, ProviderT
 
 from pattern_review.checks.base import CheckContext
 from pattern_review.checks.conventions import run
@@ -19,6 +19,8 @@ from pattern_review.conventions.engine import (
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,
     RULE_CRASH_RULE,
+    _Methods,
+    _traverse,
     _walk,
     lint_paths,
     lint_source,
@@ -271,7 +273,7 @@ def test_engine_walk_visits_nodes_in_libcst_order() -> None:
         ) -> list[Callable[[cst.CSTNode], None]]:
             return [seen.append]
 
-    _walk(module, Everything(), {})
+    _walk(module, _Methods(visits=Everything()))
     assert [id(node) for node in seen] == [id(node) for node in expected.seen]
 
 
@@ -288,3 +290,45 @@ def test_pool_started_from_a_worker_thread_gives_the_same_findings(
         pooled = threads.submit(lint_paths, git_repo.path, paths, Config(jobs=2))
         assert pooled.result() == serial
     assert len(serial) == 64
+
+
+class EventLog(Rule):
+    """Test rule: records type and attribute visits in order."""
+
+    ID = "TST004"
+    PATTERN = "error-handling"
+    MESSAGE = "never"
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self.events: list[str] = []
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.events.append("visit Try")
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        self.events.append("visit Try.body")
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        self.events.append("leave Try.body")
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.events.append(f"name {node.value}")
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.events.append("leave ExceptHandler")
+
+
+def test_attribute_visitors_run_where_libcst_runs_them() -> None:
+    source = "try:\n    a()\nexcept E as e:\n    b(e)\nfinally:\n    c\n"
+    context = FileContext("a.py", frozenset({"other"}), source)
+    ours, theirs = EventLog(context), EventLog(context)
+    _traverse(MetadataWrapper(cst.parse_module(source)), [ours])
+    MetadataWrapper(cst.parse_module(source)).visit_batched([theirs])
+    assert ours.events == theirs.events
+    assert ours.events[:4] == [
+        "visit Try",
+        "visit Try.body",
+        "name a",
+        "leave Try.body",
+    ]

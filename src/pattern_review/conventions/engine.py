@@ -16,9 +16,10 @@ import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -176,26 +177,42 @@ def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     except (OSError, TypeError):
         code = ""
     names = tuple(dict.fromkeys(_VISITED_FIELD.findall(code)))
-    return names or tuple(field.name for field in dataclasses.fields(node_type))
+    return names or tuple(item.name for item in dataclasses.fields(node_type))
 
 
-def _walk(
-    node: cst.CSTNode,
-    visits: Mapping[str, list[VisitorMethod]],
-    leaves: Mapping[str, list[VisitorMethod]],
-) -> None:
+@dataclass
+class _Methods:
+    """Visitor methods of all active rules, by the name they visit.
+
+    Keys are a node type (``FunctionDef``) or a type and field (``Try_body``,
+    libcst's attribute visitors).
+    """
+
+    visits: dict[str, list[VisitorMethod]] = field(default_factory=dict)
+    leaves: dict[str, list[VisitorMethod]] = field(default_factory=dict)
+    with_attributes: set[str] = field(default_factory=set)
+
+
+def _walk(node: cst.CSTNode, methods: _Methods) -> None:
     kind = type(node).__name__
-    for visit in visits.get(kind, ()):
+    for visit in methods.visits.get(kind, ()):
         visit(node)
-    for field in _child_fields(type(node)):
-        value = getattr(node, field)
+    by_attribute = kind in methods.with_attributes
+    for name in _child_fields(type(node)):
+        if by_attribute:
+            for visit in methods.visits.get(f"{kind}_{name}", ()):
+                visit(node)
+        value = getattr(node, name)
         if isinstance(value, cst.CSTNode):
-            _walk(value, visits, leaves)
+            _walk(value, methods)
         elif isinstance(value, (tuple, list)):
             for item in value:
                 if isinstance(item, cst.CSTNode):
-                    _walk(item, visits, leaves)
-    for leave in leaves.get(kind, ()):
+                    _walk(item, methods)
+        if by_attribute:
+            for leave in methods.leaves.get(f"{kind}_{name}", ()):
+                leave(node)
+    for leave in methods.leaves.get(kind, ()):
         leave(node)
 
 
@@ -204,24 +221,21 @@ def _traverse(wrapper: MetadataWrapper, visitors: Sequence[Rule]) -> None:
 
     libcst's own traversal rebuilds each node it passes (a visitor cannot
     change the tree, but the copies are made anyway), which costs more than
-    the parse; this walk only reads. Attribute visitors
-    (``visit_FunctionDef_body``) are rare, and fall back to libcst's.
+    the parse; this walk only reads, calling the same ``visit_*``/``leave_*``
+    methods (attribute visitors included) in the same order.
     """
-    visits: dict[str, list[VisitorMethod]] = {}
-    leaves: dict[str, list[VisitorMethod]] = {}
+    methods = _Methods()
     for visitor in visitors:
         for name, method in visitor.get_visitors().items():
             prefix, _, kind = name.partition("_")
+            table = methods.visits if prefix == "visit" else methods.leaves
+            table.setdefault(kind, []).append(method)
             if "_" in kind:
-                wrapper.visit_batched(visitors)
-                return
-            (visits if prefix == "visit" else leaves).setdefault(kind, []).append(
-                method
-            )
+                methods.with_attributes.add(kind.partition("_")[0])
     with ExitStack() as stack:
         for visitor in visitors:
             stack.enter_context(visitor.resolve(wrapper))
-        _walk(wrapper.module, visits, leaves)
+        _walk(wrapper.module, methods)
 
 
 def lint_source(
