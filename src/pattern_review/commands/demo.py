@@ -18,7 +18,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-from pattern_review.commands.review import FORMATS
+from pattern_review.report import FORMATS
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Demo",

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pattern_review.models import CHECK_NAMES
-
-FORMATS = ("text", "json", "markdown", "sarif", "github")
+from pattern_review.report import FORMATS
 
 
 class UsageError(Exception):
