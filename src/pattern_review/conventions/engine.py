@@ -193,27 +193,43 @@ class _Methods:
     with_attributes: set[str] = field(default_factory=set)
 
 
-def _walk(node: cst.CSTNode, methods: _Methods) -> None:
-    kind = type(node).__name__
-    for visit in methods.visits.get(kind, ()):
-        visit(node)
-    by_attribute = kind in methods.with_attributes
-    for name in _child_fields(type(node)):
-        if by_attribute:
-            for visit in methods.visits.get(f"{kind}_{name}", ()):
-                visit(node)
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            _walk(value, methods)
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    _walk(item, methods)
-        if by_attribute:
-            for leave in methods.leaves.get(f"{kind}_{name}", ()):
-                leave(node)
-    for leave in methods.leaves.get(kind, ()):
-        leave(node)
+_NODE, _VISIT, _LEAVE = 0, 1, 2
+
+
+def _walk(root: cst.CSTNode, methods: _Methods) -> None:
+    """Call the visitor methods over the tree, depth first, without recursion.
+
+    Iterative because real trees get deep: a long implicit string
+    concatenation nests one level per piece (the stdlib's pydoc topics has
+    thousands).
+    """
+    stack: list[tuple[int, cst.CSTNode, str]] = [(_NODE, root, "")]
+    while stack:
+        step, node, key = stack.pop()
+        if step != _NODE:
+            table = methods.visits if step == _VISIT else methods.leaves
+            for method in table.get(key, ()):
+                method(node)
+            continue
+        kind = type(node).__name__
+        for visit in methods.visits.get(kind, ()):
+            visit(node)
+        by_attribute = kind in methods.with_attributes
+        todo: list[tuple[int, cst.CSTNode, str]] = []
+        for name in _child_fields(type(node)):
+            if by_attribute:
+                todo.append((_VISIT, node, f"{kind}_{name}"))
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                todo.append((_NODE, value, ""))
+            elif isinstance(value, (tuple, list)):
+                todo.extend(
+                    (_NODE, item, "") for item in value if isinstance(item, cst.CSTNode)
+                )
+            if by_attribute:
+                todo.append((_LEAVE, node, f"{kind}_{name}"))
+        todo.append((_LEAVE, node, kind))
+        stack.extend(reversed(todo))
 
 
 def _traverse(wrapper: MetadataWrapper, visitors: Sequence[Rule]) -> None:
