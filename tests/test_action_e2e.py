@@ -679,3 +679,20 @@ def test_bad_inputs_are_one_line_usage_errors(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not world.gh.writes()
+
+
+def test_force_push_with_a_vanished_before_compares_with_default_branch(
+    world: World,
+) -> None:
+    world.ws.git("checkout", "-q", "-b", "feature", "origin/feature")
+    payload: dict[str, Any] = json.loads(
+        (WEBHOOKS / "push" / "payload.json").read_text()
+    )
+    payload.update(ref="refs/heads/feature", before="4" * 40, after=world.head)
+    payload.update(deleted=False)
+    payload["repository"].update(full_name=REPOSITORY, default_branch="main")
+    result = world.run(payload, "push", ref="refs/heads/feature")
+    assert result.code == 1, result.stderr
+    assert "base: main" in result.stdout
+    (run,) = world.gh.check_runs.values()
+    assert run["head_sha"] == world.head

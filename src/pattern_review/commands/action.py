@@ -227,7 +227,14 @@ def resolve_base(root: Path, run: ActionRun) -> str:
     from pattern_review import git
 
     if run.base_sha:
-        return ensure_commit(root, run.base_sha, "base commit")
+        try:
+            return ensure_commit(root, run.base_sha, "base commit")
+        except ActionError:
+            # A force push's "before" may be gone: compare with the default
+            # branch instead. A PR's base has no such fallback.
+            if run.event_name != "push" or not run.base_ref:
+                raise
+            print(f"pattern-review: {run.base_sha[:12]} is gone; base: {run.base_ref}")
     ref = run.base_ref
     if not ref:
         raise ActionError(
