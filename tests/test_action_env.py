@@ -341,3 +341,15 @@ def test_base_without_agent_file_uses_the_builtin_rulebook(git_repo: GitRepo) ->
     git_repo.write("README.md", "hello\n")
     base = git_repo.commit("base")
     assert base_commit_agent(git_repo.path, base, None).builtin
+
+
+@pytest.mark.parametrize(
+    "base", ["--upload-pack=touch /tmp/x", "main branch", "a\x01b"]
+)
+def test_dispatch_base_that_git_could_misread_is_refused(
+    tmp_path: Path, base: str
+) -> None:
+    payload = _payload("workflow_dispatch/payload.json")
+    payload["inputs"] = {"base": base}
+    with pytest.raises(ActionEnvError, match="is not a branch name or commit"):
+        read_action_run(_env(tmp_path, "workflow_dispatch", payload))

@@ -248,6 +248,13 @@ def _pr_number(value: object, where: str) -> int | None:
     return number
 
 
+def _checked_ref(ref: str) -> str:
+    # The value reaches git as an argument: never let it read as an option.
+    if ref.startswith("-") or any(c.isspace() or ord(c) < 32 for c in ref):
+        raise ActionEnvError(f"base {ref!r} is not a branch name or commit")
+    return ref
+
+
 def _branch(ref: str) -> str | None:
     prefix = "refs/heads/"
     return ref[len(prefix) :] if ref.startswith(prefix) else None
@@ -345,7 +352,7 @@ def _dispatch_fields(
         raise ActionEnvError("GITHUB_SHA is not set: cannot tell the branch head")
     return {
         "pr": _pr_number(dispatch_inputs.get("pr"), "workflow_dispatch input pr"),
-        "base_ref": base or None,
+        "base_ref": _checked_ref(base) or None,
         "head_sha": sha,
         "head_ref": _branch(ref or _text(payload.get("ref"))),
     }
