@@ -284,7 +284,19 @@ def head_tree(root: Path, head: str) -> Iterator[Path]:
 # -- configuration -------------------------------------------------------------
 
 
-def _int_input(run: ActionRun, name: str) -> int | None:
+def int_input(run: ActionRun, name: str) -> int | None:
+    """Read a whole-number input.
+
+    Args:
+        run: The run.
+        name: The input's name.
+
+    Returns:
+        The number, or None when the input is empty.
+
+    Raises:
+        ActionError: The value is not a whole number.
+    """
     value = run.input(name)
     if not value:
         return None
@@ -317,8 +329,8 @@ def config_overrides(run: ActionRun) -> dict[str, Any]:
         "model": run.input("model") or None,
         "agent_file": run.input("agent-file") or None,
         "checks": parse_checks(checks) if checks else None,
-        "max_inline_comments": _int_input(run, "max-inline-comments"),
-        "ai_budget_tokens": _int_input(run, "ai-budget-tokens"),
+        "max_inline_comments": int_input(run, "max-inline-comments"),
+        "ai_budget_tokens": int_input(run, "ai-budget-tokens"),
     }
     if run.safe_mode:
         # `uv run` would build and run the PR's own project: never in safe mode.

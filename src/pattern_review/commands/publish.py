@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pattern_review.models import CheckResult, Report
 
 EXIT_USAGE = 2
+DEFAULT_MAX_INLINE = 30  # as Config.max_inline_comments
 _STATUS_RANK = {"error": 3, "failed": 2, "passed": 1, "skipped": 0}
 _CONCLUSION_RANK = {"failure": 2, "neutral": 1, "success": 0}
 
@@ -337,6 +338,7 @@ def publish_saved_reports(paths: Sequence[str], run: ActionRun) -> int:
         DeliverOptions,
         client_for,
         deliver,
+        int_input,
     )
 
     try:
@@ -345,9 +347,11 @@ def publish_saved_reports(paths: Sequence[str], run: ActionRun) -> int:
         if client is None:
             raise PublishError("no GitHub token (set GITHUB_TOKEN): nothing to publish")
         notes = [n for n in [check_head_current(client, report)] if n]
-        max_inline = run.input("max-inline-comments")
+        max_inline = int_input(run, "max-inline-comments")
         options = DeliverOptions.from_run(
-            run, int(max_inline) if max_inline.isdigit() else 30, notes
+            run,
+            DEFAULT_MAX_INLINE if max_inline is None else max_inline,
+            notes,
         )
         agent = _agent_for(report, run.workspace)
         return deliver(run, report, agent, options, client=client)
