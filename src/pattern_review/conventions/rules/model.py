@@ -86,6 +86,24 @@ def _mapped_column_for(name: str, call: cst.Call) -> str | None:
     return f"{name}: Mapped[{annotation}] = mapped_column({', '.join(kept)})"
 
 
+def _assigned_names(node: cst.ClassDef) -> set[str]:
+    """Names a class body assigns at its top level (``x = ...``, ``x: T = ...``)."""
+    names: set[str] = set()
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                targets = [target.target for target in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            else:
+                continue
+            names.update(t.value for t in targets if isinstance(t, cst.Name))
+    return names
+
+
 class NoLegacyColumn(Rule):
     """Columns are ``Mapped[...] = mapped_column(...)``, never ``Column()``.
 
@@ -363,6 +381,13 @@ class ExplicitTablename(Rule):
             "    __abstract__ = True\n",
             role="model",
         ),
+        Example(
+            "class Item(Base):\n"
+            "    def __repr__(self) -> str:\n"
+            '        return "item"\n\n'
+            '    __tablename__: str = "items"\n',
+            role="model",
+        ),
     )
     INVALID = (
         Example(
@@ -376,7 +401,9 @@ class ExplicitTablename(Rule):
         Example(
             "class Tag(TimestampMixin, db.Base):\n"
             '    """A tag."""\n\n'
-            "    name: Mapped[str] = mapped_column(String(50))\n",
+            "    name: Mapped[str] = mapped_column(String(50))\n\n"
+            "    if TYPE_CHECKING:\n"
+            '        __tablename__ = "tags"\n',
             role="model",
             line=1,
             column=7,
@@ -391,19 +418,7 @@ class ExplicitTablename(Rule):
             for arg in node.bases
         ):
             return
-        names = {
-            cst.ensure_type(target.target, cst.Name).value
-            for statement in getattr(node.body, "body", ())
-            for small in getattr(statement, "body", ())
-            if isinstance(small, cst.Assign)
-            for target in small.targets
-            if isinstance(target.target, cst.Name)
-        } | {
-            cst.ensure_type(small.target, cst.Name).value
-            for statement in getattr(node.body, "body", ())
-            for small in getattr(statement, "body", ())
-            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
-        }
+        names = _assigned_names(node)
         if names & {"__tablename__", "__abstract__", "__table__"}:
             return
         self.report(
