@@ -285,6 +285,10 @@ def lint_source(
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         return [_parse_error(path, source, exc)]
+    except (RecursionError, MemoryError, ValueError) as exc:
+        # Nesting beyond the parser's stack, or text the tokenizer refuses.
+        message = f"File could not be parsed: {type(exc).__name__}: {exc}"
+        return [_engine_finding(PARSE_ERROR_RULE, path, message)]
     if roles is None:
         roles = detect_roles(path, module, config)
     active = [rule for rule in candidates if rule.applies_to(roles)]
