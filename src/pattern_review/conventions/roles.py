@@ -88,10 +88,16 @@ def _calls_api_router(statement: cst.BaseStatement) -> bool:
     )
 
 
-def _class_roles(node: cst.ClassDef) -> set[Role]:
+def _class_roles(node: cst.ClassDef, uses_sqlalchemy: bool) -> set[Role]:
     roles: set[Role] = set()
     bases = {_name_of(arg.value) for arg in node.bases}
-    if bases & _MODEL_BASES or _has_tablename(node):
+    # "Base" alone is too common a class name (unittest.mock has one): it
+    # makes a model only in a module that imports SQLAlchemy.
+    if (
+        (bases & _MODEL_BASES and uses_sqlalchemy)
+        or "DeclarativeBase" in bases
+        or _has_tablename(node)
+    ):
         roles.add("model")
     if bases & _SCHEMA_BASES:
         roles.add("schema")
@@ -126,6 +132,22 @@ def _is_task(node: cst.FunctionDef) -> bool:
     return False
 
 
+def _imports_sqlalchemy(statement: cst.BaseStatement) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.ImportFrom) and small.module is not None:
+            if cst.Module([]).code_for_node(small.module).startswith("sqlalchemy"):
+                return True
+        elif isinstance(small, cst.Import):
+            if any(
+                cst.Module([]).code_for_node(alias.name).startswith("sqlalchemy")
+                for alias in small.names
+            ):
+                return True
+    return False
+
+
 def content_roles(module: cst.Module) -> frozenset[Role]:
     """Return the roles a module's top-level code shows.
 
@@ -139,9 +161,10 @@ def content_roles(module: cst.Module) -> frozenset[Role]:
         Roles found (possibly empty).
     """
     roles: set[Role] = set()
+    uses_sqlalchemy = any(_imports_sqlalchemy(s) for s in module.body)
     for statement in module.body:
         if isinstance(statement, cst.ClassDef):
-            roles |= _class_roles(statement)
+            roles |= _class_roles(statement, uses_sqlalchemy)
         elif isinstance(statement, cst.FunctionDef):
             if _is_task(statement):
                 roles.add("task")
