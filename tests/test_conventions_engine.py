@@ -9,7 +9,12 @@ from typing import ClassVar
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, ProviderT
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    ProviderT,
+)
 
 from pattern_review.checks.base import CheckContext
 from pattern_review.checks.conventions import run
@@ -20,6 +25,9 @@ from pattern_review.conventions.engine import (
     PARSE_ERROR_RULE,
     RULE_CRASH_RULE,
     _Methods,
+    _positions,
+    _statement_lines,
+    _subtree,
     _traverse,
     _walk,
     lint_paths,
@@ -332,3 +340,21 @@ def test_attribute_visitors_run_where_libcst_runs_them() -> None:
         "name a",
         "leave Try.body",
     ]
+
+
+def test_positions_of_single_statements_match_the_whole_module_provider() -> None:
+    source = (
+        "# header comment\n\n"
+        "import os; import sys\r\n"
+        "@decorator(\n    1)\n@other\nclass C(Base):\n"
+        "    '''Doc.'''\n\n    x = 1\n\x0c\n"
+        "    def f(self) -> str:  # comment\n        return 'a' \\\n            'b'\n\n"
+        "if True:\n    y = [\n        1,\n    ]\n"
+    )
+    module = cst.parse_module(source)
+    nodes = [node for node in _subtree(module) if not isinstance(node, cst.Module)]
+    ours = _positions(MetadataWrapper(module, unsafe_skip_copy=True), source, nodes)
+    full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert len(nodes) > 100
+    assert _statement_lines(module, source) == [3, 7, 16]  # not the fallback
+    assert {node: ours[node] for node in nodes} == {node: full[node] for node in nodes}

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -25,7 +25,12 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
+from libcst.metadata import (
+    CodePosition,
+    CodeRange,
+    MetadataWrapper,
+    PositionProvider,
+)
 
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
@@ -146,10 +151,9 @@ def _own_code(
 
 
 def _splice(
-    source_lines: list[str], report: RuleReport, wrapper: MetadataWrapper
+    source_lines: list[str], report: RuleReport, where: CodeRange
 ) -> tuple[int, int, int, str | None]:
     """Return line, column, end line and the whole-line suggestion of a report."""
-    where = wrapper.resolve(PositionProvider)[report.node]
     start, end = where.start, where.end
     if report.suggestion is None:
         return start.line, start.column + 1, end.line, None
@@ -161,6 +165,84 @@ def _splice(
         # Continuation lines of a statement-level fix keep the statement's indent.
         replacement = replacement.replace("\n", "\n" + prefix)
     return start.line, start.column + 1, end.line, prefix + replacement + suffix
+
+
+def _subtree(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
+
+
+def _statement_lines(module: cst.Module, source: str) -> list[int] | None:
+    """Return the first line of each top-level statement, from CPython's parser.
+
+    Every libcst small statement is one ``ast`` statement and every compound
+    statement one too, so the two bodies line up; None when they do not.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    statements = iter(tree.body)
+    lines: list[int] = []
+    for statement in module.body:
+        count = (
+            len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        )
+        found = [next(statements, None) for _ in range(count)]
+        first = found[0]
+        if first is None or found[-1] is None:
+            return None
+        # Both parsers put a decorated def/class at its ``def``/``class`` line.
+        lines.append(first.lineno)
+    return None if next(statements, None) is not None else lines
+
+
+def _positions(
+    wrapper: MetadataWrapper, source: str, nodes: Sequence[cst.CSTNode]
+) -> Mapping[cst.CSTNode, CodeRange]:
+    """Return the source range of each reported node.
+
+    libcst's PositionProvider regenerates the whole module's code (about
+    three parses). Only the top-level statements holding a reported node are
+    regenerated here, each on its own, and shifted to the line CPython's
+    parser gives it; anything unusual (a report on the module itself, bodies
+    that do not line up) falls back to the whole-module provider.
+    """
+    module = wrapper.module
+    remaining = set(nodes)
+    owner: dict[cst.CSTNode, int] = {}
+    for index, statement in enumerate(module.body):
+        if not remaining:
+            break
+        for node in _subtree(statement):
+            if node in remaining:
+                owner[node] = index
+                remaining.discard(node)
+    starts = None if remaining else _statement_lines(module, source)
+    if starts is None:
+        return wrapper.resolve(PositionProvider)
+    ranges: dict[cst.CSTNode, CodeRange] = {}
+    for index in sorted(set(owner.values())):
+        statement = module.body[index]
+        alone = module.with_changes(body=[statement], header=[], footer=[])
+        local = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        shift = starts[index] - local[statement].start.line
+        for node, at in owner.items():
+            if at == index:
+                here = local[node]
+                ranges[node] = CodeRange(
+                    (here.start.line + shift, here.start.column),
+                    (here.end.line + shift, here.end.column),
+                )
+    return ranges
 
 
 @cache
@@ -313,10 +395,13 @@ def lint_source(
         return []
     # Only the line breaks the parser counts (str.splitlines also splits on \f).
     source_lines = _LINE_BREAK.split(source)
+    reported = [report.node for visitor in visitors for report in visitor.reports]
+    ranges = _positions(wrapper, source, reported)
     findings: list[Finding] = []
     for visitor in visitors:
         for report in visitor.reports:
-            line, column, end_line, suggestion = _splice(source_lines, report, wrapper)
+            where = ranges[report.node]
+            line, column, end_line, suggestion = _splice(source_lines, report, where)
             findings.append(
                 Finding(
                     rule=visitor.ID,
