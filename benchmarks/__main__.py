@@ -136,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         machine = machine_description(example.repo.path)
         text = render_document(
-            sections, machine, commands, started, time.perf_counter() - clock
-        )
+            sections, machine, commands, started, time.perf_counter() - clock,
+            repeat=max(1, args.repeat),
+        )  # fmt: skip
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text)
         print(f"wrote {args.output}", file=sys.stderr)

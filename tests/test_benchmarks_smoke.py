@@ -19,11 +19,13 @@ from benchmarks.measure import Measurement, run_measured, tree_rss
 from benchmarks.run import (
     SizeResult,
     Verdict,
+    critical_path_line,
     fmt_mib,
     fmt_ratio,
     fmt_seconds,
     markdown_table,
     parse_importtime,
+    render_document,
     scaling_verdict,
     size_section,
     verdicts_for,
@@ -289,3 +291,29 @@ def test_size_section_shows_stages_and_failed_checks() -> None:
     assert "· pytest (error)" in text
     assert "· ruff (skipped) | — | — |" in text
     assert "1 findings in scope (conclusion `failure`)" in text
+    assert "Longest check: cold `mypy` (10.0 s), warm `mypy` (10.0 s)." in text
+
+
+def test_critical_path_line_names_the_slowest_check() -> None:
+    line = critical_path_line({"mypy": 4.2, "pytest": 1.5}, {"conventions": 2.5})
+    assert (
+        line == "Longest check: cold `mypy` (4.20 s), warm `conventions` (2.50 s).\n\n"
+    )
+    assert critical_path_line({}, {}) == ""
+
+
+def test_render_document_states_how_it_was_measured() -> None:
+    text = render_document(
+        ["### 10 changed files\n"],
+        [("cores (`nproc`)", "2")],
+        ["uv sync"],
+        "2026-01-01 00:00 UTC",
+        120.0,
+        repeat=3,
+    )
+    assert "took 2.0 min; each command ran 3 times and the fastest" in text
+    assert "## Results\n\n### 10 changed files\n" in text
+    assert "| cores (`nproc`) | 2 |" in text
+    assert text.endswith("```sh\nuv sync\n```\n")
+    once = render_document([], [], [], "2026-01-01 00:00 UTC", 60.0)
+    assert "took 1.0 min.\n" in once
