@@ -34,6 +34,7 @@ HAND_MADE_SESSIONS = frozenset(
         "AsyncSession",
     }
 )
+SQL_MODULES = frozenset({"orm", "sqlalchemy.orm", "sa.orm", "database", "db"})
 CREATE_PREFIXES = ("create", "add", "new", "register")
 
 _ROUTE_CALL = m.Call(
@@ -282,7 +283,8 @@ class NoHandMadeSession(Rule):
         Example(
             "from sqlalchemy.ext.asyncio import AsyncSession\n\n"
             "def annotate(db: AsyncSession) -> None:\n"
-            '    """Only names the type."""\n',
+            '    """Only names the type."""\n'
+            "    http = requests.Session()\n",
             role="router",
         ),
     )
@@ -310,14 +312,14 @@ class NoHandMadeSession(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         """Flag calls that build a session or session factory."""
         func = node.func
-        name = (
-            func.value
-            if isinstance(func, cst.Name)
-            else func.attr.value
-            if isinstance(func, cst.Attribute)
-            else None
-        )
-        if name in HAND_MADE_SESSIONS:
+        if isinstance(func, cst.Name) and func.value in HAND_MADE_SESSIONS:
+            self.report(node)
+        elif (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in HAND_MADE_SESSIONS
+            # requests.Session() / httpx sessions are HTTP clients, not databases.
+            and (func.attr.value != "Session" or _code(func.value) in SQL_MODULES)
+        ):
             self.report(node)
 
 
