@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import sys
 import tempfile
 import time
@@ -83,6 +84,22 @@ def main(argv: list[str] | None = None) -> int:
     clock = time.perf_counter()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pattern-review-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(args, argv, workdir, started, clock)
+    finally:
+        if args.workdir is None:
+            # Generated apps and their venvs: hundreds of MB, ours to remove.
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    workdir: Path,
+    started: str,
+    clock: float,
+) -> int:
+    """Measure every size, print the sections, write the document."""
 
     results: list[SizeResult] = []
     sections: list[str] = []

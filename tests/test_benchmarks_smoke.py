@@ -317,3 +317,16 @@ def test_render_document_states_how_it_was_measured() -> None:
     assert text.endswith("```sh\nuv sync\n```\n")
     once = render_document([], [], [], "2026-01-01 00:00 UTC", 60.0)
     assert "took 1.0 min.\n" in once
+
+
+def test_cli_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.__main__ import main
+
+    assert main(["--violation-share", "1.5", "--no-write"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--sizes", "10,x"])
+    assert "sizes must be integers" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--sizes", "1"])
+    assert "at least 2" in capsys.readouterr().err
