@@ -18,3 +18,11 @@ FIXTURES = SHARED / "fixtures"
 def git_repo(tmp_path: Path) -> GitRepo:
     """An empty git repo on branch ``main``."""
     return GitRepo(tmp_path / "repo")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep each test's tool caches out of the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

@@ -62,6 +62,8 @@ class Config(BaseSettings):
         ai_budget_tokens: Upper bound on the AI request's input tokens.
         ai_timeout_s: Overall deadline for the AI review.
         jobs: Worker processes for the convention engine; 0 means all cores.
+        result_cache: Reuse a check's outcome when the work tree, environment
+            and config are byte-for-byte those of an earlier run.
     """
 
     model_config = SettingsConfigDict(
@@ -86,6 +88,7 @@ class Config(BaseSettings):
     ai_budget_tokens: int = Field(default=60_000, ge=1_000)
     ai_timeout_s: float = Field(default=120.0, gt=0)
     jobs: int = Field(default=0, ge=0)
+    result_cache: bool = True
 
     @field_validator("checks")
     @classmethod

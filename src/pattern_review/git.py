@@ -7,6 +7,7 @@ Every call goes through :func:`run_git`, which turns failures into a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -263,3 +264,28 @@ def detached_worktree(repo: Path, rev: str) -> Iterator[Path]:
     finally:
         run_git(repo, "worktree", "remove", "--force", str(tree), check=False)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def work_tree_state(repo: Path) -> str:
+    """Return a digest of the work tree's content as git sees it.
+
+    It covers the checked-out commit's tree, every uncommitted change, and the
+    untracked files that are not ignored (by name, size and modification
+    time: cheap, and any edit changes it).
+
+    Args:
+        repo: The work tree.
+
+    Returns:
+        A hex digest that changes whenever a tracked or untracked file does.
+    """
+    digest = hashlib.sha256()
+    digest.update(run_git(repo, "rev-parse", "HEAD^{tree}").encode())
+    digest.update(run_git(repo, "diff", "HEAD", "--binary", "--no-ext-diff").encode())
+    for path in sorted(untracked_files(repo)):
+        try:
+            stat = (repo / path).stat()
+        except OSError:
+            continue
+        digest.update(f"\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()

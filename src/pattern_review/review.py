@@ -9,13 +9,15 @@ AI review only adds advisory findings and its own section.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pattern_review.agent_file import AgentFile
@@ -37,6 +39,7 @@ from pattern_review.models import (
     ReviewTarget,
     TargetInfo,
 )
+from pattern_review.result_cache import ResultCache, state_of
 
 CHECK_MODULES: dict[str, str] = {
     "ruff-format": "pattern_review.checks.ruff_format",
@@ -55,6 +58,12 @@ CHECK_SOURCE: dict[str, str] = {
 SAFE_MODE_SKIPS: dict[str, str] = {
     "pytest": "not run under pull_request_target: PR code is never executed",
 }
+# The check a cold review waits for. The others run at a lower priority so
+# that, on a small runner, they fill the cores it leaves idle instead of
+# slowing it down.
+LONG_POLE = "mypy"
+YIELD_NICENESS = 10
+_CONVENTION_PREFIXES = ("RTR", "SCH", "MDL", "SVC", "TSK", "STY", "ERR", "PR")
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,33 @@ def cache_dir_for(config: Config, repo: Path) -> Path:
     return root
 
 
+def check_of_rule(rule: str) -> str:
+    """Return the check that produces a rule id (or an ignore entry's prefix).
+
+    Args:
+        rule: A rule id such as ``E501``, ``mypy:arg-type`` or ``RTR001``.
+
+    Returns:
+        One of CHECK_NAMES.
+    """
+    upper = rule.upper()
+    if upper.startswith("MYPY"):
+        return "mypy"
+    if upper.startswith("PYTEST"):
+        return "pytest"
+    if upper == "RUFF-FORMAT":
+        return "ruff-format"
+    if upper.startswith(_CONVENTION_PREFIXES):
+        return "conventions"
+    return "ruff"
+
+
 def _run_check(name: str, context: CheckContext) -> CheckOutcome:
+    if context.niceness:
+        # Linux schedules threads separately: this lowers the priority of the
+        # in-process convention engine as well as of the tools started here.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), context.niceness)
     started = time.perf_counter()
     try:
         module = importlib.import_module(CHECK_MODULES[name])
@@ -138,11 +173,54 @@ def _read_sources(target: ReviewTarget) -> dict[str, str]:
 
 
 def _suppress(
-    findings: list[Finding], sources: dict[str, str], config: Config
+    findings: list[Finding],
+    sources: dict[str, str],
+    config: Config,
+    ran: set[str],
 ) -> list[Finding]:
     from pattern_review.conventions.suppressions import apply_suppressions
 
-    return apply_suppressions(findings, sources, config)
+    return apply_suppressions(
+        findings, sources, config, checked=lambda rule: check_of_rule(rule) in ran
+    )
+
+
+def _run_checks(
+    names: list[str], context: CheckContext, cache: ResultCache | None
+) -> dict[str, CheckOutcome]:
+    """Run checks concurrently, reusing cached outcomes of identical runs."""
+    outcomes: dict[str, CheckOutcome] = {}
+    to_run: list[str] = []
+    for name in names:
+        cached = cache.get(name) if cache else None
+        if cached is None:
+            to_run.append(name)
+            continue
+        note = "reused: same content, environment and config as an earlier run"
+        detail = f"{cached.result.detail}; {note}" if cached.result.detail else note
+        cached.result = cached.result.model_copy(
+            update={"detail": detail, "duration_s": 0.0}
+        )
+        outcomes[name] = cached
+    if not to_run:
+        return outcomes
+    yielding = LONG_POLE in to_run and len(to_run) > 1
+    with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
+        futures = {
+            name: pool.submit(
+                _run_check,
+                name,
+                replace(context, niceness=YIELD_NICENESS)
+                if yielding and name != LONG_POLE
+                else context,
+            )
+            for name in to_run
+        }
+        for name, future in futures.items():
+            outcomes[name] = future.result()
+            if cache:
+                cache.put(name, outcomes[name])
+    return outcomes
 
 
 def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:
@@ -193,16 +271,15 @@ def run_review(
         else:
             runnable.append(name)
     if runnable:
-        with ThreadPoolExecutor(max_workers=len(runnable)) as pool:
-            futures = {
-                name: pool.submit(_run_check, name, context) for name in runnable
-            }
-            for name, future in futures.items():
-                outcomes[name] = future.result()
+        cache = None
+        if config.result_cache:
+            cache = ResultCache(context.cache_dir / "results", state_of(context))
+        outcomes.update(_run_checks(runnable, context, cache))
 
     sources = _read_sources(target)
     found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
-    kept = _suppress(found, sources, config)
+    ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
+    kept = _suppress(found, sources, config, ran)
     kept = filter_findings(kept, target, config.filter_mode)
     kept = sort_findings(fingerprint(kept, sources))
     checks = []

@@ -14,6 +14,7 @@ never locked, and Python never writes bytecode.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -73,14 +74,21 @@ def run_command(
     cwd: Path,
     timeout_s: float,
     env: Mapping[str, str] | None = None,
+    niceness: int = 0,
 ) -> ToolRun:
     """Run a command to completion, killing its whole process group on timeout.
+
+    Python tools write no bytecode into the work tree: it goes to
+    ``PYTHONPYCACHEPREFIX`` when ``env`` names one (a cache kept between
+    runs), else nowhere.
 
     Args:
         argv: The program and its arguments.
         cwd: Working directory.
         timeout_s: Seconds before the command is killed.
         env: Variables added to (or overriding) the current environment.
+        niceness: Scheduling priority increment for the command (and the
+            processes it starts), so that it yields the CPU to others.
 
     Returns:
         Exit code, output and wall time.
@@ -88,7 +96,9 @@ def run_command(
     Raises:
         CheckError: The program is missing or cannot start, or it timed out.
     """
-    full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    full_env = {**os.environ, **(env or {})}
+    if not full_env.get("PYTHONPYCACHEPREFIX"):
+        full_env["PYTHONDONTWRITEBYTECODE"] = "1"
     name = Path(argv[0]).name
     started = time.monotonic()
     try:
@@ -105,6 +115,10 @@ def run_command(
         )
     except OSError as exc:
         raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
+    if niceness:
+        # Children started from here on inherit it (``uv run`` -> the tool).
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
     try:
         out, err = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
@@ -229,15 +243,19 @@ def run_tool(
     """
     repo = ctx.target.repo
     timeout = ctx.config.tool_timeout_s
+    nice = ctx.niceness
+    # Bytecode of the target and its dependencies is kept between runs, outside
+    # the work tree: without it every run recompiles them (pytest most of all).
+    env = {"PYTHONPYCACHEPREFIX": str(ctx.cache_dir / "pycache"), **(env or {})}
     kind, note = choose_runner(ctx)
     if kind == "uv":
         prefix, uv_env = _uv_command(ctx, tool)
-        run = run_command([*prefix, *args], repo, timeout, {**uv_env, **(env or {})})
+        run = run_command([*prefix, *args], repo, timeout, {**uv_env, **env}, nice)
         if not _spawn_failed(run, tool):
             return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "uv")
         note = f"no {tool} in the target's uv environment: used the bundled {tool}"
     argv = [sys.executable, "-m", tool, *direct_args, *args]
-    direct = run_command(argv, repo, timeout, {**(env or {}), **(direct_env or {})})
+    direct = run_command(argv, repo, timeout, {**env, **(direct_env or {})}, nice)
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")
     return ToolRun(

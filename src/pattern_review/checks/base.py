@@ -25,11 +25,14 @@ class CheckContext:
         target: What is reviewed.
         config: The review's configuration.
         cache_dir: A writable folder outside the work tree for tool caches.
+        niceness: Scheduling priority increment for the check's processes:
+            checks that are not the review's long pole yield the CPU to it.
     """
 
     target: ReviewTarget
     config: Config
     cache_dir: Path
+    niceness: int = 0
 
     @property
     def python_paths(self) -> list[str]:

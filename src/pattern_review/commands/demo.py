@@ -117,6 +117,7 @@ def main(args: argparse.Namespace) -> int:
         filter_mode=None,
         fail_on=None,
         no_ai=args.no_ai,
+        no_cache=True,
         config=None,
         checks=None,
     )

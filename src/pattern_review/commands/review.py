@@ -43,6 +43,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--fail-on", choices=("error", "warning", "never"))
     parser.add_argument("--no-ai", action="store_true", help="skip the AI review")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every check even when an identical earlier run can be reused",
+    )
     parser.add_argument("--config", help="config file (TOML)")
     parser.add_argument(
         "--checks",
@@ -84,6 +89,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         "fail_on": args.fail_on,
         "filter_mode": args.filter_mode,
         "checks": parse_checks(args.checks) if args.checks else None,
+        "result_cache": False if getattr(args, "no_cache", False) else None,
     }
 
 

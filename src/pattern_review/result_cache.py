@@ -1,0 +1,124 @@
+"""Reuse a check's outcome when everything it depends on is unchanged.
+
+A re-run on the same content (a re-run workflow, a second local run, a
+pre-commit hook after an unrelated edit elsewhere) then costs a hash instead
+of a mypy or pytest run. The key covers the work tree's content (tracked,
+uncommitted and untracked files), the lock files and installed packages of
+the environment the tools run in, the tool versions, the configuration and
+the files reviewed. Only outcomes of checks that ran to the end (``passed`` or
+``failed``) are stored: an error may be passing trouble and is retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pattern_review import __version__, git
+from pattern_review.checks.base import CheckContext
+from pattern_review.models import CheckOutcome
+
+KEEP_ENTRIES = 500
+_LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "requirements.txt")
+_TOOLS = ("ruff", "mypy", "pytest", "libcst")
+
+
+def _environment_identity(repo: Path) -> str:
+    """Describe the environments the tools may run in, cheaply."""
+    parts = [sys.version, __version__]
+    for tool in _TOOLS:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            parts.append(f"{tool}=={metadata.version(tool)}")
+    for name in _LOCK_FILES:
+        lock = repo / name
+        if lock.is_file():
+            parts.append(hashlib.sha256(lock.read_bytes()).hexdigest())
+    # An install into the target's own environment changes site-packages.
+    for site in sorted((repo / ".venv" / "lib").glob("python*/site-packages")):
+        parts.append(f"{site}:{site.stat().st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def state_of(context: CheckContext) -> str:
+    """Return the part of every key that is shared by all checks of a review.
+
+    Args:
+        context: The review's check context.
+
+    Returns:
+        A digest of the work tree, the environment and the configuration.
+    """
+    target = context.target
+    digest = hashlib.sha256()
+    digest.update(git.work_tree_state(target.repo).encode())
+    digest.update(_environment_identity(target.repo).encode())
+    digest.update(context.config.model_dump_json().encode())
+    digest.update(f"{target.safe_mode}\0{target.base}".encode())
+    for path in context.python_paths:
+        digest.update(f"\0{path}".encode())
+    return digest.hexdigest()
+
+
+class ResultCache:
+    """Check outcomes on disk, keyed by check name and the review's state."""
+
+    def __init__(self, folder: Path, state: str) -> None:
+        """Open the cache.
+
+        Args:
+            folder: Where entries live (created when first written).
+            state: The review's state digest (see :func:`state_of`).
+        """
+        self.folder = folder
+        self.state = state
+
+    def _path(self, check: str) -> Path:
+        key = hashlib.sha256(f"{check}\0{self.state}".encode()).hexdigest()[:32]
+        return self.folder / f"{check}-{key}.json"
+
+    def get(self, check: str) -> CheckOutcome | None:
+        """Return the stored outcome of a check, or None.
+
+        Args:
+            check: The check's name.
+
+        Returns:
+            The outcome of an earlier identical run, or None (also when the
+            entry is unreadable: a damaged cache is simply not used).
+        """
+        try:
+            return CheckOutcome.model_validate_json(self._path(check).read_bytes())
+        except (OSError, ValueError, ValidationError):
+            return None
+
+    def put(self, check: str, outcome: CheckOutcome) -> None:
+        """Store an outcome of a check that ran to the end.
+
+        Args:
+            check: The check's name.
+            outcome: Its outcome; ``error`` and ``skipped`` ones are not kept.
+        """
+        if outcome.result.status not in ("passed", "failed"):
+            return
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(outcome.model_dump_json().encode())
+            os.replace(temporary, self._path(check))
+            self._prune()
+
+    def _prune(self) -> None:
+        entries = sorted(
+            self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for stale in entries[KEEP_ENTRIES:]:
+            with contextlib.suppress(OSError):
+                stale.unlink()

@@ -1,0 +1,101 @@
+"""Reusing a check's outcome when nothing it depends on changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pattern_review.agent_file import builtin_agent_file
+from pattern_review.config import Config
+from pattern_review.models import Report
+from pattern_review.review import check_of_rule, run_review
+from pattern_review.target import build_target
+from tests.gitrepo import GitRepo
+
+LONG = "x = '" + "a" * 100 + "'\n"
+
+
+def review(repo: GitRepo, cache: Path, **settings: object) -> Report:
+    config = Config.model_validate(
+        {"checks": ["ruff", "conventions"], "cache_dir": str(cache), **settings}
+    )
+    target = build_target(repo.path, "main", "HEAD")
+    return run_review(target, config, builtin_agent_file())
+
+
+def details(report: Report) -> dict[str, str]:
+    return {c.name: c.detail for c in report.checks if c.status != "skipped"}
+
+
+def make_pr(git_repo: GitRepo) -> GitRepo:
+    git_repo.write(
+        "pkg/mod.py", '"""Module."""\n\nfrom __future__ import annotations\n'
+    )
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("pkg/mod.py", (git_repo.path / "pkg/mod.py").read_text() + LONG)
+    git_repo.commit("long line")
+    return git_repo
+
+
+def test_second_identical_run_reuses_outcomes_with_the_same_findings(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+
+    first = review(repo, tmp_path / "cache")
+    second = review(repo, tmp_path / "cache")
+
+    assert not any("reused" in d for d in details(first).values())
+    assert all("reused" in d for d in details(second).values())
+    assert [f.rule for f in second.findings] == [f.rule for f in first.findings]
+    assert "E501" in {f.rule for f in second.findings}
+    assert second.conclusion == first.conclusion == "failure"
+
+
+def test_any_content_change_runs_the_checks_again(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    review(repo, tmp_path / "cache")
+    repo.write("pkg/other.py", "y = 1\n")  # untracked, elsewhere in the tree
+
+    again = review(repo, tmp_path / "cache")
+
+    assert not any("reused" in d for d in details(again).values())
+
+
+def test_config_change_and_opt_out_run_the_checks_again(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    review(repo, tmp_path / "cache")
+
+    other_config = review(repo, tmp_path / "cache", fail_on="warning")
+    opted_out = review(repo, tmp_path / "cache", result_cache=False)
+
+    assert not any("reused" in d for d in details(other_config).values())
+    assert not any("reused" in d for d in details(opted_out).values())
+
+
+def test_a_check_that_could_not_run_is_not_reused(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    slow = {"tool_timeout_s": 0.001}
+    broken = review(repo, tmp_path / "cache", **slow)
+
+    again = review(repo, tmp_path / "cache", **slow)
+
+    ruff = {c.name: c for c in broken.checks}["ruff"]
+    assert ruff.status == "error"
+    assert "reused" not in {c.name: c for c in again.checks}["ruff"].detail
+
+
+def test_rule_ids_map_to_the_check_that_produces_them() -> None:
+    assert check_of_rule("mypy:arg-type") == "mypy"
+    assert check_of_rule("MYPY:ARG-TYPE") == "mypy"
+    assert check_of_rule("pytest:failed") == "pytest"
+    assert check_of_rule("ruff-format") == "ruff-format"
+    assert check_of_rule("RTR001") == "conventions"
+    assert check_of_rule("PR100") == "conventions"
+    assert check_of_rule("E501") == "ruff"
