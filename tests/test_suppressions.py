@@ -160,3 +160,32 @@ def test_suppressing_a_real_convention_finding_end_to_end() -> None:
     findings = lint_source(PATH, source, Config())
     assert [f.rule for f in findings] == ["RTR001"]
     assert apply_suppressions(findings, {PATH: source}, Config()) == []
+
+
+def test_a_directive_quoted_in_a_docstring_or_string_is_not_one() -> None:
+    source = (
+        '"""Docs: write ``# pattern-review: ignore[E501] reason`` to ignore."""\n'
+        'HELP = "# pattern-review: ignore-file[RTR001]"\n'
+        "x = 1  # pattern-review: ignore[F841]\n"
+    )
+
+    directives = parse_directives(source)
+
+    assert [(d.line, d.rules, d.whole_file) for d in directives] == [
+        (3, ("F841",), False)
+    ]
+    kept = apply_suppressions(
+        [_finding("E501", 2), _finding("F841", 3)], {PATH: source}, Config()
+    )
+    assert _rules(kept) == [("E501", 2)]
+
+
+def test_a_file_that_does_not_parse_still_has_its_directives() -> None:
+    source = (
+        "def broken(:  # pattern-review: ignore[PR000] work in progress\n    pass\n"
+    )
+
+    kept = apply_suppressions([_finding("PR000", 1)], {PATH: source}, Config())
+
+    assert kept == []
+    assert [d.rules for d in parse_directives(source)] == [("PR000",)]

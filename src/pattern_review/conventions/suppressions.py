@@ -15,7 +15,9 @@ a note (``PR100``), like ruff's RUF100, so stale ignores do not pile up.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -88,11 +90,39 @@ def _any_match(rule: str, entries: Iterable[str]) -> bool:
     return any(rule_matches(rule, entry) for entry in entries)
 
 
+def _comments(source: str) -> list[tuple[int, int, str, str]] | None:
+    """Return (line, column, comment, text before it) of each real comment.
+
+    None when the file does not tokenize (a syntax error): the caller then
+    scans the text instead, so ignores still work on a broken file.
+    """
+    found: list[tuple[int, int, str, str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT and MARKER in token.string:
+                line, column = token.start
+                found.append((line, column, token.string, token.line[:column]))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return found
+
+
+def _scanned_comments(source: str) -> list[tuple[int, int, str, str]]:
+    found: list[tuple[int, int, str, str]] = []
+    for number, text in enumerate(_LINE_BREAK.split(source), start=1):
+        if MARKER in text:
+            start = text.find("#")
+            if start >= 0:
+                found.append((number, start, text[start:], text[:start]))
+    return found
+
+
 def parse_directives(source: str) -> list[Directive]:
     """Find the ignore comments of a file.
 
-    A plain text scan (not a tokenizer), so it works on files that do not
-    parse; a directive inside a string literal is taken as one too.
+    Only real comments count, so a directive quoted in a docstring or a
+    string (documentation, test data) is not one. A file that does not
+    tokenize is scanned as text instead.
 
     Args:
         source: The file text.
@@ -102,11 +132,12 @@ def parse_directives(source: str) -> list[Directive]:
     """
     if MARKER not in source:
         return []
+    comments = _comments(source)
+    if comments is None:
+        comments = _scanned_comments(source)
     directives: list[Directive] = []
-    for number, text in enumerate(_LINE_BREAK.split(source), start=1):
-        if MARKER not in text:
-            continue
-        for match in _DIRECTIVE.finditer(text):
+    for number, column, comment, before in comments:
+        for match in _DIRECTIVE.finditer(comment):
             rules = tuple(
                 part.strip().upper()
                 for part in match.group("rules").split(",")
@@ -115,10 +146,10 @@ def parse_directives(source: str) -> list[Directive]:
             directives.append(
                 Directive(
                     line=number,
-                    column=match.start() + 1,
+                    column=column + match.start() + 1,
                     rules=rules,
                     whole_file=match.group("kind") == "ignore-file",
-                    own_line=text[: match.start()].strip() == "",
+                    own_line=before.strip() == "" and match.start() == 0,
                 )
             )
     return directives
