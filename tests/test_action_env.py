@@ -262,7 +262,7 @@ def test_workflow_run_is_accepted_only_to_publish_a_report(tmp_path: Path) -> No
 
 
 def test_trust_all_directories_appends_to_existing_git_config_env() -> None:
-    from pattern_review.commands.action import trust_all_directories
+    from pattern_review.action.workspace import trust_all_directories
 
     env = {
         "GIT_CONFIG_COUNT": "1",
@@ -289,7 +289,7 @@ def test_trust_all_directories_appends_to_existing_git_config_env() -> None:
 
 
 def test_base_commit_settings_ignore_what_the_pr_changed(git_repo: GitRepo) -> None:
-    from pattern_review.commands.action import base_commit_settings
+    from pattern_review.action.settings import base_commit_settings
 
     git_repo.write("pyproject.toml", '[tool.pattern-review]\nfail-on = "warning"\n')
     base = git_repo.commit("base")
@@ -302,7 +302,8 @@ def test_base_commit_settings_ignore_what_the_pr_changed(git_repo: GitRepo) -> N
 def test_base_commit_settings_prefer_the_dedicated_file_and_explicit_path(
     git_repo: GitRepo,
 ) -> None:
-    from pattern_review.commands.action import ActionError, base_commit_settings
+    from pattern_review.action.errors import ActionError
+    from pattern_review.action.settings import base_commit_settings
 
     git_repo.write(".pattern-review.toml", 'filter-mode = "file"\n')
     git_repo.write("pyproject.toml", '[tool.pattern-review]\nfail-on = "warning"\n')
@@ -319,7 +320,8 @@ def test_base_commit_settings_prefer_the_dedicated_file_and_explicit_path(
 
 
 def test_base_commit_agent_reads_the_base_version(git_repo: GitRepo) -> None:
-    from pattern_review.commands.action import ActionError, base_commit_agent
+    from pattern_review.action.errors import ActionError
+    from pattern_review.action.settings import base_commit_agent
 
     seed = SEED_AGENT_FILE.read_text()
     git_repo.write(".claude/agents/backend-developer.md", seed)
@@ -336,7 +338,7 @@ def test_base_commit_agent_reads_the_base_version(git_repo: GitRepo) -> None:
 
 
 def test_base_without_agent_file_uses_the_builtin_rulebook(git_repo: GitRepo) -> None:
-    from pattern_review.commands.action import base_commit_agent
+    from pattern_review.action.settings import base_commit_agent
 
     git_repo.write("README.md", "hello\n")
     base = git_repo.commit("base")

@@ -332,14 +332,10 @@ def publish_saved_reports(paths: Sequence[str], run: ActionRun) -> int:
         The exit status: by the merged conclusion; 2 when the reports are
         unusable, stale, or there is no token.
     """
+    from pattern_review.action.deliver import DeliverOptions, client_for, deliver
     from pattern_review.action.env import ActionEnvError
-    from pattern_review.commands.action import (
-        ActionError,
-        DeliverOptions,
-        client_for,
-        deliver,
-        int_input,
-    )
+    from pattern_review.action.errors import ActionError
+    from pattern_review.action.settings import int_input
 
     try:
         report = _aim(merge_reports(load_reports(paths)), run)
