@@ -381,7 +381,8 @@ def lint_source(
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         _traverse(wrapper, visitors)
-    except Exception as exc:  # noqa: BLE001 - one bad rule must not lose the review
+    # pattern-review: ignore[ERR002] one bad rule must not lose the review
+    except Exception as exc:  # noqa: BLE001
         names = ", ".join(rule.ID for rule in active)
         return [
             _engine_finding(
