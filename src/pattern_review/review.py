@@ -185,6 +185,19 @@ def _suppress(
     )
 
 
+def _context_for(name: str, running: list[str], context: CheckContext) -> CheckContext:
+    """Adapt the shared context to a check that runs beside ``running``."""
+    if len(running) == 1:
+        return context  # alone: every core is its own
+    if name == "conventions" and context.config.jobs == 0:
+        # Worker processes would only fight the tools for the cores (and pay
+        # a start-up of their own): one in-process engine is faster here.
+        context = replace(context, config=context.config.model_copy(update={"jobs": 1}))
+    if LONG_POLE in running and name != LONG_POLE:
+        context = replace(context, niceness=YIELD_NICENESS)
+    return context
+
+
 def _run_checks(
     names: list[str], context: CheckContext, cache: ResultCache | None
 ) -> dict[str, CheckOutcome]:
@@ -204,16 +217,9 @@ def _run_checks(
         outcomes[name] = cached
     if not to_run:
         return outcomes
-    yielding = LONG_POLE in to_run and len(to_run) > 1
     with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
         futures = {
-            name: pool.submit(
-                _run_check,
-                name,
-                replace(context, niceness=YIELD_NICENESS)
-                if yielding and name != LONG_POLE
-                else context,
-            )
+            name: pool.submit(_run_check, name, _context_for(name, to_run, context))
             for name in to_run
         }
         for name, future in futures.items():
