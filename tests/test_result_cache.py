@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pattern_review.agent_file import builtin_agent_file
 from pattern_review.config import Config
+from pattern_review.git import detached_worktree
 from pattern_review.models import Report
-from pattern_review.review import check_of_rule, run_review
+from pattern_review.review import cache_dir_for, check_of_rule, run_review
 from pattern_review.target import build_target
 from tests.gitrepo import GitRepo
 
@@ -99,3 +100,17 @@ def test_rule_ids_map_to_the_check_that_produces_them() -> None:
     assert check_of_rule("RTR001") == "conventions"
     assert check_of_rule("PR100") == "conventions"
     assert check_of_rule("E501") == "ruff"
+
+
+def test_a_temporary_work_tree_of_the_repo_shares_its_cache_folder(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    other = GitRepo(tmp_path / "other")
+    other.commit("elsewhere")
+
+    with detached_worktree(repo.path, "HEAD") as tree:
+        in_tree = cache_dir_for(Config(), tree)
+
+    assert in_tree == cache_dir_for(Config(), repo.path)
+    assert cache_dir_for(Config(), other.path) != in_tree

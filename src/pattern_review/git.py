@@ -289,3 +289,16 @@ def work_tree_state(repo: Path) -> str:
             continue
         digest.update(f"\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def common_dir(repo: Path) -> Path:
+    """Return the repository's shared git folder, the same for all its work trees.
+
+    Args:
+        repo: Any work tree of the repository (a temporary one included).
+
+    Returns:
+        The absolute ``.git`` folder that linked work trees share.
+    """
+    out = run_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    return Path(out.strip())

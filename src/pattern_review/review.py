@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pattern_review import git
 from pattern_review.agent_file import AgentFile
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
@@ -113,7 +114,13 @@ def cache_dir_for(config: Config, repo: Path) -> Path:
         root = Path(config.cache_dir).expanduser()
     else:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        key = hashlib.sha256(str(repo).encode()).hexdigest()[:12]
+        # Keyed by the repository, not the work tree: a head reviewed in a
+        # temporary work tree (as the action does) still finds its caches.
+        try:
+            identity = str(git.common_dir(repo))
+        except git.GitError:
+            identity = str(repo)
+        key = hashlib.sha256(identity.encode()).hexdigest()[:12]
         root = Path(base) / "pattern-review" / key
     root.mkdir(parents=True, exist_ok=True)
     return root
