@@ -78,9 +78,9 @@ def run_command(
 ) -> ToolRun:
     """Run a command to completion, killing its whole process group on timeout.
 
-    Python tools write no bytecode into the work tree: it goes to
-    ``PYTHONPYCACHEPREFIX`` when ``env`` names one (a cache kept between
-    runs), else nowhere.
+    Python tools write no bytecode into the work tree: nowhere by default
+    (bytecode already in site-packages is still read), or under
+    ``PYTHONPYCACHEPREFIX`` when the environment sets one.
 
     Args:
         argv: The program and its arguments.
@@ -244,9 +244,7 @@ def run_tool(
     repo = ctx.target.repo
     timeout = ctx.config.tool_timeout_s
     nice = ctx.niceness
-    # Bytecode of the target and its dependencies is kept between runs, outside
-    # the work tree: without it every run recompiles them (pytest most of all).
-    env = {"PYTHONPYCACHEPREFIX": str(ctx.cache_dir / "pycache"), **(env or {})}
+    env = dict(env or {})
     kind, note = choose_runner(ctx)
     if kind == "uv":
         prefix, uv_env = _uv_command(ctx, tool)
