@@ -11,6 +11,7 @@ from pattern_review.findings import (
     filter_findings,
     fingerprint,
     sort_findings,
+    unreadable_files,
 )
 from pattern_review.models import (
     ChangedFile,
@@ -142,3 +143,43 @@ def test_a_check_that_could_not_run_never_passes() -> None:
     broken = [CheckResult(name="mypy", status="error", detail="mypy not found")]
 
     assert conclude([], broken, "never") == "failure"
+
+
+def test_a_file_that_stopped_parsing_counts_whatever_line_the_parser_names() -> None:
+    syntax = make(3, rule="invalid-syntax")  # line 3 was not added
+    broken = make(1, rule="PR000", source="convention")
+    in_deleted = make(1, path="app/gone.py", rule="mypy:syntax", source="mypy")
+
+    kept = filter_findings([syntax, broken, in_deleted], TARGET, "added")
+
+    assert kept == [syntax, broken]
+
+
+def test_unreadable_python_files_become_findings() -> None:
+    target = TARGET.model_copy(
+        update={
+            "files": (
+                ChangedFile(
+                    path="app/latin.py",
+                    status="added",
+                    skip_reason="not valid UTF-8 (byte 0xe9 at offset 11)",
+                ),
+                ChangedFile(
+                    path="app/blob.py", status="added", skip_reason="binary file"
+                ),
+                ChangedFile(path="img.png", status="added", skip_reason="binary file"),
+                ChangedFile(
+                    path="app/gone.py", status="deleted", skip_reason="deleted"
+                ),
+            )
+        }
+    )
+
+    found = unreadable_files(target)
+
+    assert [(f.rule, f.path, f.severity) for f in found] == [
+        ("PR001", "app/latin.py", "error"),
+        ("PR002", "app/blob.py", "note"),
+    ]
+    assert "byte 0xe9 at offset 11" in found[0].message
+    assert filter_findings(found, target, "added") == found

@@ -25,6 +25,23 @@ from pattern_review.models import (
 # Findings of these sources are kept whatever the line: a related test that
 # fails is the PR's fault even when the test file itself did not change.
 _LINE_INDEPENDENT_SOURCES = frozenset({"pytest"})
+
+PARSE_ERROR_RULE = "PR000"
+DECODE_ERROR_RULE = "PR001"
+BINARY_FILE_RULE = "PR002"
+# Findings about a whole file (it does not parse, or cannot be read as
+# Python): a changed file is in that state because of the PR, whichever line
+# the parser stopped at, and a pure deletion adds no line to anchor it to.
+FILE_LEVEL_RULES = frozenset(
+    {
+        PARSE_ERROR_RULE,
+        DECODE_ERROR_RULE,
+        BINARY_FILE_RULE,
+        "invalid-syntax",
+        "mypy:syntax",
+        "ruff-format:syntax",
+    }
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -44,6 +61,8 @@ def in_scope(finding: Finding, target: ReviewTarget, mode: FilterMode) -> bool:
     if mode == "nofilter" or finding.source in _LINE_INDEPENDENT_SOURCES:
         return True
     changed = target.file(finding.path)
+    if finding.rule in FILE_LEVEL_RULES:
+        return changed is not None and changed.status != "deleted"
     if changed is None or not changed.reviewed:
         return False
     if mode == "file":
@@ -68,6 +87,50 @@ def filter_findings(
         The kept findings, in their original order.
     """
     return [f for f in findings if in_scope(f, target, mode)]
+
+
+def unreadable_files(target: ReviewTarget) -> list[Finding]:
+    """Report changed Python files that no check can read.
+
+    The target skips them (a tool would crash or misread them); this makes
+    the skip a finding, so such a PR is not reported as clean.
+
+    Args:
+        target: The reviewed change.
+
+    Returns:
+        An error per file that is not valid UTF-8, a note per binary one.
+    """
+    findings: list[Finding] = []
+    for changed in target.files:
+        reason = changed.skip_reason or ""
+        if not changed.path.endswith((".py", ".pyi")):
+            continue
+        if reason.startswith("not valid UTF-8"):
+            rule, severity = DECODE_ERROR_RULE, "error"
+            message = (
+                f"File is {reason}: Python source must be UTF-8 (PEP 3120),"
+                " and no check could read it."
+            )
+        elif reason == "binary file":
+            rule, severity = BINARY_FILE_RULE, "note"
+            message = "File holds binary content, not Python source: not checked."
+        else:
+            continue
+        findings.append(
+            Finding.model_validate(
+                {
+                    "rule": rule,
+                    "pattern": "completion-checklist",
+                    "source": "convention",
+                    "severity": severity,
+                    "path": changed.path,
+                    "line": 1,
+                    "message": message,
+                }
+            )
+        )
+    return findings
 
 
 def _normalized_code(sources: Mapping[str, str], finding: Finding) -> str:

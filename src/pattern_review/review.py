@@ -29,6 +29,7 @@ from pattern_review.findings import (
     filter_findings,
     fingerprint,
     sort_findings,
+    unreadable_files,
 )
 from pattern_review.models import (
     CHECK_NAMES,
@@ -63,7 +64,7 @@ SAFE_MODE_SKIPS: dict[str, str] = {
 # that, on a small runner, they fill the cores it leaves idle instead of
 # slowing it down.
 LONG_POLE = "mypy"
-YIELD_NICENESS = 10
+YIELD_NICENESS = 19
 _CONVENTION_PREFIXES = ("RTR", "SCH", "MDL", "SVC", "TSK", "STY", "ERR", "PR")
 
 
@@ -291,6 +292,7 @@ def run_review(
 
     sources = _read_sources(target)
     found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
+    found += unreadable_files(target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
     kept = _suppress(found, sources, config, ran)
     kept = filter_findings(kept, target, config.filter_mode)
@@ -319,10 +321,12 @@ def run_review(
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
     )
-    if ai is not None and ai.api_key:
-        report = _with_ai(report, target, config, agent, ai, sources)
-    else:
+    if ai is None:
+        report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")
+    elif not ai.api_key:
         report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
+    else:
+        report = _with_ai(report, target, config, agent, ai, sources)
     return report
 
 

@@ -36,11 +36,13 @@ from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
 from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.conventions.rule import FileContext, Rule, RuleReport, VisitorMethod
+from pattern_review.findings import (
+    BINARY_FILE_RULE,
+    DECODE_ERROR_RULE,
+    PARSE_ERROR_RULE,
+)
 from pattern_review.models import Finding, Severity
 
-PARSE_ERROR_RULE = "PR000"
-DECODE_ERROR_RULE = "PR001"
-BINARY_FILE_RULE = "PR002"
 RULE_CRASH_RULE = "PR003"
 UNREADABLE_RULE = "PR004"
 ENGINE_PATTERN = "completion-checklist"

@@ -1,0 +1,68 @@
+"""A PR that leaves a file unparseable or unreadable is never reported clean."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.gitrepo import GitRepo
+
+
+def review(repo: GitRepo, *extra: str) -> tuple[int, dict[str, object]]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pattern_review",
+            "review",
+            "--repo",
+            str(repo.path),
+            "--base",
+            "main",
+            "--head",
+            "HEAD",
+            "--checks",
+            "ruff,conventions",
+            "--format",
+            "json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_deleting_a_closing_bracket_fails_the_review(git_repo: GitRepo) -> None:
+    git_repo.write("pkg/values.py", "VALUES = [\n    1,\n]\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("pkg/values.py", "VALUES = [\n    1,\n")  # a pure deletion
+    git_repo.commit("oops")
+
+    status, report = review(git_repo, "--no-ai")
+
+    assert status == 1
+    assert report["conclusion"] == "failure"
+    rules = {f["rule"] for f in report["findings"]}  # type: ignore[attr-defined]
+    assert {"PR000", "invalid-syntax"} <= rules
+    assert report["ai"]["notice"] == "AI review turned off (--no-ai)"  # type: ignore[index]
+
+
+def test_a_non_utf8_python_file_fails_the_review(git_repo: GitRepo) -> None:
+    git_repo.write("pkg/ok.py", "X = 1\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("pkg/latin.py", "name = 'caf\xe9'\n".encode("latin-1"))
+    git_repo.commit("latin-1 file")
+
+    status, report = review(git_repo, "--no-ai")
+
+    assert status == 1
+    findings = report["findings"]
+    assert [(f["rule"], f["path"]) for f in findings] == [  # type: ignore[attr-defined]
+        ("PR001", "pkg/latin.py")
+    ]
