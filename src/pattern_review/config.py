@@ -53,7 +53,8 @@ class Config(BaseSettings):
         tool_timeout_s: Timeout of each checklist tool.
         cache_dir: Where tool caches (mypy's) live between runs; None uses
             ``$XDG_CACHE_HOME/pattern-review``. Never inside the work tree.
-        roles: File role -> path globs (added to content detection).
+        roles: File role -> path globs (added to content detection); a role
+            given replaces that role's default globs, the others keep theirs.
         select: Only these rule ids (or prefixes) report; empty means all.
         ignore: Rule ids (or prefixes) never reported.
         per_file_ignores: Path glob -> rule ids ignored in matching files.
@@ -89,6 +90,14 @@ class Config(BaseSettings):
     ai_timeout_s: float = Field(default=120.0, gt=0)
     jobs: int = Field(default=0, ge=0)
     result_cache: bool = True
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_extend_defaults(
+        cls, value: dict[Role, list[str]]
+    ) -> dict[Role, list[str]]:
+        # A team that names its routers' folder keeps every other default.
+        return {**{k: list(v) for k, v in DEFAULT_ROLE_GLOBS.items()}, **value}
 
     @field_validator("checks")
     @classmethod
@@ -126,18 +135,31 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
 
 
+def _tool_table(data: dict[str, Any], origin: Path) -> dict[str, Any] | None:
+    """Return ``[tool.pattern-review]`` of a TOML document, None when absent."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"config {origin}: [tool] must be a table")
+    table = tool.get("pattern-review")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"config {origin}: [tool.pattern-review] must be a table")
+    return table
+
+
 def _file_settings(repo: Path, explicit: Path | None) -> tuple[dict[str, Any], str]:
     if explicit is not None:
         path = explicit if explicit.is_absolute() else repo / explicit
         data = _read_toml(path)
-        table = data.get("tool", {}).get("pattern-review", data)
-        return table, str(path)
+        table = _tool_table(data, path)
+        return (data if table is None else table), str(path)
     dedicated = repo / CONFIG_FILE_NAME
     if dedicated.is_file():
         return _read_toml(dedicated), str(dedicated)
     pyproject = repo / "pyproject.toml"
     if pyproject.is_file():
-        table = _read_toml(pyproject).get("tool", {}).get("pattern-review", {})
+        table = _tool_table(_read_toml(pyproject), pyproject)
         if table:
             return table, f"{pyproject} [tool.pattern-review]"
     return {}, "defaults"
