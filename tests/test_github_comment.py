@@ -188,3 +188,18 @@ def test_imitated_marker_by_another_user_is_not_picked(
     assert len(fake.issue_comments) == 2
     assert fake.issue_comments[0]["body"].endswith("\nfake")
     assert fake.issue_comments[1]["user"]["login"] == ACTIONS_BOT
+
+
+def test_ai_findings_are_not_tracked_so_they_never_show_as_fixed() -> None:
+    kept = finding(1)
+    advisory = finding(2).model_copy(
+        update={"source": "ai", "rule": "AI:service-pattern", "severity": "warning"}
+    )
+    previous = parse_marker(build_marker(HEAD, [kept, advisory]))
+
+    delta = finding_delta(previous, [kept])  # this run's AI was unavailable
+
+    assert previous is not None
+    assert list(previous.findings) == [kept.fingerprint]
+    assert delta is not None
+    assert delta.fixed == [] and delta.new == set()

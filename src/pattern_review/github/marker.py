@@ -76,7 +76,10 @@ def build_marker(head: str, findings: list[Finding]) -> str:
     Returns:
         One line, at most MAX_MARKER_CHARS characters.
     """
-    entries = [_entry(f) for f in findings if f.fingerprint][:MAX_ENTRIES]
+    # AI findings are advisory and come and go with the model's availability:
+    # tracking them would show them "fixed" whenever a run has no AI section.
+    entries = [_entry(f) for f in findings if f.fingerprint and f.source != "ai"]
+    entries = entries[:MAX_ENTRIES]
     marker = _encode(head, entries)
     if len(marker) <= MAX_MARKER_CHARS:
         return marker
@@ -168,7 +171,7 @@ def finding_delta(
     """
     if previous is None:
         return None
-    current = {f.fingerprint for f in findings if f.fingerprint}
+    current = {f.fingerprint for f in findings if f.fingerprint and f.source != "ai"}
     return FindingDelta(
         new=current - previous.findings.keys(),
         fixed=[f for fp, f in previous.findings.items() if fp not in current],
