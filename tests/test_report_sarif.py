@@ -143,3 +143,23 @@ def test_render_dispatches_sarif() -> None:
     report = _report(FINDINGS)
     agent = builtin_agent_file()
     assert render(report, "sarif", agent) == render_sarif(report, agent)
+
+
+def test_artifact_uris_are_percent_encoded() -> None:
+    odd = Finding.model_validate(
+        {
+            "rule": "E501",
+            "pattern": "style-rules#4",
+            "source": "ruff",
+            "severity": "error",
+            "path": "src/app/sp ace#1%.py",
+            "line": 1,
+            "message": "Line too long",
+        }
+    )
+    report = Report(conclusion="failure", base="a" * 40, head="b" * 40, findings=[odd])
+
+    sarif = json.loads(render_sarif(report, builtin_agent_file()))
+
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "src/app/sp%20ace%231%25.py"

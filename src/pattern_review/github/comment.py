@@ -21,9 +21,8 @@ from pattern_review.github.marker import (
     parse_marker,
 )
 from pattern_review.models import FindingDelta, Report
-from pattern_review.report.markdown import render_markdown
+from pattern_review.report.markdown import COMMENT_LIMIT, render_markdown
 
-COMMENT_LIMIT = 65_536
 ACTIONS_BOT = "github-actions[bot]"
 
 

@@ -20,6 +20,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from pattern_review.agent_file import AgentFile
+from pattern_review.config import Config
 from pattern_review.github.check_run import publish_check_run
 from pattern_review.github.client import GitHubError, classify
 from pattern_review.github.comment import ACTIONS_BOT, upsert_comment
@@ -31,7 +32,7 @@ from pattern_review.github.review_comments import (
 )
 from pattern_review.models import FindingDelta, Report
 
-DEFAULT_MAX_INLINE = 10
+DEFAULT_MAX_INLINE: int = Config.model_fields["max_inline_comments"].default
 # One review of many comments still trips GitHub's secondary rate limit.
 MAX_INLINE = 50
 

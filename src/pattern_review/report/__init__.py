@@ -12,24 +12,14 @@ from collections.abc import Iterable
 
 from pattern_review.agent_file import AgentFile
 from pattern_review.catalog import heading_for
-from pattern_review.models import SEVERITY_RANK, Finding, Report
+from pattern_review.findings import sort_findings
+from pattern_review.models import Finding, Report
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github")
 
 
-def ordered(findings: Iterable[Finding]) -> list[Finding]:
-    """Return findings most severe first, then by place and rule.
-
-    Args:
-        findings: Findings in any order.
-
-    Returns:
-        A new list, in the order every format shows them.
-    """
-    return sorted(
-        findings,
-        key=lambda f: (-SEVERITY_RANK[f.severity], f.path, f.line, f.column, f.rule),
-    )
+# Every format shows findings in one order: the one the review sorts them in.
+ordered = sort_findings
 
 
 def counts_line(findings: Iterable[Finding]) -> str:

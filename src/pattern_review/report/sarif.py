@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from pattern_review import __version__
 from pattern_review.agent_file import AgentFile
@@ -121,7 +122,12 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT},
+                    # A relative URI reference: spaces, "#" and "%" in file
+                    # names must be percent-encoded.
+                    "artifactLocation": {
+                        "uri": quote(finding.path),
+                        "uriBaseId": SRCROOT,
+                    },
                     "region": {
                         "startLine": finding.line,
                         "startColumn": finding.column,
