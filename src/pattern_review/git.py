@@ -1,7 +1,8 @@
 """The only module that runs git.
 
 Every call goes through :func:`run_git`, which turns failures into a
-``GitError`` carrying git's own one-line message.
+``GitError`` carrying git's own one-line message. Paths given to git are
+literal (no pathspec magic or globs): a file named ``:x.py`` is that file.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def run_git(repo: Path, *args: str, check: bool = True) -> str:
     """
     try:
         done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
+            ["git", "--literal-pathspecs", "-c", "core.quotepath=off", *args],
             cwd=repo,
             capture_output=True,
             timeout=GIT_TIMEOUT_S,
@@ -211,12 +212,54 @@ def diff_text(
         "diff",
         "--no-color",
         "--no-ext-diff",
+        # Fixed prefixes whatever the user's diff.noprefix/mnemonicPrefix say.
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
         "-M",
         f"--unified={context}",
         *_diff_range(base, head),
         "--",
         *paths,
     )
+
+
+# git's C-style escapes (quote.c), by the letter after the backslash.
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13}
+_OCTAL = "01234567"
+
+
+def unquote_path(path: str) -> str:
+    r"""Undo git's C-style quoting of a path in a patch header.
+
+    git wraps a name holding ``"``, ``\``, a control character or (with
+    ``core.quotepath`` on) a non-ASCII byte in double quotes and escapes
+    those: ``\"``, ``\\``, ``\t``, ``\n``, octal bytes such as ``\303``.
+
+    Args:
+        path: A path as a patch header shows it.
+
+    Returns:
+        The real path (octal bytes decoded as UTF-8); an unquoted path as is.
+    """
+    if len(path) < 2 or not (path.startswith('"') and path.endswith('"')):
+        return path
+    body = path[1:-1]
+    out = bytearray()
+    index = 0
+    while index < len(body):
+        char = body[index]
+        following = body[index + 1 : index + 4]
+        if char != "\\" or not following:
+            out += char.encode("utf-8")
+            index += 1
+        elif len(following) == 3 and all(c in _OCTAL for c in following):
+            out.append(int(following, 8) & 0xFF)
+            index += 4
+        else:
+            code = following[0]
+            out += bytes([_ESCAPES[code]]) if code in _ESCAPES else code.encode()
+            index += 2
+    return out.decode("utf-8", "replace")
 
 
 def show_file(repo: Path, rev: str, path: str) -> bytes | None:

@@ -197,7 +197,8 @@ def _patch_lines(
     for patched in parsed:
         if patched.is_binary_file:
             continue
-        path = patched.path
+        # git C-quotes names holding '"', a backslash or a control character.
+        path = git.unquote_path(patched.path)
         added: set[int] = set()
         hunks: list[tuple[int, int]] = []
         for hunk in patched:
