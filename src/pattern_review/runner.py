@@ -7,6 +7,11 @@ pattern-review run as ``python -m <tool>``. In safe mode nothing of the PR may
 execute, and ``uv run`` would build the PR's project, so only the bundled
 tools run.
 
+The bundled tools start with ``python -P``, so the work tree is not on
+``sys.path``: a PR's own ``ruff/`` or ``mypy/`` package cannot stand in for
+the tool. No tool gets the run's secrets (tokens, the action's inputs): none
+needs them, and a target's tests or build steps could leak them.
+
 Nothing here may write into the work tree: uv's environment goes to the cache
 folder unless the target already has a ``.venv``, a repo without ``uv.lock`` is
 never locked, and Python never writes bytecode.
@@ -32,6 +37,18 @@ from pattern_review.checks.base import CheckContext, CheckError
 
 Tool = Literal["ruff", "mypy", "pytest"]
 RunnerKind = Literal["uv", "direct"]
+# Never passed to a tool: the action's inputs (``INPUT_*``) carry the tokens too.
+SECRET_VARIABLES = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "ANTHROPIC_API_KEY",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+    }
+)
+SECRET_PREFIXES: tuple[str, ...] = ("INPUT_",)
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,18 @@ class ToolRun:
         return "no output"
 
 
+def is_secret(name: str) -> bool:
+    """Return whether an environment variable must not reach a tool.
+
+    Args:
+        name: The variable's name.
+
+    Returns:
+        True for tokens, API keys and the action's inputs.
+    """
+    return name in SECRET_VARIABLES or name.startswith(SECRET_PREFIXES)
+
+
 def run_command(
     argv: Sequence[str],
     cwd: Path,
@@ -80,7 +109,8 @@ def run_command(
 
     Python tools write no bytecode into the work tree: nowhere by default
     (bytecode already in site-packages is still read), or under
-    ``PYTHONPYCACHEPREFIX`` when the environment sets one.
+    ``PYTHONPYCACHEPREFIX`` when the environment sets one. Secrets
+    (``is_secret``) are left out of the command's environment.
 
     Args:
         argv: The program and its arguments.
@@ -96,7 +126,11 @@ def run_command(
     Raises:
         CheckError: The program is missing or cannot start, or it timed out.
     """
-    full_env = {**os.environ, **(env or {})}
+    full_env = {
+        name: value
+        for name, value in {**os.environ, **(env or {})}.items()
+        if not is_secret(name)
+    }
     if not full_env.get("PYTHONPYCACHEPREFIX"):
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
     name = Path(argv[0]).name
@@ -252,7 +286,11 @@ def run_tool(
         if not _spawn_failed(run, tool):
             return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "uv")
         note = f"no {tool} in the target's uv environment: used the bundled {tool}"
-    argv = [sys.executable, "-m", tool, *direct_args, *args]
+    # -P keeps the work tree off sys.path, so "-m ruff" is the installed ruff
+    # even if the PR has a ruff/ package. pytest keeps it: its direct mode
+    # imports the target from the work tree, and it never runs in safe mode.
+    isolate = [] if tool == "pytest" else ["-P"]
+    argv = [sys.executable, *isolate, "-m", tool, *direct_args, *args]
     direct = run_command(argv, repo, timeout, {**env, **(direct_env or {})}, nice)
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")

@@ -5,6 +5,10 @@ style rules ruff implements (``catalog.RUFF_STYLE_SELECT``, the required
 ``from __future__ import annotations`` import and Google docstrings), so
 they hold even where the target's config leaves them out. ruff runs without
 ``--fix`` and without a cache: the work tree is never written.
+
+In safe mode the PR's configuration is not read (``--isolated``): it could
+exclude every file or ignore every rule. ruff's defaults then apply with the
+style rules and line length 88.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ _FASTAPI_MARKER = re.compile(
 # ERR002, which allows ``except Exception`` that re-raises (``raise
 # self.retry(exc=exc)`` in the Celery Task Pattern); ruff does not.
 SUPERSEDED = frozenset({"BLE001"})
+LINE_LENGTH = 88
+SAFE_MODE_NOTE = "safe mode: the PR's ruff config is not read"
 _UNKNOWN_CODE = re.compile(
     r"(?:Unknown rule selector|invalid value) [`'\"]([A-Z]+[0-9]*)[`'\"]"
 )
@@ -61,20 +67,39 @@ def contradicts_agent_file(code: str, message: str) -> bool:
     return False
 
 
+def config_args(safe_mode: bool) -> list[str]:
+    """Return the arguments that choose which ruff configuration applies.
+
+    Args:
+        safe_mode: Whether the target is an untrusted PR.
+
+    Returns:
+        ``--isolated`` and line length 88 in safe mode (the PR's config is
+        ignored, so its excludes cannot skip a file); else
+        ``--force-exclude``, so the target's excludes hold for named files.
+    """
+    if safe_mode:
+        return ["--isolated", "--line-length", str(LINE_LENGTH)]
+    return ["--force-exclude"]
+
+
 def ruff_args(
-    paths: list[str], select: tuple[str, ...] = RUFF_STYLE_SELECT
+    paths: list[str],
+    select: tuple[str, ...] = RUFF_STYLE_SELECT,
+    safe_mode: bool = False,
 ) -> list[str]:
     """Return the ``ruff check`` arguments for the given files.
 
     Args:
         paths: Files relative to the repo root.
         select: The codes added to the target's selection.
+        safe_mode: Whether to ignore the target's ruff configuration.
 
     Returns:
         Arguments after ``ruff``.
     """
     args = ["check", "--no-fix", "--no-cache", "--output-format", "json"]
-    args += ["--force-exclude", "--extend-select", ",".join(select)]
+    args += [*config_args(safe_mode), "--extend-select", ",".join(select)]
     for setting in STYLE_CONFIG:
         args += ["--config", setting]
     return [*args, "--", *paths]
@@ -97,7 +122,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
         result = CheckResult(name=NAME, status="passed", detail="no Python files")
         return CheckOutcome(result=result)
     select = RUFF_STYLE_SELECT
-    done = run_tool(ctx, "ruff", ruff_args(paths, select))
+    safe = ctx.target.safe_mode
+    done = run_tool(ctx, "ruff", ruff_args(paths, select, safe))
     unknown: list[str] = []
     # A target's older ruff may not know a code: run again without it.
     while done.exit_code == 2 and (match := _UNKNOWN_CODE.search(done.stderr)):
@@ -105,7 +131,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
             break
         unknown.append(match.group(1))
         select = tuple(code for code in select if code != match.group(1))
-        done = run_tool(ctx, "ruff", ruff_args(paths, select))
+        done = run_tool(ctx, "ruff", ruff_args(paths, select, safe))
     if done.exit_code not in (0, 1):
         raise CheckError(f"ruff check failed: {done.last_line()}")
     try:
@@ -123,6 +149,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
             findings.append(finding)
     detail = f"{len(findings)} violation(s)" if findings else "no violations"
     notes = [done.note] if done.note else []
+    if safe:
+        notes.append(SAFE_MODE_NOTE)
     if unknown:
         notes.append(f"this ruff lacks {', '.join(unknown)}")
     if notes:

@@ -3,6 +3,7 @@
 ``ruff format --check --diff`` prints what it would change as a unified diff
 from the file as it is to the formatted file. Each hunk becomes one finding on
 the head lines it would rewrite, with the formatted text as the suggestion.
+In safe mode the PR's ruff configuration is not read, as for ``ruff check``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.ruff_check import SAFE_MODE_NOTE, config_args
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
 
@@ -124,15 +126,9 @@ def run(ctx: CheckContext) -> CheckOutcome:
         return CheckOutcome(
             result=CheckResult(name=NAME, status="passed", detail="no Python files")
         )
-    args = [
-        "format",
-        "--check",
-        "--diff",
-        "--no-cache",
-        "--force-exclude",
-        "--",
-        *paths,
-    ]
+    safe = ctx.target.safe_mode
+    args = ["format", "--check", "--diff", "--no-cache", *config_args(safe)]
+    args += ["--", *paths]
     done = run_tool(ctx, "ruff", args)
     if done.exit_code not in (0, 1, 2):
         raise CheckError(f"ruff format exited {done.exit_code}: {done.last_line()}")
@@ -162,8 +158,9 @@ def run(ctx: CheckContext) -> CheckOutcome:
     detail = f"{hunks} hunk(s) to reformat" if findings else "formatted"
     if unparsed:
         detail += f", {len(unparsed)} file(s) not parseable"
-    if done.note:
-        detail += f" ({done.note})"
+    notes = [note for note in (done.note, SAFE_MODE_NOTE if safe else "") if note]
+    if notes:
+        detail += f" ({'; '.join(notes)})"
     return CheckOutcome(
         result=CheckResult(
             name=NAME,
