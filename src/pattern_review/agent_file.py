@@ -258,6 +258,35 @@ def builtin_agent_file() -> AgentFile:
     return parse_agent_file(text, BUILTIN_NAME, builtin=True)
 
 
+def inside_repo(repo: Path, configured: str) -> tuple[Path, str]:
+    """Place a configured agent file path inside the work tree, or refuse it.
+
+    The setting comes from the reviewed repo's config (a PR's own) or from a
+    saved report: it must not read a file elsewhere on the runner.
+
+    Args:
+        repo: The work tree.
+        configured: The path as configured.
+
+    Returns:
+        The file's resolved path, and its path relative to the work tree.
+
+    Raises:
+        AgentFileError: The path is absolute or leads out of the work tree
+            (through ``..`` or a symbolic link).
+    """
+    if Path(configured).is_absolute():
+        raise AgentFileError(
+            f"agent file {configured} is an absolute path; give it relative to "
+            "the repository"
+        )
+    root = repo.resolve()
+    path = (root / configured).resolve()
+    if not path.is_relative_to(root):
+        raise AgentFileError(f"agent file {configured} is outside the repository")
+    return path, path.relative_to(root).as_posix()
+
+
 def find_agent_file(repo: Path, configured: str | None = None) -> AgentFile:
     """Find and parse the agent file a review of ``repo`` follows.
 
@@ -270,15 +299,16 @@ def find_agent_file(repo: Path, configured: str | None = None) -> AgentFile:
         Completion Checklist; else the built-in rulebook.
 
     Raises:
-        AgentFileError: The configured file is missing or not UTF-8.
+        AgentFileError: The configured file is missing, not UTF-8, or not
+            inside ``repo``.
     """
     if configured:
-        path = repo / configured
+        path, relative = inside_repo(repo, configured)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise AgentFileError(f"cannot read agent file {configured}: {exc}") from exc
-        return parse_agent_file(text, configured)
+        return parse_agent_file(text, relative)
     agents = repo / AGENTS_DIR
     if agents.is_dir():
         for candidate in sorted(agents.glob("*.md")):

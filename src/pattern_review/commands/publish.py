@@ -306,7 +306,11 @@ def check_head_current(client: Github, report: Report) -> str | None:
 
 
 def _agent_for(report: Report, workspace: Path) -> AgentFile:
-    """Find the agent file the report cites, in the trusted checkout."""
+    """Find the agent file the report cites, in the trusted checkout.
+
+    The report is untrusted data: a path that is missing or leads out of the
+    checkout gets the built-in rulebook, as does a report made with it.
+    """
     from pattern_review.agent_file import (
         BUILTIN_NAME,
         AgentFileError,
@@ -314,9 +318,10 @@ def _agent_for(report: Report, workspace: Path) -> AgentFile:
         find_agent_file,
     )
 
-    configured = report.agent_file if report.agent_file != BUILTIN_NAME else None
+    if report.agent_file == BUILTIN_NAME:
+        return builtin_agent_file()
     try:
-        return find_agent_file(workspace, configured)
+        return find_agent_file(workspace, report.agent_file)
     except AgentFileError:
         return builtin_agent_file()
 
