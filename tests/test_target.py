@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
+from pattern_review.action.workspace import deepen_to_merge_base
 from pattern_review.git import detached_worktree
 from pattern_review.target import TargetError, build_target
 from tests.gitrepo import GitRepo
@@ -155,3 +158,59 @@ def test_detached_worktree_holds_head_and_leaves_the_work_tree_alone(
     assert not tree.exists()
     assert repo.git("status", "--porcelain") == before
     assert "i = 9" not in (repo.path / "pkg/mod.py").read_text()
+
+
+def test_unrelated_histories_are_a_clear_error(repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "--orphan", "stranger")
+    repo.git("rm", "-rqf", ".")
+    repo.write("alone.py", "x = 1\n")
+    repo.commit("unrelated")
+
+    with pytest.raises(TargetError, match="no common ancestor") as caught:
+        build_target(repo.path, "main", "HEAD")
+
+    assert "\n" not in str(caught.value)
+
+
+@pytest.fixture
+def shallow(tmp_path: Path, repo: GitRepo) -> tuple[Path, str, str]:
+    """A depth-1 clone of main and of the PR head, as actions/checkout makes."""
+    for number in range(3):
+        repo.write(f"pkg/feature_{number}.py", f"f = {number}\n")
+        repo.commit(f"feature {number}")
+    head = repo.git("rev-parse", "HEAD")
+    repo.checkout("main")
+    repo.write("pkg/base_only.py", "b = 1\n")
+    base = repo.commit("main moves on")
+    clone = tmp_path / "clone"
+    url = repo.path.as_uri()
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", "--no-local", url, str(clone)], check=True
+    )
+    GitRepo(clone).git("fetch", "-q", "--depth=1", "origin", head)
+    return clone, base, head
+
+
+def test_shallow_clone_without_merge_base_is_a_clear_error(
+    shallow: tuple[Path, str, str],
+) -> None:
+    clone, base, head = shallow
+
+    with pytest.raises(TargetError, match="fetch-depth: 0") as caught:
+        build_target(clone, base, head)
+
+    assert "shallow" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_action_workspace_fetches_history_until_a_merge_base_exists(
+    shallow: tuple[Path, str, str],
+) -> None:
+    clone, base, head = shallow
+
+    deepen_to_merge_base(clone, base, head)
+
+    target = build_target(clone, base, head)
+    assert [f.path for f in target.files] == [
+        f"pkg/feature_{number}.py" for number in range(3)
+    ]

@@ -100,6 +100,18 @@ def merge_base(repo: Path, first: str, second: str) -> str | None:
     return out.strip() or None
 
 
+def is_shallow(repo: Path) -> bool:
+    """Say whether the repository is a shallow clone (part of its history missing).
+
+    Args:
+        repo: The work tree.
+
+    Returns:
+        True for a shallow clone.
+    """
+    return run_git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
 def default_branch(repo: Path) -> str | None:
     """Return the name of the default branch a PR would target.
 

@@ -62,7 +62,8 @@ def build_target(
         The target, every changed file listed (skipped ones with a reason).
 
     Raises:
-        TargetError: Not a git repo, unknown base or head, or no default branch.
+        TargetError: Not a git repo, unknown base or head, no default branch,
+            or base and head have no common ancestor here.
     """
     try:
         root = git.toplevel(repo)
@@ -84,7 +85,9 @@ def build_target(
             f"base {base!r} is not a commit in this repository's history"
             " (in a shallow clone, fetch it first: actions/checkout fetch-depth: 0)"
         )
-    base_sha = git.merge_base(root, base_commit, head_sha) or base_commit
+    base_sha = git.merge_base(root, base_commit, head_sha)
+    if base_sha is None:
+        raise TargetError(_no_merge_base(root, base, head or "HEAD"))
     diff_head = None if head is None else head_sha
     try:
         files = _changed_files(root, base_sha, diff_head)
@@ -99,6 +102,24 @@ def build_target(
         pr=pr,
         event=event,
         safe_mode=safe_mode,
+    )
+
+
+def _no_merge_base(root: Path, base: str, head: str) -> str:
+    """Say why base and head have no merge base, and how to get one.
+
+    Diffing against the base tip instead would show every file the base
+    branch added since as deleted by the change.
+    """
+    if git.is_shallow(root):
+        return (
+            f"base {base!r} and head {head!r} have no common ancestor in this"
+            " shallow clone; fetch more history (actions/checkout fetch-depth: 0;"
+            " locally git fetch --deepen=N or --unshallow)"
+        )
+    return (
+        f"base {base!r} and head {head!r} have no common ancestor: unrelated"
+        " histories, so there is no change to review between them"
     )
 
 

@@ -42,6 +42,11 @@ def trust_all_directories(env: MutableMapping[str, str]) -> None:
     env["GIT_CONFIG_COUNT"] = str(count + 1)
 
 
+# History fetched per try when a shallow checkout lacks the merge base: enough
+# for most PRs at once, then the whole history.
+DEPTH_STEPS = (100, 1000)
+
+
 def _fetch(root: Path, *refs: str) -> bool:
     from pattern_review import git
 
@@ -84,8 +89,41 @@ def ensure_commit(root: Path, sha: str, what: str, *fallback_refs: str) -> str:
     return found
 
 
+def deepen_to_merge_base(root: Path, base: str, head: str) -> None:
+    """Fetch history until ``base`` and ``head`` have a merge base, if they can.
+
+    actions/checkout clones one commit deep by default: the merge base of
+    the PR's base and head is then missing, and the review cannot tell the
+    PR's changes from the base branch's. Each try fetches both commits
+    deeper; the last fetches their whole history. Unrelated histories stay
+    without one, and building the target says so.
+
+    Args:
+        root: The work tree.
+        base: The base commit (full SHA).
+        head: The head commit (full SHA).
+    """
+    from pattern_review import git
+
+    if git.merge_base(root, base, head) or not git.is_shallow(root):
+        return
+    for depth in (*(f"--depth={n}" for n in DEPTH_STEPS), "--unshallow"):
+        print(f"pattern-review: no merge base in the shallow checkout; fetch {depth}")
+        try:
+            git.run_git(
+                root, "fetch", "--no-tags", "--quiet", depth, "origin", base, head
+            )
+        except git.GitError as exc:
+            print(f"pattern-review: {exc}")
+            return
+        if git.merge_base(root, base, head):
+            return
+
+
 def resolve_base(root: Path, run: ActionRun) -> str:
-    """Return the base commit of the review.
+    """Return the base commit of the review, with history enough to compare.
+
+    The head commit must be in the checkout already (:func:`ensure_commit`).
 
     Args:
         root: The work tree.
@@ -97,6 +135,12 @@ def resolve_base(root: Path, run: ActionRun) -> str:
     Raises:
         ActionError: The base cannot be found or fetched.
     """
+    base = _base_commit(root, run)
+    deepen_to_merge_base(root, base, run.head_sha)
+    return base
+
+
+def _base_commit(root: Path, run: ActionRun) -> str:
     from pattern_review import git
 
     if run.base_sha:
