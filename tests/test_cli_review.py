@@ -409,3 +409,23 @@ def test_every_format_cites_the_pattern(calc_repo: GitRepo, fmt: str) -> None:
     assert "completion-checklist" in done.stdout or "Completion Checklist" in (
         done.stdout
     )
+
+
+def test_head_is_the_committed_content_even_with_uncommitted_edits(
+    calc_repo: GitRepo,
+) -> None:
+    calc_repo.write("src/calc/__init__.py", PR_CALC, dedent=False)
+    calc_repo.commit("scale")
+    _, committed = review_json(calc_repo, "--checks", "ruff")
+    edited = PR_CALC.replace("    spare = 0\n", "").replace(
+        "    label: str = factor\n", "    label: str = factor\n    junk = 1\n"
+    )
+    calc_repo.write("src/calc/__init__.py", edited, dedent=False)
+
+    _, report = review_json(calc_repo, "--checks", "ruff")
+
+    assert [(f["rule"], f["line"]) for f in by_source(committed, "ruff")] == [
+        ("F841", line_of(PR_CALC, "spare = 0"))
+    ]
+    assert report["findings"] == committed["findings"]
+    assert (calc_repo.path / "src/calc/__init__.py").read_text() == edited

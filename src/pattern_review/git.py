@@ -321,6 +321,20 @@ def detached_worktree(repo: Path, rev: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def tracked_files_clean(repo: Path) -> bool:
+    """Say whether every tracked file matches the checked-out commit.
+
+    Untracked files do not count: a review of a commit never reads them.
+
+    Args:
+        repo: The work tree.
+
+    Returns:
+        True when nothing tracked is modified, staged or deleted.
+    """
+    return not run_git(repo, "status", "--porcelain", "--untracked-files=no")
+
+
 def work_tree_state(repo: Path) -> str:
     """Return a digest of the work tree's content as git sees it.
 

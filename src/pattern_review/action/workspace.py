@@ -190,8 +190,7 @@ def head_tree(root: Path, head: str) -> Iterator[Path]:
     from pattern_review import git
 
     at_head = git.resolve_commit(root, "HEAD") == head
-    clean = not git.run_git(root, "status", "--porcelain", "--untracked-files=no")
-    if at_head and clean:
+    if at_head and git.tracked_files_clean(root):
         yield root
         return
     with git.detached_worktree(root, head) as tree:

@@ -58,7 +58,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 @contextlib.contextmanager
 def _tree_at(repo: Path, head: str | None) -> Iterator[Path]:
-    """Yield a work tree whose files are those of ``head``."""
+    """Yield a work tree whose files are those of ``head``.
+
+    The user's work tree serves when it is at ``head`` with no tracked file
+    edited; otherwise the review would read uncommitted content.
+    """
     from pattern_review import git
 
     if head is None:
@@ -67,7 +71,7 @@ def _tree_at(repo: Path, head: str | None) -> Iterator[Path]:
     wanted = git.resolve_commit(repo, head)
     if wanted is None:
         raise UsageError(f"head {head!r} is not a commit in {repo}")
-    if wanted == git.resolve_commit(repo, "HEAD"):
+    if wanted == git.resolve_commit(repo, "HEAD") and git.tracked_files_clean(repo):
         yield repo
         return
     with git.detached_worktree(repo, wanted) as tree:
