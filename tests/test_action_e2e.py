@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -551,7 +552,9 @@ def test_publish_of_saved_report_posts_like_a_direct_run(
         sorted((c["path"], c["line"]) for c in world.gh.review_comments),
         sorted((a["path"], a["start_line"]) for a in _annotations(world.gh)),
     )
-    # The same PR reviewed directly, on a fresh fake, posts the same.
+    # The same PR reviewed directly, on a fresh fake and a fresh runner (no
+    # outcomes to reuse from the run that saved the report), posts the same.
+    shutil.rmtree(world.tmp / "cache", ignore_errors=True)
     with FakeGitHub(REPOSITORY) as fresh:
         world.gh = fresh
         world.add_pull()
