@@ -116,8 +116,11 @@ def test_unparseable_file_is_a_finding_at_the_error(
 
     outcome = ruff_format.run(_context(git_repo, tmp_path, "app/bad.py", "app/mess.py"))
 
-    got = sorted((f.path, f.line, f.suggestion) for f in outcome.findings)
-    assert got == [("app/bad.py", 2, None), ("app/mess.py", 1, "a = [1, 2]\n")]
+    got = sorted((f.path, f.rule, f.line, f.suggestion) for f in outcome.findings)
+    assert got == [
+        ("app/bad.py", "ruff-format:syntax", 2, None),
+        ("app/mess.py", "ruff-format", 1, "a = [1, 2]\n"),
+    ]
     assert outcome.result.detail == "1 hunk(s) to reformat, 1 file(s) not parseable"
 
 

@@ -17,6 +17,8 @@ from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
 
 NAME = "ruff-format"
+# A file ruff cannot parse: a whole-file finding (findings.FILE_LEVEL_RULES).
+PARSE_RULE = "ruff-format:syntax"
 _FILE_HEADER = re.compile(r"^\+\+\+ (?:b/)?(.+?)(?:\t.*)?$")
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _PARSE_ERROR = re.compile(r"Failed to parse (.+?):(\d+):(\d+): (.+)$")
@@ -179,7 +181,7 @@ def _parse_errors(stderr: str, wanted: set[str]) -> list[Finding]:
         if match and match.group(1) in wanted:
             findings.append(
                 Finding(
-                    rule=NAME,
+                    rule=PARSE_RULE,
                     pattern="completion-checklist",
                     source="ruff-format",
                     severity="error",
