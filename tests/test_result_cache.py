@@ -97,6 +97,7 @@ def test_rule_ids_map_to_the_check_that_produces_them() -> None:
     assert check_of_rule("MYPY:ARG-TYPE") == "mypy"
     assert check_of_rule("pytest:failed") == "pytest"
     assert check_of_rule("ruff-format") == "ruff-format"
+    assert check_of_rule("ruff-format:syntax") == "ruff-format"
     assert check_of_rule("RTR001") == "conventions"
     assert check_of_rule("PR100") == "conventions"
     assert check_of_rule("E501") == "ruff"

@@ -141,7 +141,7 @@ def check_of_rule(rule: str) -> str:
         return "mypy"
     if upper.startswith("PYTEST"):
         return "pytest"
-    if upper == "RUFF-FORMAT":
+    if upper.startswith("RUFF-FORMAT"):
         return "ruff-format"
     if upper.startswith(_CONVENTION_PREFIXES):
         return "conventions"
