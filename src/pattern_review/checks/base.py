@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pattern_review.config import Config
-from pattern_review.models import ReviewTarget
+from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
 
 
 class CheckError(Exception):
@@ -38,3 +39,34 @@ class CheckContext:
     def python_paths(self) -> list[str]:
         """Reviewed ``.py`` files, relative to the repo root, sorted."""
         return [f.path for f in self.target.reviewed_files if f.path.endswith(".py")]
+
+
+def finished(
+    name: str,
+    findings: list[Finding],
+    seconds: float,
+    detail: str,
+    notes: Sequence[str] = (),
+) -> CheckOutcome:
+    """Build the outcome of a check that ran to the end.
+
+    Args:
+        name: The check's name.
+        findings: What it found (``failed`` when any, else ``passed``).
+        seconds: How long its tool ran.
+        detail: The one-line summary of what it did.
+        notes: Remarks added in parentheses (empty ones are left out).
+
+    Returns:
+        The outcome.
+    """
+    shown = [note for note in notes if note]
+    if shown:
+        detail += f" ({'; '.join(shown)})"
+    result = CheckResult(
+        name=name,
+        status="failed" if findings else "passed",
+        duration_s=round(seconds, 3),
+        detail=detail,
+    )
+    return CheckOutcome(result=result, findings=findings)

@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import PurePosixPath
 
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import ToolRun, run_tool
 
@@ -186,15 +186,4 @@ def run(ctx: CheckContext) -> CheckOutcome:
     detail = f"{len(findings)} error(s)" if findings else "no errors"
     if done.runner != "direct":
         direct_note = ""
-    notes = [note for note in (done.note, direct_note) if note]
-    if notes:
-        detail += f" ({'; '.join(notes)})"
-    return CheckOutcome(
-        result=CheckResult(
-            name=NAME,
-            status="failed" if findings else "passed",
-            duration_s=round(seconds, 3),
-            detail=detail,
-        ),
-        findings=findings,
-    )
+    return finished(NAME, findings, seconds, detail, [done.note, direct_note])

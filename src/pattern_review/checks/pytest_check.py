@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Literal
 
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.checks.related_tests import related_tests
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
@@ -73,17 +73,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
         raise CheckError(f"pytest failed: {done.last_line()}")
     detail = f"{ran} test(s) in {len(tests)} file(s)"
     detail += f", {len(findings)} failing" if findings else ", all passed"
-    if done.note:
-        detail += f" ({done.note})"
-    return CheckOutcome(
-        result=CheckResult(
-            name=NAME,
-            status="failed" if findings else "passed",
-            duration_s=round(done.seconds, 3),
-            detail=detail,
-        ),
-        findings=findings,
-    )
+    return finished(NAME, findings, done.seconds, detail, [done.note])
 
 
 def _import_path(repo: Path) -> dict[str, str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
 from pattern_review.runner import run_tool
 
@@ -148,22 +148,9 @@ def run(ctx: CheckContext) -> CheckOutcome:
         if finding is not None and finding.path in wanted:
             findings.append(finding)
     detail = f"{len(findings)} violation(s)" if findings else "no violations"
-    notes = [done.note] if done.note else []
-    if safe:
-        notes.append(SAFE_MODE_NOTE)
-    if unknown:
-        notes.append(f"this ruff lacks {', '.join(unknown)}")
-    if notes:
-        detail += f" ({'; '.join(notes)})"
-    return CheckOutcome(
-        result=CheckResult(
-            name=NAME,
-            status="failed" if findings else "passed",
-            duration_s=round(done.seconds, 3),
-            detail=detail,
-        ),
-        findings=findings,
-    )
+    lacking = f"this ruff lacks {', '.join(unknown)}" if unknown else ""
+    notes = [done.note, SAFE_MODE_NOTE if safe else "", lacking]
+    return finished(NAME, findings, done.seconds, detail, notes)
 
 
 def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.checks.ruff_check import SAFE_MODE_NOTE, config_args
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
@@ -160,18 +160,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
     detail = f"{hunks} hunk(s) to reformat" if findings else "formatted"
     if unparsed:
         detail += f", {len(unparsed)} file(s) not parseable"
-    notes = [note for note in (done.note, SAFE_MODE_NOTE if safe else "") if note]
-    if notes:
-        detail += f" ({'; '.join(notes)})"
-    return CheckOutcome(
-        result=CheckResult(
-            name=NAME,
-            status="failed" if findings else "passed",
-            duration_s=round(done.seconds, 3),
-            detail=detail,
-        ),
-        findings=findings,
-    )
+    notes = [done.note, SAFE_MODE_NOTE if safe else ""]
+    return finished(NAME, findings, done.seconds, detail, notes)
 
 
 def _parse_errors(stderr: str, wanted: set[str]) -> list[Finding]:
