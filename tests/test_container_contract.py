@@ -297,6 +297,14 @@ def test_every_workflow_in_the_action_docs_validates(tmp_path: Path) -> None:
     text = (ROOT / "docs" / "action.md").read_text()
     blocks = re.findall(r"^```yaml\n(.*?)^```$", text, re.M | re.S)
     assert len(blocks) >= 7
+    readme = (ROOT / "README.md").read_text()
+    workflows = [
+        block
+        for block in re.findall(r"^```yaml\n(.*?)^```$", readme, re.M | re.S)
+        if "jobs:" in block
+    ]
+    assert workflows, "the README shows a copy-paste workflow"
+    blocks += workflows
     paths = []
     for index, block in enumerate(blocks):
         paths.append(tmp_path / f"workflow{index}.yml")
