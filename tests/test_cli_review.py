@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -429,3 +430,24 @@ def test_head_is_the_committed_content_even_with_uncommitted_edits(
     ]
     assert report["findings"] == committed["findings"]
     assert (calc_repo.path / "src/calc/__init__.py").read_text() == edited
+
+
+def test_demo_reports_a_git_failure_in_one_line(tmp_path: Path) -> None:
+    # The demo builds its example repo with git: a broken git config must
+    # give git's own reason, not a traceback.
+    broken = tmp_path / "gitconfig"
+    broken.write_text("[user\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pattern_review", "demo", "--no-ai"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "GIT_CONFIG_GLOBAL": str(broken)},
+        check=False,
+        timeout=300,
+    )
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("pattern-review: git init: bad config line 1")
+    assert done.stderr.count("\n") == 1

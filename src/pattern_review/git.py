@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +24,16 @@ class GitError(Exception):
     """A git command failed; the message is git's first error line."""
 
 
-def run_git(repo: Path, *args: str, check: bool = True) -> str:
+def run_git(
+    repo: Path, *args: str, check: bool = True, env: Mapping[str, str] | None = None
+) -> str:
     """Run git in ``repo`` and return its stdout (decoded, invalid bytes replaced).
 
     Args:
         repo: The work tree.
         *args: git arguments.
         check: Raise on a non-zero exit.
+        env: Variables to set on top of this process's environment.
 
     Returns:
         The standard output.
@@ -44,6 +48,7 @@ def run_git(repo: Path, *args: str, check: bool = True) -> str:
             capture_output=True,
             timeout=GIT_TIMEOUT_S,
             check=False,
+            env={**os.environ, **env} if env else None,
         )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+from pattern_review import git
 from pattern_review.report import FORMATS
 
+# The example's commits have their own author, whoever runs the demo.
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Demo",
     "GIT_AUTHOR_EMAIL": "demo@example.com",
@@ -58,15 +59,7 @@ def _copy_tree(source: Traversable, destination: Path) -> None:
 
 
 def _git(repo: Path, *args: str) -> None:
-    import os
-
-    subprocess.run(
-        ["git", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        env={**os.environ, **GIT_ENV},
-    )
+    git.run_git(repo, *args, env=GIT_ENV)
 
 
 def build_example(repo: Path) -> None:
@@ -74,17 +67,27 @@ def build_example(repo: Path) -> None:
 
     Args:
         repo: An empty or missing folder.
+
+    Raises:
+        git.GitError: A git command failed.
     """
     example = resources.files("pattern_review.demo").joinpath("example")
     repo.mkdir(parents=True, exist_ok=True)
     _git(repo, "init", "-q", "-b", "main")
     _copy_tree(example.joinpath("base"), repo)
     _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Shop backend with pricing")
+    _git(repo, "commit", "-q", "--no-gpg-sign", "-m", "Shop backend with pricing")
     _git(repo, "checkout", "-q", "-b", "feature/orders")
     _copy_tree(example.joinpath("pr"), repo)
     _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Add orders: router, schema, model, service, task")
+    _git(
+        repo,
+        "commit",
+        "-q",
+        "--no-gpg-sign",
+        "-m",
+        "Add orders: router, schema, model, service, task",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -94,8 +97,8 @@ def main(args: argparse.Namespace) -> int:
         args: Parsed arguments.
 
     Returns:
-        0 when the review ran (the example's findings are expected), 2 when a
-        check could not run.
+        0 when the review ran (the example's findings are expected), 2 when
+        git failed building the example or a check could not run.
     """
     from pattern_review.commands import review
 
@@ -103,11 +106,6 @@ def main(args: argparse.Namespace) -> int:
     repo = folder / "demo-shop"
     if repo.exists():
         shutil.rmtree(repo)
-    build_example(repo)
-    print(
-        f"Example PR: {repo} (branch feature/orders against main)\n",
-        file=sys.stderr,
-    )
     review_args = argparse.Namespace(
         repo=str(repo),
         base="main",
@@ -122,7 +120,15 @@ def main(args: argparse.Namespace) -> int:
         checks=None,
     )
     try:
+        build_example(repo)
+        print(
+            f"Example PR: {repo} (branch feature/orders against main)\n",
+            file=sys.stderr,
+        )
         status = review.main(review_args)
+    except git.GitError as exc:
+        print(f"pattern-review: {exc}", file=sys.stderr)
+        status = 2
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
