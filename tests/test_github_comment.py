@@ -14,7 +14,6 @@ from pattern_review.agent_file import AgentFile, builtin_agent_file
 from pattern_review.github.client import make_client
 from pattern_review.github.comment import (
     ACTIONS_BOT,
-    COMMENT_LIMIT,
     render_body,
     upsert_comment,
 )
@@ -25,6 +24,7 @@ from pattern_review.github.marker import (
     parse_marker,
 )
 from pattern_review.models import Finding, Report, TargetInfo
+from pattern_review.report.markdown import COMMENT_LIMIT
 from tests.fakes.github_server import TOKEN, FakeGitHub
 
 HEAD = "1" * 40
