@@ -96,8 +96,10 @@ def test_a_test_file_is_only_a_test_whatever_it_contains() -> None:
     assert detect_roles("tests/test_items.py", module, Config()) == {"test"}
 
 
-def test_configured_globs_replace_the_defaults() -> None:
+def test_configured_globs_replace_that_roles_defaults_only() -> None:
     config = Config(roles={"router": ["src/web/endpoints/*.py"]})
     assert detect_roles("src/web/endpoints/items.py", None, config) == {"router"}
     assert detect_roles("src/app/routers/items.py", None, config) == {"other"}
-    assert detect_roles("tests/test_items.py", None, config) == {"other"}
+    # Roles not configured keep their defaults: tests stay tests.
+    assert detect_roles("tests/test_items.py", None, config) == {"test"}
+    assert detect_roles("src/app/models/item.py", None, config) == {"model"}
