@@ -6,7 +6,8 @@ import libcst as cst
 import pytest
 
 from pattern_review.config import Config
-from pattern_review.conventions.roles import content_roles, detect_roles, glob_match
+from pattern_review.conventions.roles import content_roles, detect_roles
+from pattern_review.globs import glob_match
 
 
 @pytest.mark.parametrize(

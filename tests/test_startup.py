@@ -5,8 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.gitrepo import GitRepo
+
 PROBE = """
 import sys
+
+from tests.gitrepo import GitRepo
 from pattern_review.cli import build_parser
 build_parser()
 print(",".join(sorted(m for m in ("github", "anthropic", "libcst", "requests")
@@ -36,3 +40,25 @@ def test_rules_verb_loads_libcst_but_not_github_or_anthropic() -> None:
     )
 
     assert done.stderr.strip().endswith("|libcst")
+
+
+def test_a_review_without_conventions_never_loads_libcst(git_repo: GitRepo) -> None:
+    git_repo.write("pkg/mod.py", "X = 1\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("pkg/mod.py", "X = 1\nY = 2  # pattern-review: ignore[E501]\n")
+    git_repo.commit("more")
+    probe = (
+        "import sys\n"
+        "from pattern_review.cli import main\n"
+        f"main(['review', '--repo', {str(git_repo.path)!r}, '--base', 'main',"
+        " '--checks', 'ruff', '--no-ai', '--format', 'json'])\n"
+        "print('|' + str('libcst' in sys.modules), file=sys.stderr)\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+
+    assert done.stderr.strip().endswith("|False"), done.stderr
+    assert '"PR100"' in done.stdout  # suppressions ran, and found the stale ignore

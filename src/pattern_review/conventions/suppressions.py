@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from pattern_review.config import Config
-from pattern_review.conventions.roles import glob_match
+from pattern_review.globs import glob_match
 from pattern_review.models import Finding
 
 UNUSED_IGNORE_RULE = "PR100"
