@@ -153,21 +153,35 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "".join("| " + " | ".join(cells) + " |\n" for cells in lines)
 
 
+# The issue sets the cold and warm ratio targets for a 100-file PR; at other
+# sizes the same ratios are shown for information.
+RATIO_TARGET_SIZE = 100
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """One target checked: what was measured against what limit."""
+    """One target checked: what was measured against what limit.
+
+    ``binding`` is False for a ratio shown at a size the target is not set for.
+    """
 
     target: str
     measured: str
     limit: str
     met: bool
+    binding: bool = True
 
 
 def verdict_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
-    """Turn verdicts into table rows (``yes`` / ``**no**``)."""
-    return [
-        [v.target, v.measured, v.limit, "yes" if v.met else "**no**"] for v in verdicts
-    ]
+    """Turn verdicts into table rows (``yes`` / ``**no**``; informative ones say so)."""
+    rows = []
+    for v in verdicts:
+        met = "yes" if v.met else "**no**"
+        if not v.binding:
+            answer = "yes" if v.met else "no"
+            met = f"{answer} (target set at {RATIO_TARGET_SIZE} files)"
+        rows.append([v.target, v.measured, v.limit, met])
+    return rows
 
 
 # ---------------------------------------------------------------- measuring
@@ -206,24 +220,28 @@ def verdicts_for(result: SizeResult) -> list[Verdict]:
     cold, warm = result.review_cold.wall_s, result.review_warm.wall_s
     slowest_name, slowest = result.slowest_cold
     peak = max(result.review_cold.peak_rss, result.review_warm.peak_rss)
+    binding = result.size == RATIO_TARGET_SIZE
     return [
         Verdict(
             f"cold review ÷ slowest tool alone (`{slowest_name}`, cold)",
             fmt_ratio(cold / slowest),
             f"≤ {COLD_VS_SLOWEST}",
             cold / slowest <= COLD_VS_SLOWEST,
+            binding,
         ),
         Verdict(
             "cold review ÷ checklist by hand, cold",
             fmt_ratio(cold / result.hand_cold_total),
             f"≤ {COLD_VS_HAND}",
             cold / result.hand_cold_total <= COLD_VS_HAND,
+            binding,
         ),
         Verdict(
             "warm review ÷ checklist by hand, warm",
             fmt_ratio(warm / result.hand_warm_total),
             f"≤ {WARM_VS_HAND}",
             warm / result.hand_warm_total <= WARM_VS_HAND,
+            binding,
         ),
         Verdict(
             "peak memory of the review (process tree)",

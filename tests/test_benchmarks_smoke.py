@@ -28,6 +28,7 @@ from benchmarks.run import (
     render_document,
     scaling_verdict,
     size_section,
+    verdict_rows,
     verdicts_for,
 )
 
@@ -267,6 +268,15 @@ def test_verdicts_compare_against_the_targets() -> None:
     }
     slow = verdicts_for(_result(100, 12, 3, 10))
     assert [v.met for v in slow] == [False, False, False, True, True]
+
+
+def test_ratio_targets_bind_only_at_the_size_the_issue_sets_them() -> None:
+    at_100 = verdict_rows(verdicts_for(_result(100, 12, 3, 10)))
+    at_1000 = verdict_rows(verdicts_for(_result(1000, 12, 3, 10)))
+
+    assert [row[3] for row in at_100[:3]] == ["**no**"] * 3
+    assert [row[3] for row in at_1000[:3]] == ["no (target set at 100 files)"] * 3
+    assert at_1000[3][3] == "yes"  # memory binds at every size
 
 
 def test_scaling_verdict_compares_time_per_file() -> None:
