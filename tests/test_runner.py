@@ -13,7 +13,13 @@ import pytest
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
 from pattern_review.models import ReviewTarget
-from pattern_review.runner import choose_runner, is_uv_project, run_command, run_tool
+from pattern_review.runner import (
+    choose_runner,
+    is_uv_project,
+    run_command,
+    run_tool,
+    uv_environment,
+)
 from tests.gitrepo import GitRepo
 
 needs_uv = pytest.mark.skipif(shutil.which("uv") is None, reason="uv not on PATH")
@@ -170,3 +176,27 @@ def test_uv_runs_the_targets_own_tool_from_its_lock(
     assert run.stdout.startswith("ruff ")
     assert _tree_state(git_repo) == before
     assert not (git_repo.path / ".venv").exists()
+
+
+@needs_uv
+def test_the_uv_environment_is_set_up_once_outside_the_work_tree(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("pyproject.toml", UV_PROJECT)
+    git_repo.write("pkg/mod.py", "import os\n")
+    git_repo.commit()
+    before = _tree_state(git_repo)
+    ctx = _context(git_repo.path, tmp_path, Config(runner="uv"))
+
+    first = uv_environment(ctx)
+    again = uv_environment(ctx)
+    run = run_tool(ctx, "ruff", ["check", "--no-cache", "--select", "F401", "pkg"])
+
+    assert first == again
+    assert first.is_relative_to(tmp_path / "cache")
+    assert (first / "bin" / "python").exists()
+    # The environment has no ruff of its own: the bundled one stands in, and says so.
+    assert run.runner == "direct"
+    assert "no ruff in the target's uv environment" in run.note
+    assert "F401" in run.stdout
+    assert _tree_state(git_repo) == before

@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -224,7 +225,57 @@ def choose_runner(ctx: CheckContext) -> tuple[RunnerKind, str]:
     return "direct", ""
 
 
-def _uv_command(ctx: CheckContext, tool: Tool) -> tuple[list[str], dict[str, str]]:
+# The target's environment, as ``uv run`` sets it up, once per review: the
+# checks then start their tools from it directly. Four concurrent ``uv run``
+# calls would each check (and maybe sync) the same environment, competing with
+# mypy for the CPU; one call, waited for by the others, does it once.
+_ENVIRONMENTS: dict[tuple[str, ...], Path] = {}
+_ENVIRONMENTS_LOCK = threading.Lock()
+_PRINT_PREFIX = "import sys; print(sys.prefix)"
+
+
+def _environment_key(ctx: CheckContext) -> tuple[str, ...]:
+    repo = ctx.target.repo
+    stamps = []
+    for name in ("uv.lock", "pyproject.toml"):
+        try:
+            stat = (repo / name).stat()
+            stamps.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
+        except OSError:
+            stamps.append(f"{name}:-")
+    return (str(repo), str(ctx.cache_dir), *stamps)
+
+
+def uv_environment(ctx: CheckContext) -> Path:
+    """Return the target's uv environment, synced as ``uv run`` does it.
+
+    Args:
+        ctx: The review's context.
+
+    Returns:
+        The environment's prefix folder (its tools are in ``bin/``).
+
+    Raises:
+        CheckError: uv could not set the environment up.
+    """
+    key = _environment_key(ctx)
+    with _ENVIRONMENTS_LOCK:
+        if key not in _ENVIRONMENTS:
+            prefix, env = _uv_command(ctx, "python")
+            run = run_command(
+                [*prefix, "-c", _PRINT_PREFIX],
+                ctx.target.repo,
+                ctx.config.tool_timeout_s,
+                env,
+            )
+            lines = run.stdout.strip().splitlines()
+            if run.exit_code != 0 or not lines:
+                raise CheckError(f"uv run failed: {run.last_line()}")
+            _ENVIRONMENTS[key] = Path(lines[-1])
+        return _ENVIRONMENTS[key]
+
+
+def _uv_command(ctx: CheckContext, tool: str) -> tuple[list[str], dict[str, str]]:
     repo = ctx.target.repo
     # With a lock, install exactly it; without one, use the existing env as is
     # rather than let uv write a new uv.lock into the work tree.
@@ -241,12 +292,6 @@ def _uv_command(ctx: CheckContext, tool: Tool) -> tuple[list[str], dict[str, str
         env["PATH"] = os.pathsep.join(p for p in path if os.path.abspath(p) != own_bin)
     uv = shutil.which("uv") or "uv"
     return [uv, "run", "--project", str(repo), sync, tool], env
-
-
-def _spawn_failed(run: ToolRun, tool: Tool) -> bool:
-    return run.exit_code != 0 and f"Failed to spawn: {tool}" in run.stderr.replace(
-        "`", ""
-    )
 
 
 def run_tool(
@@ -281,9 +326,20 @@ def run_tool(
     env = dict(env or {})
     kind, note = choose_runner(ctx)
     if kind == "uv":
-        prefix, uv_env = _uv_command(ctx, tool)
-        run = run_command([*prefix, *args], repo, timeout, {**uv_env, **env}, nice)
-        if not _spawn_failed(run, tool):
+        prefix = uv_environment(ctx)
+        program = prefix / "bin" / tool
+        if program.is_file():
+            # What ``uv run`` does once the environment is ready: its bin/
+            # first on PATH, VIRTUAL_ENV set (the target's tests may rely on it).
+            _, uv_env = _uv_command(ctx, tool)
+            path = uv_env.get("PATH", os.environ.get("PATH", ""))
+            tool_env = {
+                **uv_env,
+                "VIRTUAL_ENV": str(prefix),
+                "PATH": os.pathsep.join([str(prefix / "bin"), path]),
+                **env,
+            }
+            run = run_command([str(program), *args], repo, timeout, tool_env, nice)
             return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "uv")
         note = f"no {tool} in the target's uv environment: used the bundled {tool}"
     # -P keeps the work tree off sys.path, so "-m ruff" is the installed ruff
