@@ -7,40 +7,15 @@ from pathlib import Path
 import pytest
 
 from pattern_review.checks import mypy_check
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.base import CheckError
 from pattern_review.config import Config
-from pattern_review.models import ChangedFile, ReviewTarget
+from tests.check_context import check_context, tree_state
 from tests.gitrepo import GitRepo
 
 STRICT = """\
 [tool.mypy]
 strict = true
 """
-
-
-def _context(
-    repo: GitRepo,
-    tmp_path: Path,
-    *paths: str,
-    config: Config | None = None,
-    safe_mode: bool = False,
-) -> CheckContext:
-    files = tuple(
-        ChangedFile(
-            path=p, status="modified", added_lines=frozenset({1}), hunks=((1, 1),)
-        )
-        for p in paths
-    )
-    target = ReviewTarget(
-        repo=repo.path, base="0" * 40, head="1" * 40, files=files, safe_mode=safe_mode
-    )
-    return CheckContext(
-        target=target, config=config or Config(), cache_dir=tmp_path / "cache"
-    )
-
-
-def _tree_state(repo: GitRepo) -> str:
-    return repo.git("status", "--porcelain", "--ignored", "--untracked-files=all")
 
 
 def test_typed_file_passes_and_cache_stays_outside(
@@ -58,14 +33,14 @@ def test_typed_file_passes_and_cache_stays_outside(
         """,
     )
     git_repo.commit()
-    before = _tree_state(git_repo)
+    before = tree_state(git_repo)
 
-    outcome = mypy_check.run(_context(git_repo, tmp_path, "app/ok.py"))
+    outcome = mypy_check.run(check_context(git_repo, tmp_path, "app/ok.py"))
 
     assert outcome.findings == []
     assert outcome.result.status == "passed"
     assert outcome.result.detail.startswith("no errors")
-    assert _tree_state(git_repo) == before
+    assert tree_state(git_repo) == before
     assert not list(git_repo.path.rglob(".mypy_cache"))
     assert (tmp_path / "cache" / "mypy").is_dir()
 
@@ -90,7 +65,7 @@ def test_errors_cite_the_checklist_or_the_annotation_rule(
     )
     git_repo.commit()
 
-    outcome = mypy_check.run(_context(git_repo, tmp_path, "app/calc.py"))
+    outcome = mypy_check.run(check_context(git_repo, tmp_path, "app/calc.py"))
 
     got = [(f.rule, f.path, f.line, f.column, f.pattern) for f in outcome.findings]
     assert got == [
@@ -129,7 +104,7 @@ def test_errors_in_unchanged_imported_modules_are_left_out(
     )
     git_repo.commit()
 
-    outcome = mypy_check.run(_context(git_repo, tmp_path, "app/user.py"))
+    outcome = mypy_check.run(check_context(git_repo, tmp_path, "app/user.py"))
 
     assert [(f.rule, f.path, f.line) for f in outcome.findings] == [
         ("mypy:assignment", "app/user.py", 5)
@@ -143,7 +118,9 @@ def test_syntax_error_is_a_finding_and_other_files_are_still_checked(
     git_repo.write("app/typed.py", 'COUNT: int = "many"\n', dedent=False)
     git_repo.commit()
 
-    outcome = mypy_check.run(_context(git_repo, tmp_path, "app/bad.py", "app/typed.py"))
+    outcome = mypy_check.run(
+        check_context(git_repo, tmp_path, "app/bad.py", "app/typed.py")
+    )
 
     assert outcome.result.status == "failed"
     got = {(f.rule, f.path, f.line) for f in outcome.findings}
@@ -165,10 +142,12 @@ def test_safe_mode_ignores_the_prs_mypy_config(
     git_repo.write("app/ok.py", "x: int = 1\n", dedent=False)
     git_repo.commit()
 
-    safe = mypy_check.run(_context(git_repo, tmp_path, "app/ok.py", safe_mode=True))
+    safe = mypy_check.run(
+        check_context(git_repo, tmp_path, "app/ok.py", safe_mode=True)
+    )
     assert safe.result.status == "passed"
     with pytest.raises(CheckError, match="evil_plugin"):
-        mypy_check.run(_context(git_repo, tmp_path, "app/ok.py"))
+        mypy_check.run(check_context(git_repo, tmp_path, "app/ok.py"))
 
 
 def test_plain_text_output_is_parsed_too() -> None:
@@ -196,6 +175,8 @@ def test_plain_text_output_is_parsed_too() -> None:
 def test_timeout_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write("app/ok.py", "x: int = 1\n", dedent=False)
     git_repo.commit()
-    ctx = _context(git_repo, tmp_path, "app/ok.py", config=Config(tool_timeout_s=0.001))
+    ctx = check_context(
+        git_repo, tmp_path, "app/ok.py", config=Config(tool_timeout_s=0.001)
+    )
     with pytest.raises(CheckError, match="timed out"):
         mypy_check.run(ctx)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from pattern_review.checks import pytest_check
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.base import CheckError
 from pattern_review.config import Config
-from pattern_review.models import ChangedFile, ReviewTarget
+from tests.check_context import check_context, tree_state
 from tests.gitrepo import GitRepo
 
 CALC = """\
@@ -19,31 +19,6 @@ from __future__ import annotations
 def add(a: int, b: int) -> int:
     return a + b
 """
-
-
-def _context(
-    repo: GitRepo,
-    tmp_path: Path,
-    *paths: str,
-    config: Config | None = None,
-    safe_mode: bool = False,
-) -> CheckContext:
-    files = tuple(
-        ChangedFile(
-            path=p, status="modified", added_lines=frozenset({1}), hunks=((1, 1),)
-        )
-        for p in paths
-    )
-    target = ReviewTarget(
-        repo=repo.path, base="0" * 40, head="1" * 40, files=files, safe_mode=safe_mode
-    )
-    return CheckContext(
-        target=target, config=config or Config(), cache_dir=tmp_path / "cache"
-    )
-
-
-def _tree_state(repo: GitRepo) -> str:
-    return repo.git("status", "--porcelain", "--ignored", "--untracked-files=all")
 
 
 @pytest.fixture
@@ -65,14 +40,14 @@ def calc_repo(git_repo: GitRepo) -> GitRepo:
 
 
 def test_related_tests_pass(calc_repo: GitRepo, tmp_path: Path) -> None:
-    before = _tree_state(calc_repo)
+    before = tree_state(calc_repo)
 
-    outcome = pytest_check.run(_context(calc_repo, tmp_path, "src/app/calc.py"))
+    outcome = pytest_check.run(check_context(calc_repo, tmp_path, "src/app/calc.py"))
 
     assert outcome.findings == []
     assert outcome.result.status == "passed"
     assert outcome.result.detail == "1 test(s) in 1 file(s), all passed"
-    assert _tree_state(calc_repo) == before
+    assert tree_state(calc_repo) == before
     assert not list(calc_repo.path.rglob("__pycache__"))
     assert not list(calc_repo.path.rglob(".pytest_cache"))
 
@@ -97,9 +72,9 @@ def test_failing_test_is_reported_at_its_def_line(
         """,
     )
     calc_repo.commit()
-    before = _tree_state(calc_repo)
+    before = tree_state(calc_repo)
 
-    outcome = pytest_check.run(_context(calc_repo, tmp_path, "src/app/calc.py"))
+    outcome = pytest_check.run(check_context(calc_repo, tmp_path, "src/app/calc.py"))
 
     got = [(f.rule, f.path, f.line, f.pattern) for f in outcome.findings]
     assert got == [("pytest:failed", "tests/test_calc.py", 4, "completion-checklist")]
@@ -108,7 +83,7 @@ def test_failing_test_is_reported_at_its_def_line(
     )
     assert outcome.result.status == "failed"
     assert outcome.result.detail == "2 test(s) in 1 file(s), 1 failing"
-    assert _tree_state(calc_repo) == before
+    assert tree_state(calc_repo) == before
 
 
 def test_collection_error_points_at_the_failing_import(
@@ -128,7 +103,7 @@ def test_collection_error_points_at_the_failing_import(
     )
     calc_repo.commit()
 
-    outcome = pytest_check.run(_context(calc_repo, tmp_path, "tests/test_calc.py"))
+    outcome = pytest_check.run(check_context(calc_repo, tmp_path, "tests/test_calc.py"))
 
     assert [(f.rule, f.path, f.line) for f in outcome.findings] == [
         ("pytest:error", "tests/test_calc.py", 3)
@@ -157,7 +132,7 @@ def test_fixture_error_is_reported_at_the_test(
     )
     calc_repo.commit()
 
-    outcome = pytest_check.run(_context(calc_repo, tmp_path, "tests/test_calc.py"))
+    outcome = pytest_check.run(check_context(calc_repo, tmp_path, "tests/test_calc.py"))
 
     assert [(f.rule, f.path, f.line) for f in outcome.findings] == [
         ("pytest:error", "tests/test_calc.py", 9)
@@ -171,7 +146,9 @@ def test_no_related_tests_passes_without_running(
     calc_repo.write("src/app/unrelated.py", "X = 1\n", dedent=False)
     calc_repo.commit()
 
-    outcome = pytest_check.run(_context(calc_repo, tmp_path, "src/app/unrelated.py"))
+    outcome = pytest_check.run(
+        check_context(calc_repo, tmp_path, "src/app/unrelated.py")
+    )
 
     assert outcome.result.status == "passed"
     assert outcome.result.detail == "no related tests"
@@ -183,7 +160,9 @@ def test_related_file_without_tests_is_no_related_tests(
     calc_repo.write("tests/test_helpers.py", "HELPER = 1\n", dedent=False)
     calc_repo.commit()
 
-    outcome = pytest_check.run(_context(calc_repo, tmp_path, "tests/test_helpers.py"))
+    outcome = pytest_check.run(
+        check_context(calc_repo, tmp_path, "tests/test_helpers.py")
+    )
 
     assert outcome.findings == []
     assert outcome.result.status == "passed"
@@ -195,7 +174,7 @@ def test_safe_mode_runs_nothing(calc_repo: GitRepo, tmp_path: Path) -> None:
     calc_repo.commit()
 
     outcome = pytest_check.run(
-        _context(calc_repo, tmp_path, "tests/test_calc.py", safe_mode=True)
+        check_context(calc_repo, tmp_path, "tests/test_calc.py", safe_mode=True)
     )
 
     assert outcome.result.status == "skipped"
@@ -214,7 +193,7 @@ def test_timeout_is_a_check_error(calc_repo: GitRepo, tmp_path: Path) -> None:
         """,
     )
     calc_repo.commit()
-    ctx = _context(
+    ctx = check_context(
         calc_repo, tmp_path, "tests/test_calc.py", config=Config(tool_timeout_s=1)
     )
 
@@ -233,4 +212,4 @@ def test_usage_error_is_a_check_error(calc_repo: GitRepo, tmp_path: Path) -> Non
     calc_repo.commit()
 
     with pytest.raises(CheckError, match="pytest exited 4"):
-        pytest_check.run(_context(calc_repo, tmp_path, "tests/test_calc.py"))
+        pytest_check.run(check_context(calc_repo, tmp_path, "tests/test_calc.py"))

@@ -13,9 +13,16 @@ from pattern_review.catalog import RUFF_STYLE_SELECT
 from pattern_review.checks import ruff_check
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
-from pattern_review.models import ChangedFile, ReviewTarget
+from tests.check_context import check_context, tree_state
 from tests.conftest import SEED_AGENT_FILE
 from tests.gitrepo import GitRepo
+
+
+def _context_added(
+    repo: GitRepo, tmp_path: Path, *paths: str, config: Config | None = None
+) -> CheckContext:
+    return check_context(repo, tmp_path, *paths, config=config, status="added")
+
 
 SEED_FILES = {
     "router-pattern": "src/app/routers/resources.py",
@@ -32,23 +39,6 @@ requires-python = ">=3.12"
 """
 
 
-def _context(
-    repo: GitRepo, tmp_path: Path, *paths: str, config: Config | None = None
-) -> CheckContext:
-    files = tuple(
-        ChangedFile(path=p, status="added", added_lines=frozenset({1}), hunks=((1, 1),))
-        for p in paths
-    )
-    target = ReviewTarget(repo=repo.path, base="0" * 40, head="1" * 40, files=files)
-    return CheckContext(
-        target=target, config=config or Config(), cache_dir=tmp_path / "cache"
-    )
-
-
-def _tree_state(repo: GitRepo) -> str:
-    return repo.git("status", "--porcelain", "--ignored", "--untracked-files=all")
-
-
 def test_seed_code_blocks_give_no_findings(git_repo: GitRepo, tmp_path: Path) -> None:
     agent = parse_agent_file(SEED_AGENT_FILE.read_text(), "backend-developer.md")
     git_repo.write("pyproject.toml", PYPROJECT)
@@ -60,7 +50,7 @@ def test_seed_code_blocks_give_no_findings(git_repo: GitRepo, tmp_path: Path) ->
         git_repo.write(path, section.code_blocks[0], dedent=False)
     git_repo.commit("seed")
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, *SEED_FILES.values()))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, *SEED_FILES.values()))
 
     assert [(f.rule, f.path, f.line) for f in outcome.findings] == []
     assert outcome.result.status == "passed"
@@ -86,9 +76,9 @@ def test_style_rules_apply_without_target_config(
         ''',
     )
     git_repo.commit()
-    before = _tree_state(git_repo)
+    before = tree_state(git_repo)
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "src/app/util.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "src/app/util.py"))
 
     got = {(f.rule, f.line, f.pattern, f.severity) for f in outcome.findings}
     assert got == {
@@ -106,7 +96,7 @@ def test_style_rules_apply_without_target_config(
     )
     assert outcome.result.status == "failed"
     assert outcome.result.detail == "8 violation(s)"
-    assert _tree_state(git_repo) == before
+    assert tree_state(git_repo) == before
     assert not list(git_repo.path.rglob(".ruff_cache"))
 
 
@@ -131,7 +121,7 @@ def test_safe_fix_within_the_finding_lines_becomes_the_suggestion(
     )
     git_repo.commit()
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/mod.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
 
     unused = [f for f in outcome.findings if f.rule == "F401"]
     assert len(unused) == 1
@@ -158,7 +148,7 @@ def test_import_sorting_suggestion_rewrites_the_block(
     )
     git_repo.commit()
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/mod.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
 
     unsorted = [f for f in outcome.findings if f.rule == "I001"]
     assert [(f.line, f.end_line, f.pattern) for f in unsorted] == [
@@ -217,7 +207,7 @@ def test_ann001_on_bound_task_self_is_dropped_but_other_params_kept(
     )
     git_repo.commit()
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/tasks.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/tasks.py"))
 
     assert [(f.rule, f.line, f.message) for f in outcome.findings] == [
         (
@@ -252,7 +242,7 @@ def test_target_config_still_applies(git_repo: GitRepo, tmp_path: Path) -> None:
     )
     git_repo.commit()
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/mod.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
 
     assert [(f.rule, f.line, f.pattern) for f in outcome.findings] == [
         ("B006", 6, "completion-checklist")
@@ -263,7 +253,7 @@ def test_syntax_error_is_a_finding(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write("app/bad.py", "def broken(:\n    pass\n", dedent=False)
     git_repo.commit()
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/bad.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/bad.py"))
 
     assert outcome.result.status == "failed"
     assert outcome.findings[0].rule == "invalid-syntax"
@@ -273,7 +263,7 @@ def test_syntax_error_is_a_finding(git_repo: GitRepo, tmp_path: Path) -> None:
 def test_no_python_files_passes_without_running(
     git_repo: GitRepo, tmp_path: Path
 ) -> None:
-    outcome = ruff_check.run(_context(git_repo, tmp_path))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path))
     assert outcome.result.status == "passed"
     assert outcome.findings == []
 
@@ -281,7 +271,7 @@ def test_no_python_files_passes_without_running(
 def test_timeout_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write("app/mod.py", "x = 1\n", dedent=False)
     git_repo.commit()
-    ctx = _context(
+    ctx = _context_added(
         git_repo, tmp_path, "app/mod.py", config=Config(tool_timeout_s=0.001)
     )
     with pytest.raises(CheckError, match="timed out after 0.001s"):
@@ -323,7 +313,7 @@ def test_findings_against_the_agent_file_are_dropped(
     )
     git_repo.commit()
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/routes.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/routes.py"))
 
     # Depends() is the Router Pattern; BLE001 is left to convention rule ERR002.
     assert [(f.rule, f.line, f.column) for f in outcome.findings] == [("B008", 13, 64)]
@@ -338,7 +328,7 @@ def test_code_unknown_to_the_targets_ruff_is_dropped_and_said(
     git_repo.write("app/mod.py", "from typing import List\n", dedent=False)
     git_repo.commit()
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/mod.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
 
     assert {f.rule for f in outcome.findings} >= {"I002", "UP035", "F401"}
     assert outcome.result.detail.endswith("(this ruff lacks XYZ999)")
@@ -366,11 +356,11 @@ def test_uv_project_without_ruff_falls_back_and_says_so(
     )
     git_repo.write("app/mod.py", "from typing import List\n", dedent=False)
     git_repo.commit()
-    before = _tree_state(git_repo)
+    before = tree_state(git_repo)
 
-    outcome = ruff_check.run(_context(git_repo, tmp_path, "app/mod.py"))
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
 
     assert outcome.result.detail == (
         "3 violation(s) (no ruff in the target's uv environment: used the bundled ruff)"
     )
-    assert _tree_state(git_repo) == before
+    assert tree_state(git_repo) == before

@@ -7,36 +7,17 @@ from pathlib import Path
 import pytest
 
 from pattern_review.checks import ruff_format
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.checks.base import CheckError
 from pattern_review.config import Config
-from pattern_review.models import ChangedFile, ReviewTarget
+from tests.check_context import check_context, tree_state
 from tests.gitrepo import GitRepo
-
-
-def _context(
-    repo: GitRepo, tmp_path: Path, *paths: str, config: Config | None = None
-) -> CheckContext:
-    files = tuple(
-        ChangedFile(
-            path=p, status="modified", added_lines=frozenset({1}), hunks=((1, 1),)
-        )
-        for p in paths
-    )
-    target = ReviewTarget(repo=repo.path, base="0" * 40, head="1" * 40, files=files)
-    return CheckContext(
-        target=target, config=config or Config(), cache_dir=tmp_path / "cache"
-    )
-
-
-def _tree_state(repo: GitRepo) -> str:
-    return repo.git("status", "--porcelain", "--ignored", "--untracked-files=all")
 
 
 def test_formatted_file_passes(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write("app/ok.py", 'x = {"a": 1}\n', dedent=False)
     git_repo.commit()
 
-    outcome = ruff_format.run(_context(git_repo, tmp_path, "app/ok.py"))
+    outcome = ruff_format.run(check_context(git_repo, tmp_path, "app/ok.py"))
 
     assert outcome.findings == []
     assert outcome.result.status == "passed"
@@ -68,9 +49,9 @@ def test_each_hunk_is_a_finding_with_the_formatted_text(
     git_repo.write("app/mod.py", source, dedent=False)
     git_repo.write("app/other.py", "a = [1,2]\n", dedent=False)  # not changed
     git_repo.commit()
-    before = _tree_state(git_repo)
+    before = tree_state(git_repo)
 
-    outcome = ruff_format.run(_context(git_repo, tmp_path, "app/mod.py"))
+    outcome = ruff_format.run(check_context(git_repo, tmp_path, "app/mod.py"))
 
     got = [(f.path, f.line, f.end_line, f.suggestion) for f in outcome.findings]
     assert got == [
@@ -87,7 +68,7 @@ def test_each_hunk_is_a_finding_with_the_formatted_text(
     )
     assert outcome.result.status == "failed"
     assert outcome.result.detail == "2 hunk(s) to reformat"
-    assert _tree_state(git_repo) == before
+    assert tree_state(git_repo) == before
     assert (git_repo.path / "app" / "mod.py").read_text() == source
     assert not list(git_repo.path.rglob(".ruff_cache"))
 
@@ -100,7 +81,7 @@ def test_multi_line_rewrite_spans_its_lines(git_repo: GitRepo, tmp_path: Path) -
     )
     git_repo.commit()
 
-    outcome = ruff_format.run(_context(git_repo, tmp_path, "app/call.py"))
+    outcome = ruff_format.run(check_context(git_repo, tmp_path, "app/call.py"))
 
     assert [(f.line, f.end_line, f.suggestion) for f in outcome.findings] == [
         (1, 4, "result = max(1, 2)\n")
@@ -114,7 +95,9 @@ def test_unparseable_file_is_a_finding_at_the_error(
     git_repo.write("app/mess.py", "a = [1,2]\n", dedent=False)
     git_repo.commit()
 
-    outcome = ruff_format.run(_context(git_repo, tmp_path, "app/bad.py", "app/mess.py"))
+    outcome = ruff_format.run(
+        check_context(git_repo, tmp_path, "app/bad.py", "app/mess.py")
+    )
 
     got = sorted((f.path, f.rule, f.line, f.suggestion) for f in outcome.findings)
     assert got == [
@@ -158,7 +141,7 @@ def test_garbled_diff_is_a_check_error() -> None:
 def test_timeout_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write("app/mod.py", "x = 1\n", dedent=False)
     git_repo.commit()
-    ctx = _context(
+    ctx = check_context(
         git_repo, tmp_path, "app/mod.py", config=Config(tool_timeout_s=0.001)
     )
     with pytest.raises(CheckError, match="timed out"):
