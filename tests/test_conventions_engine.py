@@ -20,7 +20,6 @@ from pattern_review.checks.base import CheckContext
 from pattern_review.checks.conventions import run
 from pattern_review.config import Config, Role
 from pattern_review.conventions.engine import (
-    RULE_CRASH_RULE,
     _Methods,
     _positions,
     _statement_lines,
@@ -35,6 +34,7 @@ from pattern_review.findings import (
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,
+    RULE_CRASH_RULE,
 )
 from pattern_review.models import ChangedFile, ReviewTarget
 from tests.gitrepo import GitRepo

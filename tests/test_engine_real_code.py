@@ -21,12 +21,13 @@ import sqlalchemy
 import starlette
 
 from pattern_review.config import Config
-from pattern_review.conventions.engine import (
+from pattern_review.conventions.engine import lint_paths
+from pattern_review.findings import (
+    DECODE_ERROR_RULE,
+    PARSE_ERROR_RULE,
     RULE_CRASH_RULE,
     UNREADABLE_RULE,
-    lint_paths,
 )
-from pattern_review.findings import DECODE_ERROR_RULE, PARSE_ERROR_RULE
 
 SITE = Path(fastapi.__file__).resolve().parents[1]
 STDLIB = Path(sysconfig.get_paths()["stdlib"])

@@ -183,3 +183,9 @@ def test_unreadable_python_files_become_findings() -> None:
     ]
     assert "byte 0xe9 at offset 11" in found[0].message
     assert filter_findings(found, target, "added") == found
+
+
+def test_a_rule_that_crashed_on_a_file_is_never_filtered_away() -> None:
+    crashed = make(1, rule="PR003", source="convention")  # line 1 was not added
+
+    assert filter_findings([crashed], TARGET, "added") == [crashed]

@@ -153,7 +153,10 @@ def _file_settings(repo: Path, explicit: Path | None) -> tuple[dict[str, Any], s
         path = explicit if explicit.is_absolute() else repo / explicit
         data = _read_toml(path)
         table = _tool_table(data, path)
-        return (data if table is None else table), str(path)
+        if table is None:
+            # A pyproject.toml without our table configures nothing of ours.
+            table = {} if path.name == "pyproject.toml" else data
+        return table, str(path)
     dedicated = repo / CONFIG_FILE_NAME
     if dedicated.is_file():
         return _read_toml(dedicated), str(dedicated)

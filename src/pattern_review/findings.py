@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from pattern_review.lines import split_lines
 from pattern_review.models import (
     SEVERITY_RANK,
     CheckResult,
@@ -29,6 +30,8 @@ _LINE_INDEPENDENT_SOURCES = frozenset({"pytest"})
 PARSE_ERROR_RULE = "PR000"
 DECODE_ERROR_RULE = "PR001"
 BINARY_FILE_RULE = "PR002"
+RULE_CRASH_RULE = "PR003"
+UNREADABLE_RULE = "PR004"
 # Findings about a whole file (it does not parse, or cannot be read as
 # Python): a changed file is in that state because of the PR, whichever line
 # the parser stopped at, and a pure deletion adds no line to anchor it to.
@@ -37,6 +40,8 @@ FILE_LEVEL_RULES = frozenset(
         PARSE_ERROR_RULE,
         DECODE_ERROR_RULE,
         BINARY_FILE_RULE,
+        RULE_CRASH_RULE,
+        UNREADABLE_RULE,
         "invalid-syntax",
         "mypy:syntax",
         "ruff-format:syntax",
@@ -137,7 +142,7 @@ def _normalized_code(sources: Mapping[str, str], finding: Finding) -> str:
     text = sources.get(finding.path)
     if text is None:
         return ""
-    lines = text.splitlines()
+    lines = split_lines(text)
     picked = lines[finding.line - 1 : finding.end_line]
     return _SPACE.sub(" ", " ".join(picked)).strip()
 

@@ -51,7 +51,11 @@ def run_git(
             env={**os.environ, **env} if env else None,
         )
     except FileNotFoundError as exc:
+        if not repo.is_dir():
+            raise GitError(f"{repo} is not a folder") from exc
         raise GitError("git is not installed or not on PATH") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"{repo} is not a folder") from exc
     except subprocess.TimeoutExpired as exc:
         raise GitError(f"git {args[0]} timed out after {GIT_TIMEOUT_S:.0f} s") from exc
     if check and done.returncode != 0:

@@ -20,7 +20,6 @@ never locked, and Python never writes bytecode.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import signal
@@ -282,8 +281,9 @@ def _uv_command(ctx: CheckContext, tool: str) -> tuple[list[str], dict[str, str]
     sync = "--frozen" if (repo / "uv.lock").is_file() else "--no-sync"
     env: dict[str, str] = {}
     if not (repo / ".venv").exists():
-        key = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
-        env["UV_PROJECT_ENVIRONMENT"] = str(ctx.cache_dir / "uv-env" / key)
+        # The cache folder is the repository's: a head reviewed in a
+        # temporary work tree reuses the environment made for an earlier one.
+        env["UV_PROJECT_ENVIRONMENT"] = str(ctx.cache_dir / "uv-env")
     if sys.prefix != sys.base_prefix:
         # uv run falls back to PATH; keep pattern-review's own virtualenv off it
         # so "uv run ruff" means the target's ruff or a visible fallback.

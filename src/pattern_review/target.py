@@ -6,12 +6,14 @@ the ``ReviewTarget``, never git.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
 from pattern_review import git
+from pattern_review.lines import split_lines
 from pattern_review.models import ChangedFile, FileStatus, ReviewTarget
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -195,7 +197,7 @@ def _untracked(root: Path, path: str) -> ChangedFile:
     if reason is None:
         reason = _skip_reason(root, path)
     if reason is None:
-        count = len((root / path).read_text(encoding="utf-8").splitlines())
+        count = len(split_lines((root / path).read_text(encoding="utf-8")))
     return ChangedFile(
         path=path,
         status="added",
@@ -211,7 +213,7 @@ def _patch_lines(
     """Map each path to its added head lines and its head-side hunk ranges."""
     patch = git.diff_text(root, base, head, paths)
     try:
-        parsed = PatchSet(patch.splitlines(keepends=True))
+        parsed = PatchSet(io.StringIO(patch))
     except UnidiffParseError as exc:
         raise git.GitError(f"cannot parse git's diff: {exc}") from exc
     result: dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {}

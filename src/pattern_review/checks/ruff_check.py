@@ -20,6 +20,7 @@ from typing import Any
 
 from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 from pattern_review.checks.base import CheckContext, CheckError, finished
+from pattern_review.lines import split_lines
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
 from pattern_review.runner import run_tool
 
@@ -220,7 +221,7 @@ def safe_fix(fix: object, filename: Path, line: int, end_line: int) -> str | Non
     if not isinstance(edits, list) or not edits:
         return None
     try:
-        lines = filename.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = split_lines(filename.read_text(encoding="utf-8"), keepends=True)
     except (OSError, UnicodeDecodeError):
         return None
     if end_line > len(lines):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.checks.ruff_check import SAFE_MODE_NOTE, config_args
+from pattern_review.lines import split_lines
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
 
@@ -67,7 +68,7 @@ def parse_format_diff(diff: str) -> list[FormatHunk]:
     raw: list[_RawHunk] = []
     path = ""
     old_left = new_left = 0  # rows still due in the current hunk
-    for text in diff.splitlines():
+    for text in split_lines(diff):
         if old_left > 0 or new_left > 0:
             kind, body = (text[0], text[1:]) if text else (" ", "")
             if kind == "\\":

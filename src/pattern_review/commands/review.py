@@ -57,25 +57,27 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 @contextlib.contextmanager
-def _tree_at(repo: Path, head: str | None) -> Iterator[Path]:
-    """Yield a work tree whose files are those of ``head``.
+def _tree_at(repo: Path, head: str | None) -> Iterator[tuple[Path, str | None]]:
+    """Yield a work tree whose files are those of ``head``, and head's SHA.
 
     The user's work tree serves when it is at ``head`` with no tracked file
-    edited; otherwise the review would read uncommitted content.
+    edited; otherwise the review would read uncommitted content. The SHA is
+    resolved here, in the user's repo: ``HEAD~1`` means what the user meant,
+    not what it would mean inside the temporary work tree.
     """
     from pattern_review import git
 
     if head is None:
-        yield repo
+        yield repo, None
         return
     wanted = git.resolve_commit(repo, head)
     if wanted is None:
         raise UsageError(f"head {head!r} is not a commit in {repo}")
     if wanted == git.resolve_commit(repo, "HEAD") and git.tracked_files_clean(repo):
-        yield repo
+        yield repo, wanted
         return
     with git.detached_worktree(repo, wanted) as tree:
-        yield tree
+        yield tree, wanted
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -130,12 +132,13 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         repo = git.toplevel(Path(args.repo).resolve())
-        config = load_config(
-            repo, Path(args.config) if args.config else None, overrides_from(args)
-        )
+        config_path = Path(args.config).resolve() if args.config else None
+        config = load_config(repo, config_path, overrides_from(args))
         agent = find_agent_file(repo, config.agent_file)
-        with _tree_at(repo, args.head) as tree:
-            target = build_target(tree, args.base, args.head)
+        # Like head, a relative base is the user's, resolved in their repo.
+        base = args.base and (git.resolve_commit(repo, args.base) or args.base)
+        with _tree_at(repo, args.head) as (tree, head):
+            target = build_target(tree, base, head)
             ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
             report = run_review(target, config, agent, ai=ai)
     except (UsageError, ConfigError, AgentFileError, TargetError, git.GitError) as exc:
@@ -143,7 +146,14 @@ def main(args: argparse.Namespace) -> int:
         return 2
     text = render(report, args.format, agent)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(
+                f"pattern-review: cannot write {args.output}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 2
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     broken = [c.name for c in report.checks if c.status == "error"]

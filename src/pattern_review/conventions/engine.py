@@ -40,11 +40,12 @@ from pattern_review.findings import (
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,
+    RULE_CRASH_RULE,
+    UNREADABLE_RULE,
 )
+from pattern_review.lines import LINE_BREAK
 from pattern_review.models import Finding, Severity
 
-RULE_CRASH_RULE = "PR003"
-UNREADABLE_RULE = "PR004"
 ENGINE_PATTERN = "completion-checklist"
 # Engine rule id -> what it means, for check details and ``pattern-review rules``.
 ENGINE_RULES: dict[str, str] = {
@@ -78,7 +79,6 @@ def _engine_finding(
 
 
 _VISITED_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
-_LINE_BREAK = re.compile(r"\r\n?|\n")
 _LIBCST_WHERE = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
 
 
@@ -397,7 +397,7 @@ def lint_source(
     if not any(visitor.reports for visitor in visitors):
         return []
     # Only the line breaks the parser counts (str.splitlines also splits on \f).
-    source_lines = _LINE_BREAK.split(source)
+    source_lines = LINE_BREAK.split(source)
     reported = [report.node for visitor in visitors for report in visitor.reports]
     ranges = _positions(wrapper, source, reported)
     findings: list[Finding] = []

@@ -24,6 +24,7 @@ from pathlib import PurePosixPath
 
 from pattern_review.config import Config
 from pattern_review.globs import glob_match
+from pattern_review.lines import LINE_BREAK
 from pattern_review.models import Finding
 
 UNUSED_IGNORE_RULE = "PR100"
@@ -32,7 +33,6 @@ MARKER = "pattern-review:"
 _DIRECTIVE = re.compile(
     r"#\s*pattern-review:\s*(?P<kind>ignore-file|ignore)\s*\[(?P<rules>[^\]]*)\]"
 )
-_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 @dataclass
@@ -109,7 +109,7 @@ def _comments(source: str) -> list[tuple[int, int, str, str]] | None:
 
 def _scanned_comments(source: str) -> list[tuple[int, int, str, str]]:
     found: list[tuple[int, int, str, str]] = []
-    for number, text in enumerate(_LINE_BREAK.split(source), start=1):
+    for number, text in enumerate(LINE_BREAK.split(source), start=1):
         if MARKER in text:
             start = text.find("#")
             if start >= 0:

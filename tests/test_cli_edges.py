@@ -1,0 +1,166 @@
+"""CLI edge cases: relative revisions, bad paths, config paths, odd whitespace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.gitrepo import GitRepo
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pattern_review", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=120,
+    )
+
+
+def report_of(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert done.stdout, done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def three_commits(repo: GitRepo) -> GitRepo:
+    future = "from __future__ import annotations\n\n"
+    repo.write("pkg/mod.py", future + "X = 1\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("pkg/mod.py", future + "import os\n\nX = 1\n")  # F401, first commit
+    repo.commit("first")
+    repo.write("pkg/other.py", future + "Y = 2\n")
+    repo.commit("second")
+    return repo
+
+
+def test_a_relative_head_means_the_users_revision(git_repo: GitRepo) -> None:
+    repo = three_commits(git_repo)
+
+    done = run_cli(
+        "review",
+        "--repo",
+        str(repo.path),
+        "--base",
+        "main",
+        "--head",
+        "HEAD~1",
+        "--checks",
+        "ruff",
+        "--no-ai",
+        "--format",
+        "json",
+    )
+
+    report = report_of(done)
+    assert report["head"] == repo.git("rev-parse", "HEAD~1")
+    assert [f["rule"] for f in report["findings"]] == ["F401"]
+
+
+def test_a_repo_path_that_is_a_file_or_missing_is_a_one_line_error(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = three_commits(git_repo)
+
+    as_file = run_cli("review", "--repo", str(repo.path / "pkg/mod.py"))
+    missing = run_cli("review", "--repo", str(tmp_path / "nowhere"))
+
+    for done in (as_file, missing):
+        assert done.returncode == 2
+        assert done.stderr.count("\n") == 1
+        assert "is not a folder" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_an_unwritable_output_is_a_one_line_error(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = three_commits(git_repo)
+
+    done = run_cli(
+        "review",
+        "--repo",
+        str(repo.path),
+        "--base",
+        "main",
+        "--checks",
+        "ruff",
+        "--output",
+        str(tmp_path / "no" / "such" / "dir" / "report.txt"),
+    )
+
+    assert done.returncode == 2
+    assert "cannot write" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_config_path_is_relative_to_where_the_command_runs(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = three_commits(git_repo)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "strict.toml").write_text('fail-on = "never"\n')
+    (elsewhere / "pyproject.toml").write_text('[project]\nname = "x"\n')
+
+    done = run_cli(
+        "review",
+        "--repo",
+        str(repo.path),
+        "--base",
+        "main",
+        "--checks",
+        "ruff",
+        "--config",
+        "strict.toml",
+        "--format",
+        "json",
+        cwd=elsewhere,
+    )
+    other = run_cli(
+        "review",
+        "--repo",
+        str(repo.path),
+        "--base",
+        "main",
+        "--checks",
+        "ruff",
+        "--config",
+        "pyproject.toml",
+        cwd=elsewhere,
+    )
+
+    assert done.returncode == 0, done.stderr  # F401 found, but fail-on = never
+    assert report_of(done)["findings"]
+    assert other.returncode == 1, other.stderr  # no table: defaults, not an error
+
+
+def test_a_form_feed_in_a_changed_file_keeps_lines_in_step(git_repo: GitRepo) -> None:
+    git_repo.write("pkg/mod.py", "X = 1\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("pkg/mod.py", "X = 1\n\x0c\nimport os\n", dedent=False)
+    git_repo.commit("form feed")
+
+    done = run_cli(
+        "review",
+        "--repo",
+        str(git_repo.path),
+        "--base",
+        "main",
+        "--checks",
+        "ruff",
+        "--no-ai",
+        "--format",
+        "json",
+    )
+
+    report = report_of(done)
+    assert done.returncode == 1
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("F401", 3)]
