@@ -355,3 +355,14 @@ def test_dispatch_base_that_git_could_misread_is_refused(
     payload["inputs"] = {"base": base}
     with pytest.raises(ActionEnvError, match="is not a branch name or commit"):
         read_action_run(_env(tmp_path, "workflow_dispatch", payload))
+
+
+def test_push_base_input_wins_over_before(tmp_path: Path) -> None:
+    payload = _payload("push/payload.json")
+    payload.update(before="b" * 40, after="a" * 40, deleted=False)
+    env = _env(tmp_path, "push", payload, INPUT_BASE="release/1.x")
+    run = read_action_run(env)
+    assert (run.base_sha, run.base_ref) == (None, "release/1.x")
+    env["INPUT_BASE"] = "--upload-pack=x"
+    with pytest.raises(ActionEnvError, match="is not a branch name or commit"):
+        read_action_run(env)

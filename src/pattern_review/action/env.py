@@ -309,7 +309,7 @@ def read_action_run(env: Mapping[str, str] | None = None) -> ActionRun:
     if event_name == "workflow_dispatch":
         return ActionRun(**common, **_dispatch_fields(payload, inputs, sha, ref))
     if event_name == "push":
-        return ActionRun(**common, **_push_fields(payload, sha, ref))
+        return ActionRun(**common, **_push_fields(payload, inputs, sha, ref))
     return ActionRun(**common, **_workflow_run_fields(payload))
 
 
@@ -358,15 +358,22 @@ def _dispatch_fields(
     }
 
 
-def _push_fields(payload: Mapping[str, Any], sha: str, ref: str) -> dict[str, Any]:
+def _push_fields(
+    payload: Mapping[str, Any], inputs: Mapping[str, str], sha: str, ref: str
+) -> dict[str, Any]:
     after = _text(payload.get("after")) or sha
     before = _text(payload.get("before"))
     if not after or after == NULL_SHA:
         raise ActionEnvError("the push deleted the ref: there is nothing to review")
+    # The action's `base` input wins over the push's "before"; a new branch
+    # has no "before": compare with the default branch instead.
+    base_input = _checked_ref(inputs.get("base", "").strip())
+    has_before = bool(before) and before != NULL_SHA and not base_input
     return {
-        # A new branch has no "before": compare with the default branch instead.
-        "base_sha": before if before and before != NULL_SHA else None,
-        "base_ref": _text(_dig(payload, "repository", "default_branch")) or None,
+        "base_sha": before if has_before else None,
+        "base_ref": base_input
+        or _text(_dig(payload, "repository", "default_branch"))
+        or None,
         "head_sha": after,
         "head_ref": _branch(ref or _text(payload.get("ref"))),
     }
