@@ -11,6 +11,7 @@ from github import Github, GithubException
 
 from pattern_review.agent_file import AgentFile, builtin_agent_file
 from pattern_review.github.client import (
+    READ_ONLY_MESSAGE,
     THROTTLE_ENV,
     GitHubError,
     classify,
@@ -346,3 +347,11 @@ def test_expected_403_on_user_is_not_logged_as_a_failure(
     assert not any("/user" in m for m in messages)
     # Real retries are still logged: the logger was switched back on.
     assert any("/reviews" in m and "403" in m for m in messages)
+
+
+def test_only_githubs_read_only_words_make_a_403_read_only() -> None:
+    locked = GithubException(403, {"message": "Unable to create comment: locked"})
+    forbidden = GithubException(403, {"message": READ_ONLY_MESSAGE})
+
+    assert classify(locked, writing=True).read_only is False
+    assert classify(forbidden, writing=True).read_only is True

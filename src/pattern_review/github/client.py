@@ -213,7 +213,10 @@ def classify(exc: BaseException, *, writing: bool = False) -> GitHubError:
                 rate_limited=True,
             )
         if status == 403:
-            read_only = READ_ONLY_MESSAGE.lower() in message.lower() or writing
+            # Only GitHub's own words mean a read-only token (fork PRs,
+            # Dependabot); a 403 for another reason (a locked conversation)
+            # must not stop the other parts from being posted.
+            read_only = READ_ONLY_MESSAGE.lower() in message.lower()
             hint = " (the token has no write access here)" if read_only else ""
             return GitHubError(f"GitHub refused (403 {message}){hint}", 403, read_only)
         if status == 404:
