@@ -366,3 +366,24 @@ def test_push_base_input_wins_over_before(tmp_path: Path) -> None:
     env["INPUT_BASE"] = "--upload-pack=x"
     with pytest.raises(ActionEnvError, match="is not a branch name or commit"):
         read_action_run(env)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('tool = "x"\n', r"\[tool\] must be a table"),
+        ("[tool]\npattern-review = 3\n", r"\[tool.pattern-review\] must be a table"),
+    ],
+)
+def test_base_commit_config_with_a_bad_tool_table_is_one_line_error(
+    git_repo: GitRepo, text: str, message: str
+) -> None:
+    from pattern_review.action.errors import ActionError
+    from pattern_review.action.settings import base_commit_settings
+
+    git_repo.write("pyproject.toml", text)
+    base = git_repo.commit("base")
+    with pytest.raises(ActionError, match=message) as caught:
+        base_commit_settings(git_repo.path, base, None)
+    assert "\n" not in str(caught.value)
+    assert f"at base {base[:12]}" in str(caught.value)

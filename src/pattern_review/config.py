@@ -135,7 +135,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
 
 
-def _tool_table(data: dict[str, Any], origin: Path) -> dict[str, Any] | None:
+def _tool_table(data: dict[str, Any], origin: str) -> dict[str, Any] | None:
     """Return ``[tool.pattern-review]`` of a TOML document, None when absent."""
     tool = data.get("tool")
     if tool is None:
@@ -148,21 +148,39 @@ def _tool_table(data: dict[str, Any], origin: Path) -> dict[str, Any] | None:
     return table
 
 
+def settings_from_toml(data: dict[str, Any], path: str | Path) -> dict[str, Any]:
+    """Pick pattern-review's settings out of a parsed config file.
+
+    Shared by the work-tree reader and the action's base-commit reader, so a
+    malformed file is the same one-line error wherever it is read.
+
+    Args:
+        data: The parsed TOML document.
+        path: The file it came from; its name tells a ``pyproject.toml``.
+
+    Returns:
+        ``[tool.pattern-review]`` when present; else the whole document, or
+        nothing for a ``pyproject.toml`` (which configures other tools).
+
+    Raises:
+        ConfigError: ``tool`` or ``tool.pattern-review`` is not a table.
+    """
+    table = _tool_table(data, str(path))
+    if table is not None:
+        return table
+    return {} if Path(path).name == "pyproject.toml" else data
+
+
 def _file_settings(repo: Path, explicit: Path | None) -> tuple[dict[str, Any], str]:
     if explicit is not None:
         path = explicit if explicit.is_absolute() else repo / explicit
-        data = _read_toml(path)
-        table = _tool_table(data, path)
-        if table is None:
-            # A pyproject.toml without our table configures nothing of ours.
-            table = {} if path.name == "pyproject.toml" else data
-        return table, str(path)
+        return settings_from_toml(_read_toml(path), path), str(path)
     dedicated = repo / CONFIG_FILE_NAME
     if dedicated.is_file():
-        return _read_toml(dedicated), str(dedicated)
+        return settings_from_toml(_read_toml(dedicated), dedicated), str(dedicated)
     pyproject = repo / "pyproject.toml"
     if pyproject.is_file():
-        table = _tool_table(_read_toml(pyproject), pyproject)
+        table = settings_from_toml(_read_toml(pyproject), pyproject)
         if table:
             return table, f"{pyproject} [tool.pattern-review]"
     return {}, "defaults"

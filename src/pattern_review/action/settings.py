@@ -99,10 +99,15 @@ def base_commit_settings(root: Path, base: str, explicit: str | None) -> dict[st
         The settings table (empty when the base has no config).
 
     Raises:
-        ActionError: The file at base is not valid TOML.
+        ActionError: The file at base is missing (when named), not TOML, or
+            its ``tool`` or ``tool.pattern-review`` is not a table.
     """
     from pattern_review import git
-    from pattern_review.config import CONFIG_FILE_NAME
+    from pattern_review.config import (
+        CONFIG_FILE_NAME,
+        ConfigError,
+        settings_from_toml,
+    )
 
     candidates = [explicit] if explicit else [CONFIG_FILE_NAME, "pyproject.toml"]
     for path in candidates:
@@ -117,11 +122,10 @@ def base_commit_settings(root: Path, base: str, explicit: str | None) -> dict[st
             raise ActionError(
                 f"config {path} at base is not valid TOML: {exc}"
             ) from exc
-        table = parsed.get("tool", {}).get("pattern-review")
-        if path == CONFIG_FILE_NAME or (explicit and table is None):
-            return parsed
-        if table:
-            return dict(table)
+        try:
+            return settings_from_toml(parsed, path)
+        except ConfigError as exc:
+            raise ActionError(f"{exc} (at base {base[:12]})") from exc
     return {}
 
 
