@@ -164,3 +164,30 @@ def test_a_form_feed_in_a_changed_file_keeps_lines_in_step(git_repo: GitRepo) ->
     report = report_of(done)
     assert done.returncode == 1
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("F401", 3)]
+
+
+def test_head_defaults_to_the_commit_and_work_tree_adds_uncommitted_edits(
+    git_repo: GitRepo,
+) -> None:
+    repo = three_commits(git_repo)
+    future = "from __future__ import annotations\n\n"
+    repo.write("pkg/other.py", future + "import sys\n\nY = 2\n")  # not committed
+
+    def rules(*extra: str) -> list[tuple[str, str]]:
+        done = run_cli(
+            "review",
+            "--repo",
+            str(repo.path),
+            "--base",
+            "main",
+            "--checks",
+            "ruff",
+            "--no-ai",
+            "--format",
+            "json",
+            *extra,
+        )
+        return [(f["path"], f["rule"]) for f in report_of(done)["findings"]]
+
+    assert rules() == [("pkg/mod.py", "F401")]
+    assert rules("--work-tree") == [("pkg/mod.py", "F401"), ("pkg/other.py", "F401")]

@@ -110,6 +110,7 @@ def main(args: argparse.Namespace) -> int:
         repo=str(repo),
         base="main",
         head="HEAD",
+        work_tree=False,
         format=args.format,
         output=None,
         filter_mode=None,

@@ -33,8 +33,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--base", help="base revision (default: merge base with the default branch)"
     )
+    parser.add_argument("--head", default="HEAD", help="head revision (default: HEAD)")
     parser.add_argument(
-        "--head", help="head revision (default: the work tree, uncommitted included)"
+        "--work-tree",
+        action="store_true",
+        help="review the work tree as it is: HEAD plus staged, unstaged and"
+        " untracked changes (what a pre-commit hook sees); overrides --head",
     )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", help="write the report here instead of stdout")
@@ -137,7 +141,8 @@ def main(args: argparse.Namespace) -> int:
         agent = find_agent_file(repo, config.agent_file)
         # Like head, a relative base is the user's, resolved in their repo.
         base = args.base and (git.resolve_commit(repo, args.base) or args.base)
-        with _tree_at(repo, args.head) as (tree, head):
+        wanted_head = None if getattr(args, "work_tree", False) else args.head
+        with _tree_at(repo, wanted_head) as (tree, head):
             target = build_target(tree, base, head)
             ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
             report = run_review(target, config, agent, ai=ai)
