@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from pattern_review.models import Report
 from pattern_review.target import build_target
 from tests.conftest import FIXTURES, SEED_AGENT_FILE
 from tests.fakes.github_server import TOKEN, FakeGitHub, Json
@@ -418,6 +419,46 @@ def test_draft_pr_is_skipped_unless_asked(world: World) -> None:
     reviewed = world.run(payload, inputs={"review-drafts": "true"})
     assert reviewed.code == 1
     assert len(world.gh.issue_comments) == 1
+
+
+def test_skipped_draft_still_saves_a_report_that_publishes_nothing(
+    world: World,
+) -> None:
+    world.add_pull()
+    skipped = world.run(
+        world.pr_payload(draft=True),
+        sha=world.checkout_merge(),
+        inputs={"json-file": "out/report.json"},
+        token="",
+    )
+    assert skipped.code == 0, skipped.stderr
+    saved = world.workspace / "out" / "report.json"
+    assert skipped.outputs["report-json"] == str(saved)
+    assert skipped.outputs["findings-count"] == "0"
+    report = Report.model_validate_json(saved.read_text())
+    assert (report.conclusion, report.findings, report.head) == (
+        "neutral",
+        [],
+        world.head,
+    )
+    assert {c.status for c in report.checks} == {"skipped"}
+    assert all("draft" in c.detail for c in report.checks)
+    # The fork-safe recipe's publishing run, and the sharded recipe's CLI.
+    published = world.run(
+        {"workflow_run": {"head_sha": world.head}},
+        "workflow_run",
+        inputs={"report": str(saved)},
+        ref="refs/heads/main",
+    )
+    merged = world.run(
+        {}, "workflow_run", argv=("publish", str(saved), str(saved)), inputs={}
+    )
+    for result in (published, merged):
+        assert result.code == 0, result.stderr
+        assert "draft" in result.stdout
+    assert published.outputs["conclusion"] == "neutral"
+    assert "draft" in published.summary
+    assert not world.gh.writes()
 
 
 def _dispatch_payload(inputs: dict[str, str] | None = None) -> dict[str, Any]:

@@ -219,3 +219,20 @@ def test_publish_read_only_token_falls_back_without_traceback(
     assert "::error file=app/x.py,line=3" in out
     assert not gh.issue_comments and not gh.check_runs
     assert "write" in (actions_env / "summary.md").read_text()
+
+
+def test_publish_of_a_skipped_run_posts_nothing_but_a_real_neutral_one_posts(
+    gh: FakeGitHub, actions_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reason = "PR #7 is a draft"
+    skipped = [CheckResult(name="ruff", status="skipped", detail=reason)]
+    report = _report([], skipped, conclusion="neutral")
+    assert cli_main(["publish", _save(actions_env, "skip.json", report)]) == 0
+    assert reason in capsys.readouterr().out
+    assert not gh.writes()
+    assert "neutral" in (actions_env / "outputs").read_text()
+    # A neutral review where something ran (an errored check) is published.
+    errored = [*skipped, CheckResult(name="mypy", status="error", detail="crashed")]
+    report = _report([], errored, conclusion="neutral")
+    assert cli_main(["publish", _save(actions_env, "err.json", report)]) == 0
+    assert len(gh.issue_comments) == 1

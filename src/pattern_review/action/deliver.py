@@ -22,6 +22,16 @@ if TYPE_CHECKING:
     from pattern_review.agent_file import AgentFile
     from pattern_review.models import FindingDelta, Report
 
+# Every output of action.yml for a run that needed no review.
+SKIPPED_OUTPUTS: dict[str, str] = {
+    "conclusion": "neutral",
+    "findings-count": "0",
+    "errors-count": "0",
+    "comment-url": "",
+    "sarif-file": "",
+    "report-json": "",
+}
+
 
 def client_for(run: ActionRun) -> Github | None:
     """Return a PyGithub client for the run's API URL, or None without a token.
@@ -203,16 +213,94 @@ def write_report_files(
         ("report-json", options.json_file, json_text),
     )
     for output, name, render in wanted:
-        if not name:
-            continue
-        path = Path(name) if Path(name).is_absolute() else run.workspace / name
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(render(), encoding="utf-8")
-        except OSError as exc:
-            raise ActionError(f"cannot write {output} {path}: {exc.strerror}") from exc
-        written[output] = str(path)
+        if name:
+            written[output] = _write_file(run, output, name, render())
     return written
+
+
+def _write_file(run: ActionRun, output: str, name: str, text: str) -> str:
+    path = Path(name) if Path(name).is_absolute() else run.workspace / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ActionError(f"cannot write {output} {path}: {exc.strerror}") from exc
+    return str(path)
+
+
+def skipped_report(run: ActionRun, reason: str) -> Report:
+    """Return the report of a run that needed no review.
+
+    The fork-safe and sharded workflows upload and publish the JSON report,
+    so a skipped run still leaves one: neutral, no findings, every check
+    skipped with the reason.
+
+    Args:
+        run: The run.
+        reason: Why it was skipped.
+
+    Returns:
+        The report.
+    """
+    from pattern_review.models import CHECK_NAMES, CheckResult, Report, TargetInfo
+
+    return Report(
+        conclusion="neutral",
+        base=run.base_sha or "",
+        head=run.head_sha,
+        target=TargetInfo(repository=run.repository, pr=run.pr, event=run.event_name),
+        checks=[
+            CheckResult(name=name, status="skipped", detail=reason)
+            for name in CHECK_NAMES
+        ],
+        safe_mode=run.safe_mode,
+    )
+
+
+def is_skipped_report(report: Report) -> bool:
+    """Tell a report of a skipped run (nothing ran, nothing found).
+
+    Args:
+        report: A report, typically loaded from a file.
+
+    Returns:
+        True when every check was skipped and there is nothing to show.
+    """
+    return (
+        report.conclusion == "neutral"
+        and not report.findings
+        and report.ai.status == "skipped"
+        and bool(report.checks)
+        and all(check.status == "skipped" for check in report.checks)
+    )
+
+
+def deliver_skipped(run: ActionRun, reason: str) -> int:
+    """Report a run that needed no review: log, summary, outputs, JSON file.
+
+    Nothing is posted on GitHub.
+
+    Args:
+        run: The run.
+        reason: Why it was skipped.
+
+    Returns:
+        0 (the conclusion is neutral).
+
+    Raises:
+        ActionError: The ``json-file`` cannot be written.
+    """
+    from pattern_review.report.json_report import render_json
+
+    print(f"pattern-review: skipped: {reason}")
+    write_summary_quietly(run, f"### pattern-review\n\nSkipped: {reason}.\n")
+    outputs = dict(SKIPPED_OUTPUTS)
+    json_file = run.input("json-file")
+    if json_file:
+        text = render_json(skipped_report(run, reason))
+        outputs["report-json"] = _write_file(run, "report-json", json_file, text)
+    write_outputs_quietly(run, outputs)
+    return 0
 
 
 def outputs_for(

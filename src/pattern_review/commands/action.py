@@ -25,8 +25,8 @@ from pattern_review.action.deliver import (
     DeliverOptions,
     client_for,
     deliver,
+    deliver_skipped,
     write_outputs_quietly,
-    write_summary_quietly,
 )
 from pattern_review.action.errors import ActionError
 from pattern_review.action.settings import load_settings, split_paths
@@ -42,15 +42,6 @@ if TYPE_CHECKING:
     from pattern_review.action.env import ActionRun
 
 EXIT_USAGE = 2
-# Every output of action.yml for a run that needed no review.
-SKIPPED_OUTPUTS: dict[str, str] = {
-    "conclusion": "neutral",
-    "findings-count": "0",
-    "errors-count": "0",
-    "comment-url": "",
-    "sarif-file": "",
-    "report-json": "",
-}
 BOOLEAN_INPUTS = (
     "comment",
     "inline-comments",
@@ -150,10 +141,7 @@ def review_run(run: ActionRun) -> int:
         run.flag(name, False)
     reason = skip_reason(run)
     if reason is not None:
-        print(f"pattern-review: skipped: {reason}")
-        write_summary_quietly(run, f"### pattern-review\n\nSkipped: {reason}.\n")
-        write_outputs_quietly(run, dict(SKIPPED_OUTPUTS))
-        return 0
+        return deliver_skipped(run, reason)
     try:
         root = git.toplevel(run.workspace)
     except git.GitError as exc:

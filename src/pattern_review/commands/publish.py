@@ -337,13 +337,23 @@ def publish_saved_reports(paths: Sequence[str], run: ActionRun) -> int:
         The exit status: by the merged conclusion; 2 when the reports are
         unusable, stale, or there is no token.
     """
-    from pattern_review.action.deliver import DeliverOptions, client_for, deliver
+    from pattern_review.action.deliver import (
+        DeliverOptions,
+        client_for,
+        deliver,
+        deliver_skipped,
+        is_skipped_report,
+    )
     from pattern_review.action.env import ActionEnvError
     from pattern_review.action.errors import ActionError
     from pattern_review.action.settings import int_input
 
     try:
         report = _aim(merge_reports(load_reports(paths)), run)
+        if is_skipped_report(report):
+            # The analysing run skipped the PR (a draft, say): posting a
+            # "neutral, nothing found" review would claim a review that never ran.
+            return deliver_skipped(run, report.checks[0].detail or "nothing ran")
         client = client_for(run)
         if client is None:
             raise PublishError("no GitHub token (set GITHUB_TOKEN): nothing to publish")
