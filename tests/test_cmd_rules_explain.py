@@ -133,6 +133,11 @@ def test_explain_a_ruff_code_gives_its_citation_and_points_to_ruff(
     assert f"`ruff rule {code.upper()}`" in out
     words = builtin_agent_file().rule_text(pattern).splitlines()[0]
     assert f"> {words}" in _section(out, "Why is this bad?")
+    what = _section(out, "What it does")
+    if code.upper() == "BLE001":
+        assert "convention rule ERR002 checks the same" in what
+    else:
+        assert "runs ruff with it selected" in what
 
 
 @pytest.mark.parametrize("unknown", ["NOPE999", "E999", "select * from x", ""])

@@ -41,7 +41,8 @@ _FASTAPI_MARKER = re.compile(
 # Codes a convention rule carries with the agent file's exceptions: BLE001 is
 # ERR002, which allows ``except Exception`` that re-raises (``raise
 # self.retry(exc=exc)`` in the Celery Task Pattern); ruff does not.
-SUPERSEDED = frozenset({"BLE001"})
+SUPERSEDED_BY: dict[str, str] = {"BLE001": "ERR002"}
+SUPERSEDED = frozenset(SUPERSEDED_BY)
 LINE_LENGTH = 88
 SAFE_MODE_NOTE = "safe mode: the PR's ruff config is not read"
 _UNKNOWN_CODE = re.compile(

@@ -109,7 +109,29 @@ def explain_ruff(code: str, mapping: RuffMapping, agent: AgentFile) -> str:
     Returns:
         The text: what runs it, the citation, and where ruff documents it.
     """
+    from pattern_review.catalog import RUFF_STYLE_SELECT
+    from pattern_review.checks.ruff_check import SUPERSEDED_BY
+
     via = f" (catalog prefix {mapping.prefix})" if mapping.prefix != code else ""
+    selected = any(code.startswith(p) or p.startswith(code) for p in RUFF_STYLE_SELECT)
+    if code in SUPERSEDED_BY:
+        runs = (
+            f"pattern-review drops ruff's {code} findings: convention rule"
+            f" {SUPERSEDED_BY[code]} checks the same with the agent file's"
+            f" exceptions (`pattern-review explain {SUPERSEDED_BY[code]}`)."
+        )
+    elif selected:
+        runs = (
+            "pattern-review runs ruff with it selected, so it applies even when"
+            " the project's ruff configuration leaves it out, and cites each"
+            " finding to the agent file."
+        )
+    else:
+        runs = (
+            "pattern-review does not add it to ruff's selection: when the"
+            " project's ruff configuration selects it, each finding is cited to"
+            " the agent file."
+        )
     lines = [
         f"# {code} (via ruff)",
         "",
@@ -117,9 +139,7 @@ def explain_ruff(code: str, mapping: RuffMapping, agent: AgentFile) -> str:
         "",
         "## What it does",
         "",
-        f"ruff checks {code}{via}; pattern-review runs"
-        " ruff with it selected, so it applies even when the project's ruff"
-        " configuration leaves it out, and cites each finding to the agent file.",
+        f"ruff checks {code}{via}. {runs}",
         "",
         "## Why is this bad?",
         "",
