@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from tests.cli import review_cli, review_json, run_cli
 from tests.conftest import FIXTURES
 from tests.gitrepo import GitRepo
 from tests.spec_schema import SPEC_SCHEMA
@@ -81,35 +82,6 @@ def double(a: int) -> int:
     return a * 2
 '''
 )
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pattern_review", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-        timeout=300,
-    )
-
-
-def review_json(repo: GitRepo, *extra: str) -> tuple[int, dict[str, Any]]:
-    done = run_cli(
-        "review",
-        "--repo",
-        str(repo.path),
-        "--base",
-        "main",
-        "--head",
-        "HEAD",
-        "--no-ai",
-        "--format",
-        "json",
-        *extra,
-    )
-    assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
 
 
 @pytest.fixture
@@ -214,13 +186,8 @@ def test_a_check_that_cannot_run_exits_two_with_its_reason(
     calc_repo.write("src/calc/__init__.py", CLEAN_CALC, dedent=False)
     calc_repo.commit("double")
 
-    done = run_cli(
-        "review",
-        "--repo",
-        str(calc_repo.path),
-        "--base",
-        "main",
-        "--no-ai",
+    done = review_cli(
+        calc_repo,
         "--checks",
         "mypy",
     )
@@ -298,13 +265,8 @@ def test_sarif_output_validates_against_the_sarif_schema(calc_repo: GitRepo) -> 
     calc_repo.commit("scale")
     out = calc_repo.path.parent / "report.sarif"
 
-    done = run_cli(
-        "review",
-        "--repo",
-        str(calc_repo.path),
-        "--base",
-        "main",
-        "--no-ai",
+    done = review_cli(
+        calc_repo,
         "--checks",
         "ruff,conventions",
         "--format",
@@ -328,13 +290,8 @@ def test_every_format_cites_the_pattern(calc_repo: GitRepo, fmt: str) -> None:
     )
     calc_repo.commit("scale")
 
-    done = run_cli(
-        "review",
-        "--repo",
-        str(calc_repo.path),
-        "--base",
-        "main",
-        "--no-ai",
+    done = review_cli(
+        calc_repo,
         "--checks",
         "ruff,conventions",
         "--format",

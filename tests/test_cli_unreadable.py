@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from typing import Any
 
+from tests.cli import review_json
 from tests.gitrepo import GitRepo
 
 
-def review(repo: GitRepo, *extra: str) -> tuple[int, dict[str, object]]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pattern_review",
-            "review",
-            "--repo",
-            str(repo.path),
-            "--base",
-            "main",
-            "--head",
-            "HEAD",
-            "--checks",
-            "ruff,conventions",
-            "--format",
-            "json",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    return done.returncode, json.loads(done.stdout)
+def review(repo: GitRepo, *extra: str) -> tuple[int, dict[str, Any]]:
+    return review_json(repo, "--checks", "ruff,conventions", *extra)
 
 
 def test_deleting_a_closing_bracket_fails_the_review(git_repo: GitRepo) -> None:
@@ -47,9 +23,9 @@ def test_deleting_a_closing_bracket_fails_the_review(git_repo: GitRepo) -> None:
 
     assert status == 1
     assert report["conclusion"] == "failure"
-    rules = {f["rule"] for f in report["findings"]}  # type: ignore[attr-defined]
+    rules = {f["rule"] for f in report["findings"]}
     assert {"PR000", "invalid-syntax"} <= rules
-    assert report["ai"]["notice"] == "AI review turned off (--no-ai)"  # type: ignore[index]
+    assert report["ai"]["notice"] == "AI review turned off (--no-ai)"
 
 
 def test_a_non_utf8_python_file_fails_the_review(git_repo: GitRepo) -> None:
@@ -63,6 +39,4 @@ def test_a_non_utf8_python_file_fails_the_review(git_repo: GitRepo) -> None:
 
     assert status == 1
     findings = report["findings"]
-    assert [(f["rule"], f["path"]) for f in findings] == [  # type: ignore[attr-defined]
-        ("PR001", "pkg/latin.py")
-    ]
+    assert [(f["rule"], f["path"]) for f in findings] == [("PR001", "pkg/latin.py")]
