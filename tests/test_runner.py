@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,45 @@ def test_the_uv_environment_is_set_up_once_outside_the_work_tree(
     assert "no ruff in the target's uv environment" in run.note
     assert "F401" in run.stdout
     assert _tree_state(git_repo) == before
+
+
+def test_a_tool_runs_in_its_own_group_of_our_session_at_its_niceness(
+    tmp_path: Path,
+) -> None:
+    # Same session: where the kernel shares CPU time out by session
+    # (autogroup), a tool in a session of its own would ignore its niceness.
+    code = "import os; print(os.getsid(0), os.getpgid(0), os.getpid(), os.nice(0))"
+    launched = threading.Event()
+    run = run_command(
+        [sys.executable, "-c", code], tmp_path, 30, niceness=19, launched=launched
+    )
+    session, group, pid, niceness = map(int, run.stdout.split())
+    assert session == os.getsid(0)
+    assert group == pid != os.getpgid(0)
+    assert niceness == 19
+    assert launched.is_set()
+
+
+def test_a_failed_uv_set_up_is_reported_to_every_tool_but_tried_once_per_review(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "uv-calls"
+    fake_uv = bin_dir / "uv"
+    fake_uv.write_text(
+        f"#!/bin/sh\necho called >> {calls}\n"
+        "echo 'error: Failed to fetch: network unreachable' >&2\nexit 2\n"
+    )
+    fake_uv.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    ctx = _context(tmp_path, tmp_path, Config(runner="uv"))
+
+    for tool in ("ruff", "mypy", "pytest"):
+        with pytest.raises(CheckError, match="uv run failed: error: Failed to fetch"):
+            run_tool(ctx, tool, ["--version"])
+    assert calls.read_text().count("called") == 1
+
+    with pytest.raises(CheckError, match="uv run failed"):
+        run_tool(_context(tmp_path, tmp_path, Config(runner="uv")), "ruff", [])
+    assert calls.read_text().count("called") == 2  # a new review tries again

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -226,11 +226,26 @@ def _run_checks(
     if not to_run:
         return outcomes
     with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
-        futures = {
-            name: pool.submit(_run_check, name, _context_for(name, to_run, context))
-            for name in to_run
-        }
-        for name, future in futures.items():
+        futures: dict[str, Future[CheckOutcome]] = {}
+        if LONG_POLE in to_run and len(to_run) > 1:
+            # The long pole starts alone: the others' start-up (libcst's
+            # import, tool launches) would otherwise delay its process, and
+            # everything that delays it delays the review.
+            launched = threading.Event()
+            pole_context = replace(
+                _context_for(LONG_POLE, to_run, context), tool_started=launched
+            )
+            pole = pool.submit(_run_check, LONG_POLE, pole_context)
+            futures[LONG_POLE] = pole
+            while not pole.done() and not launched.wait(0.005):
+                pass
+        for name in to_run:
+            if name not in futures:
+                futures[name] = pool.submit(
+                    _run_check, name, _context_for(name, to_run, context)
+                )
+        for name in to_run:
+            future = futures[name]
             outcomes[name] = future.result()
             if cache:
                 cache.put(name, outcomes[name])

@@ -104,6 +104,7 @@ def run_command(
     timeout_s: float,
     env: Mapping[str, str] | None = None,
     niceness: int = 0,
+    launched: threading.Event | None = None,
 ) -> ToolRun:
     """Run a command to completion, killing its whole process group on timeout.
 
@@ -119,6 +120,7 @@ def run_command(
         env: Variables added to (or overriding) the current environment.
         niceness: Scheduling priority increment for the command (and the
             processes it starts), so that it yields the CPU to others.
+        launched: Set once the process has started.
 
     Returns:
         Exit code, output and wall time.
@@ -136,8 +138,11 @@ def run_command(
     name = Path(argv[0]).name
     started = time.monotonic()
     try:
-        # A session of its own, so a timeout also ends the tool's children
-        # (``uv run`` starts the tool as a child process).
+        # A process group of its own, so a timeout also ends the tool's
+        # children (``uv run`` starts the tool as a child process). Not a new
+        # session: where the kernel groups CPU time by session (autogroup),
+        # a tool in a session of its own would get an equal share whatever
+        # its niceness, and the checks that should yield to mypy would not.
         process = subprocess.Popen(
             list(argv),
             cwd=cwd,
@@ -145,7 +150,7 @@ def run_command(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            start_new_session=True,
+            process_group=0,
         )
     except OSError as exc:
         raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
@@ -153,6 +158,8 @@ def run_command(
         # Children started from here on inherit it (``uv run`` -> the tool).
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
+    if launched:
+        launched.set()
     try:
         out, err = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
@@ -227,9 +234,8 @@ def choose_runner(ctx: CheckContext) -> tuple[RunnerKind, str]:
 # The target's environment, as ``uv run`` sets it up, once per review: the
 # checks then start their tools from it directly. Four concurrent ``uv run``
 # calls would each check (and maybe sync) the same environment, competing with
-# mypy for the CPU; one call, waited for by the others, does it once.
-_ENVIRONMENTS: dict[tuple[str, ...], Path] = {}
-_ENVIRONMENTS_LOCK = threading.Lock()
+# mypy for the CPU; one call, waited for by the others, does it once. A failure
+# is kept too: the next check would only wait for the same error again.
 _PRINT_PREFIX = "import sys; print(sys.prefix)"
 
 
@@ -258,20 +264,27 @@ def uv_environment(ctx: CheckContext) -> Path:
         CheckError: uv could not set the environment up.
     """
     key = _environment_key(ctx)
-    with _ENVIRONMENTS_LOCK:
-        if key not in _ENVIRONMENTS:
-            prefix, env = _uv_command(ctx, "python")
-            run = run_command(
-                [*prefix, "-c", _PRINT_PREFIX],
-                ctx.target.repo,
-                ctx.config.tool_timeout_s,
-                env,
-            )
-            lines = run.stdout.strip().splitlines()
-            if run.exit_code != 0 or not lines:
-                raise CheckError(f"uv run failed: {run.last_line()}")
-            _ENVIRONMENTS[key] = Path(lines[-1])
-        return _ENVIRONMENTS[key]
+    known = ctx.shared.environments
+    with ctx.shared.lock:
+        if key not in known:
+            known[key] = _set_up_environment(ctx)
+        found = known[key]
+    if isinstance(found, CheckError):
+        raise CheckError(str(found))
+    return found
+
+
+def _set_up_environment(ctx: CheckContext) -> Path | CheckError:
+    prefix, env = _uv_command(ctx, "python")
+    argv = [*prefix, "-c", _PRINT_PREFIX]
+    try:
+        run = run_command(argv, ctx.target.repo, ctx.config.tool_timeout_s, env)
+    except CheckError as exc:
+        return exc
+    lines = run.stdout.strip().splitlines()
+    if run.exit_code != 0 or not lines:
+        return CheckError(f"uv run failed: {run.last_line()}")
+    return Path(lines[-1])
 
 
 def _uv_command(ctx: CheckContext, tool: str) -> tuple[list[str], dict[str, str]]:
@@ -339,7 +352,9 @@ def run_tool(
                 "PATH": os.pathsep.join([str(prefix / "bin"), path]),
                 **env,
             }
-            run = run_command([str(program), *args], repo, timeout, tool_env, nice)
+            run = run_command(
+                [str(program), *args], repo, timeout, tool_env, nice, ctx.tool_started
+            )
             return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "uv")
         note = f"no {tool} in the target's uv environment: used the bundled {tool}"
     # -P keeps the work tree off sys.path, so "-m ruff" is the installed ruff
@@ -347,7 +362,8 @@ def run_tool(
     # imports the target from the work tree, and it never runs in safe mode.
     isolate = [] if tool == "pytest" else ["-P"]
     argv = [sys.executable, *isolate, "-m", tool, *direct_args, *args]
-    direct = run_command(argv, repo, timeout, {**env, **(direct_env or {})}, nice)
+    bundled_env = {**env, **(direct_env or {})}
+    direct = run_command(argv, repo, timeout, bundled_env, nice, ctx.tool_started)
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")
     return ToolRun(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pattern_review.config import Config
@@ -18,6 +19,20 @@ class CheckError(Exception):
     """
 
 
+@dataclass
+class SharedSetup:
+    """Set-up the checks of one review share: done once, by the first to ask.
+
+    Attributes:
+        environments: The target's uv environment prefix, or why uv could
+            not set it up, by environment key.
+        lock: Held while one check sets something up for all.
+    """
+
+    environments: dict[tuple[str, ...], Path | CheckError] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 @dataclass(frozen=True)
 class CheckContext:
     """Inputs shared by all checks of one review.
@@ -28,12 +43,17 @@ class CheckContext:
         cache_dir: A writable folder outside the work tree for tool caches.
         niceness: Scheduling priority increment for the check's processes:
             checks that are not the review's long pole yield the CPU to it.
+        tool_started: Set once the check's tool process has started (the
+            review starts the other checks after the long pole's).
+        shared: What the review's checks set up once for all of them.
     """
 
     target: ReviewTarget
     config: Config
     cache_dir: Path
     niceness: int = 0
+    tool_started: threading.Event | None = None
+    shared: SharedSetup = field(default_factory=SharedSetup, compare=False)
 
     @property
     def python_paths(self) -> list[str]:
