@@ -17,7 +17,7 @@ from pattern_review.models import (
     TargetInfo,
 )
 from pattern_review.report import render
-from pattern_review.report.markdown import render_markdown
+from pattern_review.report.markdown import message_md, render_markdown
 from tests.conftest import SEED_AGENT_FILE
 
 BLOB = "https://github.example/octo/app/blob/" + "c" * 40
@@ -294,7 +294,7 @@ def test_body_never_exceeds_the_cap_and_cuts_at_a_whole_finding(
     assert match is not None
     assert len(shown) + int(match.group(1)) == 5000
     for line in shown:  # every shown finding is whole, message to the end
-        assert re.search(r"finding \d+ &lt;b&gt;x*&lt;/b&gt; \\`code\\`$", line), line
+        assert re.search(r"finding \d+ &lt;b&gt;x*&lt;/b&gt; `code`$", line), line
     _assert_well_formed(body)
     # The cut is not wasteful: at the comment limit, most of the room is used.
     if max_chars == 65_536:
@@ -346,3 +346,41 @@ def test_a_long_fixed_list_is_collapsed() -> None:
     assert "<summary>15 more</summary>" in collapsed
     assert collapsed.split("</details>", 1)[0].count("- ~~") == 15
     _assert_well_formed(body)
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            "Service stores its session as `self.db`; keep it as `self._db`.",
+            "Service stores its session as `self.db`; keep it as `self._db`.",
+        ),
+        # Markup outside a span is escaped; inside one it is shown as written.
+        (
+            "Use <b>bold</b> `x = [1]` @team #1",
+            "Use &lt;b&gt;bold&lt;/b&gt; `x = [1]` @\u200dteam \\#1",
+        ),
+        ("`<img src=x onerror=alert(1)>` and `@admin`", None),
+        # Unpaired, empty, or table-breaking spans: the whole text is escaped.
+        ("an odd ` backtick", "an odd \\` backtick"),
+        ("empty `` span", "empty \\`\\` span"),
+        ("`a | b` in a table", "\\`a \\| b\\` in a table"),
+        ("folded\n `lines`  and\ttabs", "folded `lines` and tabs"),
+    ],
+)
+def test_messages_keep_their_code_spans_and_nothing_else(
+    message: str, shown: str | None
+) -> None:
+    rendered = message_md(message)
+    if shown is not None:
+        assert rendered == shown
+    else:  # a span is verbatim but inert: GitHub renders no HTML or ping in it
+        assert rendered == message
+    assert "\n" not in rendered
+
+
+def test_a_finding_message_reads_as_code_in_the_comment() -> None:
+    message = "Service `ItemService` stores its session as `self.db`."
+    finding = _finding("SVC002", "error", "service-pattern", 9, message=message)
+    body = render_markdown(_report(findings=[finding]), builtin_agent_file())
+    assert f"`SVC002` · {message}" in body

@@ -20,7 +20,7 @@ from github.PullRequestComment import PullRequestComment
 from pattern_review.agent_file import AgentFile
 from pattern_review.models import Finding, Report
 from pattern_review.report import ordered, pattern_title
-from pattern_review.report.markdown import escape_md
+from pattern_review.report.markdown import escape_md, message_md
 
 FP_TAG = "<!-- pattern-review:fp={} -->"
 _FP_TAG = re.compile(r"<!-- pattern-review:fp=([^\s<>]{1,128}) -->")
@@ -75,7 +75,7 @@ def inline_body(finding: Finding, agent: AgentFile, blob_base: str | None) -> st
     cited = f"[{title}]({url})" if url else title
     lines = [
         f"**{escape_md(finding.rule)}** ({finding.severity}): "
-        f"{escape_md(finding.message)}",
+        f"{message_md(finding.message)}",
         "",
         f"Pattern: {cited}",
     ]

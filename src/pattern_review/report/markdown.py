@@ -48,10 +48,38 @@ def escape_md(text: str) -> str:
         The text with HTML entities and markdown punctuation escaped, line
         breaks folded, and ``@`` mentions broken by a zero-width joiner.
     """
-    text = " ".join(text.split())
+    return _escape_folded(" ".join(text.split()))
+
+
+def _escape_folded(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MENTION.sub("@" + _ZWJ, text)
+
+
+def message_md(text: str) -> str:
+    """Render untrusted text like ``escape_md``, keeping its code spans.
+
+    Messages quote code between backticks; those parts become code spans,
+    which GitHub shows verbatim and never turns into markup, links or
+    mentions. Text with unpaired backticks, or a span holding ``|`` (a
+    table cell would end there), is escaped as a whole.
+
+    Args:
+        text: A message, detail or summary that may come from the PR.
+
+    Returns:
+        One line of inert markdown.
+    """
+    folded = " ".join(text.split())
+    parts = folded.split("`")
+    spans = parts[1::2]
+    if len(parts) % 2 == 0 or any(not s.strip() or "|" in s for s in spans):
+        return _escape_folded(folded)
+    return "".join(
+        f"`{part}`" if index % 2 else _escape_folded(part)
+        for index, part in enumerate(parts)
+    )
 
 
 def _code(text: str) -> str:
@@ -122,7 +150,7 @@ class _Composer:
             state = "🆕 **new** · " if is_new else "still open · "
         return (
             f"- {state}{finding.severity} · {self._location(finding)} · "
-            f"{_code(finding.rule)} · {escape_md(finding.message)}"
+            f"{_code(finding.rule)} · {message_md(finding.message)}"
         )
 
     def _conclusion(self) -> list[str]:
@@ -147,7 +175,7 @@ class _Composer:
             ]
         for check in self.report.checks:
             detail = (
-                f": {escape_md(check.detail.rstrip('.'))}." if check.detail else "."
+                f": {message_md(check.detail.rstrip('.'))}." if check.detail else "."
             )
             if check.status == "error":
                 lines += [
@@ -231,7 +259,7 @@ class _Composer:
         lines = [f"### ✅ Fixed since the last run ({len(self.fixed)})", ""]
         items = [
             f"- ~~{_code(f.rule)}~~ · {escape_md(f'{f.path}:{f.line}')} · "
-            f"{escape_md(f.message)}"
+            f"{message_md(f.message)}"
             for f in self.fixed[:limit]
         ]
         if len(items) > FIXED_INLINE:
@@ -262,7 +290,7 @@ class _Composer:
         elif ai.notice:
             lines += [f"> [!NOTE]\n> {escape_md(ai.notice)}", ""]
         if ai.summary:
-            lines += [escape_md(ai.summary), ""]
+            lines += [message_md(ai.summary), ""]
         if ai.dropped:
             total = sum(ai.dropped.values())
             reasons = ", ".join(
@@ -327,7 +355,7 @@ def _check_row(check: CheckResult) -> str:
     icon = _STATUS_ICON[check.status]
     return (
         f"| {escape_md(check.name)} | {icon} {check.status} | "
-        f"{check.duration_s:.2f} s | {escape_md(check.detail)} |"
+        f"{check.duration_s:.2f} s | {message_md(check.detail)} |"
     )
 
 
