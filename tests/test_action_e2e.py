@@ -24,7 +24,7 @@ import pytest
 from pattern_review.models import Report
 from pattern_review.target import build_target
 from tests.conftest import FIXTURES, SEED_AGENT_FILE
-from tests.fakes.github_server import TOKEN, FakeGitHub, Json
+from tests.fakes.github_server import TOKEN, FakeGitHub
 from tests.gitrepo import GitRepo
 
 REPOSITORY = "octo-org/app"
@@ -70,24 +70,6 @@ def total(values: list[int]) -> int:
     unused = 1
     return sum(values)
 '''
-
-
-class PullsByBranch(FakeGitHub):
-    """The fake, plus ``GET /repos/{repo}/pulls?head=owner:branch``."""
-
-    def _route(
-        self, method: str, path: str, query: dict[str, list[str]], body: Json
-    ) -> tuple[int, Json, dict[str, str]]:
-        if method == "GET" and path == f"/repos/{self.repository}/pulls":
-            owner = self.repository.split("/")[0]
-            wanted = query.get("head", [""])[0]
-            found = [
-                self._pull_json(pull)
-                for pull in self.pulls.values()
-                if wanted in ("", f"{owner}:feature")
-            ]
-            return self._paginate(path, query, found)
-        return super()._route(method, path, query, body)
 
 
 @dataclass
@@ -250,15 +232,15 @@ class World:
 
 
 @pytest.fixture
-def gh() -> Iterator[PullsByBranch]:
-    fake = PullsByBranch(REPOSITORY)
+def gh() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub(REPOSITORY)
     fake.start()
     yield fake
     fake.stop()
 
 
 @pytest.fixture
-def world(tmp_path: Path, gh: PullsByBranch) -> World:
+def world(tmp_path: Path, gh: FakeGitHub) -> World:
     return World(tmp_path, gh)
 
 
@@ -483,6 +465,50 @@ def test_workflow_dispatch_with_an_open_pr_comments_on_it(world: World) -> None:
     assert len(world.gh.issue_comments) == 1
     (run,) = world.gh.check_runs.values()
     assert run["head_sha"] == world.head
+
+
+def _pr_into_a_release_branch(world: World) -> None:
+    """Branch ``feature`` off ``release``, which has a commit ``main`` lacks."""
+    world.origin.checkout("main")
+    world.origin.checkout("-b", "release")
+    world.origin.write("app/release.py", "import os\n", dedent=False)  # F401
+    world.origin.commit("release work")
+    world.origin.checkout("feature")
+    world.origin.git("merge", "-q", "--no-edit", "release")
+    world.head = world.origin.git("rev-parse", "HEAD")
+    world.gh.add_pull(PR, head_sha=world.head, base_sha=world.base, base_ref="release")
+    world.ws.git("fetch", "-q", "origin")
+    world.ws.git("checkout", "-q", "-b", "feature", "origin/feature")
+
+
+@pytest.mark.parametrize("inputs", [{}, {"pr": str(PR)}], ids=["found", "named"])
+def test_workflow_dispatch_compares_with_the_base_branch_of_the_prs_branch(
+    world: World, inputs: dict[str, str]
+) -> None:
+    _pr_into_a_release_branch(world)
+    result = world.run(
+        _dispatch_payload(inputs), "workflow_dispatch", ref="refs/heads/feature"
+    )
+    assert result.code == 1, result.stderr
+    assert "base: release, the base branch of PR #7" in result.stdout
+    assert "app/totals.py" in result.summary
+    assert "app/release.py" not in result.summary  # release's own commit
+    assert len(world.gh.issue_comments) == 1
+
+
+def test_workflow_dispatch_base_input_wins_over_the_prs_base(world: World) -> None:
+    _pr_into_a_release_branch(world)
+    result = world.run(
+        _dispatch_payload({"base": "main", "pr": str(PR)}),
+        "workflow_dispatch",
+        ref="refs/heads/feature",
+    )
+    assert result.code == 1, result.stderr
+    assert "base branch of PR" not in result.stdout
+    assert "app/release.py" in result.summary
+    # The PR was named: it is not looked up, and the comment goes on it.
+    assert not world.gh.calls("GET", rf"/repos/{REPOSITORY}/pulls$")
+    assert len(world.gh.issue_comments) == 1
 
 
 def test_workflow_dispatch_without_a_pr_gives_check_run_and_summary(

@@ -121,13 +121,13 @@ def test_workflow_dispatch_base_defaults_to_default_branch(tmp_path: Path) -> No
     payload = _payload("workflow_dispatch/payload.json")
     env = _env(tmp_path, "workflow_dispatch", payload, GITHUB_REF="refs/heads/feat")
     run = read_action_run(env)
-    assert run.base_ref == "master"
+    assert (run.base_ref, run.base_is_default) == ("master", True)
     assert run.head_ref == "feat"
     assert run.head_sha == "f" * 40
     assert run.pr is None
     payload["inputs"] = {"base": "develop", "pr": "12"}
     run = read_action_run(_env(tmp_path, "workflow_dispatch", payload))
-    assert (run.base_ref, run.pr) == ("develop", 12)
+    assert (run.base_ref, run.base_is_default, run.pr) == ("develop", False, 12)
 
 
 def test_workflow_dispatch_rejects_bad_pr_input(tmp_path: Path) -> None:

@@ -108,12 +108,16 @@ class FakePull:
         head_sha: Current head commit; change it to simulate a new push.
         base_sha: Base commit.
         hunks: path -> inclusive (start, end) RIGHT-side line ranges of hunks.
+        head_ref: The PR's branch.
+        base_ref: The branch it merges into.
     """
 
     number: int
     head_sha: str
     base_sha: str
     hunks: dict[str, list[tuple[int, int]]]
+    head_ref: str = "feature"
+    base_ref: str = "main"
 
 
 def _template(name: str) -> Json:
@@ -228,6 +232,8 @@ class FakeGitHub:
         head_sha: str,
         base_sha: str = "b" * 40,
         hunks: dict[str, list[tuple[int, int]]] | None = None,
+        head_ref: str = "feature",
+        base_ref: str = "main",
     ) -> FakePull:
         """Add an open pull request.
 
@@ -236,11 +242,15 @@ class FakeGitHub:
             head_sha: Its head commit.
             base_sha: Its base commit.
             hunks: path -> RIGHT-side hunk ranges review comments may target.
+            head_ref: Its branch.
+            base_ref: The branch it merges into.
 
         Returns:
             The pull, whose ``head_sha`` a test may change later.
         """
-        pull = FakePull(number, head_sha, base_sha, dict(hunks or {}))
+        pull = FakePull(
+            number, head_sha, base_sha, dict(hunks or {}), head_ref, base_ref
+        )
         with self._lock:
             self.pulls[number] = pull
         return pull
@@ -384,8 +394,16 @@ class FakeGitHub:
             review_comments_url=f"{url}/comments",
             commits_url=f"{url}/commits",
             html_url=f"{self.base_url}/{self.repository}/pull/{pull.number}",
-            head={"ref": "feature", "sha": pull.head_sha, "repo": self._repo_json()},
-            base={"ref": "main", "sha": pull.base_sha, "repo": self._repo_json()},
+            head={
+                "ref": pull.head_ref,
+                "sha": pull.head_sha,
+                "repo": self._repo_json(),
+            },
+            base={
+                "ref": pull.base_ref,
+                "sha": pull.base_sha,
+                "repo": self._repo_json(),
+            },
         )
         return body  # type: ignore[no-any-return]
 
@@ -464,6 +482,7 @@ class FakeGitHub:
         rest = path[len(prefix) :]
         routes: list[tuple[str, str, Any]] = [
             ("GET", r"", lambda m: (200, self._repo_json())),
+            ("GET", r"/pulls", lambda m: self._list_pulls(query)),
             ("GET", r"/pulls/(\d+)", self._get_pull),
             ("GET", r"/commits/(\w+)", self._get_commit),
             ("GET", r"/issues/(\d+)/comments", self._list_issue_comments),
@@ -507,6 +526,17 @@ class FakeGitHub:
         if pull is None:
             return 404, _message("Not Found")
         return 200, self._pull_json(pull)
+
+    def _list_pulls(self, query: dict[str, list[str]]) -> tuple[int, Json]:
+        # GitHub's filter: ``head`` is ``owner:branch``; every pull here is open.
+        owner = self.repository.split("/")[0]
+        head = query.get("head", [""])[0]
+        found: list[Json] = [
+            self._pull_json(pull)
+            for pull in self.pulls.values()
+            if head in ("", f"{owner}:{pull.head_ref}")
+        ]
+        return 200, found
 
     def _get_commit(self, match: re.Match[str]) -> tuple[int, Json]:
         sha = match.group(1)

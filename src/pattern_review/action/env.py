@@ -75,6 +75,9 @@ class ActionRun:
         base_sha: The commit the review compares against, when the payload
             names it (PR base, push ``before``); None to resolve ``base_ref``.
         base_ref: The branch to compare with when no base SHA is known.
+        base_is_default: ``base_ref`` is only the default branch, for want
+            of a ``base`` input: on ``workflow_dispatch`` the base branch of
+            the branch's open PR replaces it.
         head_sha: The commit reviewed and posted on: ``pull_request.head.sha``,
             never the merge commit.
         head_ref: The branch under review, when known.
@@ -104,6 +107,7 @@ class ActionRun:
     pr: int | None = None
     base_sha: str | None = None
     base_ref: str | None = None
+    base_is_default: bool = False
     head_sha: str = ""
     head_ref: str | None = None
     head_repository: str | None = None
@@ -342,17 +346,15 @@ def _dispatch_fields(
     if not isinstance(dispatch_inputs, Mapping):
         dispatch_inputs = {}
     # The workflow's own `base` input wins over the action's `base` input, and
-    # both over the repository's default branch.
-    base = (
-        _text(dispatch_inputs.get("base")).strip()
-        or inputs.get("base", "").strip()
-        or _text(_dig(payload, "repository", "default_branch"))
-    )
+    # both over the repository's default branch (or the PR's base, found later).
+    given = _text(dispatch_inputs.get("base")).strip() or inputs.get("base", "").strip()
+    base = given or _text(_dig(payload, "repository", "default_branch"))
     if not sha:
         raise ActionEnvError("GITHUB_SHA is not set: cannot tell the branch head")
     return {
         "pr": _pr_number(dispatch_inputs.get("pr"), "workflow_dispatch input pr"),
         "base_ref": _checked_ref(base) or None,
+        "base_is_default": not given,
         "head_sha": sha,
         "head_ref": _branch(ref or _text(payload.get("ref"))),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -197,26 +198,51 @@ def head_tree(root: Path, head: str) -> Iterator[Path]:
         yield tree
 
 
-def open_pr_of_branch(client: Github, run: ActionRun) -> tuple[int | None, str]:
-    """Find the open PR whose head is the run's branch.
+@dataclass(frozen=True)
+class BranchPr:
+    """The pull request a ``workflow_dispatch`` run on a branch belongs to.
+
+    Attributes:
+        number: The PR number; None when the branch has no open PR.
+        base_ref: The PR's base branch; None when unknown.
+        note: What was found, for the log.
+    """
+
+    number: int | None
+    base_ref: str | None
+    note: str
+
+
+def pr_of_dispatch(client: Github, run: ActionRun) -> BranchPr:
+    """Find the PR a ``workflow_dispatch`` run reviews, and its base branch.
+
+    The workflow's ``pr`` input names it; otherwise it is the open PR whose
+    head is the run's branch.
 
     Args:
         client: The GitHub client.
         run: The run (``workflow_dispatch`` on a branch).
 
     Returns:
-        The PR number (None when there is none) and a note for the log.
+        The PR (number None when there is none) and a note for the log.
     """
     from pattern_review.github.client import classify
 
-    if not run.head_ref:
-        return None, "the run is not on a branch, so no PR is looked up"
+    if run.pr is None and not run.head_ref:
+        return BranchPr(None, None, "the run is not on a branch, so no PR is looked up")
     try:
         repo = client.get_repo(run.repository)
+        if run.pr is not None:
+            pull = repo.get_pull(run.pr)
+            return BranchPr(run.pr, pull.base.ref, f"PR #{run.pr}")
         pulls = repo.get_pulls(state="open", head=f"{run.owner}:{run.head_ref}")
         first = next(iter(pulls), None)
     except Exception as exc:  # noqa: BLE001 - any API fault is reported, not raised
-        return None, f"could not look up the PR of {run.head_ref}: {classify(exc)}"
+        which = f"PR #{run.pr}" if run.pr is not None else f"the PR of {run.head_ref}"
+        return BranchPr(run.pr, None, f"could not look up {which}: {classify(exc)}")
     if first is None:
-        return None, f"no open PR has head {run.head_ref}: job summary only"
-    return first.number, f"branch {run.head_ref} is PR #{first.number}"
+        return BranchPr(
+            None, None, f"no open PR has head {run.head_ref}: job summary only"
+        )
+    note = f"branch {run.head_ref} is PR #{first.number}"
+    return BranchPr(first.number, first.base.ref, note)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pattern_review.action.deliver import (
@@ -33,7 +34,7 @@ from pattern_review.action.settings import load_settings, split_paths
 from pattern_review.action.workspace import (
     ensure_commit,
     head_tree,
-    open_pr_of_branch,
+    pr_of_dispatch,
     resolve_base,
     trust_all_directories,
 )
@@ -151,13 +152,19 @@ def review_run(run: ActionRun) -> int:
         ) from exc
     pr_refs = (f"refs/pull/{run.pr}/head",) if run.is_pull_request else ()
     head = ensure_commit(root, run.head_sha, "head commit", *pr_refs)
-    base = resolve_base(root, run)
     notes: list[str] = []
     pr = run.pr
     client = client_for(run)
-    if run.event_name == "workflow_dispatch" and pr is None and client is not None:
-        pr, note = open_pr_of_branch(client, run)
-        notes.append(note)
+    dispatched = run.event_name == "workflow_dispatch"
+    if dispatched and client is not None and (pr is None or run.base_is_default):
+        found = pr_of_dispatch(client, run)
+        pr = found.number
+        notes.append(found.note)
+        if run.base_is_default and found.number is not None and found.base_ref:
+            # A PR's review compares with its base branch, as its own runs do.
+            run = replace(run, base_ref=found.base_ref, base_is_default=False)
+            notes.append(f"base: {found.base_ref}, the base branch of PR #{pr}")
+    base = resolve_base(root, run)
     if run.event_name == "push":
         pr = None  # a push gets a check run only
     with head_tree(root, head) as tree:
