@@ -410,12 +410,15 @@ def test_skipped_draft_still_saves_a_report_that_publishes_nothing(
     skipped = world.run(
         world.pr_payload(draft=True),
         sha=world.checkout_merge(),
-        inputs={"json-file": "out/report.json"},
+        inputs={"json-file": "out/report.json", "sarif-file": "out/report.sarif"},
         token="",
     )
     assert skipped.code == 0, skipped.stderr
     saved = world.workspace / "out" / "report.json"
     assert skipped.outputs["report-json"] == str(saved)
+    # No analysis, no SARIF: an empty log would close every code-scanning alert.
+    assert skipped.outputs["sarif-file"] == ""
+    assert not (world.workspace / "out" / "report.sarif").exists()
     assert skipped.outputs["findings-count"] == "0"
     report = Report.model_validate_json(saved.read_text())
     assert (report.conclusion, report.findings, report.head) == (
