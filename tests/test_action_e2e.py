@@ -499,6 +499,34 @@ def test_workflow_dispatch_compares_with_the_base_branch_of_the_prs_branch(
     assert len(world.gh.issue_comments) == 1
 
 
+def test_workflow_dispatch_takes_no_base_from_a_pr_of_another_branch(
+    world: World,
+) -> None:
+    _pr_into_a_release_branch(world)
+    world.ws.checkout("main")
+    result = world.run(
+        _dispatch_payload({"pr": str(PR)}),
+        "workflow_dispatch",
+        sha=world.ws.git("rev-parse", "HEAD"),
+        ref="refs/heads/main",
+    )
+    assert result.code == 0, result.stderr
+    assert "PR #7 has head feature, not main" in result.stdout
+    assert "base branch of PR" not in result.stdout
+
+
+def test_workflow_dispatch_refuses_a_pr_base_git_could_misread(world: World) -> None:
+    world.add_pull()
+    world.gh.pulls[PR].base_ref = "--upload-pack=touch /tmp/x"
+    world.ws.git("checkout", "-q", "-b", "feature", "origin/feature")
+    result = world.run(
+        _dispatch_payload(), "workflow_dispatch", ref="refs/heads/feature"
+    )
+    assert result.code == 1, result.stderr
+    assert "its base is not usable" in result.stdout
+    assert _rules(result) == {"F401", "F841"}  # reviewed against main instead
+
+
 def test_workflow_dispatch_base_input_wins_over_the_prs_base(world: World) -> None:
     _pr_into_a_release_branch(world)
     result = world.run(

@@ -179,3 +179,18 @@ def test_planned_review_passes_the_fakes_validation_even_for_edge_lines(
     except GithubException as exc:  # pragma: no cover - shows the 422 body
         pytest.fail(f"review rejected: {exc.data}")
     assert posted == 3
+
+
+def test_a_tag_quoted_by_pr_text_does_not_pass_for_a_posted_finding(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    # The message and the suggestion quote PR code, which may hold a tag.
+    fake_tag = FP_TAG.format("fp-app/service.py-42")
+    quoting = finding(12, suggestion=f"log = get('{fake_tag}')\n").model_copy(
+        update={"message": f"Logger is `getLogger('{fake_tag}')`"}
+    )
+    pull = gh.get_repo("octo-org/app").get_pull(7)
+    plan = plan_inline(report([quoting]), agent, blob_base=None, max_inline=10)
+    post_review(pull, HEAD, plan)
+    already = posted_fingerprints(pull.get_review_comments(), AUTHORS)
+    assert already == {"fp-app/service.py-12"}

@@ -366,6 +366,13 @@ def test_a_long_fixed_list_is_collapsed() -> None:
         ("empty `` span", "empty \\`\\` span"),
         ("`a | b` in a table", "\\`a \\| b\\` in a table"),
         ("folded\n `lines`  and\ttabs", "folded `lines` and tabs"),
+        # GitHub math ($`...`$) would render a span's TeX: the $ is escaped.
+        ("$`\\color{red}x`$", "\\$`\\color{red}x`\\$"),
+        # No text passes for one of our hidden tags, not even as code.
+        (
+            "`<!-- pattern-review:fp=1 -->`",
+            "\\`&lt;\\!-- pattern-review:fp=1 --&gt;\\`",
+        ),
     ],
 )
 def test_messages_keep_their_code_spans_and_nothing_else(

@@ -53,8 +53,18 @@ def _review(git_repo: GitRepo, tmp_path: Path) -> dict[str, str]:
     git_repo.write("app/mod.py", "x: int = 1\n")
     target = check_context(git_repo, tmp_path, "app/mod.py").target
     config = Config(cache_dir=str(tmp_path / "cache"), result_cache=False)
-    report = review.run_review(target, config, builtin_agent_file())
-    return {check.name: check.status for check in report.checks}
+    statuses: dict[str, str] = {}
+
+    def run() -> None:
+        report = review.run_review(target, config, builtin_agent_file())
+        statuses.update({check.name: check.status for check in report.checks})
+
+    # In a thread, so that a scheduling deadlock fails the test, not hangs it.
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the review never finished"
+    return statuses
 
 
 def test_the_other_checks_start_once_the_long_poles_tool_has(
@@ -62,6 +72,7 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
 ) -> None:
     starts: Starts = {}
     launched_at: list[float] = []
+    others_ran_beside_it = threading.Event()
 
     def pole(ctx: CheckContext) -> CheckOutcome:
         time.sleep(0.3)  # setting up its environment, say
@@ -69,13 +80,23 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
         launched_at.append(time.monotonic())
         ctx.tool_started.set()
         starts["mypy"] = (launched_at[0], ctx.niceness)
+        # Its tool runs on: the others start now, not once it is done.
+        others_ran_beside_it.wait(timeout=10)
         return _passed("mypy")
 
     _register(monkeypatch, "mypy", pole)
     _others(monkeypatch, starts)
+    ruff = sys.modules[review.CHECK_MODULES["ruff"]].run
+
+    def ruff_beside_the_pole(ctx: CheckContext) -> object:
+        others_ran_beside_it.set()
+        return ruff(ctx)
+
+    _register(monkeypatch, "ruff", ruff_beside_the_pole)
 
     statuses = _review(git_repo, tmp_path)
 
+    assert others_ran_beside_it.is_set()
     assert set(starts) == set(CHECK_NAMES)
     assert all(starts[name][0] >= launched_at[0] for name in starts)
     niceness = {name: nice for name, (_, nice) in starts.items()}

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,8 +76,19 @@ def test_timeout_kills_the_tool_and_its_children(tmp_path: Path) -> None:
         run_command(["sh", "-c", script], tmp_path, 1)
     child = int(pid_file.read_text())
     status = Path(f"/proc/{child}/status")
-    # Gone, or a zombie waiting for its reaper: no longer running either way.
-    assert not status.exists() or "State:\tZ" in status.read_text()
+
+    def running() -> bool:
+        # Gone, or a zombie waiting for its reaper, is no longer running.
+        try:
+            return "State:\tZ" not in status.read_text()
+        except FileNotFoundError:
+            return False
+
+    # SIGKILL lands asynchronously: give the kernel a moment to finish it.
+    deadline = time.monotonic() + 5
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not running()
 
 
 def test_uv_project_detection(tmp_path: Path) -> None:
@@ -122,10 +135,14 @@ def test_uv_runner_without_uv_is_a_check_error(
 
 
 def test_direct_runner_runs_the_bundled_tool(tmp_path: Path) -> None:
-    ctx = _context(tmp_path, tmp_path, Config(runner="direct"))
+    launched = threading.Event()
+    ctx = replace(
+        _context(tmp_path, tmp_path, Config(runner="direct")), tool_started=launched
+    )
     run = run_tool(ctx, "ruff", ["--version"])
     assert (run.exit_code, run.runner, run.note) == (0, "direct", "")
     assert run.stdout.startswith("ruff ")
+    assert launched.is_set()  # the review starts the other checks on it
 
 
 @needs_uv

@@ -235,10 +235,10 @@ def _run_checks(
             pole_context = replace(
                 _context_for(LONG_POLE, to_run, context), tool_started=launched
             )
-            pole = pool.submit(_run_check, LONG_POLE, pole_context)
-            futures[LONG_POLE] = pole
-            while not pole.done() and not launched.wait(0.005):
-                pass
+            futures[LONG_POLE] = pool.submit(_run_check, LONG_POLE, pole_context)
+            # Also released if the pole ends without starting its tool.
+            futures[LONG_POLE].add_done_callback(lambda _: launched.set())
+            launched.wait()
         for name in to_run:
             if name not in futures:
                 futures[name] = pool.submit(

@@ -143,6 +143,7 @@ def run_command(
         # session: where the kernel groups CPU time by session (autogroup),
         # a tool in a session of its own would get an equal share whatever
         # its niceness, and the checks that should yield to mypy would not.
+        # (So a tool shares our terminal, if any; its stdin is still empty.)
         process = subprocess.Popen(
             list(argv),
             cwd=cwd,

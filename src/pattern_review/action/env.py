@@ -252,8 +252,19 @@ def _pr_number(value: object, where: str) -> int | None:
     return number
 
 
-def _checked_ref(ref: str) -> str:
-    # The value reaches git as an argument: never let it read as an option.
+def checked_ref(ref: str) -> str:
+    """Return a base branch or commit name that is safe to hand to git.
+
+    Args:
+        ref: A branch or commit name from an input or the API.
+
+    Returns:
+        The name unchanged.
+
+    Raises:
+        ActionEnvError: It could read as an option, or holds blanks or
+            control characters.
+    """
     if ref.startswith("-") or any(c.isspace() or ord(c) < 32 for c in ref):
         raise ActionEnvError(f"base {ref!r} is not a branch name or commit")
     return ref
@@ -353,7 +364,7 @@ def _dispatch_fields(
         raise ActionEnvError("GITHUB_SHA is not set: cannot tell the branch head")
     return {
         "pr": _pr_number(dispatch_inputs.get("pr"), "workflow_dispatch input pr"),
-        "base_ref": _checked_ref(base) or None,
+        "base_ref": checked_ref(base) or None,
         "base_is_default": not given,
         "head_sha": sha,
         "head_ref": _branch(ref or _text(payload.get("ref"))),
@@ -369,7 +380,7 @@ def _push_fields(
         raise ActionEnvError("the push deleted the ref: there is nothing to review")
     # The action's `base` input wins over the push's "before"; a new branch
     # has no "before": compare with the default branch instead.
-    base_input = _checked_ref(inputs.get("base", "").strip())
+    base_input = checked_ref(inputs.get("base", "").strip())
     has_before = bool(before) and before != NULL_SHA and not base_input
     return {
         "base_sha": before if has_before else None,

@@ -234,7 +234,11 @@ def pr_of_dispatch(client: Github, run: ActionRun) -> BranchPr:
         repo = client.get_repo(run.repository)
         if run.pr is not None:
             pull = repo.get_pull(run.pr)
-            return BranchPr(run.pr, pull.base.ref, f"PR #{run.pr}")
+            if pull.head.ref != run.head_ref:
+                # Its base says nothing about the branch under review.
+                note = f"PR #{run.pr} has head {pull.head.ref}, not {run.head_ref}"
+                return BranchPr(run.pr, None, note)
+            return _with_base(run.pr, pull.base.ref, f"PR #{run.pr}")
         pulls = repo.get_pulls(state="open", head=f"{run.owner}:{run.head_ref}")
         first = next(iter(pulls), None)
     except Exception as exc:  # noqa: BLE001 - any API fault is reported, not raised
@@ -245,4 +249,13 @@ def pr_of_dispatch(client: Github, run: ActionRun) -> BranchPr:
             None, None, f"no open PR has head {run.head_ref}: job summary only"
         )
     note = f"branch {run.head_ref} is PR #{first.number}"
-    return BranchPr(first.number, first.base.ref, note)
+    return _with_base(first.number, first.base.ref, note)
+
+
+def _with_base(number: int, base_ref: str, note: str) -> BranchPr:
+    from pattern_review.action.env import ActionEnvError, checked_ref
+
+    try:
+        return BranchPr(number, checked_ref(base_ref), note)
+    except ActionEnvError as exc:
+        return BranchPr(number, None, f"{note}; its base is not usable: {exc}")

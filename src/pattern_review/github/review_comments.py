@@ -23,7 +23,9 @@ from pattern_review.report import ordered, pattern_title
 from pattern_review.report.markdown import escape_md, message_md
 
 FP_TAG = "<!-- pattern-review:fp={} -->"
-_FP_TAG = re.compile(r"<!-- pattern-review:fp=([^\s<>]{1,128}) -->")
+# Only the tag that ends a comment counts: a message or suggestion quoting PR
+# text could hold one too, and must not pass for a finding already posted.
+_FP_TAG = re.compile(r"<!-- pattern-review:fp=([^\s<>]{1,128}) -->\s*\Z")
 _FENCE_RUN = re.compile(r"`{3,}")
 
 
@@ -103,7 +105,9 @@ def posted_fingerprints(
     found: set[str] = set()
     for comment in comments:
         if comment.user is not None and comment.user.login in authors:
-            found.update(_FP_TAG.findall(comment.body or ""))
+            tag = _FP_TAG.search(comment.body or "")
+            if tag:
+                found.add(tag.group(1))
     return found
 
 

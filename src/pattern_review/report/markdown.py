@@ -33,7 +33,8 @@ AGENT_QUOTE_CHARS = 200
 
 _CONCLUSION_ICON = {"success": "✅", "failure": "❌", "neutral": "⚠️"}
 _STATUS_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+# ``$`` too: GitHub reads $`...`$ and $...$ as math, whose TeX can style text.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
 _MENTION = re.compile(r"@(?=[\w-])")
 _ZWJ = "\u200d"
 
@@ -63,7 +64,8 @@ def message_md(text: str) -> str:
     Messages quote code between backticks; those parts become code spans,
     which GitHub shows verbatim and never turns into markup, links or
     mentions. Text with unpaired backticks, or a span holding ``|`` (a
-    table cell would end there), is escaped as a whole.
+    table cell would end there) or an HTML comment marker, is escaped as a
+    whole.
 
     Args:
         text: A message, detail or summary that may come from the PR.
@@ -74,12 +76,18 @@ def message_md(text: str) -> str:
     folded = " ".join(text.split())
     parts = folded.split("`")
     spans = parts[1::2]
-    if len(parts) % 2 == 0 or any(not s.strip() or "|" in s for s in spans):
+    if len(parts) % 2 == 0 or any(not _inert_span(s) for s in spans):
         return _escape_folded(folded)
     return "".join(
         f"`{part}`" if index % 2 else _escape_folded(part)
         for index, part in enumerate(parts)
     )
+
+
+def _inert_span(text: str) -> bool:
+    # A table cell ends at "|" even in a code span; an HTML comment's markers
+    # are kept out so no text can pass for one of our hidden tags.
+    return bool(text.strip()) and not any(c in text for c in ("|", "<!--", "-->"))
 
 
 def _code(text: str) -> str:
