@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from github import Github
+from github import Github, GithubException
 
 from pattern_review.agent_file import AgentFile, builtin_agent_file
 from pattern_review.github.check_run import (
@@ -13,6 +13,7 @@ from pattern_review.github.check_run import (
     CHECK_NAME,
     MAX_OUTPUT_CHARS,
     MAX_TITLE_CHARS,
+    UPDATE_ATTEMPTS,
     annotation,
     check_output,
     publish_check_run,
@@ -91,6 +92,49 @@ def test_120_annotations_go_out_in_three_requests(
     }
     assert stored["name"] == CHECK_NAME and stored["head_sha"] == HEAD
     assert stored["conclusion"] == "failure" and stored["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("acted", "patches"),
+    [(True, 2), (False, 3)],
+    ids=["lost-answer", "not-done"],
+)
+def test_an_update_answered_502_is_sent_again_only_if_it_did_not_land(
+    fake: FakeGitHub, gh: Github, agent: AgentFile, acted: bool, patches: int
+) -> None:
+    # The first update fails with a 502, after GitHub did it or before.
+    fake.fail("PATCH", r"/check-runs/\d+$", 502, after_acting=acted)
+    findings = [finding(n) for n in range(120)]
+    run = publish_check_run(
+        gh.get_repo("octo-org/app"), report(findings), agent, blob_base=None
+    )
+    assert len(fake.calls("PATCH", r"/check-runs/\d+$")) == patches
+    messages = [a["message"] for a in fake.check_runs[run.id]["annotations"]]
+    assert sorted(messages) == sorted(f"finding {n}" for n in range(120))
+
+
+def test_an_update_that_keeps_failing_is_an_error_after_three_tries(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    fake.fail("PATCH", r"/check-runs/\d+$", 502, times=None)
+    with pytest.raises(GithubException) as raised:
+        publish_check_run(
+            gh.get_repo("octo-org/app"),
+            report([finding(n) for n in range(60)]),
+            agent,
+            blob_base=None,
+        )
+    assert raised.value.status == 502
+    assert len(fake.calls("PATCH", r"/check-runs/\d+$")) == UPDATE_ATTEMPTS
+
+
+def test_other_updates_are_still_retried_on_a_502(fake: FakeGitHub, gh: Github) -> None:
+    fake.add_pull(7, head_sha=HEAD)
+    comment_id = fake.add_issue_comment(7, "old", login="github-actions[bot]")
+    fake.fail("PATCH", r"/issues/comments/\d+$", 502)
+    comment = gh.get_repo("octo-org/app").get_issue(7).get_comment(comment_id)
+    comment.edit("new")
+    assert len(fake.calls("PATCH", r"/issues/comments/\d+$")) == 2
 
 
 def test_no_findings_is_one_request_with_success(

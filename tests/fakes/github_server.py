@@ -89,6 +89,8 @@ class Canned:
         body: JSON body to answer.
         headers: Extra response headers.
         times: How many requests it answers; None for every one.
+        after_acting: Carry the request out first, then answer so: an
+            answer lost on the way back, after GitHub did the work.
     """
 
     method: str
@@ -97,6 +99,7 @@ class Canned:
     body: Json
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1
+    after_acting: bool = False
 
 
 @dataclass
@@ -278,6 +281,7 @@ class FakeGitHub:
         *,
         headers: dict[str, str] | None = None,
         times: int | None = 1,
+        after_acting: bool = False,
     ) -> None:
         """Answer matching requests with a canned response instead.
 
@@ -290,15 +294,16 @@ class FakeGitHub:
             body: JSON body (a GitHub-like message by default).
             headers: Extra headers (``Retry-After`` ...).
             times: How many requests to answer so; None for all.
+            after_acting: Carry each request out before answering so.
         """
         if body is None:
             body = {"message": HTTPStatus(status).phrase, "documentation_url": DOCS}
+        canned = Canned(
+            method, re.compile(path), status, body, dict(headers or {}), times
+        )
+        canned.after_acting = after_acting
         with self._lock:
-            self._canned.append(
-                Canned(
-                    method, re.compile(path), status, body, dict(headers or {}), times
-                )
-            )
+            self._canned.append(canned)
 
     def secondary_rate_limit(
         self, method: str, path: str, *, retry_after: int = 1, times: int | None = 1
@@ -456,6 +461,8 @@ class FakeGitHub:
         with self._lock:
             canned = self._canned_for(method, path)
             if canned is not None:
+                if canned.after_acting:
+                    self._route(method, path, query, body)
                 return canned.status, canned.body, canned.headers
             if self.read_only and method not in ("GET", "HEAD"):
                 return (

@@ -2,6 +2,9 @@
 
 GitHub takes at most 50 annotations per request and appends those of each
 update, so the run is created with the first 50 and edited with the rest.
+An update that fails with a 5xx may still have landed, so before sending it
+again the run's annotation count says whether it did: a blind retry could
+add the same 50 annotations twice.
 Text fields are cut to GitHub's limits (summary/text 65,535 characters,
 annotation title 255, message 64 KiB).
 """
@@ -9,7 +12,9 @@ annotation title 255, message 64 KiB).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from github import GithubException
 from github.CheckRun import CheckRun
 from github.Repository import Repository
 
@@ -20,6 +25,7 @@ from pattern_review.report.markdown import render_markdown
 
 CHECK_NAME = "pattern-review"
 ANNOTATIONS_PER_REQUEST = 50
+UPDATE_ATTEMPTS = 3
 MAX_OUTPUT_CHARS = 65_535
 MAX_TITLE_CHARS = 255
 MAX_MESSAGE_CHARS = 4_000
@@ -114,13 +120,26 @@ def publish_check_run(
         conclusion=report.conclusion,
         output={**output, "annotations": batches[0]},
     )
+    sent = len(batches[0])
     for batch in batches[1:]:
         # An update needs title and summary again; its annotations are appended.
-        run.edit(
-            output={
-                "title": output["title"],
-                "summary": output["summary"],
-                "annotations": batch,
-            }
-        )
+        update = {"title": output["title"], "summary": output["summary"]}
+        _append(repo, run, {**update, "annotations": batch}, sent + len(batch))
+        sent += len(batch)
     return run
+
+
+def _append(
+    repo: Repository, run: CheckRun, output: dict[str, Any], expected: int
+) -> None:
+    """Send one update, again while a 5xx left its annotations missing."""
+    for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        try:
+            run.edit(output=output)
+            return
+        except GithubException as exc:
+            if exc.status < 500 or attempt == UPDATE_ATTEMPTS:
+                raise
+        landed = repo.get_check_run(run.id).output.annotations_count
+        if landed >= expected:
+            return  # GitHub did it; only the answer was lost

@@ -3,9 +3,11 @@
 Retries: 5xx answers are retried with exponential backoff for reads and
 idempotent writes (GET, PATCH, PUT, DELETE), but not for POST, because a 502
 on a POST can hide a comment GitHub did create and a retry would post it
-twice. A 403 or 429 carrying ``Retry-After`` (the secondary rate limit) is
-retried for every method after the time GitHub asks for: GitHub did not act
-on it. After the last retry, ``requests`` raises ``RetryError``.
+twice. A check run's PATCH is not idempotent either (its annotations are
+appended): it is not retried here, and its caller checks what landed. A 403
+or 429 carrying ``Retry-After`` (the secondary rate limit) is retried for
+every method after the time GitHub asks for: GitHub did not act on it. After
+the last retry, ``requests`` raises ``RetryError``.
 
 Pacing: PyGithub waits 0.25 s between requests and 1 s between writes; those
 defaults are kept in production and can be changed (tests set 0) with
@@ -15,12 +17,18 @@ the retry backoff factor the same way.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
+from types import TracebackType
 
 import requests
 import urllib3
 from github import Auth, Github, GithubException, GithubRetry
+from urllib3.connectionpool import ConnectionPool
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
 
 THROTTLE_ENV = "PATTERN_REVIEW_GITHUB_THROTTLE_S"
 BACKOFF_ENV = "PATTERN_REVIEW_GITHUB_BACKOFF_S"
@@ -33,6 +41,8 @@ MAX_RATE_LIMIT_WAIT_S = 120.0
 DEFAULT_TIMEOUT_S = 30
 READ_ONLY_MESSAGE = "Resource not accessible by integration"
 _RATE_LIMIT_STATUSES = frozenset({403, 429})
+# Writes that append rather than replace: a retry could do them twice.
+_APPENDING_PATCH = re.compile(r"/check-runs/\d+/?(?:\?|$)")
 
 
 class PublishRetry(GithubRetry):
@@ -68,6 +78,45 @@ class PublishRetry(GithubRetry):
         if has_retry_after and status_code in _RATE_LIMIT_STATUSES:
             return self.total is None or self.total > 0
         return super().is_retry(method, status_code, has_retry_after)
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        """Count a retry, or give a check run's failed PATCH back at once.
+
+        Args:
+            method: HTTP method of the request.
+            url: Its URL.
+            response: The answer, when there was one.
+            error: The connection error, when there was none.
+            _pool: urllib3's connection pool.
+            _stacktrace: urllib3's traceback.
+
+        Returns:
+            The retry state for the next attempt.
+
+        Raises:
+            GithubException: A check run's PATCH answered 5xx.
+        """
+        if (
+            response is not None
+            and response.status >= 500
+            and (method or "").upper() == "PATCH"
+            and _APPENDING_PATCH.search(url or "")
+        ):
+            content = self.get_content(response, url or "")  # type: ignore[arg-type]
+            try:
+                data = json.loads(content)
+            except ValueError:
+                data = content.decode("utf-8", "replace")
+            raise GithubException(response.status, data, dict(response.headers))
+        return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[arg-type]
 
 
 def _seconds_from_env(name: str, default: float) -> float:
