@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import libcst as cst
 import libcst.matchers as m
+import pytest
 from libcst.metadata import (
     MetadataWrapper,
     ParentNodeProvider,
@@ -103,15 +104,40 @@ def test_finding_carries_rule_citation_position_and_severity() -> None:
 
 
 def test_statement_level_suggestion_keeps_indent_on_every_line() -> None:
-    source = "class S:\n    def f(self) -> None:\n        print('x')  # why\n"
+    source = (
+        "logger = make()\n"
+        "class S:\n    def f(self) -> None:\n        print('x')  # why\n"
+    )
     findings = lint_source(
         "a.py", source, Config(), roles=frozenset({"service"}), rules=[PrintToLog]
     )
     assert len(findings) == 1
-    assert (findings[0].line, findings[0].column, findings[0].end_line) == (3, 9, 3)
+    assert (findings[0].line, findings[0].column, findings[0].end_line) == (4, 9, 4)
     assert findings[0].suggestion == (
         "        logger.info(\n            'moved'\n        )  # why"
     )
+
+
+@pytest.mark.parametrize(
+    ("defined", "suggested"),
+    [
+        ("logger = make()\n", True),
+        ("from app.log import logger\n", True),
+        ("if TYPE_CHECKING:\n    from app.log import logger\n", True),
+        ("from app.log import *\n", True),  # unknowable: trusted
+        ("", False),  # the fix would use an undefined name
+        ("def g() -> None:\n    logger = make()\n", False),  # not module level
+    ],
+)
+def test_a_suggestion_is_offered_only_when_its_names_are_defined(
+    defined: str, suggested: bool
+) -> None:
+    source = defined + "def f() -> None:\n    print('x')\n"
+    findings = lint_source(
+        "a.py", source, Config(), roles=frozenset({"service"}), rules=[PrintToLog]
+    )
+    assert len(findings) == 1
+    assert (findings[0].suggestion is not None) == suggested
 
 
 def test_rules_for_other_roles_are_not_even_instantiated() -> None:

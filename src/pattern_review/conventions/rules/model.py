@@ -142,26 +142,41 @@ class NoLegacyColumn(Rule):
     )
     INVALID = (
         Example(
+            "from sqlalchemy import Column, Integer, String\n"
+            "from sqlalchemy.orm import Mapped, mapped_column\n\n\n"
             "class Item(Base):\n"
             '    __tablename__ = "items"\n\n'
             "    id = Column(Integer, primary_key=True)\n"
             "    name = Column(String(255), nullable=False)\n",
             role="model",
-            line=4,
+            line=8,
             column=5,
             suggestion="    id: Mapped[int] = mapped_column(primary_key=True)",
             count=2,
         ),
         Example(
+            "import sqlalchemy as sa\n"
+            "from sqlalchemy.orm import Mapped, mapped_column\n\n\n"
             "class Item(Base):\n"
             '    __tablename__ = "items"\n\n'
             "    note = sa.Column(sa.Text)\n"
             "    data = Column(JSONB, default=dict)\n",
             role="model",
-            line=4,
+            line=8,
             column=5,
             suggestion="    note: Mapped[str | None] = mapped_column(sa.Text)",
             count=2,
+        ),
+        # Without Mapped and mapped_column imported, the fix would not run:
+        # the finding goes out without a suggestion.
+        Example(
+            "import sqlalchemy as sa\n\n\n"
+            "class Item(Base):\n"
+            '    __tablename__ = "items"\n\n'
+            "    note = sa.Column(sa.Text)\n",
+            role="model",
+            line=7,
+            column=5,
         ),
     )
 
@@ -279,33 +294,33 @@ class TimestampDefaults(Rule):
     )
     INVALID = (
         Example(
-            "created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)\n",
+            "from sqlalchemy import func\n\n"
+            "created_at: Mapped[datetime] = mapped_column(nullable=False)\n",
             role="model",
-            line=1,
+            line=3,
             column=32,
             message=(
                 "created_at lacks server_default=func.now(): let the database "
                 "set timestamps, as the Model Pattern does."
             ),
             suggestion=(
-                "created_at: Mapped[datetime] = mapped_column(default=datetime"
-                ".utcnow, server_default=func.now())"
+                "created_at: Mapped[datetime] = mapped_column(nullable=False, "
+                "server_default=func.now())"
             ),
         ),
+        # The fixed line would exceed the line length: no suggestion, only the
+        # finding (as without ``func`` imported).
         Example(
+            "from sqlalchemy import func\n\n\n"
             "class Item(Base):\n"
             "    updated_at: Mapped[datetime] = mapped_column("
             "server_default=func.now())\n",
             role="model",
-            line=2,
+            line=5,
             column=36,
             message=(
                 "updated_at lacks onupdate=func.now(): let the database "
                 "set timestamps, as the Model Pattern does."
-            ),
-            suggestion=(
-                "    updated_at: Mapped[datetime] = mapped_column(server_default="
-                "func.now(), onupdate=func.now())"
             ),
         ),
     )
@@ -457,18 +472,20 @@ class MappedAnnotation(Rule):
     )
     INVALID = (
         Example(
+            "from sqlalchemy.orm import Mapped, mapped_column\n\n"
             "name: str = mapped_column(String(255))\n",
             role="model",
-            line=1,
+            line=3,
             column=7,
             suggestion="name: Mapped[str] = mapped_column(String(255))",
         ),
         Example(
+            "from sqlalchemy.orm import Mapped, mapped_column\n\n\n"
             "class Item(Base):\n"
             "    id: int = mapped_column(primary_key=True)\n"
             "    note: str | None = mapped_column(Text)\n",
             role="model",
-            line=2,
+            line=5,
             column=9,
             suggestion="    id: Mapped[int] = mapped_column(primary_key=True)",
             count=2,

@@ -608,9 +608,10 @@ class StatusConstants(Rule):
     )
     INVALID = (
         Example(
+            "from fastapi import status\n\n"
             'raise HTTPException(status_code=404, detail="Item not found")\n',
             role="router",
-            line=1,
+            line=3,
             column=33,
             message=(
                 "Bare status code 404: write status.HTTP_404_NOT_FOUND as the "
@@ -622,12 +623,13 @@ class StatusConstants(Rule):
             ),
         ),
         Example(
+            "from fastapi import status\n\n\n"
             "@router.post('/', response_model=ItemRead, status_code=201)\n"
             "async def create_item(payload: ItemCreate) -> ItemRead:\n"
             '    """Create an item."""\n'
             "    raise HTTPException(409, 'exists')\n",
             role="router",
-            line=1,
+            line=4,
             column=56,
             message=(
                 "Bare status code 201: write status.HTTP_201_CREATED as the "

@@ -135,13 +135,14 @@ class NoV1ClassConfig(Rule):
     )
     INVALID = (
         Example(
+            "from pydantic import ConfigDict\n\n\n"
             "class ItemRead(ItemBase):\n"
             '    """Read schema."""\n\n'
             "    id: int\n\n"
             "    class Config:\n"
             "        orm_mode = True\n",
             role="schema",
-            line=6,
+            line=9,
             column=5,
             suggestion="    model_config = ConfigDict(from_attributes=True)",
         ),

@@ -1,0 +1,165 @@
+"""Whether a rule's suggested fix can be committed as it stands.
+
+A suggestion is posted as a GitHub suggestion, which a reviewer commits with
+one click, so it must not break the file: every name it brings in must be
+defined in the module already (imported, or bound at module level), and its
+lines must stay within the line length. A rule says what the code should
+be; this module decides whether its text is safe to offer, and otherwise
+the finding goes out without one.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import keyword
+import tokenize
+
+import libcst as cst
+
+# Style rule 4 (ruff's line length).
+MAX_LINE = 88
+_BUILTINS = frozenset(dir(builtins))
+_LAYOUT = frozenset(
+    {tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
+)
+
+
+def module_names(module: cst.Module) -> frozenset[str] | None:
+    """Return the names bound at module level, imports included.
+
+    Statements nested in ``if``, ``try`` and ``with`` blocks count (guarded
+    and ``TYPE_CHECKING`` imports); function and class bodies do not.
+
+    Args:
+        module: The parsed file.
+
+    Returns:
+        The names, or None when a star import makes them unknowable.
+    """
+    names: set[str] = set()
+    blocks: list[cst.BaseSuite | cst.Module] = [module]
+    while blocks:
+        block = blocks.pop()
+        body = block.body
+        statements = body if isinstance(body, (list, tuple)) else [body]
+        for statement in statements:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                names.add(statement.name.value)
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if _binds_star(small):
+                        return None
+                    names.update(_bound_by(small))
+            elif isinstance(statement, (cst.If, cst.Try, cst.With)):
+                blocks.extend(_suites(statement))
+    return frozenset(names)
+
+
+def _binds_star(small: cst.BaseSmallStatement) -> bool:
+    return isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+
+
+def _bound_by(small: cst.BaseSmallStatement) -> set[str]:
+    if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+        small.names, cst.ImportStar
+    ):
+        bound = set()
+        for alias in small.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                bound.add(alias.asname.name.value)
+            else:
+                # ``import a.b`` binds ``a``.
+                bound.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
+        return bound
+    targets: list[cst.BaseExpression] = []
+    if isinstance(small, cst.Assign):
+        targets = [target.target for target in small.targets]
+    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+        targets = [small.target]
+    return {target.value for target in targets if isinstance(target, cst.Name)}
+
+
+def _suites(statement: cst.If | cst.Try | cst.With) -> list[cst.BaseSuite]:
+    suites: list[cst.BaseSuite] = [statement.body]
+    if isinstance(statement, cst.If):
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            suites += _suites(orelse)
+        elif orelse is not None:
+            suites.append(orelse.body)
+    elif isinstance(statement, cst.Try):
+        suites += [handler.body for handler in statement.handlers]
+        suites += [
+            part.body for part in (statement.orelse, statement.finalbody) if part
+        ]
+    return suites
+
+
+def introduced_names(suggestion: str, replaced: str) -> set[str]:
+    """Return the names a suggestion uses that the code it replaces does not.
+
+    Attribute names (after ``.``), keyword argument names (before ``=``) and
+    Python keywords are not names a module must define.
+
+    Args:
+        suggestion: The suggested lines.
+        replaced: The lines they replace.
+
+    Returns:
+        The new names; empty when the suggestion does not tokenize (the
+        caller then judges it by the rest).
+    """
+    return _loaded_names(suggestion) - _loaded_names(replaced)
+
+
+def _loaded_names(code: str) -> set[str]:
+    tokens: list[tokenize.TokenInfo] = []
+    try:
+        tokens.extend(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # a fragment of a longer statement: its tokens so far still count
+    names: set[str] = set()
+    previous: tokenize.TokenInfo | None = None
+    for index, token in enumerate(tokens):
+        if token.type in _LAYOUT:
+            continue
+        starts_line = index == 0 or tokens[index - 1].type in _LAYOUT
+        before = previous.string if previous else ""
+        after = next(
+            (t.string for t in tokens[index + 1 :] if t.type not in _LAYOUT), ""
+        )
+        previous = token
+        if token.type != tokenize.NAME or keyword.iskeyword(token.string):
+            continue
+        # ``.name`` is an attribute; ``name=`` a keyword argument or a target,
+        # and so is ``name:`` starting a line (an annotated assignment).
+        if before == "." or after == "=" or (after == ":" and starts_line):
+            continue
+        names.add(token.string)
+    return names
+
+
+def is_committable(
+    suggestion: str, replaced: str, defined: frozenset[str] | None
+) -> bool:
+    """Return whether a suggestion can replace ``replaced`` without breaking it.
+
+    Args:
+        suggestion: The suggested lines (whole lines, indent included).
+        replaced: The lines of the file it replaces.
+        defined: Names the module binds (:func:`module_names`); None when
+            unknowable, which accepts any name.
+
+    Returns:
+        True when no new line is longer than the line length (or than the
+        longest line it replaces) and every name it introduces is defined
+        in the module or a builtin.
+    """
+    longest = max([MAX_LINE, *(len(line) for line in replaced.splitlines())])
+    if any(len(line) > longest for line in suggestion.splitlines()):
+        return False
+    if defined is None:
+        return True
+    missing = introduced_names(suggestion, replaced) - defined - _BUILTINS
+    return not missing

@@ -1,0 +1,92 @@
+"""When a rule's suggested fix may be offered for a one-click commit."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from pattern_review.conventions.suggestions import (
+    MAX_LINE,
+    introduced_names,
+    is_committable,
+    module_names,
+)
+
+
+def test_module_names_include_imports_and_module_level_bindings() -> None:
+    module = cst.parse_module(
+        "import os.path\n"
+        "import sqlalchemy as sa\n"
+        "from fastapi import APIRouter, status as http\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from app.models import Item\n"
+        "try:\n"
+        "    import ujson as json\n"
+        "except ImportError:\n"
+        "    import json\n"
+        "router = APIRouter()\n"
+        "LIMIT: int = 5\n"
+        "def helper() -> None:\n"
+        "    hidden = 1\n"
+        "class Service:\n"
+        "    inner = 2\n"
+    )
+    assert module_names(module) == frozenset({
+        "os", "sa", "APIRouter", "http", "TYPE_CHECKING", "Item", "json",
+        "router", "LIMIT", "helper", "Service",
+    })  # fmt: skip
+
+
+def test_a_star_import_makes_module_names_unknowable() -> None:
+    assert module_names(cst.parse_module("from app.models import *\n")) is None
+
+
+@pytest.mark.parametrize(
+    ("suggestion", "replaced", "names"),
+    [
+        # Attributes and keyword arguments are not names a module defines.
+        (
+            "raise HTTPException(status_code=status.HTTP_404_NOT_FOUND)",
+            "raise HTTPException(status_code=404)",
+            {"status"},
+        ),
+        # An annotated target is bound, not used; the rest is new (builtins
+        # too: the caller accepts those).
+        (
+            "    name: Mapped[str] = mapped_column(String)",
+            "    name = Column(String)",
+            {"Mapped", "str", "mapped_column"},
+        ),
+        # Names already in the replaced code (locals, parameters) are known.
+        (
+            "return await self._db.get(Item, item_id)",
+            "return self._db.get(Item, item_id)",
+            set(),
+        ),
+        # Names inside strings do not count.
+        ("logger.info('moved to status')", "print('moved to status')", {"logger"}),
+    ],
+)
+def test_introduced_names(suggestion: str, replaced: str, names: set[str]) -> None:
+    assert introduced_names(suggestion, replaced) == names
+
+
+def test_a_suggestion_needs_its_names_defined_or_built_in() -> None:
+    replaced = "    name = Column(String)"
+    fixed = "    name: Mapped[str | None] = mapped_column(String)"
+    assert not is_committable(fixed, replaced, frozenset({"Column", "String"}))
+    imported = frozenset({"Column", "String", "Mapped", "mapped_column"})
+    assert is_committable(fixed, replaced, imported)
+    assert is_committable(fixed, replaced, None)  # a star import: trusted
+    assert is_committable("x = len(items)", "x = count(items)", frozenset())
+
+
+def test_a_suggestion_may_not_grow_past_the_line_length() -> None:
+    short = "x = 1"
+    assert is_committable("y" * MAX_LINE, short, None)
+    assert not is_committable("y" * (MAX_LINE + 1), short, None)
+    # A line already longer may stay as long, not grow.
+    long = "z" * 100
+    assert is_committable("y" * 100, long, None)
+    assert not is_committable("y" * 101, long, None)
