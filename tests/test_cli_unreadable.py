@@ -23,8 +23,13 @@ def test_deleting_a_closing_bracket_fails_the_review(git_repo: GitRepo) -> None:
 
     assert status == 1
     assert report["conclusion"] == "failure"
-    rules = {f["rule"] for f in report["findings"]}
-    assert {"PR000", "invalid-syntax"} <= rules
+    # ruff and the convention engine both stop at it: it is listed once, and
+    # both checks fail.
+    (finding,) = report["findings"]
+    assert finding["rule"] in {"PR000", "invalid-syntax"}
+    assert finding["path"] == "pkg/values.py"
+    statuses = {c["name"]: c["status"] for c in report["checks"]}
+    assert statuses["ruff"] == statuses["conventions"] == "failed"
     assert report["ai"]["notice"] == "AI review turned off (--no-ai)"
 
 

@@ -10,6 +10,7 @@ from pattern_review.findings import (
     conclude,
     filter_findings,
     fingerprint,
+    one_syntax_error_per_file,
     sort_findings,
     unreadable_files,
 )
@@ -189,3 +190,17 @@ def test_a_rule_that_crashed_on_a_file_is_never_filtered_away() -> None:
     crashed = make(1, rule="PR003", source="convention")  # line 1 was not added
 
     assert filter_findings([crashed], TARGET, "added") == [crashed]
+
+
+def test_a_syntax_error_every_tool_reports_is_listed_once_per_file() -> None:
+    first = make(1, rule="invalid-syntax")
+    cascade = make(1, rule="invalid-syntax").model_copy(update={"column": 9})
+    ours = make(1, rule="PR000", source="convention")
+    mypy = make(1, rule="mypy:syntax", source="mypy").model_copy(update={"column": 2})
+    elsewhere = make(4, path="app/y.py", rule="mypy:syntax", source="mypy")
+    other = make(2)
+
+    kept = one_syntax_error_per_file([ours, mypy, cascade, first, other, elsewhere])
+
+    # ruff's wording wins a tie with ours; the later positions are cascades.
+    assert kept == [first, other, elsewhere]

@@ -47,7 +47,46 @@ FILE_LEVEL_RULES = frozenset(
         "ruff-format:syntax",
     }
 )
+# The same syntax error as each tool words it, in the order the one shown is
+# chosen when several point at the same place: ruff's and mypy's messages say
+# what is wrong, the formatter's and our parser's only that something is.
+SYNTAX_ERROR_RULES: tuple[str, ...] = (
+    "invalid-syntax",
+    "mypy:syntax",
+    "ruff-format:syntax",
+    PARSE_ERROR_RULE,
+)
 _SPACE = re.compile(r"\s+")
+
+
+def one_syntax_error_per_file(findings: list[Finding]) -> list[Finding]:
+    """Keep one syntax-error finding per file, where every tool reports its own.
+
+    A file that does not parse stops ruff, the formatter, mypy and the
+    convention engine alike, and each says so (ruff and mypy often twice, as
+    the parser recovers). The first error in the file is the cause; the one
+    kept is the first by position, worded by the tool that says most.
+
+    Args:
+        findings: Findings of every check.
+
+    Returns:
+        The same findings, minus the other syntax errors of each file.
+    """
+    first: dict[str, Finding] = {}
+    for finding in findings:
+        if finding.rule not in SYNTAX_ERROR_RULES:
+            continue
+        kept = first.get(finding.path)
+        if kept is None or _syntax_rank(finding) < _syntax_rank(kept):
+            first[finding.path] = finding
+    return [
+        f for f in findings if f.rule not in SYNTAX_ERROR_RULES or f is first[f.path]
+    ]
+
+
+def _syntax_rank(finding: Finding) -> tuple[int, int, int]:
+    return (finding.line, finding.column, SYNTAX_ERROR_RULES.index(finding.rule))
 
 
 def in_scope(finding: Finding, target: ReviewTarget, mode: FilterMode) -> bool:

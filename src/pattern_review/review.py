@@ -28,6 +28,7 @@ from pattern_review.findings import (
     conclude,
     filter_findings,
     fingerprint,
+    one_syntax_error_per_file,
     sort_findings,
     unreadable_files,
 )
@@ -322,6 +323,8 @@ def run_review(
                 sum(1 for f in found if f.source == source),
             )
         )
+    # Each check's status counts its own syntax errors; the list says each once.
+    kept = one_syntax_error_per_file(kept)
     report = Report(
         conclusion=conclude(kept, checks, config.fail_on),
         base=target.base,
