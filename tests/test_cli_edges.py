@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli import review_cli, review_json, run_cli
 from tests.gitrepo import GitRepo
 
@@ -119,3 +121,23 @@ def test_head_defaults_to_the_commit_and_work_tree_adds_uncommitted_edits(
 
     assert rules() == [("pkg/mod.py", "F401")]
     assert rules("--work-tree") == [("pkg/mod.py", "F401"), ("pkg/other.py", "F401")]
+
+
+@pytest.mark.parametrize(
+    ("checks", "error"),
+    [
+        ("", "pattern-review: --checks names no check; leave it out to run them all"),
+        (
+            "conventions,bogus",
+            "pattern-review: bad value for checks: unknown check(s) bogus; "
+            "choose from ruff-format, ruff, mypy, pytest, conventions",
+        ),
+    ],
+)
+def test_a_bad_checks_flag_is_a_one_line_usage_error(
+    git_repo: GitRepo, checks: str, error: str
+) -> None:
+    git_repo.write("pkg/mod.py", "X = 1\n")
+    git_repo.commit("base")
+    done = review_cli(git_repo, "--checks", checks)
+    assert (done.returncode, done.stderr, done.stdout) == (2, error + "\n", "")

@@ -88,14 +88,15 @@ def test_a_role_given_keeps_the_other_roles_defaults(tmp_path: Path) -> None:
     ("file_name", "text", "reason"),
     [
         (".pattern-review.toml", "fail-on = [", "is not valid TOML"),
-        (".pattern-review.toml", 'fail-on = "sometimes"\n', "fail_on"),
+        (".pattern-review.toml", 'fail-on = "sometimes"\n', "fail-on: Input"),
         (".pattern-review.toml", "colour = true\n", "colour"),
         (
             ".pattern-review.toml",
             'checks = ["ruff", "pylint"]\n',
-            "unknown check(s) pylint",
+            "checks: unknown check(s) pylint",
         ),
-        (".pattern-review.toml", "max-inline-comments = -1\n", "max_inline_comments"),
+        (".pattern-review.toml", "max-inline-comments = -1\n", "max-inline-comments"),
+        (".pattern-review.toml", "fail_on = 1\n", "fail_on: Input"),
         ("pyproject.toml", 'tool = "x"\n', "[tool] must be a table"),
         ("pyproject.toml", "[tool]\npattern-review = 3\n", "must be a table"),
     ],
@@ -115,3 +116,12 @@ def test_broken_config_is_a_one_line_error(
 def test_missing_explicit_config_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(tmp_path, Path("nope.toml"))
+
+
+def test_a_bad_flag_or_input_is_named_as_given() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(Path("/nonexistent-repo"), None, {"checks": ["ruff", "bogus"]})
+    assert str(raised.value) == (
+        "bad value for checks: unknown check(s) bogus; choose from "
+        "ruff-format, ruff, mypy, pytest, conventions"
+    )

@@ -348,6 +348,12 @@ def test_a_long_fixed_list_is_collapsed() -> None:
     _assert_well_formed(body)
 
 
+def test_in_a_table_a_span_holding_a_pipe_is_escaped_whole() -> None:
+    # The cell would end at the "|", code span or not.
+    shown = message_md("`a | b` in a table", in_table=True)
+    assert shown == "\\`a \\| b\\` in a table"
+
+
 @pytest.mark.parametrize(
     ("message", "shown"),
     [
@@ -364,7 +370,7 @@ def test_a_long_fixed_list_is_collapsed() -> None:
         # Unpaired, empty, or table-breaking spans: the whole text is escaped.
         ("an odd ` backtick", "an odd \\` backtick"),
         ("empty `` span", "empty \\`\\` span"),
-        ("`a | b` in a table", "\\`a \\| b\\` in a table"),
+        ("`X | None` in a list", "`X | None` in a list"),
         ("folded\n `lines`  and\ttabs", "folded `lines` and tabs"),
         # GitHub math ($`...`$) would render a span's TeX: the $ is escaped.
         ("$`\\color{red}x`$", "\\$`\\color{red}x`\\$"),

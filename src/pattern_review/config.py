@@ -214,11 +214,21 @@ def load_config(
         settings, origin = file_settings, "base commit"
     if not isinstance(settings, dict):
         raise ConfigError(f"config {origin} must be a table")
+    written = {key.replace("-", "_"): key for key in settings}
     merged = {key.replace("-", "_"): value for key, value in settings.items()}
-    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    merged.update(given)
     try:
         return Config(**merged)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "config"
-        raise ConfigError(f"bad config ({origin}): {where}: {first['msg']}") from exc
+        loc = [str(part) for part in first["loc"]]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if loc and loc[0] in given:
+            # Given as a flag or an action input, where names use dashes.
+            flag = loc[0].replace("_", "-")
+            raise ConfigError(f"bad value for {flag}: {message}") from exc
+        if loc:
+            loc[0] = written.get(loc[0], loc[0])
+        where = ".".join(loc) or "config"
+        raise ConfigError(f"bad config ({origin}): {where}: {message}") from exc

@@ -27,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "review",
         help="review a change (base...head) and print the report",
-        description="Review the change from BASE to HEAD (default: the work tree).",
+        description="Review the change from BASE to HEAD: the commits on HEAD since"
+        " its merge base with BASE (uncommitted changes only with --work-tree).",
     )
     parser.add_argument("--repo", default=".", help="the git work tree (default: .)")
     parser.add_argument(
@@ -92,13 +93,19 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
     Returns:
         Config field -> value, for the flags that were given.
+
+    Raises:
+        UsageError: ``--checks`` names no check.
     """
     from pattern_review.config import parse_checks
 
+    checks = None if args.checks is None else parse_checks(args.checks)
+    if checks == []:
+        raise UsageError("--checks names no check; leave it out to run them all")
     return {
         "fail_on": args.fail_on,
         "filter_mode": args.filter_mode,
-        "checks": parse_checks(args.checks) if args.checks else None,
+        "checks": checks,
         "result_cache": False if getattr(args, "no_cache", False) else None,
     }
 

@@ -58,17 +58,18 @@ def _escape_folded(text: str) -> str:
     return _MENTION.sub("@" + _ZWJ, text)
 
 
-def message_md(text: str) -> str:
+def message_md(text: str, *, in_table: bool = False) -> str:
     """Render untrusted text like ``escape_md``, keeping its code spans.
 
     Messages quote code between backticks; those parts become code spans,
     which GitHub shows verbatim and never turns into markup, links or
-    mentions. Text with unpaired backticks, or a span holding ``|`` (a
-    table cell would end there) or an HTML comment marker, is escaped as a
-    whole.
+    mentions. Text with unpaired backticks, or a span holding an HTML
+    comment marker (or, in a table cell, ``|``, where the cell would end),
+    is escaped as a whole.
 
     Args:
         text: A message, detail or summary that may come from the PR.
+        in_table: The text goes into a table cell.
 
     Returns:
         One line of inert markdown.
@@ -76,7 +77,7 @@ def message_md(text: str) -> str:
     folded = " ".join(text.split())
     parts = folded.split("`")
     spans = parts[1::2]
-    if len(parts) % 2 == 0 or any(not _inert_span(s) for s in spans):
+    if len(parts) % 2 == 0 or any(not _inert_span(s, in_table) for s in spans):
         return _escape_folded(folded)
     return "".join(
         f"`{part}`" if index % 2 else _escape_folded(part)
@@ -84,10 +85,11 @@ def message_md(text: str) -> str:
     )
 
 
-def _inert_span(text: str) -> bool:
+def _inert_span(text: str, in_table: bool) -> bool:
     # A table cell ends at "|" even in a code span; an HTML comment's markers
     # are kept out so no text can pass for one of our hidden tags.
-    return bool(text.strip()) and not any(c in text for c in ("|", "<!--", "-->"))
+    banned = ("|", "<!--", "-->") if in_table else ("<!--", "-->")
+    return bool(text.strip()) and not any(mark in text for mark in banned)
 
 
 def _code(text: str) -> str:
@@ -363,7 +365,7 @@ def _check_row(check: CheckResult) -> str:
     icon = _STATUS_ICON[check.status]
     return (
         f"| {escape_md(check.name)} | {icon} {check.status} | "
-        f"{check.duration_s:.2f} s | {message_md(check.detail)} |"
+        f"{check.duration_s:.2f} s | {message_md(check.detail, in_table=True)} |"
     )
 
 
