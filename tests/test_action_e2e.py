@@ -766,7 +766,7 @@ def test_stale_head_posts_nothing_on_the_pr(world: World) -> None:
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
-        ({"fail-on": "sometimes"}, "fail_on"),
+        ({"fail-on": "sometimes"}, "bad value for fail-on: Input should be"),
         ({"max-inline-comments": "many"}, "max-inline-comments must be a whole number"),
         ({"comment": "perhaps"}, "comment must be true or false"),
     ],

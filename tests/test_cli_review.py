@@ -205,7 +205,7 @@ def test_broken_config_exits_two_with_a_one_line_reason(calc_repo: GitRepo) -> N
 
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
-    assert "fail_on" in done.stderr
+    assert "fail-on: Input should be" in done.stderr
 
 
 def test_unknown_base_exits_two(calc_repo: GitRepo) -> None:
