@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pattern_review.agent_file import builtin_agent_file
-from pattern_review.catalog import RUFF_MAPPINGS
+from pattern_review.catalog import REVIEW_RULES, RUFF_MAPPINGS
 from pattern_review.commands import explain, rules
 from pattern_review.conventions.registry import all_rules
 from tests.conftest import SEED_AGENT_FILE
@@ -51,7 +51,9 @@ def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
     entries = json.loads(out)
     convention = [e for e in entries if e["via"] == "convention"]
     ruff = [e for e in entries if e["via"] == "ruff"]
+    review = [e for e in entries if e["via"] == "review"]
     assert [e["id"] for e in convention] == [rule.ID for rule in all_rules()]
+    assert [e["id"] for e in review] == [rule.id for rule in REVIEW_RULES]
     assert [e["id"] for e in ruff] == [m.prefix for m in RUFF_MAPPINGS]
     e501 = next(e for e in ruff if e["id"] == "E501")
     assert e501 == {
@@ -140,7 +142,37 @@ def test_explain_a_ruff_code_gives_its_citation_and_points_to_ruff(
         assert "runs ruff with it selected" in what
 
 
-@pytest.mark.parametrize("unknown", ["NOPE999", "E999", "select * from x", ""])
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ("PR000", "A changed Python file does not parse."),
+        ("pr100", "ignores nothing"),
+        ("mypy:return-value", "mypy reported an error with code `return-value`"),
+        ("pytest:failed", "ended as `failed`"),
+        ("ruff-format", "`ruff format` would change these lines"),
+        ("invalid-syntax", "ruff cannot parse the file"),
+        ("F401", "ruff's Pyflakes rule `unused-import`"),
+    ],
+)
+def test_explain_knows_every_id_a_review_can_report(
+    rule: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = _run(["explain", rule], capsys)
+    assert (status, err) == (0, "")
+    assert out.startswith("# ") and says in out
+    assert "Pattern: " in out
+
+
+def test_explain_cites_annotation_errors_to_style_rule_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = _run(["explain", "mypy:no-untyped-def"], capsys)
+    assert "Pattern: style-rules#2" in out
+
+
+@pytest.mark.parametrize(
+    "unknown", ["NOPE999", "PR999", "mypy", "pytest:", "select * from x", ""]
+)
 def test_explain_unknown_id_is_exit_2_with_one_line(
     unknown: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -157,3 +157,77 @@ def cite_ruff_code(code: str) -> RuffMapping:
         ):
             best = mapping
     return best or RuffMapping(code, "completion-checklist")
+
+
+@dataclass(frozen=True)
+class ReviewRule:
+    """A finding pattern-review makes about the review itself, not a convention.
+
+    Attributes:
+        id: The rule id.
+        severity: Severity of its findings.
+        summary: One line saying what it reports.
+        advice: What to do about it.
+    """
+
+    id: str
+    severity: str
+    summary: str
+    advice: str
+
+
+# Cited to the Completion Checklist: a file none of its tools can read or
+# parse, or an ignore comment that no longer ignores anything, is a checklist
+# matter, not a pattern's. (The ids are findings.PARSE_ERROR_RULE and the
+# others, and suppressions.UNUSED_IGNORE_RULE.)
+REVIEW_RULES: tuple[ReviewRule, ...] = (
+    ReviewRule(
+        "PR000",
+        "error",
+        "A changed Python file does not parse",
+        "Fix the syntax error; until then no tool can check the file.",
+    ),
+    ReviewRule(
+        "PR001",
+        "error",
+        "A changed Python file is not UTF-8",
+        "Save it as UTF-8 (PEP 3120), the encoding every tool here reads.",
+    ),
+    ReviewRule(
+        "PR002",
+        "note",
+        "A changed .py file is binary and was skipped",
+        "Nothing to do if it is meant to be binary; otherwise restore the text.",
+    ),
+    ReviewRule(
+        "PR003",
+        "error",
+        "A convention rule crashed on a file",
+        "Report it to pattern-review with the file; the other rules still ran.",
+    ),
+    ReviewRule(
+        "PR004",
+        "error",
+        "A changed file could not be read",
+        "Check the file's permissions and that it is a regular file.",
+    ),
+    ReviewRule(
+        "PR100",
+        "note",
+        "A `# pattern-review: ignore[...]` comment ignores nothing",
+        "Remove the comment, or the rule id in it that no longer fires.",
+    ),
+)
+
+
+def review_rule(rule_id: str) -> ReviewRule | None:
+    """Return the review rule with an id, or None.
+
+    Args:
+        rule_id: A rule id such as ``PR000`` (case-insensitive).
+
+    Returns:
+        The rule, or None.
+    """
+    wanted = rule_id.upper()
+    return next((rule for rule in REVIEW_RULES if rule.id == wanted), None)

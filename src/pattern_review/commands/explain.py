@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pattern_review.agent_file import AgentFile
-    from pattern_review.catalog import RuffMapping
+    from pattern_review.catalog import ReviewRule, RuffMapping
     from pattern_review.conventions.rule import Example, Rule
 
 
@@ -154,6 +154,106 @@ def explain_ruff(code: str, mapping: RuffMapping, agent: AgentFile) -> str:
     return "\n".join(lines) + "\n"
 
 
+def explain_review_rule(rule: ReviewRule) -> str:
+    """Document a finding pattern-review makes about the review itself.
+
+    Args:
+        rule: The review rule (PR000...).
+
+    Returns:
+        The text.
+    """
+    return "\n".join(
+        [
+            f"# {rule.id}",
+            "",
+            f"Pattern: completion-checklist · Severity: {rule.severity} · "
+            "Files: every changed file",
+            "",
+            "## What it does",
+            "",
+            f"{rule.summary}.",
+            "",
+            "## What to do",
+            "",
+            rule.advice,
+            "",
+        ]
+    )
+
+
+def explain_tool_finding(rule_id: str) -> str | None:
+    """Document a rule id that a checklist tool's finding carries.
+
+    Args:
+        rule_id: ``mypy:<code>``, ``pytest:<kind>``, ``ruff-format``,
+            ``ruff-format:syntax``, ``invalid-syntax`` or a ruff code the
+            catalog does not cite.
+
+    Returns:
+        The text, or None when the id is none of these.
+    """
+    from pattern_review.checks.mypy_check import ANNOTATION_CODES
+
+    tool, _, code = rule_id.partition(":")
+    slug = "completion-checklist"
+    if tool.lower() == "mypy" and code:
+        if code in ANNOTATION_CODES:
+            slug = "style-rules#2"
+        what = (
+            f"mypy reported an error with code `{code}` in a changed file "
+            "(the Completion Checklist's type check, `uv run mypy`)."
+        )
+        more = (
+            "mypy's list of error codes: "
+            "https://mypy.readthedocs.io/en/stable/error_code_list.html"
+        )
+    elif tool.lower() == "pytest" and code:
+        what = (
+            f"A test related to the change ended as `{code}` (the Completion "
+            "Checklist's tests: `uv run pytest` on the changed modules' tests)."
+        )
+        more = "Run the test locally with `uv run pytest <file>::<test>`."
+    elif rule_id.lower().startswith("ruff-format"):
+        what = (
+            "`ruff format` would change these lines, or cannot parse the file "
+            "(the Completion Checklist's formatting step)."
+        )
+        more = "Run `uv run ruff format <file>`."
+    elif rule_id.lower() == "invalid-syntax":
+        what = "ruff cannot parse the file (the Completion Checklist's lint step)."
+        more = "Fix the syntax error; until then no tool can check the file."
+    elif (known := _ruff_rule(rule_id.upper())) is not None:
+        what = (
+            f"ruff's {known['linter']} rule `{known['name']}`, reported under the "
+            "project's own ruff settings (the Completion Checklist's lint "
+            "step); the agent file cites no style rule for it."
+        )
+        more = f"See ruff's documentation: `ruff rule {rule_id.upper()}`."
+    else:
+        return None
+    lines = [f"# {rule_id}", "", f"Pattern: {slug}", "", what, "", more, ""]
+    return "\n".join(lines)
+
+
+def _ruff_rule(code: str) -> dict[str, str] | None:
+    """Ask the bundled ruff about a code: its name and linter, or None."""
+    import json
+    import subprocess
+
+    if not re.fullmatch(r"[A-Z]+[0-9]+", code):
+        return None
+    argv = [sys.executable, "-P", "-m", "ruff", "rule", code, "--output-format", "json"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        data = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {key: str(data.get(key, "")) for key in ("name", "linter")}
+
+
 def find_ruff_mapping(code: str) -> RuffMapping | None:
     """Return the catalog entry citing a ruff code, or None.
 
@@ -180,7 +280,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "explain",
         help="explain one rule: what, why (in the agent file's words), example, fix",
-        description="Explain a convention rule id (RTR001) or a cited ruff code.",
+        description="Explain a rule id from a review: a convention rule (RTR001),"
+        " a ruff code (E501), a review rule (PR000) or a tool's id (mypy:arg-type).",
     )
     parser.add_argument("rule", metavar="RULE", help="rule id or ruff code")
     parser.add_argument(
@@ -203,6 +304,7 @@ def main(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pattern_review.agent_file import builtin_agent_file, parse_agent_file
+    from pattern_review.catalog import review_rule
     from pattern_review.conventions.registry import rule_by_id
 
     if args.agent_file:
@@ -226,6 +328,11 @@ def main(args: argparse.Namespace) -> int:
     mapping = find_ruff_mapping(wanted)
     if mapping is not None:
         print(explain_ruff(wanted, mapping, agent), end="")
+        return 0
+    review = review_rule(wanted)
+    tool = None if review else explain_tool_finding(args.rule.strip())
+    if review is not None or tool is not None:
+        print(explain_review_rule(review) if review else tool, end="")
         return 0
     print(
         f"pattern-review: unknown rule {args.rule!r} "

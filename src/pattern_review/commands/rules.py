@@ -15,8 +15,9 @@ class CatalogEntry:
         pattern: The citation slug.
         severity: Default severity of its findings.
         summary: One line saying what it checks.
-        via: ``convention`` for pattern-review's own rules, ``ruff`` for
-            ruff codes cited to the agent file.
+        via: ``convention`` for pattern-review's own rules, ``review`` for
+            findings about the review itself (a file that does not parse),
+            ``ruff`` for ruff codes cited to the agent file.
     """
 
     id: str
@@ -27,14 +28,14 @@ class CatalogEntry:
 
 
 def catalog() -> list[CatalogEntry]:
-    """Return every convention rule, then every ruff code the catalog cites.
+    """Return every convention rule, the review's own rules, then ruff codes.
 
     Returns:
-        The entries, convention rules ordered by id, ruff codes in catalog
-        order.
+        The entries: convention rules ordered by id, then the review rules
+        (PR000...), then the ruff codes the catalog cites, in catalog order.
     """
     from pattern_review.agent_file import builtin_agent_file
-    from pattern_review.catalog import RUFF_MAPPINGS
+    from pattern_review.catalog import REVIEW_RULES, RUFF_MAPPINGS
     from pattern_review.conventions.registry import all_rules
     from pattern_review.report import pattern_title
 
@@ -42,6 +43,12 @@ def catalog() -> list[CatalogEntry]:
     entries = [
         CatalogEntry(rule.ID, rule.PATTERN, rule.SEVERITY, rule.SUMMARY, "convention")
         for rule in all_rules()
+    ]
+    entries += [
+        CatalogEntry(
+            rule.id, "completion-checklist", rule.severity, rule.summary, "review"
+        )
+        for rule in REVIEW_RULES
     ]
     for mapping in RUFF_MAPPINGS:
         # A style rule is one line; a section's first bullet may be unrelated.
