@@ -397,3 +397,16 @@ def test_a_finding_message_reads_as_code_in_the_comment() -> None:
     finding = _finding("SVC002", "error", "service-pattern", 9, message=message)
     body = render_markdown(_report(findings=[finding]), builtin_agent_file())
     assert f"`SVC002` · {message}" in body
+
+
+def test_a_cited_section_the_teams_file_lacks_is_noted_once() -> None:
+    renamed = SEED_AGENT_FILE.read_text(encoding="utf-8").replace(
+        "### Router Pattern", "### Routers"
+    )
+    team = parse_agent_file(renamed, ".claude/agents/backend-developer.md")
+    body = render_markdown(_report(), team)
+    assert (
+        "> .claude/agents/backend-developer.md has no section for "
+        "`router-pattern`: those findings cite the pattern by its standard heading."
+    ) in body
+    assert "has no section" not in render_markdown(_report(), _team_agent())

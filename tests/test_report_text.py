@@ -116,6 +116,13 @@ def test_headings_come_from_the_teams_own_file() -> None:
     rtr = next(m for m in _finding_lines(text) if m["rule"] == "RTR001")
     assert rtr["heading"] == "Router pattern (our way)"
     assert "agent file .claude/agents/api.md" in text
+    # The sections the file lacks are named once, so no citation misleads.
+    assert (
+        ".claude/agents/api.md has no section for completion-checklist, "
+        "service-pattern, style-rules#4: those findings cite the pattern by its "
+        "standard heading."
+    ) in text
+    assert "has no section" not in render_text(_report(), builtin_agent_file())
 
 
 def test_checks_ai_skipped_files_and_conclusion() -> None:

@@ -58,6 +58,26 @@ def pattern_title(agent: AgentFile, slug: str) -> str:
     return heading
 
 
+def missing_sections(report: Report, agent: AgentFile) -> list[str]:
+    """Return the slugs findings cite that the team's agent file has no section for.
+
+    Their findings still cite the pattern, by the catalog's heading; the
+    report says the file lacks it (a renamed heading, say), so no citation
+    points at a section the team cannot find.
+
+    Args:
+        report: The review.
+        agent: The agent file the citations point to.
+
+    Returns:
+        Sorted slugs; empty for the built-in rulebook, which has them all.
+    """
+    if agent.builtin:
+        return []
+    cited = {f.pattern for f in report.findings}
+    return sorted(slug for slug in cited if not agent.rule_text(slug))
+
+
 def render(
     report: Report, fmt: str, agent: AgentFile, *, blob_base: str | None = None
 ) -> str:

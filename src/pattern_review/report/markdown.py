@@ -23,7 +23,12 @@ from pattern_review.models import (
     FindingDelta,
     Report,
 )
-from pattern_review.report import counts_line, ordered, pattern_title
+from pattern_review.report import (
+    counts_line,
+    missing_sections,
+    ordered,
+    pattern_title,
+)
 
 COMMENT_LIMIT = 65536
 INLINE_PER_PATTERN = 5
@@ -181,6 +186,15 @@ class _Composer:
                 "> [!NOTE]",
                 "> Safe mode (`pull_request_target`): no code from the PR was "
                 "run, so checks that execute it were skipped.",
+                "",
+            ]
+        missing = missing_sections(self.report, self.agent)
+        if missing:
+            slugs = ", ".join(f"`{slug}`" for slug in missing)
+            lines += [
+                "> [!NOTE]",
+                f"> {escape_md(self.agent.path)} has no section for {slugs}: "
+                "those findings cite the pattern by its standard heading.",
                 "",
             ]
         for check in self.report.checks:

@@ -6,7 +6,12 @@ from itertools import groupby
 
 from pattern_review.agent_file import AgentFile
 from pattern_review.models import Report
-from pattern_review.report import counts_line, ordered, pattern_title
+from pattern_review.report import (
+    counts_line,
+    missing_sections,
+    ordered,
+    pattern_title,
+)
 
 
 def _one_line(text: str) -> str:
@@ -60,6 +65,13 @@ def render_text(report: Report, agent: AgentFile) -> str:
 
     if report.safe_mode:
         lines += ["Safe mode: no code from the PR was run.", ""]
+    missing = missing_sections(report, agent)
+    if missing:
+        lines += [
+            f"{agent.path} has no section for {', '.join(missing)}: those findings"
+            " cite the pattern by its standard heading.",
+            "",
+        ]
     if report.skipped_files:
         lines.append(f"Not reviewed ({len(report.skipped_files)} file(s)):")
         lines += [
