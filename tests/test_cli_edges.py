@@ -141,3 +141,21 @@ def test_a_bad_checks_flag_is_a_one_line_usage_error(
     git_repo.commit("base")
     done = review_cli(git_repo, "--checks", checks)
     assert (done.returncode, done.stderr, done.stdout) == (2, error + "\n", "")
+
+
+def test_a_folder_outside_git_and_a_range_as_base_are_one_line_errors(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    outside = run_cli("review", "--repo", str(plain), "--no-ai")
+    assert outside.returncode == 2
+    assert outside.stderr == f"pattern-review: {plain} is not in a git work tree\n"
+
+    three_commits(git_repo)
+    ranged = review_cli(git_repo, "--base", "main..feature")
+    assert ranged.returncode == 2
+    assert ranged.stderr.startswith(
+        "pattern-review: base 'main..feature' is not a commit"
+    )
+    assert ranged.stderr.count("\n") == 1

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from tests.cli import review_cli, review_json, run_cli
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SEED_AGENT_FILE
 from tests.gitrepo import GitRepo
 from tests.spec_schema import SPEC_SCHEMA
 
@@ -344,3 +344,26 @@ def test_demo_reports_a_git_failure_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("pattern-review: git init: bad config line 1")
     assert done.stderr.count("\n") == 1
+
+
+def test_a_skipped_check_says_what_left_it_out(git_repo: GitRepo) -> None:
+    seed = SEED_AGENT_FILE.read_text(encoding="utf-8")
+    without_tests = "\n".join(
+        line for line in seed.splitlines() if "uv run pytest" not in line
+    )
+    git_repo.write(".claude/agents/backend-developer.md", without_tests + "\n")
+    git_repo.write("pkg/mod.py", '"""Mod."""\n\nfrom __future__ import annotations\n')
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write(
+        "pkg/mod.py", '"""Mod."""\n\nfrom __future__ import annotations\n\nX = 1\n'
+    )
+    git_repo.commit("work")
+
+    _, by_flag = review_json(git_repo, "--checks", "ruff,pytest")
+    _, by_checklist = review_json(git_repo)
+
+    details = {c["name"]: c["detail"] for c in by_checklist["checks"]}
+    assert details["pytest"] == "not in the agent file's Completion Checklist"
+    left_out = {c["name"]: c["detail"] for c in by_flag["checks"]}
+    assert left_out["mypy"] == "left out by the checks setting (--checks)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GIT_TIMEOUT_S = 120.0
+_OBJECT_NAME = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256
 
 
 class GitError(Exception):
@@ -77,7 +79,12 @@ def toplevel(path: Path) -> Path:
     Raises:
         GitError: ``path`` is not inside a git work tree.
     """
-    return Path(run_git(path, "rev-parse", "--show-toplevel").strip())
+    try:
+        return Path(run_git(path, "rev-parse", "--show-toplevel").strip())
+    except GitError as exc:
+        if "not a git repository" in str(exc):
+            raise GitError(f"{path} is not in a git work tree") from exc
+        raise
 
 
 def resolve_commit(repo: Path, rev: str) -> str | None:
@@ -91,7 +98,9 @@ def resolve_commit(repo: Path, rev: str) -> str | None:
         The 40-hex SHA, or None.
     """
     out = run_git(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
-    return out.strip() or None
+    # One object name, nothing else: a range (``a..b``) prints two lines.
+    sha = out.strip()
+    return sha if _OBJECT_NAME.fullmatch(sha) else None
 
 
 def merge_base(repo: Path, first: str, second: str) -> str | None:

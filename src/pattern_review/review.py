@@ -290,7 +290,11 @@ def run_review(
     for name in CHECK_NAMES:
         reason = None
         if name not in requested:
-            reason = "not requested"
+            reason = (
+                "not in the agent file's Completion Checklist"
+                if config.checks is None
+                else "left out by the checks setting (--checks)"
+            )
         elif target.safe_mode and name in SAFE_MODE_SKIPS:
             reason = SAFE_MODE_SKIPS[name]
         elif not context.python_paths:
