@@ -366,4 +366,4 @@ def test_a_skipped_check_says_what_left_it_out(git_repo: GitRepo) -> None:
     details = {c["name"]: c["detail"] for c in by_checklist["checks"]}
     assert details["pytest"] == "not in the agent file's Completion Checklist"
     left_out = {c["name"]: c["detail"] for c in by_flag["checks"]}
-    assert left_out["mypy"] == "left out by the checks setting (--checks)"
+    assert left_out["mypy"] == "left out by the checks setting"

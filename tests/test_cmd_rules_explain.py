@@ -150,7 +150,7 @@ def test_explain_a_ruff_code_gives_its_citation_and_points_to_ruff(
         ("mypy:return-value", "mypy reported an error with code `return-value`"),
         ("pytest:failed", "ended as `failed`"),
         ("ruff-format", "`ruff format` would change these lines"),
-        ("invalid-syntax", "ruff cannot parse the file"),
+        ("invalid-syntax", "ruff found a syntax error"),
         ("F401", "ruff's Pyflakes rule `unused-import`"),
     ],
 )

@@ -204,3 +204,11 @@ def test_a_syntax_error_every_tool_reports_is_listed_once_per_file() -> None:
 
     # ruff's wording wins a tie with ours; the later positions are cascades.
     assert kept == [first, other, elsewhere]
+
+
+def test_ruffs_other_syntax_errors_in_a_file_that_parses_are_all_kept() -> None:
+    # A duplicate parameter, a match statement on an old target: the file
+    # parses (no PR000, no mypy or formatter syntax error), so each counts.
+    duplicate = make(4, rule="invalid-syntax")
+    too_new = make(7, rule="invalid-syntax")
+    assert one_syntax_error_per_file([duplicate, too_new]) == [duplicate, too_new]

@@ -113,6 +113,23 @@ def test_an_update_answered_502_is_sent_again_only_if_it_did_not_land(
     assert sorted(messages) == sorted(f"finding {n}" for n in range(120))
 
 
+@pytest.mark.parametrize(("acted", "patches"), [(True, 1), (False, 2)])
+def test_an_update_left_unanswered_is_sent_again_only_if_it_did_not_land(
+    fake: FakeGitHub, agent: AgentFile, acted: bool, patches: int
+) -> None:
+    # The answer comes after the client's 1 s timeout: a read timeout.
+    fake.fail("PATCH", r"/check-runs/\d+$", 200, after_acting=acted, stall_s=2)
+    gh = make_client(TOKEN, fake.base_url, timeout_s=1, throttle_s=0, backoff_s=0)
+    run = publish_check_run(
+        gh.get_repo("octo-org/app"),
+        report([finding(n) for n in range(60)]),
+        agent,
+        blob_base=None,
+    )
+    assert len(fake.calls("PATCH", r"/check-runs/\d+$")) == patches
+    assert len(fake.check_runs[run.id]["annotations"]) == 60
+
+
 def test_an_update_that_keeps_failing_is_an_error_after_three_tries(
     fake: FakeGitHub, gh: Github, agent: AgentFile
 ) -> None:

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+import requests
 from github import Github, GithubException
 
 from pattern_review.agent_file import AgentFile, builtin_agent_file
@@ -355,3 +356,15 @@ def test_only_githubs_read_only_words_make_a_403_read_only() -> None:
 
     assert classify(locked, writing=True).read_only is False
     assert classify(forbidden, writing=True).read_only is True
+
+
+def test_a_comment_left_unanswered_is_not_posted_twice() -> None:
+    with FakeGitHub() as fake:
+        fake.add_pull(7, head_sha="1" * 40)
+        # GitHub creates it, but the answer comes after the 1 s timeout.
+        fake.fail("POST", r"/issues/7/comments$", 201, after_acting=True, stall_s=2)
+        gh = make_client(TOKEN, fake.base_url, timeout_s=1, throttle_s=0, backoff_s=0)
+        with pytest.raises(requests.RequestException):
+            gh.get_repo("octo-org/app").get_issue(7).create_comment("once")
+        assert len(fake.calls("POST", r"/issues/7/comments$")) == 1
+        assert [c["body"] for c in fake.issue_comments] == ["once"]

@@ -9,6 +9,7 @@ from pattern_review.conventions.suggestions import (
     MAX_LINE,
     introduced_names,
     is_committable,
+    local_names,
     module_names,
 )
 
@@ -66,6 +67,14 @@ def test_a_star_import_makes_module_names_unknowable() -> None:
         ),
         # Names inside strings do not count.
         ("logger.info('moved to status')", "print('moved to status')", {"logger"}),
+        # A parameter's annotation is used even when a default follows it.
+        ("def f(a: A, *, b: B = c) -> None:", "def f(a, b=c):", {"A", "B"}),
+        # A keyword argument starting a continuation line is not a name used.
+        (
+            "f(\n    status_code=status.HTTP_200_OK,\n)",
+            "f(\n    code=200,\n)",
+            {"status"},
+        ),
     ],
 )
 def test_introduced_names(suggestion: str, replaced: str, names: set[str]) -> None:
@@ -90,3 +99,23 @@ def test_a_suggestion_may_not_grow_past_the_line_length() -> None:
     long = "z" * 100
     assert is_committable("y" * 100, long, None)
     assert not is_committable("y" * 101, long, None)
+
+
+def test_a_name_a_function_binds_locally_shadows_the_import() -> None:
+    module = cst.parse_module(
+        "from fastapi import status\n\n\n"
+        "async def list_items(status: str | None = None) -> list[int]:\n"
+        "    for item in range(3):\n"
+        "        total = item\n"
+        "    return []\n"
+    )
+    shadowed = local_names(module)
+    assert {"status", "item", "total"} <= shadowed
+    assert "list_items" not in shadowed
+    fixed = "        raise HTTPException(status.HTTP_400_BAD_REQUEST, 'bad')"
+    bare = "        raise HTTPException(400, 'bad')"
+    names = module_names(module)
+    assert names is not None
+    defined = names | {"HTTPException"}
+    assert is_committable(fixed, bare, defined)
+    assert not is_committable(fixed, bare, defined, shadowed)

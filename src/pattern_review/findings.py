@@ -56,6 +56,9 @@ SYNTAX_ERROR_RULES: tuple[str, ...] = (
     "ruff-format:syntax",
     PARSE_ERROR_RULE,
 )
+_PARSE_FAILURE_RULES = frozenset(
+    {"mypy:syntax", "ruff-format:syntax", PARSE_ERROR_RULE}
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -65,7 +68,8 @@ def one_syntax_error_per_file(findings: list[Finding]) -> list[Finding]:
     A file that does not parse stops ruff, the formatter, mypy and the
     convention engine alike, and each says so (ruff and mypy often twice, as
     the parser recovers). The first error in the file is the cause; the one
-    kept is the first by position, worded by the tool that says most.
+    kept is the first by position, worded by the tool that says most. In a
+    file that parses, ruff's other ``invalid-syntax`` errors are all kept.
 
     Args:
         findings: Findings of every check.
@@ -73,15 +77,23 @@ def one_syntax_error_per_file(findings: list[Finding]) -> list[Finding]:
     Returns:
         The same findings, minus the other syntax errors of each file.
     """
+    # ruff also files errors that do not stop the parser (a duplicate
+    # parameter) as invalid-syntax: those are all kept unless the file
+    # really does not parse.
+    broken = {f.path for f in findings if f.rule in _PARSE_FAILURE_RULES}
     first: dict[str, Finding] = {}
     for finding in findings:
-        if finding.rule not in SYNTAX_ERROR_RULES:
+        if finding.rule not in SYNTAX_ERROR_RULES or finding.path not in broken:
             continue
         kept = first.get(finding.path)
         if kept is None or _syntax_rank(finding) < _syntax_rank(kept):
             first[finding.path] = finding
     return [
-        f for f in findings if f.rule not in SYNTAX_ERROR_RULES or f is first[f.path]
+        f
+        for f in findings
+        if f.rule not in SYNTAX_ERROR_RULES
+        or f.path not in broken
+        or f is first[f.path]
     ]
 
 

@@ -95,7 +95,7 @@ def resolve_commit(repo: Path, rev: str) -> str | None:
         rev: A SHA, branch, tag or other revision.
 
     Returns:
-        The 40-hex SHA, or None.
+        The full object name (SHA-1, or SHA-256 in such repos), or None.
     """
     out = run_git(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
     # One object name, nothing else: a range (``a..b``) prints two lines.

@@ -293,7 +293,7 @@ def run_review(
             reason = (
                 "not in the agent file's Completion Checklist"
                 if config.checks is None
-                else "left out by the checks setting (--checks)"
+                else "left out by the checks setting"
             )
         elif target.safe_mode and name in SAFE_MODE_SKIPS:
             reason = SAFE_MODE_SKIPS[name]

@@ -30,6 +30,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -91,6 +92,8 @@ class Canned:
         times: How many requests it answers; None for every one.
         after_acting: Carry the request out first, then answer so: an
             answer lost on the way back, after GitHub did the work.
+        stall_s: Seconds to wait before answering (past a client's timeout,
+            the answer never arrives).
     """
 
     method: str
@@ -100,6 +103,7 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1
     after_acting: bool = False
+    stall_s: float = 0.0
 
 
 @dataclass
@@ -282,6 +286,7 @@ class FakeGitHub:
         headers: dict[str, str] | None = None,
         times: int | None = 1,
         after_acting: bool = False,
+        stall_s: float = 0.0,
     ) -> None:
         """Answer matching requests with a canned response instead.
 
@@ -295,6 +300,7 @@ class FakeGitHub:
             headers: Extra headers (``Retry-After`` ...).
             times: How many requests to answer so; None for all.
             after_acting: Carry each request out before answering so.
+            stall_s: Seconds to wait before answering.
         """
         if body is None:
             body = {"message": HTTPStatus(status).phrase, "documentation_url": DOCS}
@@ -302,6 +308,7 @@ class FakeGitHub:
             method, re.compile(path), status, body, dict(headers or {}), times
         )
         canned.after_acting = after_acting
+        canned.stall_s = stall_s
         with self._lock:
             self._canned.append(canned)
 
@@ -458,19 +465,22 @@ class FakeGitHub:
         Returns:
             Status, JSON body and extra headers.
         """
+        status, payload, headers, _ = self._answer(method, path, query, body)
+        return status, payload, headers
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, list[str]], body: Json
+    ) -> tuple[int, Json, dict[str, str], float]:
         with self._lock:
             canned = self._canned_for(method, path)
             if canned is not None:
                 if canned.after_acting:
                     self._route(method, path, query, body)
-                return canned.status, canned.body, canned.headers
+                return canned.status, canned.body, canned.headers, canned.stall_s
             if self.read_only and method not in ("GET", "HEAD"):
-                return (
-                    403,
-                    {"message": READ_ONLY_MESSAGE, "documentation_url": DOCS},
-                    {},
-                )
-            return self._route(method, path, query, body)
+                refusal = {"message": READ_ONLY_MESSAGE, "documentation_url": DOCS}
+                return 403, refusal, {}, 0.0
+            return (*self._route(method, path, query, body), 0.0)
 
     def _route(
         self, method: str, path: str, query: dict[str, list[str]], body: Json
@@ -825,12 +835,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.requests.append(record)
         auth = self.headers.get("Authorization", "")
         headers: dict[str, str]
+        stall = 0.0
         if auth not in (f"token {self.fake.token}", f"Bearer {self.fake.token}"):
             status, payload, headers = 401, _message("Bad credentials"), {}
         else:
-            status, payload, headers = self.fake.handle(
+            status, payload, headers, stall = self.fake._answer(
                 self.command, parts.path, query, body
             )
+        if stall:
+            time.sleep(stall)  # outside the lock: other requests go on
         record.status = status
         data = json.dumps(payload).encode()
         self.send_response(status)

@@ -221,8 +221,12 @@ def explain_tool_finding(rule_id: str) -> str | None:
         )
         more = "Run `uv run ruff format <file>`."
     elif rule_id.lower() == "invalid-syntax":
-        what = "ruff cannot parse the file (the Completion Checklist's lint step)."
-        more = "Fix the syntax error; until then no tool can check the file."
+        what = (
+            "ruff found a syntax error (the Completion Checklist's lint step): "
+            "the file does not parse, or uses syntax the project's Python "
+            "version lacks."
+        )
+        more = "Fix it; a file that does not parse cannot be checked by any tool."
     elif (known := _ruff_rule(rule_id.upper())) is not None:
         what = (
             f"ruff's {known['linter']} rule `{known['name']}`, reported under the "

@@ -96,6 +96,57 @@ def _suites(statement: cst.If | cst.Try | cst.With) -> list[cst.BaseSuite]:
     return suites
 
 
+class _LocalNames(cst.CSTVisitor):
+    """Collect the names functions bind: parameters and assignment targets."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self._depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._depth -= 1
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.names.add(node.name.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if self._depth and isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._depth and isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        if self._depth and isinstance(node.name, cst.Name):
+            self.names.add(node.name.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        if self._depth and isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+
+
+def local_names(module: cst.Module) -> frozenset[str]:
+    """Return the names any function of the module binds locally.
+
+    A suggestion that brings in ``status`` is wrong in a function whose
+    parameter is called ``status``, whatever the module imports; not knowing
+    which function a fix lands in, any such local counts against it.
+
+    Args:
+        module: The parsed file.
+
+    Returns:
+        Parameter names and names assigned inside functions.
+    """
+    collector = _LocalNames()
+    module.visit(collector)
+    return frozenset(collector.names)
+
+
 def introduced_names(suggestion: str, replaced: str) -> set[str]:
     """Return the names a suggestion uses that the code it replaces does not.
 
@@ -121,6 +172,8 @@ def _loaded_names(code: str) -> set[str]:
         pass  # a fragment of a longer statement: its tokens so far still count
     names: set[str] = set()
     previous: tokenize.TokenInfo | None = None
+    depth = 0
+    params_at: int | None = None  # bracket depth of a def's parameter list
     for index, token in enumerate(tokens):
         if token.type in _LAYOUT:
             continue
@@ -130,18 +183,39 @@ def _loaded_names(code: str) -> set[str]:
             (t.string for t in tokens[index + 1 :] if t.type not in _LAYOUT), ""
         )
         previous = token
+        if token.string in ("(", "[", "{"):
+            depth += 1
+            if before and params_at is None and _is_def_name(tokens, index):
+                params_at = depth
+        elif token.string in (")", "]", "}"):
+            if depth == params_at:
+                params_at = None
+            depth -= 1
         if token.type != tokenize.NAME or keyword.iskeyword(token.string):
             continue
-        # ``.name`` is an attribute; ``name=`` a keyword argument or a target,
-        # and so is ``name:`` starting a line (an annotated assignment).
-        if before == "." or after == "=" or (after == ":" and starts_line):
+        # ``.name`` is an attribute; ``name=`` after ``(`` or ``,`` a keyword
+        # argument, ``name =`` or ``name:`` starting a line a target, and a
+        # name opening a def's parameter a parameter.
+        keyword_argument = after == "=" and before in ("(", ",")
+        target = starts_line and after in ("=", ":")
+        parameter = depth == params_at and before in ("(", ",", "*", "**")
+        if before == "." or keyword_argument or target or parameter:
             continue
         names.add(token.string)
     return names
 
 
+def _is_def_name(tokens: list[tokenize.TokenInfo], paren: int) -> bool:
+    """Return whether the ``(`` at ``paren`` opens a ``def name(`` list."""
+    significant = [t for t in tokens[:paren] if t.type not in _LAYOUT]
+    return len(significant) >= 2 and significant[-2].string == "def"
+
+
 def is_committable(
-    suggestion: str, replaced: str, defined: frozenset[str] | None
+    suggestion: str,
+    replaced: str,
+    defined: frozenset[str] | None,
+    shadowed: frozenset[str] = frozenset(),
 ) -> bool:
     """Return whether a suggestion can replace ``replaced`` without breaking it.
 
@@ -150,16 +224,17 @@ def is_committable(
         replaced: The lines of the file it replaces.
         defined: Names the module binds (:func:`module_names`); None when
             unknowable, which accepts any name.
+        shadowed: Names functions bind locally (:func:`local_names`).
 
     Returns:
         True when no new line is longer than the line length (or than the
-        longest line it replaces) and every name it introduces is defined
-        in the module or a builtin.
+        longest line it replaces), and every name it introduces is defined
+        in the module or a builtin and bound by no function.
     """
     longest = max([MAX_LINE, *(len(line) for line in replaced.splitlines())])
     if any(len(line) > longest for line in suggestion.splitlines()):
         return False
-    if defined is None:
-        return True
-    missing = introduced_names(suggestion, replaced) - defined - _BUILTINS
-    return not missing
+    introduced = introduced_names(suggestion, replaced)
+    if introduced & shadowed:
+        return False
+    return defined is None or not introduced - defined - _BUILTINS

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import requests
 from github import GithubException
 from github.CheckRun import CheckRun
 from github.Repository import Repository
@@ -140,6 +141,9 @@ def _append(
         except GithubException as exc:
             if exc.status < 500 or attempt == UPDATE_ATTEMPTS:
                 raise
+        except requests.RequestException:  # sent, but no answer came back
+            if attempt == UPDATE_ATTEMPTS:
+                raise
         landed = repo.get_check_run(run.id).output.annotations_count
-        if landed >= expected:
+        if landed is not None and landed >= expected:
             return  # GitHub did it; only the answer was lost

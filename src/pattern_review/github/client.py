@@ -46,7 +46,11 @@ _APPENDING_PATCH = re.compile(r"/check-runs/\d+/?(?:\?|$)")
 
 
 class PublishRetry(GithubRetry):
-    """GitHub's retry policy, except that a POST is never retried on a 5xx."""
+    """GitHub's retry policy, except for writes that may have been done.
+
+    A POST, and a check run's PATCH (which appends annotations), are not
+    sent again after a 5xx or after going unanswered.
+    """
 
     def parse_retry_after(self, retry_after: str) -> float:
         """Return the wait GitHub asks for, capped so a run cannot hang.
@@ -88,7 +92,12 @@ class PublishRetry(GithubRetry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Retry:
-        """Count a retry, or give a check run's failed PATCH back at once.
+        """Count a retry, or give a write that may have been done back at once.
+
+        A POST or a check run's PATCH that was sent but got no answer (a read
+        timeout, a dropped connection) may have been carried out: sending it
+        again could post a comment or 50 annotations twice. One that never
+        reached GitHub (the connection failed) is retried as usual.
 
         Args:
             method: HTTP method of the request.
@@ -103,7 +112,14 @@ class PublishRetry(GithubRetry):
 
         Raises:
             GithubException: A check run's PATCH answered 5xx.
+            Exception: ``error`` itself, for such a write left unanswered.
         """
+        appending = (method or "").upper() == "POST" or (
+            (method or "").upper() == "PATCH"
+            and bool(_APPENDING_PATCH.search(url or ""))
+        )
+        if error is not None and appending and not self._is_connection_error(error):
+            raise error
         if (
             response is not None
             and response.status >= 500
