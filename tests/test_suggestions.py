@@ -7,6 +7,7 @@ import pytest
 
 from pattern_review.conventions.suggestions import (
     MAX_LINE,
+    ModuleScope,
     introduced_names,
     is_committable,
     local_names,
@@ -81,41 +82,54 @@ def test_introduced_names(suggestion: str, replaced: str, names: set[str]) -> No
     assert introduced_names(suggestion, replaced) == names
 
 
+def _scope(source: str) -> ModuleScope:
+    return ModuleScope(cst.parse_module(source), source)
+
+
 def test_a_suggestion_needs_its_names_defined_or_built_in() -> None:
     replaced = "    name = Column(String)"
     fixed = "    name: Mapped[str | None] = mapped_column(String)"
-    assert not is_committable(fixed, replaced, frozenset({"Column", "String"}))
-    imported = frozenset({"Column", "String", "Mapped", "mapped_column"})
-    assert is_committable(fixed, replaced, imported)
-    assert is_committable(fixed, replaced, None)  # a star import: trusted
-    assert is_committable("x = len(items)", "x = count(items)", frozenset())
+    bare = "from sqlalchemy import Column, String\n"
+    imported = bare + "from sqlalchemy.orm import Mapped, mapped_column\n"
+    assert not is_committable(fixed, replaced, _scope(bare))
+    assert is_committable(fixed, replaced, _scope(imported))
+    star = "from sqlalchemy.orm import *\n"  # unknowable: trusted
+    assert is_committable(fixed, replaced, _scope(star))
+    assert is_committable("x = len(items)", "x = count(items)", _scope(""))
+
+
+def _line(length: int) -> str:
+    return "x = '" + "y" * (length - 6) + "'"  # binds x, uses no name
 
 
 def test_a_suggestion_may_not_grow_past_the_line_length() -> None:
-    short = "x = 1"
-    assert is_committable("y" * MAX_LINE, short, None)
-    assert not is_committable("y" * (MAX_LINE + 1), short, None)
+    short, anywhere = "x = 1", _scope("")
+    assert is_committable(_line(MAX_LINE), short, anywhere)
+    assert not is_committable(_line(MAX_LINE + 1), short, anywhere)
     # A line already longer may stay as long, not grow.
-    long = "z" * 100
-    assert is_committable("y" * 100, long, None)
-    assert not is_committable("y" * 101, long, None)
+    long = _line(100)
+    assert is_committable(_line(100), long, anywhere)
+    assert not is_committable(_line(101), long, anywhere)
 
 
 def test_a_name_a_function_binds_locally_shadows_the_import() -> None:
-    module = cst.parse_module(
-        "from fastapi import status\n\n\n"
+    source = (
+        "from fastapi import HTTPException, status\n\n\n"
         "async def list_items(status: str | None = None) -> list[int]:\n"
         "    for item in range(3):\n"
         "        total = item\n"
         "    return []\n"
     )
-    shadowed = local_names(module)
+    shadowed = local_names(source)
+    assert shadowed is not None
     assert {"status", "item", "total"} <= shadowed
     assert "list_items" not in shadowed
     fixed = "        raise HTTPException(status.HTTP_400_BAD_REQUEST, 'bad')"
     bare = "        raise HTTPException(400, 'bad')"
-    names = module_names(module)
-    assert names is not None
-    defined = names | {"HTTPException"}
-    assert is_committable(fixed, bare, defined)
-    assert not is_committable(fixed, bare, defined, shadowed)
+    assert not is_committable(fixed, bare, _scope(source))
+    unshadowed = source.replace("(status: str | None = None)", "()")
+    assert is_committable(fixed, bare, _scope(unshadowed))
+
+
+def test_locals_are_unknowable_when_pythons_parser_refuses_the_file() -> None:
+    assert local_names("def f(:\n") is None

@@ -36,11 +36,7 @@ from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
 from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.conventions.rule import FileContext, Rule, RuleReport, VisitorMethod
-from pattern_review.conventions.suggestions import (
-    is_committable,
-    local_names,
-    module_names,
-)
+from pattern_review.conventions.suggestions import ModuleScope, is_committable
 from pattern_review.findings import (
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,
@@ -405,10 +401,7 @@ def lint_source(
     source_lines = LINE_BREAK.split(source)
     reported = [report.node for visitor in visitors for report in visitor.reports]
     ranges = _positions(wrapper, source, reported)
-    defined: frozenset[str] | None = None
-    shadowed: frozenset[str] = frozenset()
-    if any(report.suggestion for visitor in visitors for report in visitor.reports):
-        defined, shadowed = module_names(module), local_names(module)
+    scope = ModuleScope(module, source)
     findings: list[Finding] = []
     for visitor in visitors:
         for report in visitor.reports:
@@ -416,7 +409,7 @@ def lint_source(
             line, column, end_line, suggestion = _splice(source_lines, report, where)
             replaced = "\n".join(source_lines[line - 1 : end_line])
             if suggestion is not None and not is_committable(
-                suggestion, replaced, defined, shadowed
+                suggestion, replaced, scope
             ):
                 suggestion = None  # the finding stands; the fix is the author's
             findings.append(

@@ -10,10 +10,13 @@ the finding goes out without one.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import io
 import keyword
 import tokenize
+from dataclasses import dataclass
+from functools import cached_property
 
 import libcst as cst
 
@@ -96,55 +99,59 @@ def _suites(statement: cst.If | cst.Try | cst.With) -> list[cst.BaseSuite]:
     return suites
 
 
-class _LocalNames(cst.CSTVisitor):
-    """Collect the names functions bind: parameters and assignment targets."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-        self._depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._depth -= 1
-
-    def visit_Param(self, node: cst.Param) -> None:
-        self.names.add(node.name.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        if self._depth and isinstance(node.target, cst.Name):
-            self.names.add(node.target.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if self._depth and isinstance(node.target, cst.Name):
-            self.names.add(node.target.value)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        if self._depth and isinstance(node.name, cst.Name):
-            self.names.add(node.name.value)
-
-    def visit_For(self, node: cst.For) -> None:
-        if self._depth and isinstance(node.target, cst.Name):
-            self.names.add(node.target.value)
-
-
-def local_names(module: cst.Module) -> frozenset[str]:
-    """Return the names any function of the module binds locally.
+def local_names(source: str) -> frozenset[str] | None:
+    """Return the names any function of a file binds locally.
 
     A suggestion that brings in ``status`` is wrong in a function whose
     parameter is called ``status``, whatever the module imports; not knowing
     which function a fix lands in, any such local counts against it.
 
     Args:
-        module: The parsed file.
+        source: The file's text (it parses: the engine parsed it).
 
     Returns:
-        Parameter names and names assigned inside functions.
+        Parameter names and names assigned inside functions; None when
+        Python's own parser refuses the file (newer syntax than it knows).
     """
-    collector = _LocalNames()
-    module.visit(collector)
-    return frozenset(collector.names)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    names: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        arguments = function.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        names.update(argument.arg for argument in every)
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return frozenset(names)
+
+
+@dataclass
+class ModuleScope:
+    """What a file binds, worked out only when a suggestion needs it.
+
+    Attributes:
+        module: The parsed file.
+        source: Its text.
+    """
+
+    module: cst.Module
+    source: str
+
+    @cached_property
+    def defined(self) -> frozenset[str] | None:
+        """Names bound at module level (:func:`module_names`)."""
+        return module_names(self.module)
+
+    @cached_property
+    def shadowed(self) -> frozenset[str] | None:
+        """Names functions bind locally (:func:`local_names`)."""
+        return local_names(self.source)
 
 
 def introduced_names(suggestion: str, replaced: str) -> set[str]:
@@ -211,30 +218,26 @@ def _is_def_name(tokens: list[tokenize.TokenInfo], paren: int) -> bool:
     return len(significant) >= 2 and significant[-2].string == "def"
 
 
-def is_committable(
-    suggestion: str,
-    replaced: str,
-    defined: frozenset[str] | None,
-    shadowed: frozenset[str] = frozenset(),
-) -> bool:
+def is_committable(suggestion: str, replaced: str, scope: ModuleScope) -> bool:
     """Return whether a suggestion can replace ``replaced`` without breaking it.
 
     Args:
         suggestion: The suggested lines (whole lines, indent included).
         replaced: The lines of the file it replaces.
-        defined: Names the module binds (:func:`module_names`); None when
-            unknowable, which accepts any name.
-        shadowed: Names functions bind locally (:func:`local_names`).
+        scope: What the file binds.
 
     Returns:
         True when no new line is longer than the line length (or than the
         longest line it replaces), and every name it introduces is defined
-        in the module or a builtin and bound by no function.
+        in the module (or a star import may define it) or a builtin, and
+        bound by no function.
     """
     longest = max([MAX_LINE, *(len(line) for line in replaced.splitlines())])
     if any(len(line) > longest for line in suggestion.splitlines()):
         return False
-    introduced = introduced_names(suggestion, replaced)
-    if introduced & shadowed:
+    introduced = introduced_names(suggestion, replaced) - _BUILTINS
+    if not introduced:
+        return True
+    if scope.shadowed is None or introduced & scope.shadowed:
         return False
-    return defined is None or not introduced - defined - _BUILTINS
+    return scope.defined is None or not introduced - scope.defined
