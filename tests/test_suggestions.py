@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import libcst as cst
 import pytest
 
 from pattern_review.conventions.suggestions import (
@@ -16,7 +15,7 @@ from pattern_review.conventions.suggestions import (
 
 
 def test_module_names_include_imports_and_module_level_bindings() -> None:
-    module = cst.parse_module(
+    module = (
         "import os.path\n"
         "import sqlalchemy as sa\n"
         "from fastapi import APIRouter, status as http\n"
@@ -41,7 +40,7 @@ def test_module_names_include_imports_and_module_level_bindings() -> None:
 
 
 def test_a_star_import_makes_module_names_unknowable() -> None:
-    assert module_names(cst.parse_module("from app.models import *\n")) is None
+    assert module_names("from app.models import *\n") is None
 
 
 @pytest.mark.parametrize(
@@ -83,7 +82,7 @@ def test_introduced_names(suggestion: str, replaced: str, names: set[str]) -> No
 
 
 def _scope(source: str) -> ModuleScope:
-    return ModuleScope(cst.parse_module(source), source)
+    return ModuleScope(source)
 
 
 def test_a_suggestion_needs_its_names_defined_or_built_in() -> None:

@@ -401,7 +401,7 @@ def lint_source(
     source_lines = LINE_BREAK.split(source)
     reported = [report.node for visitor in visitors for report in visitor.reports]
     ranges = _positions(wrapper, source, reported)
-    scope = ModuleScope(module, source)
+    scope = ModuleScope(source)
     findings: list[Finding] = []
     for visitor in visitors:
         for report in visitor.reports:

@@ -16,9 +16,7 @@ import io
 import keyword
 import tokenize
 from dataclasses import dataclass
-from functools import cached_property
-
-import libcst as cst
+from functools import cached_property, lru_cache
 
 # Style rule 4 (ruff's line length).
 MAX_LINE = 88
@@ -28,75 +26,57 @@ _LAYOUT = frozenset(
 )
 
 
-def module_names(module: cst.Module) -> frozenset[str] | None:
+@lru_cache(maxsize=1)
+def _tree(source: str) -> ast.Module | None:
+    # One parse serves both questions about the file being checked.
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None  # newer syntax than this Python knows
+
+
+def module_names(source: str) -> frozenset[str] | None:
     """Return the names bound at module level, imports included.
 
     Statements nested in ``if``, ``try`` and ``with`` blocks count (guarded
     and ``TYPE_CHECKING`` imports); function and class bodies do not.
 
     Args:
-        module: The parsed file.
+        source: The file's text.
 
     Returns:
-        The names, or None when a star import makes them unknowable.
+        The names, or None when a star import (or a file Python's parser
+        refuses) makes them unknowable.
     """
+    tree = _tree(source)
+    if tree is None:
+        return None
     names: set[str] = set()
-    blocks: list[cst.BaseSuite | cst.Module] = [module]
-    while blocks:
-        block = blocks.pop()
-        body = block.body
-        statements = body if isinstance(body, (list, tuple)) else [body]
-        for statement in statements:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                names.add(statement.name.value)
-            elif isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    if _binds_star(small):
-                        return None
-                    names.update(_bound_by(small))
-            elif isinstance(statement, (cst.If, cst.Try, cst.With)):
-                blocks.extend(_suites(statement))
-    return frozenset(names)
-
-
-def _binds_star(small: cst.BaseSmallStatement) -> bool:
-    return isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
-
-
-def _bound_by(small: cst.BaseSmallStatement) -> set[str]:
-    if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
-        small.names, cst.ImportStar
-    ):
-        bound = set()
-        for alias in small.names:
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                bound.add(alias.asname.name.value)
-            else:
+    statements: list[ast.stmt] = list(tree.body)
+    while statements:
+        statement = statements.pop()
+        if isinstance(statement, (ast.If, ast.Try, ast.With)):
+            statements += statement.body
+            statements += getattr(statement, "orelse", [])
+            statements += getattr(statement, "finalbody", [])
+            for handler in getattr(statement, "handlers", []):
+                statements += handler.body
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                if alias.name == "*":
+                    return None
                 # ``import a.b`` binds ``a``.
-                bound.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
-        return bound
-    targets: list[cst.BaseExpression] = []
-    if isinstance(small, cst.Assign):
-        targets = [target.target for target in small.targets]
-    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-        targets = [small.target]
-    return {target.value for target in targets if isinstance(target, cst.Name)}
-
-
-def _suites(statement: cst.If | cst.Try | cst.With) -> list[cst.BaseSuite]:
-    suites: list[cst.BaseSuite] = [statement.body]
-    if isinstance(statement, cst.If):
-        orelse = statement.orelse
-        if isinstance(orelse, cst.If):
-            suites += _suites(orelse)
-        elif orelse is not None:
-            suites.append(orelse.body)
-    elif isinstance(statement, cst.Try):
-        suites += [handler.body for handler in statement.handlers]
-        suites += [
-            part.body for part in (statement.orelse, statement.finalbody) if part
-        ]
-    return suites
+                names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(
+            statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ):
+            names.add(statement.name)
+        elif isinstance(statement, ast.Assign):
+            names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+            if isinstance(statement.target, ast.Name):
+                names.add(statement.target.id)
+    return frozenset(names)
 
 
 def local_names(source: str) -> frozenset[str] | None:
@@ -113,9 +93,8 @@ def local_names(source: str) -> frozenset[str] | None:
         Parameter names and names assigned inside functions; None when
         Python's own parser refuses the file (newer syntax than it knows).
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return None
     names: set[str] = set()
     for function in ast.walk(tree):
@@ -136,17 +115,15 @@ class ModuleScope:
     """What a file binds, worked out only when a suggestion needs it.
 
     Attributes:
-        module: The parsed file.
-        source: Its text.
+        source: The file's text.
     """
 
-    module: cst.Module
     source: str
 
     @cached_property
     def defined(self) -> frozenset[str] | None:
         """Names bound at module level (:func:`module_names`)."""
-        return module_names(self.module)
+        return module_names(self.source)
 
     @cached_property
     def shadowed(self) -> frozenset[str] | None:
