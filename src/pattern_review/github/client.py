@@ -114,18 +114,12 @@ class PublishRetry(GithubRetry):
             GithubException: A check run's PATCH answered 5xx.
             Exception: ``error`` itself, for such a write left unanswered.
         """
-        appending = (method or "").upper() == "POST" or (
-            (method or "").upper() == "PATCH"
-            and bool(_APPENDING_PATCH.search(url or ""))
-        )
-        if error is not None and appending and not self._is_connection_error(error):
-            raise error
-        if (
-            response is not None
-            and response.status >= 500
-            and (method or "").upper() == "PATCH"
-            and _APPENDING_PATCH.search(url or "")
-        ):
+        verb = (method or "").upper()
+        check_run_patch = verb == "PATCH" and bool(_APPENDING_PATCH.search(url or ""))
+        if error is not None and (verb == "POST" or check_run_patch):
+            if not self._is_connection_error(error):  # sent, answer lost
+                raise error
+        if check_run_patch and response is not None and response.status >= 500:
             content = self.get_content(response, url or "")  # type: ignore[arg-type]
             try:
                 data = json.loads(content)
