@@ -122,8 +122,9 @@ def main(args: argparse.Namespace) -> int:
     )
     try:
         build_example(repo)
+        where = "kept" if args.keep else "temporary, removed after the review"
         print(
-            f"Example PR: {repo} (branch feature/orders against main)\n",
+            f"Example PR: {repo} (branch feature/orders against main; {where})\n",
             file=sys.stderr,
         )
         status = review.main(review_args)
@@ -133,4 +134,12 @@ def main(args: argparse.Namespace) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+    if args.keep:
+        print(f"\nThe example repository is kept in {repo}.", file=sys.stderr)
+    else:
+        print(
+            f"\nRemoved the example repository ({repo}). To keep it and look"
+            " around: pattern-review demo --keep DIR",
+            file=sys.stderr,
+        )
     return 2 if status == 2 else 0
