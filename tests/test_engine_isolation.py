@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pattern_review.config import Config
 from pattern_review.conventions.engine import MAX_FILE_BYTES, lint_paths
+from pattern_review.conventions.isolation import safe_to_parse_here
 from pattern_review.findings import ANALYSIS_FAILED_RULE, PARSE_ERROR_RULE
 from tests.hostile import LONG_CHAIN, NESTED_PARENS, PADDED_BARE_EXCEPT
 
@@ -76,3 +77,14 @@ def test_many_files_over_several_workers_keep_path_order(tmp_path: Path) -> None
 
     assert [f.path for f in findings] == paths
     assert [f.rule for f in findings if f.path == "m05.py"] == [ANALYSIS_FAILED_RULE]
+
+
+def test_the_ai_prompt_guesses_roles_without_parsing_hostile_files() -> None:
+    from pattern_review.ai.prompt import file_roles
+
+    # Would crash (SIGSEGV) or take seconds in this process if libcst saw them.
+    assert file_roles("lib/deep.py", Config(), NESTED_PARENS) == ("other",)
+    assert file_roles("lib/chain.py", Config(), LONG_CHAIN) == ("other",)
+    assert not safe_to_parse_here(NESTED_PARENS)
+    assert not safe_to_parse_here(LONG_CHAIN)
+    assert safe_to_parse_here("from fastapi import APIRouter\n")
