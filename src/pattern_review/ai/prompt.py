@@ -31,8 +31,8 @@ from pattern_review.ai.budget import (
 from pattern_review.ai.sanitize import redact_secrets
 from pattern_review.catalog import PATTERN_SLUGS, heading_for
 from pattern_review.config import Config
-from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.conventions.isolation import safe_to_parse_here
+from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.models import ChangedFile, FilterMode, Finding, ReviewTarget
 
 if TYPE_CHECKING:
