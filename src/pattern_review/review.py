@@ -34,6 +34,7 @@ from pattern_review.findings import (
 )
 from pattern_review.models import (
     CHECK_NAMES,
+    AddedSuppression,
     AiInfo,
     CheckOutcome,
     CheckResult,
@@ -183,15 +184,22 @@ def _read_sources(target: ReviewTarget) -> dict[str, str]:
 
 def _suppress(
     findings: list[Finding],
+    target: ReviewTarget,
     sources: dict[str, str],
     config: Config,
     ran: set[str],
-) -> list[Finding]:
-    from pattern_review.conventions.suppressions import apply_suppressions
+) -> tuple[list[Finding], list[AddedSuppression]]:
+    from pattern_review.conventions.suppressions import suppress
 
-    return apply_suppressions(
-        findings, sources, config, checked=lambda rule: check_of_rule(rule) in ran
+    added = {f.path: f.added_lines for f in target.reviewed_files}
+    done = suppress(
+        findings,
+        sources,
+        config,
+        checked=lambda rule: check_of_rule(rule) in ran,
+        added_lines=added,
     )
+    return done.kept, done.added_by_pr
 
 
 def _context_for(name: str, running: list[str], context: CheckContext) -> CheckContext:
@@ -314,7 +322,7 @@ def run_review(
     found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
     found += unreadable_files(target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
-    kept = _suppress(found, sources, config, ran)
+    kept, added_suppressions = _suppress(found, target, sources, config, ran)
     kept = filter_findings(kept, target, config.filter_mode)
     kept = sort_findings(fingerprint(kept, sources))
     checks = []
@@ -342,6 +350,7 @@ def run_review(
         skipped_files={f.path: f.skip_reason for f in target.files if f.skip_reason},
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
+        added_suppressions=added_suppressions,
     )
     if ai is None:
         report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")
