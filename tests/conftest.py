@@ -28,5 +28,11 @@ def git_repo(tmp_path: Path) -> GitRepo:
 def _private_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Keep each test's tool caches out of the user's ~/.cache."""
+    """Keep each test's tool caches out of the user's ~/.cache.
+
+    Also run the PR's tests as we are: the tests' repos and this venv's
+    Python live where an unprivileged user may not go (tests of the user
+    switch turn it back on: ``tests/test_secrets.py``).
+    """
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "root")

@@ -43,6 +43,7 @@ from pattern_review.models import (
     ReviewTarget,
     TargetInfo,
 )
+from pattern_review.redaction import redact_report
 from pattern_review.result_cache import ResultCache, state_of
 
 CHECK_MODULES: dict[str, str] = {
@@ -358,7 +359,9 @@ def run_review(
         report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
     else:
         report = _with_ai(report, target, config, agent, ai, sources)
-    return report
+    # Everything published or written is rendered from this report: no
+    # secret a PR's test printed gets past here.
+    return redact_report(report, ai.secrets if ai else ())
 
 
 def _with_ai(

@@ -31,9 +31,10 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.unprivileged import Account
 
 Tool = Literal["ruff", "mypy", "pytest"]
 RunnerKind = Literal["uv", "direct"]
@@ -105,6 +106,7 @@ def run_command(
     env: Mapping[str, str] | None = None,
     niceness: int = 0,
     launched: threading.Event | None = None,
+    account: Account | None = None,
 ) -> ToolRun:
     """Run a command to completion, killing its whole process group on timeout.
 
@@ -121,6 +123,8 @@ def run_command(
         niceness: Scheduling priority increment for the command (and the
             processes it starts), so that it yields the CPU to others.
         launched: Set once the process has started.
+        account: Run as this user, in its own HOME (a PR's code, when the
+            review is root: ``unprivileged``).
 
     Returns:
         Exit code, output and wall time.
@@ -135,6 +139,10 @@ def run_command(
     }
     if not full_env.get("PYTHONPYCACHEPREFIX"):
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    as_user: dict[str, Any] = {}
+    if account is not None:
+        full_env.update(account.environment())
+        as_user = {"user": account.uid, "group": account.gid, "extra_groups": []}
     name = Path(argv[0]).name
     started = time.monotonic()
     try:
@@ -152,6 +160,7 @@ def run_command(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             process_group=0,
+            **as_user,
         )
     except OSError as exc:
         raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
@@ -315,6 +324,7 @@ def run_tool(
     env: Mapping[str, str] | None = None,
     direct_args: Sequence[str] = (),
     direct_env: Mapping[str, str] | None = None,
+    account: Account | None = None,
 ) -> ToolRun:
     """Run a checklist tool on the target, in its work tree.
 
@@ -327,6 +337,7 @@ def run_tool(
             lacks the target's environment, e.g. mypy's ``--python-executable``).
         direct_env: Environment variables added only when the bundled tool
             runs (e.g. pytest's ``PYTHONPATH`` to the uninstalled target).
+        account: Run the tool as this user (it runs the PR's code).
 
     Returns:
         The finished run; ``note`` says when the bundled tool stood in.
@@ -354,7 +365,13 @@ def run_tool(
                 **env,
             }
             run = run_command(
-                [str(program), *args], repo, timeout, tool_env, nice, ctx.tool_started
+                [str(program), *args],
+                repo,
+                timeout,
+                tool_env,
+                nice,
+                ctx.tool_started,
+                account,
             )
             return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "uv")
         note = f"no {tool} in the target's uv environment: used the bundled {tool}"
@@ -364,7 +381,9 @@ def run_tool(
     isolate = [] if tool == "pytest" else ["-P"]
     argv = [sys.executable, *isolate, "-m", tool, *direct_args, *args]
     bundled_env = {**env, **(direct_env or {})}
-    direct = run_command(argv, repo, timeout, bundled_env, nice, ctx.tool_started)
+    direct = run_command(
+        argv, repo, timeout, bundled_env, nice, ctx.tool_started, account
+    )
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")
     return ToolRun(
