@@ -46,6 +46,12 @@ MAX_IN_PROCESS_BYTES = 512 * 1024
 # Below this many files per worker, another worker costs more than it saves.
 MIN_FILES_PER_WORKER = 8
 _JOIN_S = 2.0
+START_TIMEOUT_S = 120.0
+
+
+class EngineStartError(Exception):
+    """A worker process did not start; the conventions check cannot run."""
+
 
 Budget = Callable[[str], float]
 
@@ -89,28 +95,32 @@ def safe_to_parse_here(source: str) -> bool:
     return True
 
 
-def could_not_analyse(path: str, reason: str) -> Finding:
-    """Return the error finding for a file the engine could not analyse.
+def could_not_analyse(path: str, by: str, reason: str) -> Finding:
+    """Return the error finding for a file a check could not analyse.
 
     Args:
         path: Path relative to the repo root.
+        by: The check: ``convention`` (the rules) or ``ruff``.
         reason: Why, in a few words.
 
     Returns:
         A file-level error finding: the file is not reported as clean.
     """
-    return Finding(
-        rule=ANALYSIS_FAILED_RULE,
-        pattern="completion-checklist",
-        source="convention",
-        severity="error",
-        path=path,
-        line=1,
-        message=(
-            f"File could not be analysed by the convention rules: {reason}. "
-            "The other checks still ran on it; simplify the code or split the "
-            "file so that it can be reviewed."
-        ),
+    what = "the convention rules" if by == "convention" else by
+    return Finding.model_validate(
+        {
+            "rule": ANALYSIS_FAILED_RULE,
+            "pattern": "completion-checklist",
+            "source": by,
+            "severity": "error",
+            "path": path,
+            "line": 1,
+            "message": (
+                f"File could not be analysed by {what}: {reason}. The other "
+                "checks still ran on it; simplify the code or split the file "
+                "so that it can be reviewed."
+            ),
+        }
     )
 
 
@@ -118,6 +128,7 @@ def _serve(conn: Connection, repo: Path, config: Config) -> None:
     """Worker loop: lint each path received until told to stop (None)."""
     from pattern_review.conventions.engine import lint_file
 
+    conn.send("ready")  # the budget of the first file starts from here
     while True:
         path = conn.recv()
         if path is None:
@@ -183,6 +194,18 @@ class _Pool:
         )
         process.start()
         theirs.close()
+        # A loaded runner may take seconds to fork and import; that is not
+        # the first file's time.
+        try:
+            ready = ours.poll(START_TIMEOUT_S) and ours.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            process.kill()
+            raise EngineStartError(
+                f"the convention engine's worker did not start within "
+                f"{START_TIMEOUT_S:g} s (exit status {process.exitcode})"
+            )
         return _Worker(process, ours)
 
     def replace(self, worker: _Worker) -> _Worker:
@@ -277,7 +300,7 @@ def _collect(pool: _Pool, worker: _Worker, results: dict[str, list[Finding]]) ->
         reason = f"it took longer than its {worker.budget:.1f} s time budget"
     if reason is None:
         return
-    results[path] = [could_not_analyse(path, reason)]
+    results[path] = [could_not_analyse(path, "convention", reason)]
     worker.path = None
     pool.replace(worker)
 
