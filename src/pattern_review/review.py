@@ -235,6 +235,10 @@ def _run_checks(
         outcomes[name] = cached
     if not to_run:
         return outcomes
+    if "conventions" in to_run:
+        from pattern_review.conventions.isolation import prestart
+
+        prestart()  # PR files are parsed out of process: it boots meanwhile
     with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
         futures: dict[str, Future[CheckOutcome]] = {}
         if LONG_POLE in to_run and len(to_run) > 1:
