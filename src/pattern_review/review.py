@@ -43,7 +43,7 @@ from pattern_review.models import (
     ReviewTarget,
     TargetInfo,
 )
-from pattern_review.redaction import redact_report
+from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.result_cache import ResultCache, state_of
 
 CHECK_MODULES: dict[str, str] = {
@@ -387,7 +387,8 @@ def _with_ai(
             api_key=ai.api_key,
             pr_title=ai.pr_title,
             pr_body=ai.pr_body,
-            secrets=ai.secrets,
+            # What a PR's test printed is in the findings: no secret to the model.
+            secrets=(*ai.secrets, *secrets_in(os.environ)),
         )
     )
     advisory = fingerprint(result.findings, sources)
