@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pattern_review.baseline import flagged_code, normalize, shape_of
-from tests.cli import review_json
+from tests.cli import review_cli, review_json
 from tests.gitrepo import GitRepo
 
 CHECKS = ("--checks", "ruff-format,ruff,conventions")
@@ -288,3 +288,24 @@ def test_a_compound_statement_is_compared_by_its_header() -> None:
 
     assert flagged_code(shape_of(source), 3, 4) == flagged_code(shape_of(changed), 3, 4)
     assert flagged_code(shape_of(source), 3, 4) == "exceptException:"
+
+
+def test_every_format_counts_the_pre_existing_findings(git_repo: GitRepo) -> None:
+    repo = _repo(git_repo, {"app/services/sync.py": SERVICE})
+    repo.write(
+        "app/services/sync.py",
+        SERVICE.replace("        pass\n", '        logger.exception("sync failed")\n'),
+        dedent=False,
+    )
+    repo.commit("log the failure")
+
+    texts = {
+        fmt: review_cli(repo, *CHECKS, "--format", fmt).stdout
+        for fmt in ("text", "markdown")
+    }
+    _, report = review_json(repo, *CHECKS)
+
+    count = report["pre_existing"]
+    assert count >= 1
+    for fmt, text in texts.items():
+        assert f"{count} pre-existing finding" in text, fmt
