@@ -45,6 +45,7 @@ from pattern_review.models import (
     TargetInfo,
 )
 from pattern_review.result_cache import ResultCache, state_of
+from pattern_review.target import exclude_files
 
 CHECK_MODULES: dict[str, str] = {
     "ruff-format": "pattern_review.checks.ruff_format",
@@ -286,6 +287,7 @@ def run_review(
         The report: findings in scope, one result per check, the conclusion.
     """
     requested = requested_checks(config, agent)
+    target = exclude_files(target, config.exclude)
     context = CheckContext(target, config, cache_dir_for(config, target.repo))
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []
