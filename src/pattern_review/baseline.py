@@ -45,7 +45,14 @@ COMPARED_CHECKS: dict[str, str] = {
     "ruff": "pattern_review.checks.ruff_check",
     "conventions": "pattern_review.checks.conventions",
 }
-_COMPARED_SOURCES = frozenset({"ruff-format", "ruff", "convention"})
+CHECK_SOURCE: dict[str, str] = {
+    "ruff-format": "ruff-format",
+    "ruff": "ruff",
+    "conventions": "convention",
+}
+_COMPARED_SOURCES = frozenset(CHECK_SOURCE.values())
+# Shorter lines (``)``, ``pass``) are everywhere: no sign of moved code.
+MIN_MOVED_LINE = 8
 # ruff reads its settings from these, in the folders above each file.
 RUFF_CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml")
 _STRING = re.compile(r"""(?s)[rRbBuUfF]{0,2}("{3}|'{3}|"|')(?:\\.|(?!\1).)*?\1""")
@@ -294,25 +301,80 @@ def base_paths(target: ReviewTarget) -> dict[str, str]:
     return paths
 
 
-def _write_base_tree(
-    target: ReviewTarget, root: Path, paths: Iterable[str]
-) -> dict[str, str]:
-    """Write the base version of ``paths`` under ``root``; return their text."""
+def read_base_sources(target: ReviewTarget, paths: Iterable[str]) -> dict[str, str]:
+    """Read the base version of files (one git process for all).
+
+    Args:
+        target: The review's target.
+        paths: Base paths.
+
+    Returns:
+        Text by base path, for the files that exist at base and are UTF-8.
+    """
     sources: dict[str, str] = {}
     for path, data in git.read_blobs(target.repo, target.base, list(paths)).items():
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        if "\0" in text:
-            continue
+        if "\0" not in text:
+            sources[path] = text
+    return sources
+
+
+def files_to_check(
+    candidates: Sequence[Finding],
+    head_sources: Mapping[str, str],
+    base_sources: Mapping[str, str],
+    to_base: Mapping[str, str],
+) -> set[str]:
+    """Choose the base files worth checking for the candidate findings.
+
+    A candidate's own file at base always; another changed file only when
+    its base version holds the candidate's first line (ignoring white
+    space): moved code keeps its text. A file whose candidates are all
+    pure additions is still checked, since one added line inside an old
+    statement does not make the statement new.
+
+    Args:
+        candidates: Head findings that may be new.
+        head_sources: Head text by path.
+        base_sources: Base text by base path.
+        to_base: Head path -> base path.
+
+    Returns:
+        Base paths.
+    """
+    own = {to_base.get(f.path, f.path) for f in candidates}
+    chosen = {path for path in own if path in base_sources}
+    others = [path for path in base_sources if path not in chosen]
+    if not others:
+        return chosen
+    wanted: set[str] = set()
+    for finding in candidates:
+        lines = split_lines(head_sources.get(finding.path, ""))
+        if finding.line <= len(lines):
+            key = "".join(lines[finding.line - 1].split())
+            if len(key) >= MIN_MOVED_LINE:
+                wanted.add(key)
+    for path in others:
+        if any(
+            "".join(line.split()) in wanted for line in split_lines(base_sources[path])
+        ):
+            chosen.add(path)
+    return chosen
+
+
+def _write_base_tree(
+    target: ReviewTarget, root: Path, sources: Mapping[str, str]
+) -> None:
+    """Write the base files under ``root``, with what ruff looks for beside them."""
+    for path, text in sources.items():
         destination = root / path
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(data)
-        sources[path] = text
+        destination.write_text(text, encoding="utf-8", newline="")
     _write_skeleton(target, root)
     _copy_ruff_config(target.repo, root, sources)
-    return sources
 
 
 def _write_skeleton(target: ReviewTarget, root: Path) -> None:
@@ -371,9 +433,12 @@ def _run_base_check(name: str, context: CheckContext) -> CheckOutcome | None:
 
 
 def base_findings(
-    target: ReviewTarget, context: CheckContext, checks: Sequence[str]
-) -> tuple[list[Finding], dict[str, str], set[str]]:
-    """Run the compared checks on the base version of the changed files.
+    target: ReviewTarget,
+    context: CheckContext,
+    checks: Sequence[str],
+    sources: Mapping[str, str],
+) -> tuple[list[Finding], set[str]]:
+    """Run the compared checks on the base version of some changed files.
 
     The base files are written to a temporary tree with their repo-relative
     paths and the head's ruff settings, so per-path settings and roles apply
@@ -383,18 +448,17 @@ def base_findings(
     Args:
         target: The review's target.
         context: The head's check context (config, cache folder).
-        checks: The compared checks the head ran.
+        checks: The compared checks to run.
+        sources: Base text by base path of the files to check.
 
     Returns:
-        Base findings (base paths), base text by base path, and the checks
-        that ran on the base version.
+        Base findings (base paths), and the checks that ran to the end.
     """
-    paths = base_paths(target)
-    if not paths or not checks:
-        return [], {}, set()
+    if not sources or not checks:
+        return [], set()
     with tempfile.TemporaryDirectory(prefix="pattern-review-base-") as folder:
         root = Path(folder)
-        sources = _write_base_tree(target, root, paths)
+        _write_base_tree(target, root, sources)
         files = tuple(
             ChangedFile(path=path, status="modified") for path in sorted(sources)
         )
@@ -404,13 +468,11 @@ def base_findings(
             context, target=base_target, config=config, niceness=0, tool_started=None
         )
         with ThreadPoolExecutor(max_workers=len(checks)) as pool:
-            runs = [pool.submit(_run_base_check, n, base_context) for n in checks]
-            outcomes = {
-                name: run.result() for name, run in zip(checks, runs, strict=True)
-            }
+            runs = {n: pool.submit(_run_base_check, n, base_context) for n in checks}
+            outcomes = {name: run.result() for name, run in runs.items()}
     findings = [f for outcome in outcomes.values() if outcome for f in outcome.findings]
     ran = {name for name, outcome in outcomes.items() if outcome is not None}
-    return findings, sources, ran
+    return findings, ran
 
 
 def mark_introduced(
@@ -441,19 +503,21 @@ def mark_introduced(
         f.model_copy(update={"introduced": in_scope(f, target, "added")})
         for f in findings
     ]
-    head = [f for f in marked if compared(f)]
-    if not any(f.introduced for f in head):
+    sources_ran = {CHECK_SOURCE.get(name) for name in ran}
+    head = [f for f in marked if compared(f) and f.source in sources_ran]
+    candidates = [f for f in head if f.introduced]
+    if not candidates:
         return marked
-    checks = [name for name in COMPARED_CHECKS if name in set(ran)]
-    base, base_sources, base_ran = base_findings(target, context, checks)
-    sources_of = {
-        "ruff-format": "ruff-format",
-        "ruff": "ruff",
-        "conventions": "convention",
-    }
-    checked = {sources_of[name] for name in base_ran}
-    head = [f for f in head if f.source in checked]
     to_base = {new: old for old, new in base_paths(target).items()}
+    base_sources = read_base_sources(target, to_base.values())
+    chosen = files_to_check(candidates, sources, base_sources, to_base)
+    wanted = {f.source for f in candidates}
+    checks = [name for name in COMPARED_CHECKS if CHECK_SOURCE[name] in wanted]
+    base, base_ran = base_findings(
+        target, context, checks, {p: base_sources[p] for p in chosen}
+    )
+    checked = {CHECK_SOURCE[name] for name in base_ran}
+    head = [f for f in head if f.source in checked]
     new = unmatched(
         head,
         sources,

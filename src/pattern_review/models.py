@@ -39,6 +39,7 @@ class ChangedFile(BaseModel):
         added_lines: 1-based head line numbers added or changed by the PR.
         hunks: Inclusive (start, end) head line ranges of each diff hunk,
             context lines included: the lines a review comment may target.
+        removed_lines: How many base lines the PR removed or changed.
         skip_reason: Why the file is not reviewed (binary, deleted, not Python,
             not UTF-8, ...), or None when it is reviewed.
         skip_kind: ``generated`` or ``excluded`` when the file is left out
@@ -52,6 +53,7 @@ class ChangedFile(BaseModel):
     old_path: str | None = None
     added_lines: frozenset[int] = frozenset()
     hunks: tuple[tuple[int, int], ...] = ()
+    removed_lines: int = 0
     skip_reason: str | None = None
     skip_kind: SkipKind | None = None
 

@@ -46,6 +46,10 @@ GENERATED_MARKER = re.compile(
 GENERATED_ATTRIBUTE_REASON = "generated (linguist-generated in .gitattributes)"
 
 
+# Added head lines, head-side hunk ranges, and how many base lines went.
+_Lines = tuple[frozenset[int], tuple[tuple[int, int], ...], int]
+
+
 class TargetError(Exception):
     """The target cannot be built; the message says why in one line."""
 
@@ -265,7 +269,7 @@ def _skip_reason(root: Path, path: str) -> str | None:
 def _describe(
     root: Path,
     change: git.RawChange,
-    lines: tuple[frozenset[int], tuple[tuple[int, int], ...]] | None,
+    lines: _Lines | None,
 ) -> ChangedFile:
     status = _STATUS.get(change.status, "modified")
     reason: str | None = None
@@ -279,13 +283,14 @@ def _describe(
         reason = "not a Python file"
     else:
         reason = _skip_reason(root, change.path)
-    added, hunks = lines or (frozenset(), ())
+    added, hunks, removed = lines or (frozenset(), (), 0)
     return ChangedFile(
         path=change.path,
         status=status,
         old_path=change.old_path,
         added_lines=added,
         hunks=hunks,
+        removed_lines=removed,
         skip_reason=reason,
     )
 
@@ -308,14 +313,14 @@ def _untracked(root: Path, path: str) -> ChangedFile:
 
 def _patch_lines(
     root: Path, base: str, head: str | None, paths: list[str]
-) -> dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]]:
+) -> dict[str, _Lines]:
     """Map each path to its added head lines and its head-side hunk ranges."""
     patch = git.diff_text(root, base, head, paths)
     try:
         parsed = PatchSet(io.StringIO(patch))
     except UnidiffParseError as exc:
         raise git.GitError(f"cannot parse git's diff: {exc}") from exc
-    result: dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {}
+    result: dict[str, _Lines] = {}
     for patched in parsed:
         if patched.is_binary_file:
             continue
@@ -332,5 +337,5 @@ def _patch_lines(
                 for line in hunk
                 if line.is_added and line.target_line_no is not None
             )
-        result[path] = (frozenset(added), tuple(hunks))
+        result[path] = (frozenset(added), tuple(hunks), patched.removed)
     return result
