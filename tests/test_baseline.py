@@ -6,6 +6,7 @@ Each case is a real temporary git repository reviewed by the real CLI
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -347,3 +348,19 @@ def target_lines(target: ReviewTarget, path: str) -> frozenset[int]:
     """Return the lines the PR added to a file."""
     changed = target.file(path)
     return changed.added_lines if changed else frozenset()
+
+
+def test_sarif_marks_pre_existing_results_unchanged(git_repo: GitRepo) -> None:
+    repo = _repo(git_repo, {"app/services/sync.py": SERVICE})
+    repo.write(
+        "app/services/sync.py",
+        SERVICE.replace("        pass\n", '        logger.exception("sync failed")\n'),
+        dedent=False,
+    )
+    repo.commit("log the failure")
+
+    done = review_cli(repo, *CHECKS, "--filter-mode", "file", "--format", "sarif")
+
+    results = json.loads(done.stdout)["runs"][0]["results"]
+    states = {r["ruleId"]: r["baselineState"] for r in results}
+    assert states["ERR002"] == "unchanged"
