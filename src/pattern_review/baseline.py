@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from pattern_review import git
 from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.config import Config
 from pattern_review.findings import FILE_LEVEL_RULES, in_scope
 from pattern_review.lines import split_lines
 from pattern_review.models import (
@@ -114,26 +115,39 @@ def shape_of(source: str) -> _Shape:
     imports: dict[tuple[int, int], str] = {}
 
     def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
+        # Statements only: expressions hold no scope, statement or block.
+        for child in _child_statements(node):
             name = prefix
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 name = f"{prefix}.{child.name}" if prefix else child.name
                 first = min([d.lineno for d in child.decorator_list] + [child.lineno])
                 scopes.append((first, child.end_lineno or child.lineno, name))
-            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
-                body = getattr(child, "body", None)
-                end = getattr(child, "end_lineno", None) or 0
-                if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-                    header = getattr(child, "lineno", None) or body[0].lineno
-                    blocks.append(_Block(header, body[0].lineno, end))
-                elif isinstance(child, ast.stmt):
-                    statements.append((child.lineno, end or child.lineno))
-                if isinstance(child, (ast.Import, ast.ImportFrom)):
-                    imports[(child.lineno, end)] = _import_names(child)
+            body = getattr(child, "body", None)
+            end = getattr(child, "end_lineno", None) or 0
+            if isinstance(body, list) and body:
+                header = getattr(child, "lineno", None) or body[0].lineno
+                blocks.append(_Block(header, body[0].lineno, end))
+            elif isinstance(child, ast.stmt):
+                statements.append((child.lineno, end or child.lineno))
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                imports[(child.lineno, end)] = _import_names(child)
             visit(child, name)
 
     visit(tree, "")
     return _Shape(lines, scopes, statements, blocks, imports)
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _child_statements(node: ast.AST) -> list[ast.AST]:
+    """Return the statements, handlers and match cases directly under a node."""
+    children: list[ast.AST] = []
+    for field in _BLOCK_FIELDS:
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            children += [item for item in value if isinstance(item, ast.AST)]
+    return children
 
 
 def _import_names(node: ast.Import | ast.ImportFrom) -> str:
@@ -435,7 +449,7 @@ def _run_base_check(name: str, context: CheckContext) -> CheckOutcome | None:
 def base_findings(
     target: ReviewTarget,
     context: CheckContext,
-    checks: Sequence[str],
+    paths: Mapping[str, Iterable[str]],
     sources: Mapping[str, str],
 ) -> tuple[list[Finding], set[str]]:
     """Run the compared checks on the base version of some changed files.
@@ -448,31 +462,42 @@ def base_findings(
     Args:
         target: The review's target.
         context: The head's check context (config, cache folder).
-        checks: The compared checks to run.
-        sources: Base text by base path of the files to check.
+        paths: Compared check -> the base paths it checks.
+        sources: Base text by base path (of these paths at least).
 
     Returns:
         Base findings (base paths), and the checks that ran to the end.
     """
-    if not sources or not checks:
+    wanted = {name: sorted(set(p) & set(sources)) for name, p in paths.items()}
+    wanted = {name: files for name, files in wanted.items() if files}
+    if not wanted:
         return [], set()
     with tempfile.TemporaryDirectory(prefix="pattern-review-base-") as folder:
         root = Path(folder)
-        _write_base_tree(target, root, sources)
-        files = tuple(
-            ChangedFile(path=path, status="modified") for path in sorted(sources)
-        )
-        base_target = target.model_copy(update={"repo": root, "files": files})
+        written = {path for files in wanted.values() for path in files}
+        _write_base_tree(target, root, {path: sources[path] for path in written})
         config = context.config.model_copy(update={"runner": "direct"})
-        base_context = replace(
-            context, target=base_target, config=config, niceness=0, tool_started=None
-        )
-        with ThreadPoolExecutor(max_workers=len(checks)) as pool:
-            runs = {n: pool.submit(_run_base_check, n, base_context) for n in checks}
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            runs = {
+                name: pool.submit(
+                    _run_base_check, name, _base_context(context, root, files, config)
+                )
+                for name, files in wanted.items()
+            }
             outcomes = {name: run.result() for name, run in runs.items()}
     findings = [f for outcome in outcomes.values() if outcome for f in outcome.findings]
     ran = {name for name, outcome in outcomes.items() if outcome is not None}
     return findings, ran
+
+
+def _base_context(
+    context: CheckContext, root: Path, paths: Iterable[str], config: Config
+) -> CheckContext:
+    files = tuple(ChangedFile(path=path, status="modified") for path in paths)
+    base_target = context.target.model_copy(update={"repo": root, "files": files})
+    return replace(
+        context, target=base_target, config=config, niceness=0, tool_started=None
+    )
 
 
 def mark_introduced(
@@ -510,12 +535,17 @@ def mark_introduced(
         return marked
     to_base = {new: old for old, new in base_paths(target).items()}
     base_sources = read_base_sources(target, to_base.values())
-    chosen = files_to_check(candidates, sources, base_sources, to_base)
-    wanted = {f.source for f in candidates}
-    checks = [name for name in COMPARED_CHECKS if CHECK_SOURCE[name] in wanted]
-    base, base_ran = base_findings(
-        target, context, checks, {p: base_sources[p] for p in chosen}
-    )
+    # Each check only where it has a candidate: the engine's parse dominates.
+    chosen = {
+        name: files_to_check(
+            [f for f in candidates if f.source == CHECK_SOURCE[name]],
+            sources,
+            base_sources,
+            to_base,
+        )
+        for name in COMPARED_CHECKS
+    }
+    base, base_ran = base_findings(target, context, chosen, base_sources)
     checked = {CHECK_SOURCE[name] for name in base_ran}
     head = [f for f in head if f.source in checked]
     new = unmatched(
