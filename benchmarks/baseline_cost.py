@@ -17,10 +17,12 @@ same section to docs/benchmarks.md; run alone, ``--write`` replaces it there.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 
@@ -112,11 +114,13 @@ def measure(repo: GeneratedRepo, size: int, cache: Path, repeat: int) -> Baselin
     )
 
 
-def section(costs: list[BaselineCost]) -> str:
+def section(costs: list[BaselineCost], origin: str = "") -> str:
     """Render the measurements as a section of docs/benchmarks.md.
 
     Args:
         costs: One per PR size.
+        origin: A sentence saying how they were measured, when not by the
+            run the rest of the page comes from.
 
     Returns:
         Markdown, ending in a blank line.
@@ -142,7 +146,11 @@ def section(costs: list[BaselineCost]) -> str:
         "(median of the runs), *share* its part of a review with those three "
         "checks; in a default review mypy, the long pole, runs for longer. "
         "*Planted reported*: seeded violations the line filter alone reports "
-        "that the review still reports.\n\n" + "\n".join(rows) + "\n"
+        "that the review still reports."
+        + (f" {origin}" if origin else "")
+        + "\n\n"
+        + "\n".join(rows)
+        + "\n"
     )
 
 
@@ -181,7 +189,14 @@ def main() -> None:
         for size in (int(part) for part in args.sizes.split(",")):
             repo = generate(Path(folder) / f"app-{size}", size)
             costs.append(measure(repo, size, Path(folder) / "cache", args.repeat))
-    text = section(costs)
+    load = os.getloadavg()[0]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = section(
+        costs,
+        f"Measured on its own ({when}, load average {load:.1f} at the end):"
+        f" `python -m benchmarks.baseline_cost --sizes {args.sizes}"
+        f" --repeat {args.repeat}`.",
+    )
     print(text)
     if args.write:
         DOCUMENT.write_text(replace_section(DOCUMENT.read_text("utf-8"), text))
