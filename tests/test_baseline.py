@@ -364,3 +364,28 @@ def test_sarif_marks_pre_existing_results_unchanged(git_repo: GitRepo) -> None:
     results = json.loads(done.stdout)["runs"][0]["results"]
     states = {r["ruleId"]: r["baselineState"] for r in results}
     assert states["ERR002"] == "unchanged"
+
+
+def test_an_import_added_to_an_old_unsorted_block_is_not_blamed(
+    git_repo: GitRepo,
+) -> None:
+    old = (
+        "import os\nimport json\n\n\n"
+        'def f() -> str:\n    """F."""\n    return os.sep + json.dumps(1)\n'
+    )
+    repo = _repo(git_repo, {"app/util.py": old})
+    repo.write(
+        "app/util.py",
+        "import sys\n" + old.replace("os.sep", "sys.platform + os.sep"),
+        dedent=False,
+    )
+    repo.commit("use sys")
+
+    _, added = review_json(repo, *CHECKS)
+    _, whole = review_json(repo, *CHECKS, "--filter-mode", "file")
+
+    # Unsorted and without the future import before too: neither is the PR's.
+    assert {f["rule"] for f in added["findings"]} & {"I001", "I002"} == set()
+    assert {"I001", "I002"} <= {
+        f["rule"] for f in whole["findings"] if not f["introduced"]
+    }

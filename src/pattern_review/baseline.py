@@ -52,6 +52,12 @@ CHECK_SOURCE: dict[str, str] = {
     "conventions": "convention",
 }
 _COMPARED_SOURCES = frozenset(CHECK_SOURCE.values())
+# Rules about a place, not about the code there: the module (a missing
+# docstring or required import, at line 1 whatever line 1 holds) or its
+# import block (unsorted as a whole). Matched by rule and message alone: an
+# import the PR adds does not make an old unsorted block or a missing
+# ``from __future__ import annotations`` the PR's.
+PLACE_RULES = frozenset({"I001", "I002", "D100", "D104", "INP001", "CPY001"})
 # Shorter lines (``)``, ``pass``) are everywhere: no sign of moved code.
 MIN_MOVED_LINE = 8
 # ruff reads its settings from these, in the folders above each file.
@@ -224,6 +230,8 @@ class _Keys:
         self._shapes: dict[str, _Shape] = {}
 
     def key(self, finding: Finding) -> Key:
+        if finding.rule in PLACE_RULES:
+            return (finding.rule, "", finding.message)
         shape = self._shapes.get(finding.path)
         if shape is None:
             shape = shape_of(self._sources.get(finding.path, ""))
