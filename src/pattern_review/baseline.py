@@ -88,16 +88,17 @@ class _Shape:
         lines: The file's lines.
         scopes: (first line, last line, dotted name) of each class and
             function, decorators included, outermost first.
-        statements: (first line, last line) of each simple statement.
-        blocks: The compound statements.
+        statements: (first line, last line) of the simple statement on each
+            line that has one.
+        blocks: The compound statements, by the line their header starts.
         imports: Each import statement's names in order, by its lines: a
             reformatted or re-sorted import is the same import.
     """
 
     lines: list[str]
     scopes: list[tuple[int, int, str]]
-    statements: list[tuple[int, int]]
-    blocks: list[_Block]
+    statements: dict[int, tuple[int, int]]
+    blocks: dict[int, list[_Block]]
     imports: dict[tuple[int, int], str]
 
 
@@ -114,10 +115,10 @@ def shape_of(source: str) -> _Shape:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _Shape(lines, [], [], [], {})
+        return _Shape(lines, [], {}, {}, {})
     scopes: list[tuple[int, int, str]] = []
-    statements: list[tuple[int, int]] = []
-    blocks: list[_Block] = []
+    statements: dict[int, tuple[int, int]] = {}
+    blocks: dict[int, list[_Block]] = {}
     imports: dict[tuple[int, int], str] = {}
 
     def visit(node: ast.AST, prefix: str) -> None:
@@ -132,9 +133,13 @@ def shape_of(source: str) -> _Shape:
             end = getattr(child, "end_lineno", None) or 0
             if isinstance(body, list) and body:
                 header = getattr(child, "lineno", None) or body[0].lineno
-                blocks.append(_Block(header, body[0].lineno, end))
+                blocks.setdefault(header, []).append(
+                    _Block(header, body[0].lineno, end)
+                )
             elif isinstance(child, ast.stmt):
-                statements.append((child.lineno, end or child.lineno))
+                span = (child.lineno, end or child.lineno)
+                for number in range(span[0], span[1] + 1):
+                    statements[number] = span
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 imports[(child.lineno, end)] = _import_names(child)
             visit(child, name)
@@ -188,15 +193,15 @@ def flagged_code(shape: _Shape, line: int, end_line: int) -> str:
         The normalized code.
     """
     first, last = line, max(end_line, line)
-    for start, end in shape.statements:
-        if start <= first <= end or start <= last <= end:
-            first, last = min(first, start), max(last, end)
+    first = min(first, shape.statements.get(first, (first, first))[0])
+    last = max(last, shape.statements.get(last, (last, last))[1])
     if (first, last) in shape.imports:
         return shape.imports[(first, last)]
     cut: set[int] = set()
-    for block in shape.blocks:
-        if first <= block.header <= last and block.body > block.header:
-            cut.update(range(block.body, block.end + 1))
+    for header in range(first, last + 1):
+        for block in shape.blocks.get(header, ()):
+            if block.body > block.header:
+                cut.update(range(block.body, block.end + 1))
     kept = [
         shape.lines[number - 1]
         for number in range(first, last + 1)
@@ -555,7 +560,11 @@ def mark_introduced(
     }
     base, base_ran = base_findings(target, context, chosen, base_sources)
     checked = {CHECK_SOURCE[name] for name in base_ran}
-    head = [f for f in head if f.source in checked]
+    # Only files that can take part in a match: keys cost a parse per file.
+    run_on = set().union(*chosen.values())
+    relevant = {f.path for f in candidates}
+    relevant |= {new for old, new in base_paths(target).items() if old in run_on}
+    head = [f for f in head if f.source in checked and f.path in relevant]
     new = unmatched(
         head,
         sources,
