@@ -389,3 +389,21 @@ def test_an_import_added_to_an_old_unsorted_block_is_not_blamed(
     assert {"I001", "I002"} <= {
         f["rule"] for f in whole["findings"] if not f["introduced"]
     }
+
+
+def test_a_renamed_file_is_compared_with_its_old_path(git_repo: GitRepo) -> None:
+    repo = _repo(git_repo, {"app/services/sync.py": SERVICE})
+    repo.git("mv", "app/services/sync.py", "app/services/syncing.py")
+    repo.write(
+        "app/services/syncing.py",
+        SERVICE.replace("        pass\n", '        logger.exception("sync failed")\n'),
+        dedent=False,
+    )
+    repo.commit("rename and log")
+
+    _, report = review_json(repo, *CHECKS, "--filter-mode", "file")
+
+    errors = [f for f in report["findings"] if f["rule"] == "ERR002"]
+    assert [(f["path"], f["introduced"]) for f in errors] == [
+        ("app/services/syncing.py", False)
+    ]
