@@ -22,10 +22,12 @@ from pathlib import Path
 
 from pattern_review import git
 from pattern_review.agent_file import AgentFile
+from pattern_review.baseline import mark_introduced
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
 from pattern_review.findings import (
     conclude,
+    count_pre_existing,
     filter_findings,
     fingerprint,
     one_syntax_error_per_file,
@@ -45,6 +47,7 @@ from pattern_review.models import (
 )
 from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.result_cache import ResultCache, state_of
+from pattern_review.target import exclude_files
 
 CHECK_MODULES: dict[str, str] = {
     "ruff-format": "pattern_review.checks.ruff_format",
@@ -297,6 +300,7 @@ def run_review(
         The report: findings in scope, one result per check, the conclusion.
     """
     requested = requested_checks(config, agent)
+    target = exclude_files(target, config.exclude)
     context = CheckContext(target, config, cache_dir_for(config, target.repo))
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []
@@ -327,7 +331,9 @@ def run_review(
     found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
     found += unreadable_files(target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
+    found = mark_introduced(found, target, context, sources, ran)
     kept, added_suppressions = _suppress(found, target, sources, config, ran)
+    pre_existing = count_pre_existing(kept, target)
     kept = filter_findings(kept, target, config.filter_mode)
     kept = sort_findings(fingerprint(kept, sources))
     checks = []
@@ -356,6 +362,7 @@ def run_review(
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
         added_suppressions=added_suppressions,
+        pre_existing=pre_existing if config.filter_mode == "added" else 0,
     )
     if ai is None:
         report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")
