@@ -10,7 +10,9 @@ starts, each sentence is looked for in the team's file:
    ``the``, ``with`` ...) are left out.
 2. Among the bullets and numbered rules of the section the rule cites, the
    one with the highest Jaccard similarity (shared words / all words) wins
-   if it reaches ``SECTION_THRESHOLD``: an edited sentence still matches.
+   if it reaches ``SECTION_THRESHOLD``: an edited sentence still matches,
+   unless the edit adds or drops a word that turns the rule around
+   (``not``, ``never``, ``may``, ``optional`` ...: ``TURNING_WORDS``).
    Elsewhere in the file a sentence must be nearly the same
    (``MOVED_THRESHOLD``): it was moved, not rewritten.
 3. A sentence that quotes the section's example code (the Celery task's
@@ -48,6 +50,11 @@ CODE_THRESHOLD = 0.8
 STOPWORDS = frozenset(
     "a an and are as at be by for from in is it its of on or the to use via "
     "with every all always must should".split()
+)
+# Words that turn a rule around: an edit that adds or drops one ("may be
+# sync or async") says something else, however many words it keeps.
+TURNING_WORDS = frozenset(
+    "not never no nor may optional optionally avoid unless except".split()
 )
 _WORD = re.compile(r"[a-z0-9_]+")
 
@@ -349,6 +356,13 @@ def _candidates(agent: AgentFile, slug: str) -> tuple[list[Item], list[Item]]:
     return own, [item for item in agent.items if item.heading != section.heading]
 
 
+def _prose_score(wanted: frozenset[str], written: frozenset[str]) -> float:
+    """Similarity of a rule's sentence and a written one; 0 if one turns it."""
+    if (wanted ^ written) & TURNING_WORDS:
+        return 0.0
+    return similarity(wanted, written)
+
+
 def match_sentence(agent: AgentFile, slug: str, sentence: str) -> Match:
     """Find one sentence of a rule in the team's agent file.
 
@@ -368,7 +382,7 @@ def match_sentence(agent: AgentFile, slug: str, sentence: str) -> Match:
         (others, "moved", MOVED_THRESHOLD),
     )
     for items, where, threshold in passes:
-        scored = [(similarity(wanted, words(item.text)), item) for item in items]
+        scored = [(_prose_score(wanted, words(item.text)), item) for item in items]
         if not scored:
             continue
         score, item = max(scored, key=lambda pair: pair[0])
