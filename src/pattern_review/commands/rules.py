@@ -80,14 +80,13 @@ def catalog(rulebook: Rulebook | None = None) -> list[CatalogEntry]:
     from pattern_review.agent_file import builtin_agent_file
     from pattern_review.catalog import REVIEW_RULES, RUFF_MAPPINGS
     from pattern_review.config import Config
-    from pattern_review.conventions.registry import all_rules
     from pattern_review.conventions.team_rules import rules_with
     from pattern_review.report import pattern_title
     from pattern_review.rulebook import build_rulebook
 
     agent = builtin_agent_file()
     book = rulebook or build_rulebook(agent, Config())
-    rules = rules_with(book.modules) if book.modules else all_rules()
+    rules = rules_with(book.modules)
     entries = [
         _bound(
             CatalogEntry(

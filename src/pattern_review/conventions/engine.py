@@ -374,7 +374,7 @@ def lint_source(
     if selection is not None:
         from pattern_review.conventions.team_rules import team_rules
 
-        team = team_rules(selection.modules) if selection.modules else ()
+        team = team_rules(selection.modules)
         candidates = [r for r in (*candidates, *team) if r.ID in selection.rules]
     if roles is None and "test" in path_roles(path, config):
         roles = frozenset({"test"})  # known without parsing
