@@ -199,6 +199,11 @@ def test_an_edited_sentence_still_matches_and_an_unrelated_one_does_not() -> Non
     asynchronous = book.binding("SVC003")
     assert asynchronous is not None and not asynchronous.on
     assert asynchronous.reason == "its sentence is not in the agent file"
+    # The closest bullet shares words but turns the rule around.
+    assert asynchronous.matches[0].describe() == (
+        "not found; closest: line 278 (0.50, adds or drops may): "
+        "Methods may be sync or async"
+    )
     assert "1 rule off: their sentences are not in your agent file (SVC003)" in (
         book.notice()
     )

@@ -105,8 +105,11 @@ class Match:
         score: Similarity of the best candidate (0.0 when none).
         where: ``section`` (the cited section), ``moved`` (another section)
             or ``code`` (the section's example code); None: not found.
-        item: The matched bullet or numbered rule (None for code).
+        item: The matched bullet or numbered rule (None for code); for a
+            sentence not found, the closest one, to show why.
         heading: The heading it stands under.
+        turned: For a sentence not found, the turning words (``not`` ...)
+            the closest bullet adds or drops.
     """
 
     sentence: str
@@ -114,6 +117,7 @@ class Match:
     where: Where | None
     item: Item | None = None
     heading: str = ""
+    turned: Sequence[str] = ()
 
     @property
     def found(self) -> bool:
@@ -126,10 +130,18 @@ class Match:
         Returns:
             E.g. ``line 129 (0.67): Use `APIRouter` with `prefix```.
         """
-        if self.where == "code":
-            return f"example code of {self.heading} ({self.score:.2f})"
-        if self.item is None:
-            return f"not found (best {self.score:.2f})"
+        if self.where == "code" or self.item is None:
+            if self.where == "code":
+                return f"example code of {self.heading} ({self.score:.2f})"
+            return "not found"
+        if self.where is None:
+            if self.score == 0:
+                return "not found"
+            turned = f", adds or drops {'/'.join(self.turned)}" if self.turned else ""
+            return (
+                f"not found; closest: line {self.item.line} ({self.score:.2f}"
+                f"{turned}): {self.item.text}"
+            )
         moved = f", moved to {self.heading}" if self.where == "moved" else ""
         return f"line {self.item.line}{moved} ({self.score:.2f}): {self.item.text}"
 
@@ -356,11 +368,9 @@ def _candidates(agent: AgentFile, slug: str) -> tuple[list[Item], list[Item]]:
     return own, [item for item in agent.items if item.heading != section.heading]
 
 
-def _prose_score(wanted: frozenset[str], written: frozenset[str]) -> float:
-    """Similarity of a rule's sentence and a written one; 0 if one turns it."""
-    if (wanted ^ written) & TURNING_WORDS:
-        return 0.0
-    return similarity(wanted, written)
+def _turned(wanted: frozenset[str], written: frozenset[str]) -> set[str]:
+    """Return the turning words one sentence has and the other lacks."""
+    return set((wanted ^ written) & TURNING_WORDS)
 
 
 def match_sentence(agent: AgentFile, slug: str, sentence: str) -> Match:
@@ -372,7 +382,8 @@ def match_sentence(agent: AgentFile, slug: str, sentence: str) -> Match:
         sentence: The sentence the rule enforces.
 
     Returns:
-        The best match, or a Match with ``where`` None and the best score.
+        The best match; else a Match with ``where`` None and the closest
+        bullet, to show why it did not match.
     """
     wanted = words(sentence)
     own, others = _candidates(agent, slug)
@@ -382,21 +393,25 @@ def match_sentence(agent: AgentFile, slug: str, sentence: str) -> Match:
         (others, "moved", MOVED_THRESHOLD),
     )
     for items, where, threshold in passes:
-        scored = [(_prose_score(wanted, words(item.text)), item) for item in items]
-        if not scored:
-            continue
-        score, item = max(scored, key=lambda pair: pair[0])
-        if score >= threshold:
-            return Match(sentence, score, where, item, item.heading)
-        if score > best.score:
-            best = Match(sentence, score, None)
+        for item in items:
+            written = words(item.text)
+            score = similarity(wanted, written)
+            turned = _turned(wanted, written)
+            if score >= threshold and not turned:
+                if best.where is None or score > best.score:
+                    best = Match(sentence, score, where, item, item.heading)
+            elif best.where is None and score > best.score:
+                best = Match(sentence, score, None, item, item.heading, sorted(turned))
+        if best.where is not None:
+            return best
     section = agent.section(slug)
     if section is not None and section.code_blocks and wanted:
         code = words("\n".join(section.code_blocks))
         contained = len(wanted & code) / len(wanted)
         if contained >= CODE_THRESHOLD:
             return Match(sentence, contained, "code", None, section.heading)
-        best = best if best.score >= contained else Match(sentence, contained, None)
+        if best.item is None and contained > best.score:
+            best = Match(sentence, contained, None, None, section.heading)
     return best
 
 
@@ -541,12 +556,16 @@ def _row(agent: AgentFile, item: Item, bindings: Sequence[Binding]) -> CoverageR
     rules = tuple(
         b.rule
         for b in bindings
-        if b.via == "convention" and b.on and any(m.item == item for m in b.matches)
+        if b.via == "convention"
+        and b.on
+        and any(m.found and m.item == item for m in b.matches)
     )
     ruff = tuple(
         b.rule
         for b in bindings
-        if b.via == "ruff" and b.on and any(m.item == item for m in b.matches)
+        if b.via == "ruff"
+        and b.on
+        and any(m.found and m.item == item for m in b.matches)
     )
     tools: tuple[str, ...] = ()
     if slug == "completion-checklist":

@@ -144,9 +144,13 @@ def format_table(entries: list[CatalogEntry]) -> str:
         if index == 0:
             continue
         entry = entries[index - 1]
-        said = [*entry.matches] if entry.on else []
-        if entry.reason and (not entry.on or entry.variants or not said):
-            said.append(entry.reason)
+        if entry.on:
+            said = [*entry.matches]
+            if entry.reason and (entry.variants or not said):
+                said.append(entry.reason)
+        else:
+            near = [m for m in entry.matches if m.startswith("not found; closest")]
+            said = [entry.reason, *near]
         lines += [f"{indent}↳ {text}" for text in said]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
