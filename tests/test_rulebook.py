@@ -345,7 +345,7 @@ def test_coverage_is_in_the_comment_when_the_pr_changes_the_agent_file(
         for item in report.coverage
     )
     body = render_markdown(report, agent)
-    assert "<summary>Your agent file changed: what enforces its" in body
+    assert "<summary>Your agent file changed: what enforces its 60 bullets" in body
     assert "AI review only" in body
 
     unchanged = GitRepo(git_repo.path.parent / "other")

@@ -367,7 +367,8 @@ class _Composer:
             return []
         ai_only = sum(1 for row in rows if row.enforced_by == "ai")
         title = (
-            f"Your agent file changed: what enforces its {len(rows)} rules "
+            f"Your agent file changed: what enforces its {len(rows)} bullets and "
+            "numbered rules "
             f"({ai_only} by the AI review only)"
         )
         if limit <= 0:
@@ -380,9 +381,9 @@ class _Composer:
             by = ", ".join(row.rules) or {"ai": "AI review only"}.get(
                 row.enforced_by, "nothing"
             )
-            where = f"[{row.pattern}] " if row.pattern else ""
+            where = f"{escape_md(f'[{row.pattern}]')} " if row.pattern else ""
             items.append(
-                f"| {row.line} | {escape_md(where)}"
+                f"| {row.line} | {where}"
                 f"{message_md(row.text, in_table=True)} | {escape_md(by)} |"
             )
         if len(rows) > limit:
