@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class AgentFileError(Exception):
     """The agent file cannot be read; the message says why in one line."""
 
 
+@cache
 def _normalize(heading: str) -> str:
     text = re.sub(r"\(.*?\)", "", heading).lower()
     return re.sub(r"[^a-z0-9]+", " ", text).strip()

@@ -288,7 +288,9 @@ def run_review(
     requested = requested_checks(config, agent)
     folder = cache_dir_for(config, target.repo)
     # Which rules the team's agent file still asks for (SPEC principle 8).
-    rulebook = rulebook_for(target, config, agent, folder)
+    rulebook = rulebook_for(
+        target, config, agent, folder, conventions="conventions" in requested
+    )
     context = CheckContext(target, config, folder, rulebook=rulebook)
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []

@@ -34,18 +34,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pattern_review.agent_file import CHECKLIST_TOOLS, AgentFile, Item
 from pattern_review.catalog import RUFF_MAPPINGS, RUFF_STYLE_SELECT, heading_for
 from pattern_review.config import Config
-from pattern_review.conventions.rule import Rule, RuleSelection
+from pattern_review.conventions.selection import RuleSelection
 from pattern_review.conventions.suppressions import rule_matches
 from pattern_review.models import CoverageItem, Finding, ReviewTarget
+
+if TYPE_CHECKING:
+    # The rule classes come in as arguments: a review that runs no convention
+    # rule never loads them (nor libcst).
+    from pattern_review.conventions.rule import Rule
 
 SECTION_THRESHOLD = 0.5
 MOVED_THRESHOLD = 0.8
 CODE_THRESHOLD = 0.8
+# The report's one line names at most this many rules off.
+MAX_IDS_LISTED = 8
 # Words that carry no rule: an edit that only changes them is no edit.
 STOPWORDS = frozenset(
     "a an and are as at be by for from in is it its of on or the to use via "
@@ -62,6 +69,7 @@ Where = Literal["section", "moved", "code"]
 Enforcer = Literal["convention", "ruff", "checklist", "ai", "nothing"]
 
 
+@cache
 def words(text: str) -> frozenset[str]:
     """Reduce a sentence to the words that carry its meaning.
 
@@ -332,19 +340,27 @@ class Rulebook:
         off = self.off()
         parts: list[str] = []
         if off:
-            ids = ", ".join(b.rule for b in off)
+            ids = ", ".join(b.rule for b in off[:MAX_IDS_LISTED])
+            if len(off) > MAX_IDS_LISTED:
+                ids += f", … {len(off) - MAX_IDS_LISTED} more"
             gone = {b.pattern for b in off if b.reason.startswith("section")}
             what = "their sentences are not in your agent file"
             if gone and all(b.pattern in gone for b in off):
-                titles = ", ".join(sorted(heading_for(slug) for slug in gone))
-                what = f"your agent file has no {titles} section"
+                titles = sorted({heading_for(slug) for slug in gone})
+                what = (
+                    f"your agent file has no {titles[0]} section"
+                    if len(titles) == 1
+                    else f"your agent file has none of the sections {', '.join(titles)}"
+                )
             noun = "rule" if len(off) == 1 else "rules"
             parts.append(f"{len(off)} {noun} off: {what} ({ids})")
         codes = [b.rule for b in self.bindings if b.via == "ruff" and b.by_agent_file]
         if codes:
+            listed = ", ".join(codes[:MAX_IDS_LISTED])
+            if len(codes) > MAX_IDS_LISTED:
+                listed += f", … {len(codes) - MAX_IDS_LISTED} more"
             parts.append(
-                f"ruff {', '.join(codes)} not added: their style rules are not in "
-                "your agent file"
+                f"ruff {listed} not added: their style rules are not in your agent file"
             )
         return "; ".join(parts)
 
@@ -541,9 +557,11 @@ def build_rulebook(
     Returns:
         The rulebook: a binding per rule and ruff code, and the coverage.
     """
-    from pattern_review.conventions.registry import all_rules
+    if rules is None:
+        from pattern_review.conventions.registry import all_rules
 
-    classes = list(all_rules() if rules is None else rules)
+        rules = all_rules()
+    classes = list(rules)
     bindings = [bind_rule(agent, rule, config) for rule in classes]
     bindings = [replace(b, team=True) if b.rule in team else b for b in bindings]
     bindings += [bind_ruff(agent, m.prefix, m.pattern) for m in RUFF_MAPPINGS]
@@ -551,22 +569,13 @@ def build_rulebook(
     return Rulebook(agent.path, tuple(bindings), tuple(rows), modules)
 
 
-def _row(agent: AgentFile, item: Item, bindings: Sequence[Binding]) -> CoverageRow:
+def _row(
+    agent: AgentFile, item: Item, enforcers: Mapping[int, list[Binding]]
+) -> CoverageRow:
     slug = agent.slug_of(item.heading, item.number)
-    rules = tuple(
-        b.rule
-        for b in bindings
-        if b.via == "convention"
-        and b.on
-        and any(m.found and m.item == item for m in b.matches)
-    )
-    ruff = tuple(
-        b.rule
-        for b in bindings
-        if b.via == "ruff"
-        and b.on
-        and any(m.found and m.item == item for m in b.matches)
-    )
+    bound = enforcers.get(item.line, [])
+    rules = tuple(b.rule for b in bound if b.via == "convention")
+    ruff = tuple(b.rule for b in bound if b.via == "ruff")
     tools: tuple[str, ...] = ()
     if slug == "completion-checklist":
         tools = tuple(n for n, p in CHECKLIST_TOOLS.items() if p.search(item.text))
@@ -599,17 +608,20 @@ def coverage(agent: AgentFile, bindings: Sequence[Binding]) -> list[CoverageRow]
     Returns:
         Rows in file order.
     """
-    rows = [_row(agent, item, bindings) for item in agent.items]
+    by_line: dict[int, list[Binding]] = {}
+    by_code: dict[str, list[str]] = {}
+    for binding in bindings:
+        if not binding.on:
+            continue
+        for match in binding.matches:
+            if match.where == "code":
+                by_code.setdefault(match.heading, []).append(binding.rule)
+            elif match.found and match.item is not None:
+                by_line.setdefault(match.item.line, []).append(binding)
+    rows = [_row(agent, item, by_line) for item in agent.items]
     for section in agent.sections:
-        by_code = tuple(
-            b.rule
-            for b in bindings
-            if b.on
-            and any(
-                m.where == "code" and m.heading == section.heading for m in b.matches
-            )
-        )
-        if by_code:
+        coded = tuple(dict.fromkeys(by_code.get(section.heading, [])))
+        if coded:
             rows.append(
                 CoverageRow(
                     section.line,
@@ -617,7 +629,7 @@ def coverage(agent: AgentFile, bindings: Sequence[Binding]) -> list[CoverageRow]
                     agent.slug_of(section.heading),
                     f"(example code of {section.heading})",
                     "convention",
-                    by_code,
+                    coded,
                 )
             )
     rows.sort(key=lambda row: row.line)
@@ -653,7 +665,12 @@ def _module_file(spec: str, target: ReviewTarget, folder: Path) -> str:
 
 
 def rulebook_for(
-    target: ReviewTarget, config: Config, agent: AgentFile, folder: Path
+    target: ReviewTarget,
+    config: Config,
+    agent: AgentFile,
+    folder: Path,
+    *,
+    conventions: bool = True,
 ) -> Rulebook:
     """Build the rulebook of one review: built-in rules and the team's own.
 
@@ -663,6 +680,9 @@ def rulebook_for(
         agent: The team's agent file.
         folder: A writable folder outside the work tree (safe mode copies
             base-commit rule modules there).
+        conventions: Whether the convention rules run; when they do not,
+            only ruff codes are bound, and the sentences the rules would
+            enforce are the AI's.
 
     Returns:
         The rulebook.
@@ -670,6 +690,8 @@ def rulebook_for(
     Raises:
         RuleModuleError: A team rule module is missing or breaks the contract.
     """
+    if not conventions:
+        return build_rulebook(agent, config, rules=[])
     from pattern_review.conventions.registry import all_rules
     from pattern_review.conventions.team_rules import team_rules
 

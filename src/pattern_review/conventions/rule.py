@@ -18,7 +18,10 @@ import libcst as cst
 from libcst.metadata import ProviderT
 
 from pattern_review.config import Role
+from pattern_review.conventions.selection import RuleSelection
 from pattern_review.models import Severity
+
+__all__ = ["Example", "FileContext", "Rule", "RuleReport", "RuleSelection"]
 
 # libcst's type for a bound visit_/leave_ method.
 VisitorMethod = Callable[[cst.CSTNode], None]
@@ -92,25 +95,6 @@ class FileContext:
         """
         chosen = self.variants.get(rule_id)
         return chosen is None or variant in chosen
-
-
-@dataclass(frozen=True)
-class RuleSelection:
-    """The rules a review runs: what the team's agent file still asks for.
-
-    Plain data, so it crosses into the engine's worker processes as it is.
-
-    Attributes:
-        rules: Ids of the rules that run.
-        variants: Rule id -> the variants of it that are on; a rule not
-            listed checks all its variants.
-        modules: The team's own rule modules (dotted names or absolute
-            ``.py`` paths) to load beside the built-in families.
-    """
-
-    rules: frozenset[str]
-    variants: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    modules: tuple[str, ...] = ()
 
 
 @dataclass
