@@ -281,12 +281,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _team_rulebook(args: argparse.Namespace) -> tuple[Rulebook, AgentFile]:
+    from pattern_review import git
     from pattern_review.agent_file import find_agent_file, parse_agent_file
     from pattern_review.config import load_config
     from pattern_review.models import ReviewTarget
     from pattern_review.rulebook import rulebook_for
 
     repo = Path(args.repo).resolve()
+    try:
+        repo = git.toplevel(repo)  # from a subfolder too, as `review` does
+    except git.GitError:
+        pass  # not a git work tree: the folder itself
     config = load_config(repo, Path(args.config).resolve() if args.config else None)
     if args.agent_file:
         path = Path(args.agent_file)
