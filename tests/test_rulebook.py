@@ -445,3 +445,16 @@ def test_safe_mode_loads_the_team_rule_from_the_base_commit(
 def test_builtin_rulebook_matches_the_seed_copy() -> None:
     builtin = build_rulebook(builtin_agent_file(), Config())
     assert all(b.on for b in builtin.bindings)
+
+
+def test_explain_says_whether_the_team_file_keeps_the_rule_on(tmp_path: Path) -> None:
+    team = tmp_path / "team.md"
+    team.write_text(SEED.replace(ROUTER_SENTENCE, "- Use `APIRouter` with `prefix`"))
+    out = run_cli("explain", "RTR001", "--agent-file", str(team)).stdout
+    assert (
+        f"In {team} it is on (sentence found; checks prefix only): "
+        "line 129 (0.67): Use `APIRouter` with `prefix`." in out
+    )
+    team.write_text(_without_celery(SEED))
+    out = run_cli("explain", "TSK001", "--agent-file", str(team)).stdout
+    assert f"In {team} it is off: section Celery Task Pattern is not in" in out
