@@ -14,14 +14,18 @@ import json
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import libcst as cst
+import libcst.matchers as m
 import pytest
 
 from pattern_review.agent_file import builtin_agent_file, parse_agent_file
 from pattern_review.config import Config, Role
 from pattern_review.conventions.engine import lint_source
 from pattern_review.conventions.registry import all_rules
+from pattern_review.conventions.rule import Rule
+from pattern_review.conventions.team_rules import RuleModuleError
 from pattern_review.models import ReviewTarget
 from pattern_review.report.markdown import render_markdown
 from pattern_review.review import AiOptions, run_review
@@ -458,3 +462,55 @@ def test_explain_says_whether_the_team_file_keeps_the_rule_on(tmp_path: Path) ->
     team.write_text(_without_celery(SEED))
     out = run_cli("explain", "TSK001", "--agent-file", str(team)).stdout
     assert f"In {team} it is off: section Celery Task Pattern is not in" in out
+
+
+def test_safe_mode_refuses_a_module_name_python_finds_in_the_pr(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "pwned"
+    _pr(git_repo, SEED, {"pr_rules.py": f"open({str(marker)!r}, 'w').close()\n"})
+    monkeypatch.syspath_prepend(str(git_repo.path))  # as if the tree were on it
+    target = build_target(
+        git_repo.path, "main", "HEAD", event="pull_request_target", safe_mode=True
+    )
+    config = Config(checks=["conventions"], rule_modules=["pr_rules"])
+    with pytest.raises(RuleModuleError, match="resolves to the pull request's own"):
+        run_review(target, config, parse_agent_file(SEED, AGENT_PATH))
+    assert not marker.exists()
+
+
+class _TwoPartRule(Rule):
+    """A rule that checks two parts of its sentence separately."""
+
+    ID = "TST001"
+    PATTERN = "error-handling"
+    SUMMARY = "No print, no input"
+    AGENT_TEXT = "Never call `print` or `input`"
+    VARIANTS: ClassVar[dict[str, str]] = {"print": "print", "input": "input"}
+    MESSAGE = "print() or input() in application code."
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Report each call of ``print`` or ``input`` as its own variant."""
+        for name in self.VARIANTS:
+            if m.matches(node, m.Call(func=m.Name(name))):
+                self.report(node, variant=name)
+
+
+def test_a_rule_reports_only_the_variants_its_sentence_asks_for() -> None:
+    source = "print(1)\ninput()\n"
+    text = SEED.replace(
+        "- Use Pydantic validators for input validation",
+        "- Use Pydantic validators for input validation\n- Never call `print`",
+    )
+    book = build_rulebook(parse_agent_file(text, "team.md"), Config(), [_TwoPartRule])
+    binding = book.binding("TST001")
+    assert binding is not None and binding.variants == {"print"}
+    found = lint_source(
+        "app/x.py", source, Config(), roles=frozenset({"other"}),
+        rules=[_TwoPartRule], selection=book.selection(),
+    )  # fmt: skip
+    assert [f.line for f in found] == [1]
+    everything = lint_source(
+        "app/x.py", source, Config(), roles=frozenset({"other"}), rules=[_TwoPartRule]
+    )
+    assert [f.line for f in everything] == [1, 2]

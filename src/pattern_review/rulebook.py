@@ -664,6 +664,29 @@ def _module_file(spec: str, target: ReviewTarget, folder: Path) -> str:
     return str(copy)
 
 
+def _installed_module(name: str, target: ReviewTarget) -> str:
+    """Refuse, in safe mode, a module name that Python would find in the PR."""
+    if target.safe_mode:
+        import importlib.util
+
+        from pattern_review.conventions.team_rules import RuleModuleError
+
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError) as exc:
+            raise RuleModuleError(f"rule module {name} cannot be found: {exc}") from exc
+        origin = Path(spec.origin) if spec and spec.origin else None
+        if origin is not None and origin.resolve().is_relative_to(
+            target.repo.resolve()
+        ):
+            raise RuleModuleError(
+                f"rule module {name} resolves to the pull request's own files; "
+                "under pull_request_target only installed modules or base-commit "
+                "files load"
+            )
+    return name
+
+
 def rulebook_for(
     target: ReviewTarget,
     config: Config,
@@ -696,7 +719,9 @@ def rulebook_for(
     from pattern_review.conventions.team_rules import team_rules
 
     modules = tuple(
-        _module_file(spec, target, folder) if spec.endswith(".py") else spec
+        _module_file(spec, target, folder)
+        if spec.endswith(".py")
+        else _installed_module(spec, target)
         for spec in config.rule_modules
     )
     team = team_rules(modules)
