@@ -228,6 +228,27 @@ class TargetInfo(BaseModel):
     event: str = "local"
 
 
+class CoverageItem(BaseModel):
+    """One bullet or numbered rule of the agent file and what enforces it.
+
+    Attributes:
+        line: Its line in the agent file.
+        section: The heading it stands under.
+        pattern: Its citation slug, None when the section is not a pattern.
+        text: The sentence as written.
+        enforced_by: ``convention``, ``ruff``, ``checklist``, ``ai`` (only
+            the AI review checks it) or ``nothing``.
+        rules: Convention rule ids, ruff codes and checklist tools behind it.
+    """
+
+    line: int
+    section: str
+    pattern: str | None
+    text: str
+    enforced_by: str
+    rules: list[str] = Field(default_factory=list)
+
+
 class Report(BaseModel):
     """The whole review: the JSON report of SPEC.md, and what every output reads.
 
@@ -247,6 +268,10 @@ class Report(BaseModel):
         diff_hunks: Head-side hunk ranges of each reviewed file, so a saved
             report can be published (inline comments placed) without the repo.
         safe_mode: True when the review ran without executing PR code.
+        rulebook_notice: Which rules the team's agent file turned off, in
+            one line (empty when all are on).
+        coverage: What enforces each sentence of the agent file, when the
+            PR changed that file (else None).
     """
 
     version: int = 1
@@ -262,6 +287,8 @@ class Report(BaseModel):
     pre_existing: int = 0
     diff_hunks: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     safe_mode: bool = False
+    rulebook_notice: str = ""
+    coverage: list[CoverageItem] | None = None
 
     @property
     def deterministic_findings(self) -> list[Finding]:
