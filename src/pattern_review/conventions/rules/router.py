@@ -81,6 +81,59 @@ def _constant_for(code: int) -> str | None:
     return f"status.HTTP_{code}_{phrase}"
 
 
+def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
+    """Return the top-level ``name = APIRouter(...)`` calls of aggregators.
+
+    An aggregator is a router this module only calls ``include_router`` on:
+    no route is declared on it here (``@name.get(...)``).
+    """
+    built: dict[str, cst.Call] = {}
+    including: set[str] = set()
+    routed: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            for decorator in statement.decorators:
+                if m.matches(decorator, _ROUTE_DECORATOR):
+                    call = cst.ensure_type(decorator.decorator, cst.Call)
+                    func = cst.ensure_type(call.func, cst.Attribute)
+                    routed.add(_code(func.value))
+            continue
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if m.matches(
+                small,
+                m.Assign(
+                    targets=[m.AssignTarget(target=m.Name())],
+                    value=m.Call(
+                        func=m.Name("APIRouter")
+                        | m.Attribute(attr=m.Name("APIRouter"))
+                    ),
+                ),
+            ):
+                assign = cst.ensure_type(small, cst.Assign)
+                name = cst.ensure_type(assign.targets[0].target, cst.Name).value
+                built[name] = cst.ensure_type(assign.value, cst.Call)
+            elif m.matches(
+                small,
+                m.Expr(
+                    value=m.Call(
+                        func=m.Attribute(value=m.Name(), attr=m.Name("include_router"))
+                    )
+                ),
+            ):
+                expr = cst.ensure_type(small, cst.Expr)
+                func = cst.ensure_type(
+                    cst.ensure_type(expr.value, cst.Call).func, cst.Attribute
+                )
+                including.add(_code(func.value))
+    return {
+        call
+        for name, call in built.items()
+        if name in including and name not in routed
+    }
+
+
 class RouterPrefixAndTags(Rule):
     """Every ``APIRouter`` is built with ``prefix`` and ``tags``.
 
@@ -108,6 +161,15 @@ class RouterPrefixAndTags(Rule):
             '    prefix="/users", tags=["users"], dependencies=[]\n)\n',
             role="router",
         ),
+        # An aggregator: prefix and tags sit on the routers it includes.
+        Example(
+            "from fastapi import APIRouter\n\n"
+            "from app.routers import orders, payments\n\n"
+            "api = APIRouter()\n"
+            "api.include_router(orders.router)\n"
+            "api.include_router(payments.router)\n",
+            role="router",
+        ),
     )
     INVALID = (
         Example(
@@ -128,11 +190,32 @@ class RouterPrefixAndTags(Rule):
             ),
             count=2,
         ),
+        # Including other routers does not excuse one that has its own routes.
+        Example(
+            "from fastapi import APIRouter\n\n"
+            "api = APIRouter()\n"
+            "api.include_router(orders.router)\n\n\n"
+            "@api.get('/ping', response_model=str)\n"
+            "async def ping() -> str:\n"
+            '    """Answer."""\n'
+            "    return 'pong'\n",
+            role="router",
+            line=3,
+            column=7,
+        ),
     )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Find routers that only aggregate others (``include_router`` only).
+
+        The prefix and tags belong on the included routers: an aggregating
+        router that had them would prefix and tag every route twice.
+        """
+        self._aggregators = _aggregating_router_calls(node)
 
     def visit_Call(self, node: cst.Call) -> None:
         """Check the keywords of an ``APIRouter(...)`` call."""
-        if not m.matches(
+        if node in self._aggregators or not m.matches(
             node,
             m.Call(func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter"))),
         ):
