@@ -7,6 +7,8 @@ cites style rules 2 and 3, so they are not repeated here.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from http import HTTPStatus
 
 import libcst as cst
@@ -231,12 +233,108 @@ class RouterPrefixAndTags(Rule):
         )
 
 
+_DEPENDS = m.Call(func=m.Name("Depends") | m.Attribute(attr=m.Name("Depends")))
+_SESSION_DEPENDENCY = re.compile(r"db|session", re.IGNORECASE)
+_ASYNC_SESSION = m.Name("AsyncSession") | m.Attribute(attr=m.Name("AsyncSession"))
+_SYNC_SESSION = m.Name("Session") | m.Attribute(attr=m.Name("Session"))
+
+
+class SessionDependencies:
+    """The session dependencies a router module shows, to name in a fix.
+
+    A fix names the repository's own dependency (``get_db_session``), never
+    one it does not have: first what the module passes to ``Depends(...)``
+    (the most used), else a ``get_*db*``/``get_*session*`` function it
+    imports or defines. Fed during the engine's one traversal.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing seen."""
+        self._used: Counter[str] = Counter()
+        self._known: list[str] = []
+
+    def see_call(self, node: cst.Call) -> None:
+        """Note ``Depends(get_x_session)``."""
+        if not node.args or not m.matches(node, _DEPENDS):
+            return
+        target = node.args[0].value
+        if isinstance(target, cst.Name | cst.Attribute):
+            name = _code(target)
+            if _SESSION_DEPENDENCY.search(name.rpartition(".")[2]):
+                self._used[name] += 1
+
+    def see_name(self, name: str) -> None:
+        """Note an imported or defined function name."""
+        if name.startswith("get_") and _SESSION_DEPENDENCY.search(name):
+            self._known.append(name)
+
+    def see_import(self, node: cst.ImportFrom) -> None:
+        """Note ``from app.db import get_db_session``."""
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            bound = alias.asname.name if alias.asname else alias.name
+            if isinstance(bound, cst.Name):
+                self.see_name(bound.value)
+
+    def best(self) -> str | None:
+        """Return the dependency to name, or None when the module shows none."""
+        if self._used:
+            return self._used.most_common(1)[0][0]
+        return self._known[0] if self._known else None
+
+
+def _depends_target(value: cst.BaseExpression | None) -> str | None:
+    """``get_db`` for ``Depends(get_db)``; ``""`` for ``Depends()``; else None."""
+    if value is None or not m.matches(value, _DEPENDS):
+        return None
+    call = cst.ensure_type(value, cst.Call)
+    return _code(call.args[0].value) if call.args else ""
+
+
+def _session_injection(param: cst.Param) -> tuple[str, str | None] | None:
+    """Return (session kind, its Depends target) for a session parameter.
+
+    The kind is ``async`` or ``sync``; the target is None when the parameter
+    has no ``Depends`` (in its default or in ``Annotated[...]``). None when
+    the parameter is not annotated as a session.
+    """
+    if param.annotation is None:
+        return None
+    annotation = param.annotation.annotation
+    depends = _depends_target(param.default)
+    if m.matches(annotation, m.Subscript(value=m.Name("Annotated"))):
+        parts = [
+            element.slice.value
+            for element in cst.ensure_type(annotation, cst.Subscript).slice
+            if isinstance(element.slice, cst.Index)
+        ]
+        if not parts:
+            return None
+        annotation = parts[0]
+        depends = next(
+            (
+                target
+                for target in map(_depends_target, parts[1:])
+                if target is not None
+            ),
+            depends,
+        )
+    if m.matches(annotation, _ASYNC_SESSION):
+        return "async", depends
+    if m.matches(annotation, _SYNC_SESSION):
+        return "sync", depends
+    return None
+
+
 class SessionViaDepends(Rule):
-    """Handlers receive an ``AsyncSession`` through ``Depends(get_db)``.
+    """Handlers receive an ``AsyncSession`` through ``Depends(...)``.
 
     One dependency owns the session's lifetime (open, commit, close); a sync
     ``Session`` blocks the event loop, and a session parameter without the
-    dependency is not a session at all.
+    dependency is not a session at all. Any dependency will do (the seed
+    calls it ``get_db``; ``get_db_session`` is as good); the fix names the
+    one the module already uses or imports.
     """
 
     ID = "RTR002"
@@ -244,8 +342,8 @@ class SessionViaDepends(Rule):
     SUMMARY = "Handlers take db: AsyncSession = Depends(get_db)"
     AGENT_TEXT = "Inject `AsyncSession` via `Depends(get_db)`"
     MESSAGE = (
-        "The session parameter is not injected as AsyncSession with "
-        "Depends(get_db): write db: AsyncSession = Depends(get_db)."
+        "The session parameter is not injected with Depends(): take it from "
+        "the app's session dependency, e.g. db: AsyncSession = Depends(get_db)."
     )
     ROLES = ROUTER
     VALID = (
@@ -263,6 +361,16 @@ class SessionViaDepends(Rule):
             ") -> ItemRead:\n"
             '    """Get an item."""\n'
             "    return await ItemService(db).get_by_id(item_id)\n",
+            role="router",
+        ),
+        # The repository's own dependency, under another name.
+        Example(
+            "@router.get('/', response_model=list[OrderRead])\n"
+            "async def list_orders(\n"
+            "    session: AsyncSession = Depends(deps.get_db_session),\n"
+            ") -> list[OrderRead]:\n"
+            '    """List orders."""\n'
+            "    return await OrderService(session).list()\n",
             role="router",
         ),
     )
@@ -289,54 +397,93 @@ class SessionViaDepends(Rule):
             line=2,
             column=22,
         ),
+        # The fix names the dependency the module imports.
         Example(
-            "@router.get('/', response_model=list[ItemRead])\n"
-            "async def list_items(\n"
-            "    session: AsyncSession = Depends(get_session),\n"
-            ") -> list[ItemRead]:\n"
-            '    """List items."""\n'
-            "    return await ItemService(session).list()\n",
+            "from app.db import get_db_session\n\n\n"
+            "@router.get('/{order_id}', response_model=OrderRead)\n"
+            "async def get_order(order_id: int, session: AsyncSession) -> OrderRead:\n"
+            '    """Get an order."""\n'
+            "    return await OrderService(session).get_by_id(order_id)\n",
             role="router",
-            line=3,
+            line=5,
+            column=36,
+            message=(
+                "session is not injected with Depends(): write session: "
+                "AsyncSession = Depends(get_db_session) so the request's "
+                "dependency opens and closes it."
+            ),
+        ),
+        # A sync session behind another dependency keeps that dependency.
+        Example(
+            "@router.post('/', response_model=OrderRead)\n"
+            "async def place_order(\n"
+            "    payload: OrderIn,\n"
+            "    session: Annotated[Session, Depends(get_sync_session)],\n"
+            ") -> OrderRead:\n"
+            '    """Place an order."""\n'
+            "    return await OrderService(session).place(payload)\n",
+            role="router",
+            line=4,
             column=5,
+            message=(
+                "session is a sync Session: inject session: AsyncSession = "
+                "Depends(get_sync_session) so database I/O does not block the "
+                "event loop."
+            ),
         ),
     )
 
+    def visit_Module(self, node: cst.Module) -> None:
+        """Start a file: reports wait for every dependency to be seen."""
+        self._dependencies = SessionDependencies()
+        self._pending: list[tuple[cst.Param, str, str | None]] = []
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """Note imported session dependencies."""
+        self._dependencies.see_import(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Note ``Depends(...)`` of a session dependency."""
+        self._dependencies.see_call(node)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         """Check the session parameters of a route handler."""
+        self._dependencies.see_name(node.name.value)
         if _route(node) is None:
             return
         for param in (*node.params.params, *node.params.kwonly_params):
-            if param.annotation is None:
+            found = _session_injection(param)
+            if found is None:
                 continue
-            annotation = param.annotation.annotation
-            depends = m.Call(
-                func=m.Name("Depends"), args=[m.Arg(value=m.Name("get_db"))]
-            )
-            if m.matches(
-                annotation,
-                m.Subscript(
-                    value=m.Name("Annotated"),
-                    slice=[
-                        m.SubscriptElement(slice=m.Index(value=m.Name("AsyncSession"))),
-                        m.SubscriptElement(slice=m.Index(value=depends)),
-                    ],
-                ),
-            ):
-                continue
-            if m.matches(
-                annotation, m.Name("Session") | m.Attribute(attr=m.Name("Session"))
-            ):
+            kind, depends = found
+            if kind == "sync" or depends is None:
+                self._pending.append((param, kind, depends or None))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Report, naming the module's own session dependency."""
+        best = self._dependencies.best()
+        for param, kind, depends in self._pending:
+            name = param.name.value
+            dependency = depends or best
+            if kind == "sync":
+                fix = (
+                    f"inject {name}: AsyncSession = Depends({dependency})"
+                    if dependency
+                    else "inject an AsyncSession from the app's session dependency"
+                )
                 self.report(
                     param,
-                    f"{param.name.value} is a sync Session: inject "
-                    f"{param.name.value}: AsyncSession = Depends(get_db) so "
-                    "database I/O does not block the event loop.",
+                    f"{name} is a sync Session: {fix} so database I/O does not "
+                    "block the event loop.",
                 )
-            elif m.matches(
-                annotation,
-                m.Name("AsyncSession") | m.Attribute(attr=m.Name("AsyncSession")),
-            ) and not (param.default is not None and m.matches(param.default, depends)):
+            elif dependency:
+                self.report(
+                    param,
+                    f"{name} is not injected with Depends(): write {name}: "
+                    f"AsyncSession = Depends({dependency}) so the request's "
+                    "dependency opens and closes it.",
+                )
+            else:
                 self.report(param)
 
 
@@ -352,8 +499,8 @@ class NoHandMadeSession(Rule):
     SUMMARY = "No session created by hand in a router"
     AGENT_TEXT = "Inject `AsyncSession` via `Depends(get_db)`"
     MESSAGE = (
-        "A database session is created by hand in a router: take it as "
-        "db: AsyncSession = Depends(get_db) instead."
+        "A database session is created by hand in a router: take it from the "
+        "app's session dependency with Depends() instead."
     )
     ROLES = ROUTER
     VALID = (
@@ -390,20 +537,67 @@ class NoHandMadeSession(Rule):
             line=3,
             column=10,
         ),
+        # The fix names the dependency the module's other handlers use.
+        Example(
+            "@router.get('/', response_model=list[OrderRead])\n"
+            "async def list_orders(\n"
+            "    session: AsyncSession = Depends(get_async_session),\n"
+            ") -> list[OrderRead]:\n"
+            '    """List orders."""\n'
+            "    return await OrderService(session).list()\n\n\n"
+            "async def count_orders() -> int:\n"
+            '    """Count orders."""\n'
+            "    async with async_session_maker() as session:\n"
+            "        return await OrderService(session).count()\n",
+            role="router",
+            line=11,
+            column=16,
+            message=(
+                "A database session is created by hand in a router: take it as "
+                "db: AsyncSession = Depends(get_async_session) instead."
+            ),
+        ),
     )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Start a file: reports wait for every dependency to be seen."""
+        self._dependencies = SessionDependencies()
+        self._pending: list[cst.Call] = []
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """Note imported session dependencies."""
+        self._dependencies.see_import(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Note session dependencies the module defines."""
+        self._dependencies.see_name(node.name.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         """Flag calls that build a session or session factory."""
+        self._dependencies.see_call(node)
         func = node.func
         if isinstance(func, cst.Name) and func.value in HAND_MADE_SESSIONS:
-            self.report(node)
+            self._pending.append(node)
         elif (
             isinstance(func, cst.Attribute)
             and func.attr.value in HAND_MADE_SESSIONS
             # requests.Session() / httpx sessions are HTTP clients, not databases.
             and (func.attr.value != "Session" or _code(func.value) in SQL_MODULES)
         ):
-            self.report(node)
+            self._pending.append(node)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Report, naming the module's own session dependency when it has one."""
+        best = self._dependencies.best()
+        for call in self._pending:
+            if best is None:
+                self.report(call)
+            else:
+                self.report(
+                    call,
+                    "A database session is created by hand in a router: take it "
+                    f"as db: AsyncSession = Depends({best}) instead.",
+                )
 
 
 class NoDataAccessInRouter(Rule):
@@ -496,20 +690,55 @@ class NoDataAccessInRouter(Rule):
             )
 
 
+# Return annotations FastAPI cannot serialize through: they name no schema.
+_SHAPELESS = frozenset({"Any", "dict", "Dict", "object", "Mapping", "JSONType"})
+
+
+def _shapeless(annotation: cst.BaseExpression) -> bool:
+    """Whether a return annotation names no schema (``Any``, ``dict[str, X]``)."""
+    if isinstance(annotation, cst.Subscript):
+        annotation = annotation.value
+    name = _code(annotation).rpartition(".")[2]
+    return name in _SHAPELESS
+
+
+def _returned_schema(node: cst.FunctionDef) -> str | None:
+    """Return ``X`` when the handler returns ``X(...)``, ``X.model_validate(...)``.
+
+    Or ``X(...).model_dump()``: the schema the body is built from.
+    """
+    for found in m.findall(node.body, m.Return(value=m.Call())):
+        call = cst.ensure_type(cst.ensure_type(found, cst.Return).value, cst.Call)
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            # X(...).model_dump() or X.model_validate(row)
+            func = func.value.func if isinstance(func.value, cst.Call) else func.value
+        if (
+            isinstance(func, cst.Name)
+            and func.value[:1].isupper()
+            and not func.value.endswith("Response")
+        ):
+            return func.value
+    return None
+
+
 class ResponseModelOnRoutes(Rule):
-    """Every route that returns a body declares ``response_model``.
+    """Every route that returns a body declares its response model.
 
     The response model filters and documents what leaves the API; without it
-    an ORM object may leak columns the client must not see.
+    an ORM object may leak columns the client must not see. FastAPI takes it
+    from ``response_model=`` or, failing that, from the handler's return
+    annotation: either will do. An annotation that names no schema (``Any``,
+    ``dict``) does not count; one that is a ``Response`` class needs none.
     """
 
     ID = "RTR005"
     PATTERN = PATTERN
-    SUMMARY = "Routes that return a body set response_model="
+    SUMMARY = "Routes that return a body set response_model= (or annotate it)"
     AGENT_TEXT = "Use `response_model` for serialization"
     MESSAGE = (
-        "This route returns a body but sets no response_model=: declare the "
-        "Read schema, e.g. response_model=ResourceRead."
+        "This route returns a body but sets no response_model= and no return "
+        "annotation: declare the schema it returns (response_model= or -> Schema)."
     )
     ROLES = ROUTER
     VALID = (
@@ -525,11 +754,21 @@ class ResponseModelOnRoutes(Rule):
             '    """Delete an item."""\n',
             role="router",
         ),
+        # FastAPI uses the return annotation as the response model.
+        Example(
+            "@router.get('/{invoice_id}')\n"
+            "async def get_invoice(invoice_id: int) -> InvoicePublic:\n"
+            '    """Get an invoice."""\n\n\n'
+            "@router.get('/{invoice_id}/pdf')\n"
+            "async def invoice_pdf(invoice_id: int) -> StreamingResponse:\n"
+            '    """Stream the invoice as PDF."""\n',
+            role="router",
+        ),
     )
     INVALID = (
         Example(
             "@router.get('/{item_id}')\n"
-            "async def get_item(item_id: int) -> ItemRead:\n"
+            "async def get_item(item_id: int):\n"
             '    """Get an item."""\n',
             role="router",
             line=1,
@@ -540,11 +779,32 @@ class ResponseModelOnRoutes(Rule):
             "async def list_items() -> list[ItemRead]:\n"
             '    """List items."""\n\n\n'
             "@router.put('/{item_id}', status_code=status.HTTP_200_OK)\n"
-            "async def replace_item(item_id: int, payload: ItemCreate) -> ItemRead:\n"
-            '    """Replace an item."""\n',
+            "async def replace_item(item_id: int, payload: ItemCreate):\n"
+            '    """Replace an item."""\n'
+            "    return ItemRead.model_validate(item)\n",
             role="router",
             line=6,
             column=2,
+            message=(
+                "This route returns a body but sets no response_model= and no "
+                "return annotation: declare the schema it returns, e.g. "
+                "response_model=ItemRead."
+            ),
+        ),
+        # An annotation that names no schema is not a response model.
+        Example(
+            "@router.get('/{invoice_id}')\n"
+            "async def get_invoice(invoice_id: int) -> dict[str, Any]:\n"
+            '    """Get an invoice."""\n'
+            "    return InvoicePublic(id=invoice_id).model_dump()\n",
+            role="router",
+            line=1,
+            column=2,
+            message=(
+                "This route returns `dict[str, Any]`, which names no schema, and "
+                "sets no response_model=: declare the schema it returns, e.g. "
+                "response_model=InvoicePublic."
+            ),
         ),
     )
 
@@ -562,11 +822,27 @@ class ResponseModelOnRoutes(Rule):
             or m.matches(status_arg.value, m.Integer("204"))
         ):
             return
-        if node.returns is not None and m.matches(
-            node.returns.annotation, m.Name("None")
-        ):
-            return
-        self.report(call)
+        returns = node.returns.annotation if node.returns is not None else None
+        if returns is not None and not _shapeless(returns):
+            return  # None, a schema, or a Response class: FastAPI's own answer
+        schema = _returned_schema(node)
+        fix = (
+            f"declare the schema it returns, e.g. response_model={schema}."
+            if schema
+            else "declare the schema it returns (response_model= or -> Schema)."
+        )
+        if returns is None:
+            self.report(
+                call,
+                "This route returns a body but sets no response_model= and no "
+                f"return annotation: {fix}",
+            )
+        else:
+            self.report(
+                call,
+                f"This route returns `{_code(returns)}`, which names no schema, "
+                f"and sets no response_model=: {fix}",
+            )
 
 
 class CreatedAndNoContentStatus(Rule):
