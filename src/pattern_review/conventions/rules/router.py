@@ -37,7 +37,6 @@ HAND_MADE_SESSIONS = frozenset(
     }
 )
 SQL_MODULES = frozenset({"orm", "sqlalchemy.orm", "sa.orm", "database", "db"})
-CREATE_PREFIXES = ("create", "add", "new", "register")
 
 _ROUTE_CALL = m.Call(
     func=m.Attribute(
@@ -845,11 +844,107 @@ class ResponseModelOnRoutes(Rule):
             )
 
 
+# Words of a path segment that name an action, not a collection: a POST to
+# ``/token/new`` or ``/{id}/publish`` does something; it creates no resource.
+_ACTION_WORDS = frozenset(
+    {
+        "new",
+        "token",
+        "refresh",
+        "login",
+        "logout",
+        "verify",
+        "confirm",
+        "reset",
+        "recover",
+        "recovery",
+        "search",
+        "query",
+        "send",
+        "publish",
+        "cancel",
+        "activate",
+        "deactivate",
+        "retry",
+        "run",
+        "test",
+        "preview",
+        "validate",
+        "check",
+        "sync",
+        "import",
+        "export",
+        "callback",
+        "webhook",
+    }
+)
+_CREATING_RECEIVER = re.compile(r"service|crud|repo|repository|manager|dao$", re.I)
+
+
+def _action_path(path: cst.BaseExpression | None) -> bool:
+    """Whether the route's last literal path segment is an action word."""
+    if not isinstance(path, cst.SimpleString):
+        return False
+    value = path.evaluated_value
+    text = value.decode() if isinstance(value, bytes) else value
+    segments = [part for part in text.split("/") if part]
+    if not segments or segments[-1].startswith("{"):
+        return False
+    words = re.split(r"[-_.]", segments[-1].lower())
+    return any(word in _ACTION_WORDS for word in words)
+
+
+def _creating_call(node: cst.FunctionDef) -> bool:
+    """Whether the handler's body creates through a service, CRUD or session."""
+    for found in m.findall(node.body, m.Call()):
+        func = cst.ensure_type(found, cst.Call).func
+        if isinstance(func, cst.Name) and func.value == "create":
+            return True  # ``from .service import create``
+        if not isinstance(func, cst.Attribute):
+            continue
+        method = func.attr.value
+        receiver = _code(func.value).rpartition(".")[2]
+        if method in {"add", "add_all"} and receiver in SESSION_NAMES:
+            return True
+        # ItemService(db).create(...), item_service.create(...), crud.create_user
+        if (method == "create" or method.startswith("create_")) and (
+            isinstance(func.value, cst.Call) or _CREATING_RECEIVER.search(receiver)
+        ):
+            return True
+    return False
+
+
+def _takes_create_schema(node: cst.FunctionDef) -> bool:
+    """Whether a parameter is a ``*Create*`` schema (``payload: ItemCreate``)."""
+    return any(
+        param.annotation is not None
+        and any(
+            "Create" in cst.ensure_type(name, cst.Name).value
+            for name in m.findall(param.annotation, m.Name())
+        )
+        for param in (*node.params.params, *node.params.kwonly_params)
+    )
+
+
+def _declares_body(node: cst.FunctionDef, call: cst.Call) -> bool:
+    """Whether a route says it answers with a body (a model or annotation)."""
+    if _keyword(call, "response_model") is not None:
+        return True
+    returns = node.returns.annotation if node.returns is not None else None
+    return returns is not None and not m.matches(returns, m.Name("None"))
+
+
 class CreatedAndNoContentStatus(Rule):
-    """A POST that creates answers 201; a DELETE answers 204.
+    """A POST that creates answers 201; a DELETE without a body answers 204.
 
     Clients and generated SDKs read the status to know what happened; 200 on
-    a create or a delete hides it.
+    a create or a delete hides it. A POST creates when the code says so, not
+    its name: it takes a ``*Create`` schema, or its body calls a service's or
+    CRUD module's ``create``/``create_*`` (``service.create(payload)``,
+    ``crud.create_user(...)``) or ``session.add``; and its path does not end
+    in an action word (``/token/new``, ``/{id}/publish``, ``/login``). A
+    DELETE that declares a body (``response_model=`` or a return annotation)
+    may answer 200 with it.
     """
 
     ID = "RTR006"
@@ -878,6 +973,14 @@ class CreatedAndNoContentStatus(Rule):
             '    """Publish an item (an action, not a create)."""\n',
             role="router",
         ),
+        # Named "new", but it swaps a refresh token: nothing is created.
+        Example(
+            "@router.post('/new', response_model=TokenPair)\n"
+            "async def new_tokens(refresh: RefreshIn) -> TokenPair:\n"
+            '    """Swap a refresh token for a new pair."""\n'
+            "    return TokenPair(access=security.create_access_token(refresh.sub))\n",
+            role="router",
+        ),
     )
     INVALID = (
         Example(
@@ -900,6 +1003,18 @@ class CreatedAndNoContentStatus(Rule):
                 "status_code=status.HTTP_204_NO_CONTENT on the route."
             ),
         ),
+        # Whatever its name, a handler that creates through its service.
+        Example(
+            "@router.post('/{org_id}/members', response_model=MemberRead)\n"
+            "async def invite(\n"
+            "    org_id: int, body: InviteIn, db: AsyncSession = Depends(get_db)\n"
+            ") -> MemberRead:\n"
+            '    """Invite someone into the organization."""\n'
+            "    return await MemberService(db).create(org_id, body)\n",
+            role="router",
+            line=1,
+            column=2,
+        ),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -909,12 +1024,13 @@ class CreatedAndNoContentStatus(Rule):
             return
         method, call = route
         path = call.args[0].value if call.args and not call.args[0].keyword else None
-        creates = node.name.value.startswith(CREATE_PREFIXES) or (
-            isinstance(path, cst.SimpleString) and path.evaluated_value in {"", "/"}
-        )
-        if method == "post" and creates:
+        if method == "post":
+            if _action_path(path) or not (
+                _takes_create_schema(node) or _creating_call(node)
+            ):
+                return
             wanted, code = "HTTP_201_CREATED", "201"
-        elif method == "delete":
+        elif method == "delete" and not _declares_body(node, call):
             wanted, code = "HTTP_204_NO_CONTENT", "204"
         else:
             return
