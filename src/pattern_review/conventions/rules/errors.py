@@ -16,14 +16,20 @@ from libcst.helpers import get_full_name_for_node
 from pattern_review.conventions.rule import Example, Rule
 from pattern_review.conventions.rules.task import task_decorator
 
-_HTTP_EXCEPTION_MODULES = frozenset(
-    {"fastapi", "fastapi.exceptions", "starlette.exceptions"}
-)
 # FastAPI names that mark a module as part of the web layer (an app factory,
 # dependencies, middleware), where raising HTTPException is how FastAPI works.
 _WEB_LAYER_NAMES = frozenset(
     {"APIRouter", "Depends", "FastAPI", "Request", "Security", "WebSocket", "Header"}
 )
+
+
+# Where an HTTPException was raised, as the message says it.
+_WHERE = {
+    "model": "a model module",
+    "schema": "a schema module",
+    "task": "a task module",
+    "other": "a module outside the web layer",
+}
 
 
 def _raised_name(node: cst.Raise) -> str:
@@ -38,7 +44,9 @@ class HttpExceptionInRoutersRule(Rule):
     ``HTTPException`` there leaks transport into business code (and in a
     Celery task it is just a crash). Services are SVC006's. A module that is
     part of FastAPI's web layer (it also imports ``Depends``, ``Request``,
-    ``FastAPI``...: dependencies, app factories) may raise it.
+    ``FastAPI``...: dependencies, app factories) may raise it. The finding
+    sits on the ``raise``: importing or subclassing ``HTTPException`` (an
+    app's own HTTP errors, raised by its routers) is fine.
     """
 
     ID = "ERR001"
@@ -71,6 +79,17 @@ class HttpExceptionInRoutersRule(Rule):
             """,
             role="model",
         ),
+        # A module of the app's HTTP errors: subclassing is not raising.
+        Example(
+            """\
+            from fastapi import HTTPException, status
+
+
+            class ConflictError(HTTPException):
+                def __init__(self, detail: str) -> None:
+                    super().__init__(status.HTTP_409_CONFLICT, detail)
+            """,
+        ),
     )
     INVALID = (
         Example(
@@ -83,13 +102,12 @@ class HttpExceptionInRoutersRule(Rule):
                 raise HTTPException(status_code=404)
             """,
             role="task",
-            line=1,
-            column=21,
+            line=6,
+            column=5,
             message=(
-                "`HTTPException` imported in a task module; the error handling "
+                "`HTTPException` raised in a task module; the error handling "
                 "pattern raises `HTTPException` in routers only."
             ),
-            count=2,
         ),
         Example(
             """\
@@ -142,25 +160,6 @@ class HttpExceptionInRoutersRule(Rule):
             }
             self._skip = bool(imported & _WEB_LAYER_NAMES)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        """Report ``from fastapi import HTTPException``.
-
-        Args:
-            node: A ``from x import y`` statement.
-        """
-        module = get_full_name_for_node(node.module) if node.module else None
-        if self._skip or module not in _HTTP_EXCEPTION_MODULES:
-            return
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            if get_full_name_for_node(alias.name) == "HTTPException":
-                self.report(
-                    alias,
-                    f"`HTTPException` imported in a {self._where} module; the error "
-                    "handling pattern raises `HTTPException` in routers only.",
-                )
-
     def visit_Raise(self, node: cst.Raise) -> None:
         """Report ``raise HTTPException(...)``.
 
@@ -170,7 +169,7 @@ class HttpExceptionInRoutersRule(Rule):
         if not self._skip and _raised_name(node).rpartition(".")[2] == "HTTPException":
             self.report(
                 node,
-                f"`HTTPException` raised in a {self._where} module; the error "
+                f"`HTTPException` raised in {_WHERE[self._where]}; the error "
                 "handling pattern raises `HTTPException` in routers only.",
             )
 
