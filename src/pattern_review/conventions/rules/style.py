@@ -14,7 +14,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
+from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, Rule
+from pattern_review.conventions.rules.task import task_decorator
 
 # Module-level names that frameworks require in lower case (Alembic revisions).
 _REQUIRED_LOWERCASE_NAMES = frozenset(
@@ -356,8 +358,22 @@ _ROUTE_DECORATOR = m.Decorator(
 )
 _SESSION_OWNERS = frozenset({"db", "_db", "session", "_session"})
 _SESSION_IO = frozenset(
-    {"execute", "commit", "refresh", "flush", "rollback", "scalar", "scalars"}
+    {
+        "execute",
+        "exec",
+        "query",
+        "get",
+        "commit",
+        "refresh",
+        "flush",
+        "rollback",
+        "scalar",
+        "scalars",
+        "merge",
+        "delete",
+    }
 )
+_SYNC_SESSION = m.Name("Session") | m.Attribute(attr=m.Name("Session"))
 _BLOCKING_CALLS = frozenset(
     {
         *(
@@ -392,30 +408,61 @@ def is_route_handler(node: cst.FunctionDef) -> bool:
     return False
 
 
-def _io_call(body: cst.CSTNode) -> str | None:
-    """Return the first DB/HTTP/file call in ``body`` as text, or None."""
+def _io_call(
+    body: cst.CSTNode,
+    owners: frozenset[str] = _SESSION_OWNERS,
+    *,
+    blocking: bool = True,
+) -> str | None:
+    """Return the first DB/HTTP/file call in ``body`` as text, or None.
+
+    Args:
+        body: Where to look.
+        owners: Names whose session methods are database I/O.
+        blocking: Whether HTTP and file calls count too.
+    """
     for call in m.findall(body, m.Call()):
         assert isinstance(call, cst.Call)
         name = get_full_name_for_node(call.func)
         if name is None:
             continue
         owner, _, method = name.rpartition(".")
-        if method in _SESSION_IO and owner.rpartition(".")[2] in _SESSION_OWNERS:
+        if method in _SESSION_IO and owner.rpartition(".")[2] in owners:
             return f"{name}(...)"
-        if name in _BLOCKING_CALLS:
+        if blocking and name in _BLOCKING_CALLS:
             return f"{name}(...)"
     return None
+
+
+def _sync_session_params(node: cst.FunctionDef) -> frozenset[str]:
+    """Names of parameters annotated as a sync ``Session`` (or ``Annotated``)."""
+    names: set[str] = set()
+    for param in (*node.params.params, *node.params.kwonly_params):
+        if param.annotation is None:
+            continue
+        annotation = param.annotation.annotation
+        if m.matches(annotation, m.Subscript(value=m.Name("Annotated"))):
+            first = cst.ensure_type(annotation, cst.Subscript).slice[0].slice
+            if isinstance(first, cst.Index):
+                annotation = first.value
+        if m.matches(annotation, _SYNC_SESSION):
+            names.add(param.name.value)
+    return frozenset(names)
 
 
 class AsyncIoRule(Rule):
     """I/O runs in ``async def`` functions.
 
-    A sync route handler runs in FastAPI's thread pool and a sync service or
-    router function that talks to the database, the network or files blocks
+    A sync route handler that does I/O runs in FastAPI's thread pool, and a
+    sync function that talks to the database, the network or files blocks
     the caller; the stack is async end to end. Reported: a sync ``def`` route
-    handler anywhere, and in routers and services a sync function that does
+    handler anywhere that does I/O (a session, HTTP or file call, or a sync
+    ``Session`` parameter); in routers and services a sync function that does
     DB (``db.execute``, ``session.commit``), HTTP (``requests.get``) or file
-    (``open``) I/O. Public service methods are the service family's (SVC003).
+    (``open``) I/O; elsewhere (a CRUD or ``db`` module) a sync function that
+    does database I/O through its own sync ``Session`` parameter. Public
+    service methods are the service family's (SVC003); Celery tasks are sync
+    by design; tests and migrations are not application code.
     """
 
     ID = "STY014"
@@ -423,6 +470,7 @@ class AsyncIoRule(Rule):
     SUMMARY = "Route handlers and I/O functions are async def"
     AGENT_TEXT = "`async def` - For all I/O operations"
     MESSAGE = "Sync def does I/O; style rule 14 makes I/O functions `async def`."
+    ROLES = CODE_ROLES
     VALID = (
         Example(
             """\
@@ -448,6 +496,20 @@ class AsyncIoRule(Rule):
             """,
             role="service",
         ),
+        # A sync handler without I/O; a sync Celery task with its session.
+        Example(
+            """\
+            @router.get("/version", response_model=str)
+            def version() -> str:
+                \"\"\"Report the build.\"\"\"
+                return settings.VERSION
+
+
+            @shared_task(bind=True, max_retries=3, default_retry_delay=60)
+            def purge(self, session: Session) -> None:
+                session.execute(delete(Upload))
+            """,
+        ),
     )
     INVALID = (
         Example(
@@ -461,8 +523,8 @@ class AsyncIoRule(Rule):
             line=2,
             column=5,
             message=(
-                "Route handler `list_items` is a sync `def`; style rule 14 makes "
-                "I/O handlers `async def`."
+                "Route handler `list_items` is a sync `def` that does I/O "
+                "(`db.query(...)`); style rule 14 makes I/O handlers `async def`."
             ),
         ),
         Example(
@@ -484,6 +546,25 @@ class AsyncIoRule(Rule):
                 "rule 14 makes I/O functions `async def`."
             ),
             count=2,
+        ),
+        # A CRUD module's sync function doing I/O through its sync Session.
+        Example(
+            """\
+            def count_orders(db_session: Session, *, open_only: bool) -> int:
+                query = select(func.count(Order.id))
+                return db_session.scalar(query)
+
+
+            def order_total(order: Order) -> int:
+                return sum(line.amount for line in order.lines)
+            """,
+            line=1,
+            column=5,
+            message=(
+                "`count_orders` is a sync `def` that does database I/O "
+                "(`db_session.scalar(...)`) with a sync Session; style rule 14 "
+                "makes I/O functions `async def` with an AsyncSession."
+            ),
         ),
     )
 
@@ -516,12 +597,35 @@ class AsyncIoRule(Rule):
         if node.asynchronous is not None:
             return
         name = node.name.value
+        sessions = _sync_session_params(node)
         if is_route_handler(node):
+            # A sync handler that does no I/O only costs a thread: not rule 14's.
+            call = _io_call(node.body)
+            if call is not None:
+                what = f"`{call}`"
+            elif sessions:
+                what = f"its sync Session `{min(sessions)}`"
+            else:
+                return
             self.report(
                 node.name,
-                f"Route handler `{name}` is a sync `def`; style rule 14 makes I/O "
-                "handlers `async def`.",
+                f"Route handler `{name}` is a sync `def` that does I/O ({what}); "
+                "style rule 14 makes I/O handlers `async def`.",
             )
+            return
+        if (
+            sessions
+            and not self.context.roles & {"router", "service"}
+            and task_decorator(node) is None
+        ):
+            call = _io_call(node.body, sessions, blocking=False)
+            if call is not None:
+                self.report(
+                    node.name,
+                    f"`{name}` is a sync `def` that does database I/O (`{call}`) "
+                    "with a sync Session; style rule 14 makes I/O functions "
+                    "`async def` with an AsyncSession.",
+                )
             return
         if not self.context.roles & {"router", "service"}:
             return
