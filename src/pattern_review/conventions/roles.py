@@ -91,8 +91,7 @@ def _builds_web_layer(statement: cst.BaseStatement) -> bool:
         if isinstance(small.names, cst.ImportStar):
             continue
         if any(
-            isinstance(alias.name, cst.Name)
-            and alias.name.value in _WEB_LAYER_IMPORTS
+            isinstance(alias.name, cst.Name) and alias.name.value in _WEB_LAYER_IMPORTS
             for alias in small.names
         ):
             return True

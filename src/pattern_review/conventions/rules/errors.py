@@ -13,6 +13,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
+from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, Rule
 from pattern_review.conventions.rules.task import task_decorator
 
@@ -473,6 +474,7 @@ class IntegrityErrorRule(Rule):
 
     ID = "ERR004"
     PATTERN = "error-handling"
+    ROLES = CODE_ROLES  # a migration's insert failing loudly is right
     SEVERITY = "note"
     SUMMARY = "Commits that insert into unique columns handle IntegrityError"
     AGENT_TEXT = (

@@ -107,8 +107,7 @@ def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
                 m.Assign(
                     targets=[m.AssignTarget(target=m.Name())],
                     value=m.Call(
-                        func=m.Name("APIRouter")
-                        | m.Attribute(attr=m.Name("APIRouter"))
+                        func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter"))
                     ),
                 ),
             ):
@@ -129,9 +128,7 @@ def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
                 )
                 including.add(_code(func.value))
     return {
-        call
-        for name, call in built.items()
-        if name in including and name not in routed
+        call for name, call in built.items() if name in including and name not in routed
     }
 
 
