@@ -361,6 +361,14 @@ class ModuleLoggerRule(Rule):
             logging.basicConfig(level=logging.INFO)
             """,
         ),
+        Example(
+            """\
+            def route_logs(names: list[str], level: int) -> None:
+                for name in names:
+                    named = logging.getLogger(name)
+                    named.handlers = [InterceptHandler(level=level)]
+            """,
+        ),
     )
     INVALID = (
         Example(
@@ -412,6 +420,10 @@ class ModuleLoggerRule(Rule):
         }:
             return
         if m.matches(call, m.Call(args=[m.Arg(value=m.Name("__name__"))])):
+            return
+        if call.args and not m.matches(call.args[0].value, m.SimpleString()):
+            # getLogger(name) with a computed name: a loop configuring the
+            # loggers of libraries, not a module logging under another name.
             return
         self.report(
             call,

@@ -750,6 +750,14 @@ class ResponseModelOnRoutes(Rule):
             '    """Delete an item."""\n',
             role="router",
         ),
+        # No return value, no annotation: no body to describe.
+        Example(
+            "@router.post('/{case_id}/watchers/{email}')\n"
+            "def add_watcher(case_id: int, email: str, tasks: BackgroundTasks):\n"
+            '    """Add a watcher in the background."""\n'
+            "    tasks.add_task(notify_watcher, case_id, email)\n",
+            role="router",
+        ),
         # FastAPI uses the return annotation as the response model.
         Example(
             "@router.get('/{invoice_id}')\n"
@@ -765,7 +773,8 @@ class ResponseModelOnRoutes(Rule):
         Example(
             "@router.get('/{item_id}')\n"
             "async def get_item(item_id: int):\n"
-            '    """Get an item."""\n',
+            '    """Get an item."""\n'
+            "    return await items.get(item_id)\n",
             role="router",
             line=1,
             column=2,
@@ -821,6 +830,11 @@ class ResponseModelOnRoutes(Rule):
         returns = node.returns.annotation if node.returns is not None else None
         if returns is not None and not _shapeless(returns):
             return  # None, a schema, or a Response class: FastAPI's own answer
+        if returns is None and not any(
+            cst.ensure_type(found, cst.Return).value is not None
+            for found in m.findall(node.body, m.Return())
+        ):
+            return  # returns nothing: there is no body to describe
         schema = _returned_schema(node)
         fix = (
             f"declare the schema it returns, e.g. response_model={schema}."
