@@ -434,6 +434,29 @@ def _io_call(
     return None
 
 
+def _session_handed_on(node: cst.FunctionDef) -> str | None:
+    """Say how a handler hands its session to code that queries with it.
+
+    ``crud.get_user(session=session, ...)`` in a handler whose parameter is
+    ``session`` (whatever its annotation: ``SessionDep`` aliases hide it)
+    is the handler's database I/O. Handing it to a background task is not.
+    """
+    params = {
+        param.name.value for param in (*node.params.params, *node.params.kwonly_params)
+    } & (_SESSION_OWNERS | {"db_session"})
+    if not params:
+        return None
+    for found in m.findall(node.body, m.Call()):
+        call = cst.ensure_type(found, cst.Call)
+        callee = get_full_name_for_node(call.func) or ""
+        if callee.rpartition(".")[2] in {"add_task", "delay", "apply_async"}:
+            continue
+        for arg in call.args:
+            if isinstance(arg.value, cst.Name) and arg.value.value in params:
+                return f"`{callee}(...)` with its session `{arg.value.value}`"
+    return None
+
+
 def _sync_session_params(node: cst.FunctionDef) -> frozenset[str]:
     """Names of parameters annotated as a sync ``Session`` (or ``Annotated``)."""
     names: set[str] = set()
@@ -508,6 +531,12 @@ class AsyncIoRule(Rule):
             @shared_task(bind=True, max_retries=3, default_retry_delay=60)
             def purge(self, session: Session) -> None:
                 session.execute(delete(Upload))
+
+
+            @router.post("/{case_id}/watchers/{email}")
+            def add_watcher(db_session: DbSession, tasks: BackgroundTasks) -> None:
+                \"\"\"Queue the work; the task does the I/O.\"\"\"
+                tasks.add_task(add_watcher_flow, db_session=db_session)
             """,
         ),
     )
@@ -546,6 +575,24 @@ class AsyncIoRule(Rule):
                 "rule 14 makes I/O functions `async def`."
             ),
             count=2,
+        ),
+        # The session hides behind an alias; the handler hands it to CRUD.
+        Example(
+            """\
+            @router.post("/password-recovery/{email}", response_model=Message)
+            def recover_password(email: str, session: SessionDep) -> Message:
+                \"\"\"Send a password recovery email.\"\"\"
+                user = crud.get_user_by_email(session=session, email=email)
+                return Message(message=f"sent to {user.email}")
+            """,
+            role="router",
+            line=2,
+            column=5,
+            message=(
+                "Route handler `recover_password` is a sync `def` that does I/O "
+                "(`crud.get_user_by_email(...)` with its session `session`); style "
+                "rule 14 makes I/O handlers `async def`."
+            ),
         ),
         # A CRUD module's sync function doing I/O through its sync Session.
         Example(
@@ -601,10 +648,13 @@ class AsyncIoRule(Rule):
         if is_route_handler(node):
             # A sync handler that does no I/O only costs a thread: not rule 14's.
             call = _io_call(node.body)
+            handed = _session_handed_on(node)
             if call is not None:
                 what = f"`{call}`"
             elif sessions:
                 what = f"its sync Session `{min(sessions)}`"
+            elif handed is not None:
+                what = handed
             else:
                 return
             self.report(
