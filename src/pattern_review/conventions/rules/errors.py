@@ -81,6 +81,19 @@ class HttpExceptionInRoutersRule(Rule):
             role="model",
         ),
         # A module of the app's HTTP errors: subclassing is not raising.
+        # A permission dependency: starlette's Request makes it web layer.
+        Example(
+            """\
+            from fastapi import HTTPException
+            from starlette.requests import Request
+
+
+            class OwnerOnly:
+                def __call__(self, request: Request) -> None:
+                    if request.state.user is None:
+                        raise HTTPException(status_code=403)
+            """,
+        ),
         Example(
             """\
             from fastapi import HTTPException, status
@@ -133,6 +146,23 @@ class HttpExceptionInRoutersRule(Rule):
                 "pattern raises `HTTPException` in routers only."
             ),
         ),
+        Example(
+            """\
+            from fastapi import HTTPException
+
+
+            def parse_amount(raw: str) -> int:
+                if not raw.isdigit():
+                    raise HTTPException(status_code=422, detail="amount")
+                return int(raw)
+            """,
+            line=6,
+            column=9,
+            message=(
+                "`HTTPException` raised in a module outside the web layer; the "
+                "error handling pattern raises `HTTPException` in routers only."
+            ),
+        ),
     )
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -149,13 +179,16 @@ class HttpExceptionInRoutersRule(Rule):
         self._skip = bool(self.context.roles & {"router", "service"})
         if self._where == "other" and not self._skip:
             # Top-level imports only: no second walk of the whole module.
+            # From fastapi or starlette, any submodule (starlette.requests).
             imported = {
                 get_full_name_for_node(alias.name) or ""
                 for line in node.body
                 if isinstance(line, cst.SimpleStatementLine)
                 for statement in line.body
-                if m.matches(statement, m.ImportFrom(module=m.Name("fastapi")))
-                and isinstance(statement, cst.ImportFrom)
+                if isinstance(statement, cst.ImportFrom)
+                and statement.module is not None
+                and (get_full_name_for_node(statement.module) or "").split(".")[0]
+                in {"fastapi", "starlette"}
                 and not isinstance(statement.names, cst.ImportStar)
                 for alias in statement.names
             }
@@ -403,6 +436,20 @@ class ModuleLoggerRule(Rule):
             ),
             count=2,
         ),
+        # __file__ is a path, not the module's dotted name.
+        Example(
+            """\
+            import logging
+
+            log = logging.getLogger(__file__)
+            """,
+            line=3,
+            column=7,
+            message=(
+                "Logger is `logging.getLogger(__file__)`; the error handling "
+                "pattern logs with `logging.getLogger(__name__)`."
+            ),
+        ),
     )
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -421,9 +468,10 @@ class ModuleLoggerRule(Rule):
             return
         if m.matches(call, m.Call(args=[m.Arg(value=m.Name("__name__"))])):
             return
-        if call.args and not m.matches(call.args[0].value, m.SimpleString()):
-            # getLogger(name) with a computed name: a loop configuring the
-            # loggers of libraries, not a module logging under another name.
+        first = call.args[0].value if call.args else None
+        if isinstance(first, cst.Name) and not first.value.startswith("__"):
+            # getLogger(name) of a variable: a loop configuring the loggers
+            # of libraries, not a module logging under another name.
             return
         self.report(
             call,
