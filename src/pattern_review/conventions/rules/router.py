@@ -939,8 +939,9 @@ def _takes_create_schema(node: cst.FunctionDef) -> bool:
 
 def _declares_body(node: cst.FunctionDef, call: cst.Call) -> bool:
     """Whether a route says it answers with a body (a model or annotation)."""
-    if _keyword(call, "response_model") is not None:
-        return True
+    model = _keyword(call, "response_model")
+    if model is not None:
+        return not m.matches(model.value, m.Name("None"))
     returns = node.returns.annotation if node.returns is not None else None
     return returns is not None and not m.matches(returns, m.Name("None"))
 
@@ -984,6 +985,14 @@ class CreatedAndNoContentStatus(Rule):
             '    """Publish an item (an action, not a create)."""\n',
             role="router",
         ),
+        # A DELETE that answers with a body may answer 200.
+        Example(
+            "@router.delete('/{user_id}', response_model=Message)\n"
+            "async def delete_user(user_id: int) -> Message:\n"
+            '    """Delete a user."""\n'
+            "    return Message(message='User deleted')\n",
+            role="router",
+        ),
         # Named "new", but it swaps a refresh token: nothing is created.
         Example(
             "@router.post('/new', response_model=TokenPair)\n"
@@ -1003,9 +1012,10 @@ class CreatedAndNoContentStatus(Rule):
             column=2,
         ),
         Example(
-            "@router.delete('/{item_id}', status_code=status.HTTP_200_OK)\n"
-            "async def delete_item(item_id: int) -> None:\n"
-            '    """Delete an item."""\n',
+            "@router.delete('/{item_id}', response_model=None)\n"
+            "def delete_item(item_id: int):\n"
+            '    """Delete an item."""\n'
+            "    items.delete(item_id)\n",
             role="router",
             line=1,
             column=2,
