@@ -698,6 +698,11 @@ def _shapeless(annotation: cst.BaseExpression) -> bool:
     return name in _SHAPELESS
 
 
+def _builds_response(value: cst.BaseExpression) -> bool:
+    """Whether a returned value is a ``...Response(...)``: no model applies."""
+    return isinstance(value, cst.Call) and _code(value.func).endswith("Response")
+
+
 def _returned_schema(node: cst.FunctionDef) -> str | None:
     """Return ``X`` when the handler returns ``X(...)``, ``X.model_validate(...)``.
 
@@ -756,6 +761,18 @@ class ResponseModelOnRoutes(Rule):
             "def add_watcher(case_id: int, email: str, tasks: BackgroundTasks):\n"
             '    """Add a watcher in the background."""\n'
             "    tasks.add_task(notify_watcher, case_id, email)\n",
+            role="router",
+        ),
+        # A handler that builds its own Response; a route outside the docs.
+        Example(
+            "@router.post('/{order_id}/refund')\n"
+            "async def refund(order_id: int) -> Any:\n"
+            '    """Refund, then go back to the order page."""\n'
+            "    return RedirectResponse(f'/orders/{order_id}', 303)\n\n\n"
+            "@router.post('/events', include_in_schema=False)\n"
+            "async def events(request: Request) -> dict[str, str]:\n"
+            '    """Acknowledge a webhook."""\n'
+            "    return {'ok': 'yes'}\n",
             role="router",
         ),
         # FastAPI uses the return annotation as the response model.
@@ -830,11 +847,18 @@ class ResponseModelOnRoutes(Rule):
         returns = node.returns.annotation if node.returns is not None else None
         if returns is not None and not _shapeless(returns):
             return  # None, a schema, or a Response class: FastAPI's own answer
-        if returns is None and not any(
-            cst.ensure_type(found, cst.Return).value is not None
+        values = [
+            value
             for found in m.findall(node.body, m.Return())
-        ):
+            if (value := cst.ensure_type(found, cst.Return).value) is not None
+        ]
+        if returns is None and not values:
             return  # returns nothing: there is no body to describe
+        if any(_builds_response(value) for value in values) or m.matches(
+            (_keyword(call, "include_in_schema") or cst.Arg(cst.Name("True"))).value,
+            m.Name("False"),
+        ):
+            return  # builds its own Response, or a route outside the API docs
         schema = _returned_schema(node)
         fix = (
             f"declare the schema it returns, e.g. response_model={schema}."
