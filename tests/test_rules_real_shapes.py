@@ -8,15 +8,19 @@ engine with roles detected from path and content as in a review.
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
 from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
+from pattern_review.checks import ruff_check
 from pattern_review.config import Config
 from pattern_review.conventions.engine import lint_source
 from pattern_review.conventions.roles import detect_roles
 from pattern_review.models import Finding
+from tests.check_context import check_context
+from tests.gitrepo import GitRepo
 
 
 def _lint(path: str, code: str) -> list[Finding]:
@@ -610,3 +614,35 @@ def test_our_selection_adds_only_what_the_agent_file_states() -> None:
     assert selected("N816")
     assert selected("ANN201")
     assert selected("N802")
+
+
+def test_real_ruff_reports_mixed_case_constants_and_not_any_or_error_suffix(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write(
+        "src/app/limits.py",
+        '''\
+        from __future__ import annotations
+
+        from typing import Any
+
+        maxBatch = 100
+
+
+        class QuotaExceeded(Exception):
+            """Too many items."""
+
+
+        def passthrough(value: Any) -> Any:
+            """Return the value."""
+            return value
+        ''',
+    )
+    git_repo.commit()
+    context = check_context(git_repo, tmp_path, "src/app/limits.py", status="added")
+
+    outcome = ruff_check.run(context)
+
+    assert [(f.rule, f.line, f.pattern) for f in outcome.findings] == [
+        ("N816", 5, "style-rules#8")
+    ]
