@@ -711,8 +711,8 @@ def _returned_schema(node: cst.FunctionDef) -> str | None:
     for found in m.findall(node.body, m.Return(value=m.Call())):
         call = cst.ensure_type(cst.ensure_type(found, cst.Return).value, cst.Call)
         func = call.func
-        if isinstance(func, cst.Attribute):
-            # X(...).model_dump() or X.model_validate(row)
+        while isinstance(func, cst.Attribute):
+            # X(...).model_dump(), X.model_validate(row).model_dump()
             func = func.value.func if isinstance(func.value, cst.Call) else func.value
         if (
             isinstance(func, cst.Name)

@@ -356,7 +356,7 @@ _HTTP_METHODS = frozenset(
 _ROUTE_DECORATOR = m.Decorator(
     decorator=m.Call(func=m.Attribute(value=m.Name(), attr=m.Name()))
 )
-_SESSION_OWNERS = frozenset({"db", "_db", "session", "_session"})
+_SESSION_OWNERS = frozenset({"db", "_db", "session", "_session", "sync_session"})
 _SESSION_IO = frozenset(
     {
         "execute",
