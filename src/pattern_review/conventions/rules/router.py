@@ -698,6 +698,47 @@ def _shapeless(annotation: cst.BaseExpression) -> bool:
     return name in _SHAPELESS
 
 
+class _Returns(cst.CSTVisitor):
+    """A handler's own return values (not those of functions nested in it).
+
+    Also the names it binds to a ``...Response(...)`` (``response =
+    RedirectResponse(url)``, cookies set, ``return response``).
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing seen."""
+        super().__init__()
+        self.values: list[cst.BaseExpression] = []
+        self.responses: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        """Skip nested functions: their returns are not the handler's."""
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        """Skip lambdas."""
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """Note a returned value."""
+        if node.value is not None:
+            self.values.append(node.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """Note ``name = XResponse(...)``."""
+        if _builds_response(node.value):
+            self.responses.update(_code(target.target) for target in node.targets)
+
+
+_API_ROUTER = m.Call(func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter")))
+
+
+def _hidden(call: cst.Call) -> bool:
+    """Whether a route or router call says ``include_in_schema=False``."""
+    flag = _keyword(call, "include_in_schema")
+    return flag is not None and m.matches(flag.value, m.Name("False"))
+
+
 def _builds_response(value: cst.BaseExpression) -> bool:
     """Whether a returned value is a ``...Response(...)``: no model applies."""
     return isinstance(value, cst.Call) and _code(value.func).endswith("Response")
@@ -769,10 +810,27 @@ class ResponseModelOnRoutes(Rule):
             "async def refund(order_id: int) -> Any:\n"
             '    """Refund, then go back to the order page."""\n'
             "    return RedirectResponse(f'/orders/{order_id}', 303)\n\n\n"
+            "@router.post('/{order_id}/hold')\n"
+            "async def hold(order_id: int) -> Any:\n"
+            '    """Hold the order, then go back to it."""\n\n'
+            "    def fallback() -> list[str]:\n"
+            "        return []\n\n"
+            "    response = RedirectResponse(f'/orders/{order_id}', 303)\n"
+            "    response.set_cookie('held', 'yes')\n"
+            "    return response\n\n\n"
             "@router.post('/events', include_in_schema=False)\n"
             "async def events(request: Request) -> dict[str, str]:\n"
             '    """Acknowledge a webhook."""\n'
             "    return {'ok': 'yes'}\n",
+            role="router",
+        ),
+        # A router kept out of the API docs: its routes need no schema.
+        Example(
+            "wk = APIRouter(prefix='/.well-known', include_in_schema=False)\n\n\n"
+            "@wk.get('/jwks.json')\n"
+            "async def jwks() -> dict[str, Any]:\n"
+            '    """Publish the public keys."""\n'
+            "    return settings.JWKS.as_dict()\n",
             role="router",
         ),
         # FastAPI uses the return annotation as the response model.
@@ -830,12 +888,29 @@ class ResponseModelOnRoutes(Rule):
         ),
     )
 
+    def visit_Module(self, node: cst.Module) -> None:
+        """Find the module's routers kept out of the API docs."""
+        self._undocumented = {
+            _code(target.target)
+            for statement in node.body
+            if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body
+            if isinstance(small, cst.Assign)
+            and m.matches(small.value, _API_ROUTER)
+            and _hidden(cst.ensure_type(small.value, cst.Call))
+            for target in small.targets
+        }
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         """Check the route decorator of a handler that returns something."""
         route = _route(node)
         if route is None:
             return
         _, call = route
+        if _hidden(call) or _code(cst.ensure_type(call.func, cst.Attribute).value) in (
+            self._undocumented
+        ):
+            return  # a route outside the API docs (a webhook, .well-known)
         if _keyword(call, "response_model") or _keyword(call, "response_class"):
             return
         status_arg = _keyword(call, "status_code")
@@ -847,18 +922,16 @@ class ResponseModelOnRoutes(Rule):
         returns = node.returns.annotation if node.returns is not None else None
         if returns is not None and not _shapeless(returns):
             return  # None, a schema, or a Response class: FastAPI's own answer
-        values = [
-            value
-            for found in m.findall(node.body, m.Return())
-            if (value := cst.ensure_type(found, cst.Return).value) is not None
-        ]
-        if returns is None and not values:
+        returned = _Returns()
+        node.body.visit(returned)
+        values = returned.values
+        if not values:
             return  # returns nothing: there is no body to describe
-        if any(_builds_response(value) for value in values) or m.matches(
-            (_keyword(call, "include_in_schema") or cst.Arg(cst.Name("True"))).value,
-            m.Name("False"),
+        if any(
+            _builds_response(value) or _code(value) in returned.responses
+            for value in values
         ):
-            return  # builds its own Response, or a route outside the API docs
+            return  # builds its own Response: no model applies
         schema = _returned_schema(node)
         fix = (
             f"declare the schema it returns, e.g. response_model={schema}."
