@@ -453,7 +453,7 @@ def _session_handed_on(node: cst.FunctionDef) -> str | None:
             continue
         for arg in call.args:
             if isinstance(arg.value, cst.Name) and arg.value.value in params:
-                return f"`{callee}(...)` with its session `{arg.value.value}`"
+                return f"passes its session `{arg.value.value}` to `{callee}(...)`"
     return None
 
 
@@ -590,8 +590,8 @@ class AsyncIoRule(Rule):
             column=5,
             message=(
                 "Route handler `recover_password` is a sync `def` that does I/O "
-                "(`crud.get_user_by_email(...)` with its session `session`); style "
-                "rule 14 makes I/O handlers `async def`."
+                "(passes its session `session` to `crud.get_user_by_email(...)`); "
+                "style rule 14 makes I/O handlers `async def`."
             ),
         ),
         # A CRUD module's sync function doing I/O through its sync Session.
