@@ -119,7 +119,7 @@ class NoV1ClassConfig(Rule):
         "DB fields"
     )
     MESSAGE = (
-        "Pydantic v1 `class Config` in a schema: Pydantic v2 uses "
+        "Pydantic v1 `class Config` in a model: Pydantic v2 uses "
         "model_config = ConfigDict(...)."
     )
     ROLES = CODE_ROLES
@@ -179,6 +179,18 @@ class NoV1ClassConfig(Rule):
             line=2,
             column=5,
         ),
+        Example(
+            "class AppSettings(BaseSettings):\n"
+            "    debug: bool = False\n\n"
+            "    class Config:\n"
+            "        env_file = '.env'\n",
+            line=4,
+            column=5,
+            message=(
+                "Pydantic v1 `class Config` on settings: pydantic-settings v2 "
+                "uses model_config = SettingsConfigDict(...)."
+            ),
+        ),
     )
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -190,9 +202,22 @@ class NoV1ClassConfig(Rule):
             for base in node.bases
         ):
             return
+        settings = any(
+            _code(base.value).rpartition(".")[2] == "BaseSettings"
+            for base in node.bases
+        )
         for statement in node.body.body:
-            if m.matches(statement, m.ClassDef(name=m.Name("Config"))):
-                config = cst.ensure_type(statement, cst.ClassDef)
+            if not m.matches(statement, m.ClassDef(name=m.Name("Config"))):
+                continue
+            config = cst.ensure_type(statement, cst.ClassDef)
+            if settings:
+                # pydantic-settings v2 has its own dict and keys: no rewrite.
+                self.report(
+                    config,
+                    "Pydantic v1 `class Config` on settings: pydantic-settings v2 "
+                    "uses model_config = SettingsConfigDict(...).",
+                )
+            else:
                 self.report(config, suggestion=_config_dict(config.body))
 
 
