@@ -69,6 +69,8 @@ class Config(BaseSettings):
         jobs: Worker processes for the convention engine; 0 means all cores.
         result_cache: Reuse a check's outcome when the work tree, environment
             and config are byte-for-byte those of an earlier run.
+        exclude: Path globs of files never reviewed (vendored or generated
+            code git does not mark); the report lists them as not reviewed.
     """
 
     model_config = SettingsConfigDict(
@@ -94,6 +96,7 @@ class Config(BaseSettings):
     ai_timeout_s: float = Field(default=120.0, gt=0)
     jobs: int = Field(default=0, ge=0)
     result_cache: bool = True
+    exclude: list[str] = Field(default_factory=list)
 
     @field_validator("roles")
     @classmethod

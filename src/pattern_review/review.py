@@ -22,10 +22,12 @@ from pathlib import Path
 
 from pattern_review import git
 from pattern_review.agent_file import AgentFile
+from pattern_review.baseline import mark_introduced
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
 from pattern_review.findings import (
     conclude,
+    count_pre_existing,
     filter_findings,
     fingerprint,
     one_syntax_error_per_file,
@@ -43,6 +45,7 @@ from pattern_review.models import (
     TargetInfo,
 )
 from pattern_review.result_cache import ResultCache, state_of
+from pattern_review.target import exclude_files
 
 CHECK_MODULES: dict[str, str] = {
     "ruff-format": "pattern_review.checks.ruff_format",
@@ -284,6 +287,7 @@ def run_review(
         The report: findings in scope, one result per check, the conclusion.
     """
     requested = requested_checks(config, agent)
+    target = exclude_files(target, config.exclude)
     context = CheckContext(target, config, cache_dir_for(config, target.repo))
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []
@@ -314,7 +318,9 @@ def run_review(
     found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
     found += unreadable_files(target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
+    found = mark_introduced(found, target, context, sources, ran)
     kept = _suppress(found, sources, config, ran)
+    pre_existing = count_pre_existing(kept, target)
     kept = filter_findings(kept, target, config.filter_mode)
     kept = sort_findings(fingerprint(kept, sources))
     checks = []
@@ -342,6 +348,7 @@ def run_review(
         skipped_files={f.path: f.skip_reason for f in target.files if f.skip_reason},
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
+        pre_existing=pre_existing if config.filter_mode == "added" else 0,
     )
     if ai is None:
         report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")

@@ -28,6 +28,7 @@ from pattern_review.report import (
     missing_sections,
     ordered,
     pattern_title,
+    pre_existing_line,
 )
 
 COMMENT_LIMIT = 65536
@@ -275,6 +276,8 @@ class _Composer:
                 f"… and {hidden} more {noun} not shown here (comment size limit).",
                 "",
             ]
+        if pre_existing_line(self.report):
+            lines += [escape_md(pre_existing_line(self.report)), ""]
         return lines
 
     def _fixed(self, limit: int) -> list[str]:
