@@ -19,7 +19,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pattern_review.models import CHECK_NAMES, FailOn, FilterMode
 
-Role = Literal["router", "schema", "model", "service", "task", "test", "other"]
+Role = Literal[
+    "router", "schema", "model", "service", "task", "test", "migration", "other"
+]
 
 DEFAULT_ROLE_GLOBS: dict[Role, list[str]] = {
     "router": ["**/routers/**/*.py", "**/routes/**/*.py", "**/api/**/*.py"],
@@ -27,7 +29,9 @@ DEFAULT_ROLE_GLOBS: dict[Role, list[str]] = {
     "model": ["**/models/**/*.py"],
     "service": ["**/services/**/*.py", "**/*_service.py"],
     "task": ["**/tasks/**/*.py", "**/tasks.py", "**/*_tasks.py"],
-    "test": ["tests/**/*.py", "**/test_*.py", "**/*_test.py", "**/conftest.py"],
+    # Any ``tests/`` folder at any depth (``backend/tests/utils/user.py``).
+    "test": ["**/tests/**/*.py", "**/test_*.py", "**/*_test.py", "**/conftest.py"],
+    "migration": ["**/alembic/versions/**/*.py", "**/migrations/**/*.py"],
 }
 
 CONFIG_FILE_NAME = ".pattern-review.toml"
@@ -56,7 +60,11 @@ class Config(BaseSettings):
         roles: File role -> path globs (added to content detection); a role
             given replaces that role's default globs, the others keep theirs.
         select: Only these rule ids (or prefixes) report; empty means all.
+            A rule the agent file turned off runs again when named here.
         ignore: Rule ids (or prefixes) never reported.
+        rule_modules: The team's own convention rule modules: ``.py`` paths
+            relative to the repository, or importable module names
+            (``conventions/team_rules.py``).
         per_file_ignores: Path glob -> rule ids ignored in matching files.
         max_inline_comments: Cap on inline review comments per run.
         model: Anthropic model for the AI review.
@@ -85,6 +93,7 @@ class Config(BaseSettings):
     )
     select: list[str] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
+    rule_modules: list[str] = Field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = Field(default_factory=dict)
     max_inline_comments: int = Field(default=30, ge=0)
     model: str = "claude-sonnet-5-5"

@@ -250,6 +250,27 @@ class AddedSuppression(BaseModel):
     reason: str = ""
 
 
+class CoverageItem(BaseModel):
+    """One bullet or numbered rule of the agent file and what enforces it.
+
+    Attributes:
+        line: Its line in the agent file.
+        section: The heading it stands under.
+        pattern: Its citation slug, None when the section is not a pattern.
+        text: The sentence as written.
+        enforced_by: ``convention``, ``ruff``, ``checklist``, ``ai`` (only
+            the AI review checks it) or ``nothing``.
+        rules: Convention rule ids, ruff codes and checklist tools behind it.
+    """
+
+    line: int
+    section: str
+    pattern: str | None
+    text: str
+    enforced_by: str
+    rules: list[str] = Field(default_factory=list)
+
+
 class Report(BaseModel):
     """The whole review: the JSON report of SPEC.md, and what every output reads.
 
@@ -270,6 +291,10 @@ class Report(BaseModel):
             report can be published (inline comments placed) without the repo.
         safe_mode: True when the review ran without executing PR code.
         added_suppressions: Findings silenced by ignore comments the PR adds.
+        rulebook_notice: Which rules the team's agent file turned off, in
+            one line (empty when all are on).
+        coverage: What enforces each sentence of the agent file, when the
+            PR changed that file (else None).
     """
 
     version: int = 1
@@ -286,6 +311,8 @@ class Report(BaseModel):
     diff_hunks: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     safe_mode: bool = False
     added_suppressions: list[AddedSuppression] = Field(default_factory=list)
+    rulebook_notice: str = ""
+    coverage: list[CoverageItem] | None = None
 
     @property
     def deterministic_findings(self) -> list[Finding]:

@@ -61,6 +61,8 @@ def state_of(context: CheckContext) -> str:
     digest.update(git.work_tree_state(target.repo).encode())
     digest.update(_environment_identity(target.repo).encode())
     digest.update(context.config.model_dump_json().encode())
+    if context.rulebook is not None:
+        digest.update(context.rulebook.key().encode())
     digest.update(f"{target.safe_mode}\0{target.base}".encode())
     for path in context.python_paths:
         digest.update(f"\0{path}".encode())

@@ -299,9 +299,16 @@ def run_review(
     Returns:
         The report: findings in scope, one result per check, the conclusion.
     """
+    from pattern_review.rulebook import coverage_items, rulebook_for
+
     requested = requested_checks(config, agent)
     target = exclude_files(target, config.exclude)
-    context = CheckContext(target, config, cache_dir_for(config, target.repo))
+    folder = cache_dir_for(config, target.repo)
+    # Which rules the team's agent file still asks for (SPEC principle 8).
+    rulebook = rulebook_for(
+        target, config, agent, folder, conventions="conventions" in requested
+    )
+    context = CheckContext(target, config, folder, rulebook=rulebook)
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []
     for name in CHECK_NAMES:
@@ -328,7 +335,9 @@ def run_review(
         outcomes.update(_run_checks(runnable, context, cache))
 
     sources = _read_sources(target)
-    found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
+    found = [
+        rulebook.recite(f) for name in CHECK_NAMES for f in outcomes[name].findings
+    ]
     found += unreadable_files(target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
     found = mark_introduced(found, target, context, sources, ran)
@@ -363,13 +372,17 @@ def run_review(
         safe_mode=target.safe_mode,
         added_suppressions=added_suppressions,
         pre_existing=pre_existing if config.filter_mode == "added" else 0,
+        rulebook_notice=rulebook.notice(),
     )
+    if not agent.builtin and not target.safe_mode and target.file(agent.path):
+        report.coverage = coverage_items(rulebook)  # the PR edits the rulebook
     if ai is None:
         report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")
     elif not ai.api_key:
         report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
     else:
-        report = _with_ai(report, target, config, agent, ai, sources)
+        uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
+        report = _with_ai(report, target, config, agent, ai, sources, uncovered)
     # Everything published or written is rendered from this report: no
     # secret a PR's test printed gets past here.
     return redact_report(report, ai.secrets if ai else ())
@@ -382,6 +395,7 @@ def _with_ai(
     agent: AgentFile,
     ai: AiOptions,
     sources: dict[str, str],
+    uncovered: tuple[tuple[str, str], ...] = (),
 ) -> Report:
     from pattern_review.ai.review import AiRequest, run_ai_review
 
@@ -396,6 +410,7 @@ def _with_ai(
             pr_body=ai.pr_body,
             # What a PR's test printed is in the findings: no secret to the model.
             secrets=(*ai.secrets, *secrets_in(os.environ)),
+            uncovered=uncovered,
         )
     )
     advisory = fingerprint(result.findings, sources)

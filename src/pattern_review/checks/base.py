@@ -6,9 +6,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pattern_review.config import Config
 from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
+
+if TYPE_CHECKING:
+    from pattern_review.rulebook import Rulebook
 
 
 class CheckError(Exception):
@@ -46,6 +50,7 @@ class CheckContext:
         tool_started: Set once the check's tool process has started (the
             review starts the other checks after the long pole's).
         shared: What the review's checks set up once for all of them.
+        rulebook: What the team's agent file turns on; None: every rule.
     """
 
     target: ReviewTarget
@@ -54,6 +59,7 @@ class CheckContext:
     niceness: int = 0
     tool_started: threading.Event | None = None
     shared: SharedSetup = field(default_factory=SharedSetup, compare=False)
+    rulebook: Rulebook | None = field(default=None, compare=False)
 
     @property
     def python_paths(self) -> list[str]:

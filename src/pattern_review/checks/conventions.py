@@ -33,8 +33,9 @@ def run(ctx: CheckContext) -> CheckOutcome:
     if not paths:
         result = CheckResult(name=NAME, status="passed", detail="no Python files")
         return CheckOutcome(result=result)
+    selection = ctx.rulebook.selection() if ctx.rulebook else None
     try:
-        findings = lint_paths(ctx.target.repo, paths, ctx.config)
+        findings = lint_paths(ctx.target.repo, paths, ctx.config, selection)
     except EngineStartError as exc:
         raise CheckError(str(exc)) from exc
     unreadable = Counter(f.rule for f in findings if f.rule in ENGINE_RULES)

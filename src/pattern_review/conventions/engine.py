@@ -31,7 +31,13 @@ from libcst.metadata import (
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
 from pattern_review.conventions.roles import detect_roles, path_roles
-from pattern_review.conventions.rule import FileContext, Rule, RuleReport, VisitorMethod
+from pattern_review.conventions.rule import (
+    FileContext,
+    Rule,
+    RuleReport,
+    RuleSelection,
+    VisitorMethod,
+)
 from pattern_review.conventions.suggestions import ModuleScope, is_committable
 from pattern_review.findings import (
     ANALYSIS_FAILED_RULE,
@@ -354,6 +360,7 @@ def lint_source(
     *,
     roles: frozenset[Role] | None = None,
     rules: Sequence[type[Rule]] | None = None,
+    selection: RuleSelection | None = None,
 ) -> list[Finding]:
     """Run the convention rules over one file's text.
 
@@ -363,6 +370,8 @@ def lint_source(
         config: Carries the role globs.
         roles: The file's roles; None detects them from path and content.
         rules: The rules to consider; None means the whole catalog.
+        selection: What the team's agent file turns on (rulebook.py): only
+            those rules (the team's own included) and variants run.
 
     Returns:
         Findings in line, column, rule order; one ``PR000`` finding when the
@@ -370,6 +379,11 @@ def lint_source(
         parsed at all.
     """
     candidates = all_rules() if rules is None else rules
+    if selection is not None:
+        from pattern_review.conventions.team_rules import team_rules
+
+        team = team_rules(selection.modules)
+        candidates = [r for r in (*candidates, *team) if r.ID in selection.rules]
     if roles is None and "test" in path_roles(path, config):
         roles = frozenset({"test"})  # known without parsing
     if roles is not None and not any(rule.applies_to(roles) for rule in candidates):
@@ -387,7 +401,8 @@ def lint_source(
     active = [rule for rule in candidates if rule.applies_to(roles)]
     if not active:
         return []
-    context = FileContext(path, roles, source)
+    variants = selection.variants if selection is not None else {}
+    context = FileContext(path, roles, source, variants)
     visitors = [rule(context) for rule in active]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
@@ -438,13 +453,16 @@ def lint_source(
     return findings
 
 
-def lint_file(repo: Path, path: str, config: Config) -> list[Finding]:
+def lint_file(
+    repo: Path, path: str, config: Config, selection: RuleSelection | None = None
+) -> list[Finding]:
     """Read one file of ``repo`` and run the convention rules over it.
 
     Args:
         repo: The work tree.
         path: Path relative to ``repo``.
         config: The review's configuration.
+        selection: The rules the team's agent file turns on; None: all.
 
     Returns:
         The file's findings; one engine finding when it cannot be read, is
@@ -490,13 +508,14 @@ def lint_file(repo: Path, path: str, config: Config) -> list[Finding]:
                 column=column,
             )
         ]
-    return lint_source(path, source, config)
+    return lint_source(path, source, config, selection=selection)
 
 
 def lint_paths(
     repo: Path,
     paths: Sequence[str],
     config: Config,
+    selection: RuleSelection | None = None,
     *,
     time_budget: float | None = None,
 ) -> list[Finding]:
@@ -511,6 +530,7 @@ def lint_paths(
         repo: The work tree.
         paths: Paths relative to ``repo``.
         config: The review's configuration.
+        selection: The rules the team's agent file turns on; None: all.
         time_budget: Seconds each file may take; None: by its size
             (``isolation.budget_for``).
 
@@ -534,6 +554,7 @@ def lint_paths(
         repo,
         ordered,
         config,
+        selection,
         workers=isolation.worker_count(config, len(ordered)),
         budget=budget,
     )

@@ -29,6 +29,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from pattern_review.config import Config
+from pattern_review.conventions.selection import RuleSelection
 from pattern_review.findings import ANALYSIS_FAILED_RULE
 from pattern_review.models import Finding
 
@@ -124,7 +125,9 @@ def could_not_analyse(path: str, by: str, reason: str) -> Finding:
     )
 
 
-def _serve(conn: Connection, repo: Path, config: Config) -> None:
+def _serve(
+    conn: Connection, repo: Path, config: Config, selection: RuleSelection | None
+) -> None:
     """Worker loop: lint each path received until told to stop (None)."""
     from pattern_review.conventions.engine import lint_file
 
@@ -133,7 +136,7 @@ def _serve(conn: Connection, repo: Path, config: Config) -> None:
         path = conn.recv()
         if path is None:
             return
-        conn.send(lint_file(repo, path, config))
+        conn.send(lint_file(repo, path, config, selection))
 
 
 def _context() -> BaseContext:
@@ -195,16 +198,25 @@ class _Worker:
 class _Pool:
     """Workers for one call; each file is sent alone and waited for in time."""
 
-    def __init__(self, repo: Path, config: Config, size: int) -> None:
+    def __init__(
+        self,
+        repo: Path,
+        config: Config,
+        selection: RuleSelection | None,
+        size: int,
+    ) -> None:
         self.repo = repo
         self.config = config
+        self.selection = selection
         self.context = _context()
         self.workers = [self._start() for _ in range(size)]
 
     def _start(self) -> _Worker:
         ours, theirs = self.context.Pipe()
         process = self.context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(theirs, self.repo, self.config), daemon=True
+            target=_serve,
+            args=(theirs, self.repo, self.config, self.selection),
+            daemon=True,
         )
         process.start()
         theirs.close()
@@ -246,6 +258,7 @@ def lint_isolated(
     repo: Path,
     paths: Sequence[str],
     config: Config,
+    selection: RuleSelection | None,
     *,
     workers: int,
     budget: Budget,
@@ -256,6 +269,7 @@ def lint_isolated(
         repo: The work tree.
         paths: Paths relative to ``repo``, in the order to check them.
         config: The review's configuration.
+        selection: The rules the team's agent file turns on; None: all.
         workers: How many child processes at most.
         budget: Seconds each path may take.
 
@@ -265,7 +279,7 @@ def lint_isolated(
     """
     todo = deque(paths)
     results: dict[str, list[Finding]] = {}
-    pool = _Pool(repo, config, max(1, min(workers, len(todo))))
+    pool = _Pool(repo, config, selection, max(1, min(workers, len(todo))))
     try:
         while todo or any(w.path is not None for w in pool.workers):
             for worker in pool.workers:

@@ -87,6 +87,8 @@ def render_text(report: Report, agent: AgentFile) -> str:
 
     if report.safe_mode:
         lines += ["Safe mode: no code from the PR was run.", ""]
+    if report.rulebook_notice:
+        lines += [f"{report.rulebook_notice}.", ""]
     missing = missing_sections(report, agent)
     if missing:
         lines += [
