@@ -38,6 +38,8 @@ class ChangedFile(BaseModel):
             context lines included: the lines a review comment may target.
         skip_reason: Why the file is not reviewed (binary, deleted, not Python,
             not UTF-8, ...), or None when it is reviewed.
+        project: Folder of the Python project the file belongs to, relative
+            to the repo root (``.`` for the root; see projects.py).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -48,6 +50,7 @@ class ChangedFile(BaseModel):
     added_lines: frozenset[int] = frozenset()
     hunks: tuple[tuple[int, int], ...] = ()
     skip_reason: str | None = None
+    project: str = "."
 
     @property
     def reviewed(self) -> bool:
@@ -128,6 +131,8 @@ class Finding(BaseModel):
         fingerprint: Stable id that does not depend on the line number.
         suggestion: Replacement text for lines ``line``..``end_line``, when
             the fix is safe and mechanical.
+        project: Folder of the Python project the file belongs to (``.`` for
+            the repo root), None when not known.
     """
 
     rule: str
@@ -141,6 +146,7 @@ class Finding(BaseModel):
     message: str
     fingerprint: str = ""
     suggestion: str | None = None
+    project: str | None = None
 
     def model_post_init(self, context: object, /) -> None:
         """Default ``end_line`` to ``line``.
@@ -162,12 +168,15 @@ class CheckResult(BaseModel):
             ``error`` (it could not run: never reported as passed).
         duration_s: Wall time in seconds.
         detail: One line for a human: the reason for skip/error, or counts.
+        output: What a command that failed printed (bounded), when the check
+            could not run because of it; else empty.
     """
 
     name: str
     status: CheckStatus
     duration_s: float = 0.0
     detail: str = ""
+    output: str = ""
 
 
 class CheckOutcome(BaseModel):

@@ -42,6 +42,12 @@ from pattern_review.models import (
     ReviewTarget,
     TargetInfo,
 )
+from pattern_review.project_checks import (
+    label_findings,
+    merge_outcomes,
+    project_contexts,
+    with_projects,
+)
 from pattern_review.result_cache import ResultCache, state_of
 
 CHECK_MODULES: dict[str, str] = {
@@ -163,6 +169,7 @@ def _run_check(name: str, context: CheckContext) -> CheckOutcome:
     except CheckError as exc:
         outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
         outcome.result.detail = str(exc)
+        outcome.result.output = exc.output
     # pattern-review: ignore[ERR002] a crashing check is reported, not fatal
     except Exception as exc:  # noqa: BLE001
         outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
@@ -253,6 +260,27 @@ def _run_checks(
     return outcomes
 
 
+def _run_projects(names: list[str], context: CheckContext) -> dict[str, CheckOutcome]:
+    """Run the checks once per touched project, projects side by side."""
+    contexts = project_contexts(context)
+
+    def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
+        cache = None
+        if project_context.config.result_cache:
+            folder = project_context.cache_dir / "results"
+            cache = ResultCache(folder, state_of(project_context))
+        return _run_checks(names, project_context, cache)
+
+    workers = max(1, min(len(contexts), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(run_project, contexts))
+    pairs = list(zip(contexts, done, strict=True))
+    return {
+        name: merge_outcomes(name, [(c.where, runs[name]) for c, runs in pairs])
+        for name in names
+    }
+
+
 def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:
     if result.status in ("error", "skipped"):
         return result
@@ -284,6 +312,7 @@ def run_review(
         The report: findings in scope, one result per check, the conclusion.
     """
     requested = requested_checks(config, agent)
+    target = with_projects(target, config.projects)
     context = CheckContext(target, config, cache_dir_for(config, target.repo))
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []
@@ -305,14 +334,12 @@ def run_review(
         else:
             runnable.append(name)
     if runnable:
-        cache = None
-        if config.result_cache:
-            cache = ResultCache(context.cache_dir / "results", state_of(context))
-        outcomes.update(_run_checks(runnable, context, cache))
+        outcomes.update(_run_projects(runnable, context))
 
     sources = _read_sources(target)
     found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
     found += unreadable_files(target)
+    found = label_findings(found, target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
     kept = _suppress(found, sources, config, ran)
     kept = filter_findings(kept, target, config.filter_mode)

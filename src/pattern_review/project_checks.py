@@ -1,0 +1,150 @@
+"""The checklist once per touched project, and one result per check for the report.
+
+A review's checks run per project (projects.py): each project gets a context
+of its own (its folder, its config, its own cache folder) and the outcomes of
+all projects are merged into one result per check, whose detail names each
+project when there are several (or one outside the root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from pattern_review.checks.base import CheckContext
+from pattern_review.config import project_config
+from pattern_review.models import (
+    CheckOutcome,
+    CheckResult,
+    CheckStatus,
+    Finding,
+    ReviewTarget,
+)
+from pattern_review.projects import ROOT, Project, assign
+
+_STATUS_RANK = {"error": 3, "failed": 2, "passed": 1, "skipped": 0}
+
+
+def with_projects(target: ReviewTarget, configured: list[str] | None) -> ReviewTarget:
+    """Record on each changed file the project it belongs to.
+
+    Args:
+        target: The review's target.
+        configured: The ``projects`` setting (None: discover by markers).
+
+    Returns:
+        The target with ``ChangedFile.project`` set.
+    """
+    folders = assign(target.repo, [f.path for f in target.files], configured)
+    files = tuple(
+        f.model_copy(update={"project": folders.get(f.path, ROOT)})
+        for f in target.files
+    )
+    return target.model_copy(update={"files": files})
+
+
+def _cache_dir(root: Path, project: Project) -> Path:
+    if project.path == ROOT:
+        return root
+    slug = hashlib.sha256(project.path.encode()).hexdigest()[:8]
+    name = project.path.replace("/", "_")[:40]
+    return root / "projects" / f"{name}-{slug}"
+
+
+def project_contexts(context: CheckContext) -> list[CheckContext]:
+    """Split a review's context into one per project with changed Python files.
+
+    A project's own ``[tool.pattern-review]`` applies over the root's (not in
+    safe mode, where the PR's config is not read).
+
+    Args:
+        context: The review's context (the repository root's).
+
+    Returns:
+        One context per project, in folder order.
+
+    Raises:
+        ConfigError: A project's own table is malformed.
+    """
+    target = context.target
+    folders = sorted(
+        {f.project for f in target.reviewed_files if f.path.endswith(".py")}
+    )
+    contexts = []
+    for folder in folders:
+        project = Project(
+            folder, target.repo / folder if folder != ROOT else target.repo
+        )
+        config = context.config
+        if folder != ROOT and not target.safe_mode:
+            config = project_config(config, project.folder)
+        contexts.append(
+            replace(
+                context,
+                project=project,
+                config=config,
+                cache_dir=_cache_dir(context.cache_dir, project),
+            )
+        )
+    return contexts
+
+
+def merge_outcomes(
+    name: str, outcomes: list[tuple[Project, CheckOutcome]]
+) -> CheckOutcome:
+    """Combine one check's outcomes over the projects into one.
+
+    Args:
+        name: The check.
+        outcomes: Each project and the check's outcome there.
+
+    Returns:
+        All findings; the worst status (``error`` over ``failed`` over
+        ``passed``); the longest duration (projects run side by side); a
+        detail naming each project, unless the only one is the root.
+    """
+    if len(outcomes) == 1 and outcomes[0][0].path == ROOT:
+        return outcomes[0][1]
+    findings: list[Finding] = []
+    details = []
+    output = []
+    worst: CheckStatus = "skipped"
+    duration = 0.0
+    for project, outcome in outcomes:
+        result = outcome.result
+        findings += outcome.findings
+        if _STATUS_RANK[result.status] > _STATUS_RANK[worst]:
+            worst = result.status
+        duration = max(duration, result.duration_s)
+        label = project.label
+        details.append(f"{label}: {result.detail}" if result.detail else label)
+        if result.output:
+            output.append(f"--- {label}\n{result.output}")
+    merged = CheckResult(
+        name=name,
+        status=worst,
+        duration_s=duration,
+        detail="; ".join(details),
+        output="\n".join(output),
+    )
+    return CheckOutcome(result=merged, findings=findings)
+
+
+def label_findings(findings: list[Finding], target: ReviewTarget) -> list[Finding]:
+    """Set each finding's ``project`` from the file it is on.
+
+    Args:
+        findings: Findings with repository-relative paths.
+        target: The target, its files' projects assigned.
+
+    Returns:
+        The findings, ``project`` set where the file is a changed one.
+    """
+    projects = {f.path: f.project for f in target.files}
+    return [
+        f
+        if f.path not in projects
+        else f.model_copy(update={"project": projects[f.path]})
+        for f in findings
+    ]
