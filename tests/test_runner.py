@@ -152,10 +152,7 @@ def test_uv_env_without_the_tool_falls_back_and_leaves_the_tree_alone(
     run = run_tool(_context(git_repo.path, tmp_path), "mypy", ["--version"])
 
     assert (run.exit_code, run.runner) == (0, "direct")
-    assert run.note == (
-        "environment: uv.lock, synced with uv sync --frozen, which has no mypy:"
-        " bundled mypy"
-    )
+    assert run.note == "bundled mypy on the uv.lock environment of the repository root"
     assert _tree_state(git_repo) == before
     assert not (git_repo.path / ".venv").exists()
     assert list((tmp_path / "cache" / "uv-env").iterdir())  # uv's env went here
@@ -241,7 +238,7 @@ def test_a_failed_uv_set_up_is_reported_to_every_tool_but_tried_once_per_review(
 
     reason = (
         "environment of the repository root could not be set up:"
-        " error: Failed to fetch: network unreachable (`uv run --project"
+        " error: Failed to fetch: network unreachable (`uv run --no-sync --project"
     )
     for tool in ("mypy", "pytest"):
         with pytest.raises(CheckError) as raised:

@@ -185,13 +185,15 @@ def _existing_venv(project: Project) -> Environment | None:
         prefix = _runs(project.folder / name / "bin" / "python", project.folder)
         if prefix is not None:
             where = name if project.path == "." else f"{project.path}/{name}"
-            return Environment("venv", project.folder / name, where)
+            return Environment("venv", project.folder / name, f"the venv {where}")
     active = os.environ.get("VIRTUAL_ENV")
     # Not pattern-review's own environment (``uv run pattern-review`` sets it).
     if active and Path(active).resolve() != Path(sys.prefix).resolve():
         prefix = _runs(Path(active) / "bin" / "python", project.folder)
         if prefix is not None:
-            return Environment("venv", Path(active), f"$VIRTUAL_ENV {active}")
+            return Environment(
+                "venv", Path(active), f"the venv $VIRTUAL_ENV ({active})"
+            )
     return None
 
 
@@ -252,10 +254,13 @@ def _uv_sync(ctx: CheckContext, uv: str) -> Environment:
     run = run_command(argv, project.folder, ctx.config.tool_timeout_s, env)
     lines = run.stdout.strip().splitlines()
     if run.exit_code != 0 or not lines:
+        verb = ["sync", "--frozen"] if sync == "--frozen" else ["run", "--no-sync"]
+        shown = ["uv", *verb, "--project", project.label]
         raise environment_failure(
-            project, failure_reason(run, argv), run.stderr + run.stdout
+            project, failure_reason(run, shown), run.stderr + run.stdout
         )
-    return Environment("uv", Path(lines[-1]), "uv.lock, synced with uv sync --frozen")
+    origin = f"the uv.lock environment of {project.label}"
+    return Environment("uv", Path(lines[-1]), origin)
 
 
 def _build(ctx: CheckContext, kind: EnvironmentKind, key: str) -> tuple[Path, bool]:
@@ -313,7 +318,7 @@ def _from_requirements(ctx: CheckContext, uv: str) -> Environment:
     names = [f.name for f in files]
     if not files:
         names = ["pyproject.toml"]
-    origin = f"built by uv from {', '.join(names)}"
+    origin = f"the environment uv built from {', '.join(names)} of {project.label}"
     if ready:
         return Environment("requirements", folder, origin)
     _fresh_venv(ctx, uv, folder)
@@ -339,7 +344,7 @@ def _from_install_command(ctx: CheckContext, uv: str | None) -> Environment:
     ]
     contents += _python_pins(project)
     folder, ready = _build(ctx, "install", _digest(*contents))
-    origin = f"built by the install command `{command}`"
+    origin = f"the environment of {project.label} built by `{command}`"
     if not ready:
         _fresh_venv(ctx, uv, folder)
         _install(ctx, [command], folder, shell=True)

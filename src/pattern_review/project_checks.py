@@ -139,12 +139,52 @@ def label_findings(findings: list[Finding], target: ReviewTarget) -> list[Findin
         target: The target, its files' projects assigned.
 
     Returns:
-        The findings, ``project`` set where the file is a changed one.
+        The findings, ``project`` set where it is known.
     """
-    projects = {f.path: f.project for f in target.files}
-    return [
-        f
-        if f.path not in projects
-        else f.model_copy(update={"project": projects[f.path]})
-        for f in findings
-    ]
+    known = {f.path: f.project for f in target.files}
+    # A finding on an unchanged file (a failing test) is in the deepest
+    # touched project that holds it.
+    folders = sorted(set(known.values()), key=lambda p: (-p.count("/"), p == ROOT, p))
+
+    def project_of(path: str) -> str | None:
+        if path in known:
+            return known[path]
+        for folder in folders:
+            if folder == ROOT or path.startswith(f"{folder}/"):
+                return folder
+        return None
+
+    return [f.model_copy(update={"project": project_of(f.path)}) for f in findings]
+
+
+def subfolder(root: Path, folder: Path) -> str | None:
+    """Return ``folder`` relative to the repository root, None for the root.
+
+    Args:
+        root: The repository's root.
+        folder: A folder the user named (``--repo backend``), resolved.
+
+    Returns:
+        The relative folder, or None when it is the root (or outside it).
+    """
+    try:
+        inside = folder.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+    return None if inside in ("", ".") else inside
+
+
+def only_under(target: ReviewTarget, folder: str) -> tuple[ReviewTarget, int]:
+    """Narrow a target to the changed files under a folder.
+
+    Args:
+        target: The whole change.
+        folder: A folder relative to the repository root.
+
+    Returns:
+        The target with only those files, and how many were left out.
+    """
+    prefix = folder.rstrip("/") + "/"
+    kept = tuple(f for f in target.files if f.path.startswith(prefix))
+    narrowed = target.model_copy(update={"files": kept})
+    return narrowed, len(target.files) - len(kept)

@@ -302,12 +302,12 @@ def run_tool(
         run = run_command(
             [str(program), *args], folder, timeout, tool_env, nice, ctx.tool_started
         )
-        note = f"environment: {environment.origin}"
+        note = f"in {environment.origin}"
         return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "env", note)
     if environment.prefix is None:
         note = environment.origin
     else:
-        note = f"environment: {environment.origin}, which has no {tool}: bundled {tool}"
+        note = f"bundled {tool} on {environment.origin}"
     # -P keeps the work tree off sys.path, so "-m mypy" is the installed mypy
     # even if the PR has a mypy/ package. pytest keeps it: its direct mode
     # imports the target from the work tree, and it never runs in safe mode.
