@@ -188,3 +188,21 @@ def only_under(target: ReviewTarget, folder: str) -> tuple[ReviewTarget, int]:
     kept = tuple(f for f in target.files if f.path.startswith(prefix))
     narrowed = target.model_copy(update={"files": kept})
     return narrowed, len(target.files) - len(kept)
+
+
+def single_project(target: ReviewTarget, configured: list[str] | None) -> str | None:
+    """Return the one project outside the root that all reviewed files are in.
+
+    Args:
+        target: The change.
+        configured: The ``projects`` setting.
+
+    Returns:
+        Its folder, or None when the files span several projects or the root.
+    """
+    paths = [f.path for f in target.reviewed_files]
+    folders = set(assign(target.repo, paths, configured).values())
+    if len(folders) != 1:
+        return None
+    only = folders.pop()
+    return None if only == ROOT else only

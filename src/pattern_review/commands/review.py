@@ -147,17 +147,22 @@ def main(args: argparse.Namespace) -> int:
     from pattern_review import git
     from pattern_review.agent_file import AgentFileError, find_agent_file
     from pattern_review.config import ConfigError, load_config
-    from pattern_review.project_checks import only_under, subfolder
+    from pattern_review.project_checks import (
+        only_under,
+        single_project,
+        subfolder,
+    )
     from pattern_review.report import render
     from pattern_review.review import AiOptions, run_review
     from pattern_review.target import TargetError, build_target
 
     try:
         repo = git.toplevel(Path(args.repo).resolve())
-        folder = subfolder(repo, Path(args.repo).resolve())
         config_path = Path(args.config).resolve() if args.config else None
         config = load_config(repo, config_path, overrides_from(args))
-        agent = find_agent_file(repo, config.agent_file)
+        folder = subfolder(repo, Path(args.repo).resolve())
+        start = repo / folder if folder else None
+        agent = find_agent_file(repo, config.agent_file, start)
         # Like head, a relative base is the user's, resolved in their repo.
         base = args.base and (git.resolve_commit(repo, args.base) or args.base)
         wanted_head = None if getattr(args, "work_tree", False) else args.head
@@ -170,6 +175,10 @@ def main(args: argparse.Namespace) -> int:
                     f" ({left_out} changed file(s) outside it left out)",
                     file=sys.stderr,
                 )
+            touched = single_project(target, config.projects)
+            if start is None and touched is not None and not config.agent_file:
+                # The change lies in one project: its own agent file is nearest.
+                agent = find_agent_file(repo, None, repo / touched)
             ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
             report = run_review(target, config, agent, ai=ai)
     except (UsageError, ConfigError, AgentFileError, TargetError, git.GitError) as exc:
