@@ -16,7 +16,7 @@ from pattern_review.project_checks import (
     subfolder,
     with_projects,
 )
-from pattern_review.projects import Project, assign, discover
+from pattern_review.projects import Project, assign, discover, uv_lock
 from pattern_review.ruff_tool import pinned_ruff
 from pattern_review.tool_config import mypy_excluded, within_testpaths
 from tests.check_context import check_context
@@ -58,13 +58,22 @@ def test_a_repository_without_markers_is_one_project_at_its_root(
     }
 
 
-def test_a_uv_workspace_is_one_project_at_its_root(tmp_path: Path) -> None:
+def test_a_uv_workspace_member_is_a_project_synced_from_the_workspace_lock(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/own"]\n'
     )
-    _touch(tmp_path, "packages/core/pyproject.toml", "packages/own/pyproject.toml")
-    assert discover(tmp_path, "packages/core/src/core/x.py") == "."
-    assert discover(tmp_path, "packages/own/own/x.py") == "packages/own"
+    _touch(
+        tmp_path,
+        "uv.lock",
+        "packages/core/pyproject.toml",
+        "packages/own/pyproject.toml",
+    )
+    assert discover(tmp_path, "packages/core/src/core/x.py") == "packages/core"
+    assert uv_lock(tmp_path, "packages/core") == tmp_path / "uv.lock"
+    assert uv_lock(tmp_path, "packages/own") is None  # excluded from it
+    assert uv_lock(tmp_path, ".") == tmp_path / "uv.lock"
 
 
 def test_the_projects_setting_replaces_discovery(tmp_path: Path) -> None:

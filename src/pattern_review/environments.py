@@ -6,8 +6,8 @@ unless the ``environment`` setting picks one:
 
 1. ``venv``: the project's own ``.venv`` or ``venv``, else ``$VIRTUAL_ENV``
    (an environment the job's earlier steps activated), whose interpreter runs;
-2. ``uv``: a uv project (``uv.lock``), synced with ``uv sync --frozen`` into
-   the cache folder, as ``uv run`` would;
+2. ``uv``: a uv project (its ``uv.lock``, or its workspace's), synced with
+   ``uv sync --frozen`` into the cache folder, as ``uv run`` would;
 3. ``requirements``: ``requirements*.txt``, or PEP 621 dependencies and
    dependency groups without a uv lock: an environment uv builds from them in
    the cache folder, keyed by those files' content;
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from pattern_review.checks.base import CheckContext, CheckError
-from pattern_review.projects import REQUIREMENTS_GLOB, Project
+from pattern_review.projects import REQUIREMENTS_GLOB, Project, uv_lock
 from pattern_review.runner import ToolRun, run_command
 
 EnvironmentKind = Literal["venv", "uv", "requirements", "install", "bundled"]
@@ -197,8 +197,8 @@ def _existing_venv(project: Project) -> Environment | None:
     return None
 
 
-def _has_lock(project: Project) -> bool:
-    return (project.folder / "uv.lock").is_file()
+def _has_lock(ctx: CheckContext) -> bool:
+    return uv_lock(ctx.target.repo, ctx.where.path) is not None
 
 
 def _pyproject(project: Project) -> dict[str, object]:
@@ -248,7 +248,7 @@ def _uv_sync(ctx: CheckContext, uv: str) -> Environment:
     env = {"UV_PROJECT_ENVIRONMENT": str(folder)}
     # With a lock, install exactly it; without one (``runner = "uv"``), use
     # the environment as it is rather than write a uv.lock into the work tree.
-    sync = "--frozen" if _has_lock(project) else "--no-sync"
+    sync = "--frozen" if _has_lock(ctx) else "--no-sync"
     argv = [uv, "run", "--project", str(project.folder), sync]
     argv += ["python", "-c", _PRINT_PREFIX]
     run = run_command(argv, project.folder, ctx.config.tool_timeout_s, env)
@@ -380,7 +380,7 @@ def _set_up(ctx: CheckContext) -> Environment:
             raise environment_failure(
                 project, "no .venv or venv whose python runs, and no $VIRTUAL_ENV", ""
             )
-    if wanted in ("auto", "uv") and (_has_lock(project) or wanted == "uv"):
+    if wanted in ("auto", "uv") and (_has_lock(ctx) or wanted == "uv"):
         if uv is None:
             raise environment_failure(project, "uv is not installed", "")
         return _uv_sync(ctx, uv)
@@ -412,6 +412,10 @@ def _key(ctx: CheckContext) -> tuple[str, ...]:
             stamps.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
         except OSError:
             stamps.append(f"{name}:-")
+    lock = uv_lock(ctx.target.repo, ctx.where.path)
+    if lock is not None and lock.parent != folder:
+        stat = lock.stat()
+        stamps.append(f"{lock}:{stat.st_mtime_ns}:{stat.st_size}")
     config = ctx.config
     settings = (config.runner, config.environment, config.install or "")
     return (str(folder), str(ctx.cache_dir), *settings, *stamps)
@@ -433,6 +437,10 @@ def project_environment(ctx: CheckContext) -> Environment:
         CheckError: It could not be set up (``environment of backend/ could
             not be set up: <reason>``).
     """
+    if ctx.tool_started is not None:
+        # Setting an environment up is mostly waiting (downloads, installs):
+        # the checks that need none start now rather than after it.
+        ctx.tool_started.set()
     key = _key(ctx)
     shared = ctx.shared
     with shared.lock:

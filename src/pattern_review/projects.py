@@ -4,10 +4,11 @@ A repository may hold one project at its root, one in a subfolder
 (``backend/``), or several (a monorepo). A file belongs to the closest folder
 above it, up to the repository root, that holds a project marker
 (``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``mypy.ini``, ``pytest.ini``
-or ``requirements*.txt``); a member of a uv workspace belongs to the
-workspace's root, which uv treats as one project with one environment. A file
-under no marker belongs to the repository root. The ``projects`` setting
-(folders or globs) replaces discovery.
+or ``requirements*.txt``). A member of a uv workspace is a project of its own
+(its folder, its tool config: running mypy by hand happens there) that shares
+the workspace's lock and environment (``uv_lock``). A file under no marker
+belongs to the repository root. The ``projects`` setting (folders or globs)
+replaces discovery.
 
 The checklist then runs once per project, from its folder, with its config.
 """
@@ -135,24 +136,39 @@ def discover(repo: Path, path: str) -> str:
     Returns:
         The project's folder relative to the root, ``.`` for the root.
     """
-    nearest: PurePosixPath | None = None
     for parent in PurePosixPath(path).parents:
         if parent == PurePosixPath("."):
             break
         if has_marker(repo / parent):
-            nearest = parent
-            break
-    if nearest is None:
-        return ROOT
-    # A uv workspace member shares the workspace root's lock and environment.
-    for outer in nearest.parents:
-        if outer != PurePosixPath(".") and not has_marker(repo / outer):
-            continue
-        if (repo / outer / "pyproject.toml").is_file() and _in_workspace(
-            outer, nearest, repo
-        ):
-            return ROOT if outer == PurePosixPath(".") else outer.as_posix()
-    return nearest.as_posix()
+            return parent.as_posix()
+    return ROOT
+
+
+def uv_lock(repo: Path, project: str) -> Path | None:
+    """Return the uv lock a project is synced from.
+
+    A project's own ``uv.lock``; else, for a member of a uv workspace, the
+    workspace root's (uv syncs the member from the workspace's lock into the
+    workspace's one environment).
+
+    Args:
+        repo: The repository's work tree.
+        project: The project's folder relative to the root.
+
+    Returns:
+        The lock file, or None.
+    """
+    own = repo / project / "uv.lock"
+    if own.is_file():
+        return own
+    if project == ROOT:
+        return None
+    member = PurePosixPath(project)
+    for outer in member.parents:
+        lock = repo / outer / "uv.lock"
+        if lock.is_file() and _in_workspace(outer, member, repo):
+            return lock
+    return None
 
 
 def _configured(repo: Path, patterns: Sequence[str]) -> list[str]:

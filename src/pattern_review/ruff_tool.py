@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from pattern_review.projects import REQUIREMENTS_GLOB, Project
+from pattern_review.projects import REQUIREMENTS_GLOB, Project, uv_lock
 
 # Only plain release versions reach the command line (the pin is PR content).
 _VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
@@ -74,7 +74,8 @@ def _shown(repo: Path, path: Path) -> str:
 def pinned_ruff(project: Project, repo: Path) -> RuffPin | None:
     """Return the ruff version a project pins, if any.
 
-    Looks, in order, at the project's ``uv.lock`` and ``poetry.lock``, its
+    Looks, in order, at the project's ``uv.lock`` (or its workspace's) and
+    ``poetry.lock``, its
     ``requirements*.txt`` (``ruff==X``), then the nearest
     ``.pre-commit-config.yaml`` from the project up to the repository root.
 
@@ -86,9 +87,8 @@ def pinned_ruff(project: Project, repo: Path) -> RuffPin | None:
         The pin, or None when there is none (or it is no plain version).
     """
     candidates: list[tuple[Path, str | None]] = []
-    for lock in ("uv.lock", "poetry.lock"):
-        path = project.folder / lock
-        if path.is_file():
+    for path in (uv_lock(repo, project.path), project.folder / "poetry.lock"):
+        if path is not None and path.is_file():
             candidates.append((path, _from_lock(path)))
     for path in sorted(project.folder.glob(REQUIREMENTS_GLOB)):
         candidates.append((path, _search(_REQUIREMENT, path)))
