@@ -154,3 +154,20 @@ def test_a_pyenv_shims_failure_is_named_as_such() -> None:
     )
     reason = failure_reason(run, ["/root/.pyenv/shims/uv", "sync"])
     assert reason.startswith("uv is a pyenv shim that failed here: pyenv: version")
+
+
+def test_an_exception_a_tool_let_out_is_the_reason() -> None:
+    run = ToolRun(
+        exit_code=1,
+        stdout="Installing dependencies from lock file\n\n"
+        "  - Installing pyyaml (5.4.1): Failed\n\nChefBuildError\n\n"
+        "Backend subprocess exited when trying to invoke get_requires_for_build\n"
+        "  File x, line 3\n  AttributeError: 'build_ext' object\n",
+        stderr="Warning: The file chosen for install of gitpython is yanked.\n",
+        seconds=0.1,
+    )
+    reason = failure_reason(run, ["/bin/sh", "-c", "poetry install"])
+    assert reason == (
+        "ChefBuildError: Backend subprocess exited when trying to invoke"
+        " get_requires_for_build (`sh -c poetry install`)"
+    )

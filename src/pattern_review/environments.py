@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -143,6 +144,12 @@ def find_uv() -> str | None:
     return on_path
 
 
+_ERROR_LINE = re.compile(r"^(?:error|fatal)\b", re.IGNORECASE)
+# A Python exception a tool let out (``ChefBuildError``, ``OSError: ...``),
+# unindented: not a frame of a traceback.
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b(?::|$)")
+
+
 def failure_reason(run: ToolRun, argv: list[str]) -> str:
     """Return the meaningful line of a failed command, and the command.
 
@@ -151,18 +158,28 @@ def failure_reason(run: ToolRun, argv: list[str]) -> str:
         argv: What was run.
 
     Returns:
-        uv's (or the tool's) first ``error:`` line, a pyenv shim's complaint
-        named as such, else the last line; then the command, shortened.
+        A pyenv shim's complaint, named as such; else the first ``error:``
+        line (uv, pip); else the first exception a tool let out, with the
+        line after it when it names none; else the last line. Then the
+        command, shortened.
     """
-    text = f"{run.stderr}\n{run.stdout}"
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    raw = f"{run.stderr}\n{run.stdout}".splitlines()
+    lines = [line.strip() for line in raw if line.strip()]
     shown = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv))
     shown = shown if len(shown) <= 120 else shown[:117] + "..."
     for line in lines:
         if line.startswith("pyenv:"):
             return f"uv is a pyenv shim that failed here: {line[:200]} (`{shown}`)"
-    first = next((line for line in lines if line.lower().startswith("error")), None)
-    return f"{(first or run.last_line())[:300]} (`{shown}`)"
+    found = next((line for line in lines if _ERROR_LINE.match(line)), None)
+    if found is None:
+        unindented = [line.rstrip() for line in raw if line.strip() and line[0] != " "]
+        for index, line in enumerate(unindented):
+            if _EXCEPTION_LINE.match(line):
+                found = line
+                if ":" not in line and index + 1 < len(unindented):
+                    found = f"{line}: {unindented[index + 1]}"
+                break
+    return f"{(found or run.last_line())[:300]} (`{shown}`)"
 
 
 # --- finding an environment ------------------------------------------------
