@@ -252,3 +252,24 @@ def test_a_failed_uv_set_up_is_reported_to_every_tool_but_tried_once_per_review(
     with pytest.raises(CheckError, match="could not be set up"):
         run_tool(_context(tmp_path, tmp_path, Config(runner="uv")), "mypy", [])
     assert calls.read_text().count("called") == 2  # a new review tries again
+
+
+@needs_uv
+def test_a_pinned_ruff_too_old_for_the_reviews_arguments_gives_way(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("requirements.txt", "ruff==0.1.9\n")
+    git_repo.commit()
+    ctx = _context(git_repo.path, tmp_path)
+    args = ["check", "--config", "lint.x=1", "--config", "lint.y=2", "."]
+
+    run = run_tool(ctx, "ruff", args)
+
+    if "could not be run" in run.note:
+        pytest.skip(f"the registry is not reachable: {run.note}")
+    assert run.runner == "direct"
+    assert run.note == (
+        f"bundled ruff {bundled_version()}: ruff 0.1.9 cannot run the review's"
+        " arguments (error: the argument '--config <CONFIG>' cannot be used"
+        " multiple times)"
+    )

@@ -243,6 +243,23 @@ def _pinned_ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
     return command, f"ruff {pin.version}, pinned in {pin.source}"
 
 
+def _first_line(run: ToolRun) -> str:
+    lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
+    if lines and lines[0] == "ruff failed" and len(lines) > 1:
+        return f"ruff failed: {lines[1]}"[:200]
+    return lines[0][:200] if lines else "no output"
+
+
+def _refused_arguments(run: ToolRun) -> bool:
+    """Whether ruff rejected its command line (not a file, rule or config)."""
+    if run.exit_code != 2 or run.stdout.strip():
+        return False
+    text = run.stderr
+    if "Unknown rule selector" in text or "invalid value" in text:
+        return False  # the check drops the code it lacks and asks again
+    return "try '--help'" in text or text.lstrip().startswith("ruff failed")
+
+
 def run_tool(
     ctx: CheckContext,
     tool: Tool,
@@ -287,6 +304,20 @@ def run_tool(
             [*command, *args], folder, timeout, env, nice, ctx.tool_started
         )
         kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
+        if kind == "uv" and _refused_arguments(run):
+            # An old pinned ruff that lacks an option the review needs (inline
+            # ``--config`` overrides came with 0.2): the bundled one stands in.
+            from pattern_review.ruff_tool import bundled_command, bundled_version
+
+            why = _first_line(run)
+            which = (
+                f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
+                f" run the review's arguments ({why})"
+            )
+            run = run_command(
+                [*bundled_command(), *args], folder, timeout, env, nice, None
+            )
+            kind = "direct"
         return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)
     environment = project_environment(ctx)
     program = environment.program(tool)
