@@ -273,3 +273,21 @@ def test_a_pinned_ruff_too_old_for_the_reviews_arguments_gives_way(
         " arguments (error: the argument '--config <CONFIG>' cannot be used"
         " multiple times)"
     )
+
+
+@needs_uv
+def test_a_pinned_ruff_survives_uvs_throwaway_cache(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The container sets UV_NO_CACHE: the fetched ruff lives in the review's cache.
+    monkeypatch.setenv("UV_NO_CACHE", "1")
+    git_repo.write("requirements.txt", "ruff==0.6.9\n")
+    git_repo.commit()
+
+    run = run_tool(_context(git_repo.path, tmp_path), "ruff", ["--version"])
+
+    if "could not be run" in run.note:
+        pytest.skip(f"the registry is not reachable: {run.note}")
+    assert (run.stdout.strip(), run.runner) == ("ruff 0.6.9", "uv")
+    assert run.note == "ruff 0.6.9, pinned in requirements.txt"
+    assert (tmp_path / "cache" / "uv").is_dir()

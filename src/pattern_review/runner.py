@@ -35,6 +35,7 @@ from typing import Literal
 from pattern_review.checks.base import CheckContext, CheckError
 
 Tool = Literal["ruff", "mypy", "pytest"]
+_PRINT_PREFIX = "import sys; print(sys.prefix)"
 RunnerKind = Literal["env", "uv", "direct"]
 # Never passed to a tool: the action's inputs (``INPUT_*``) carry the tokens too.
 SECRET_VARIABLES = frozenset(
@@ -216,31 +217,46 @@ def _pinned_ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
     pin = pinned_ruff(ctx.where, ctx.target.repo)
     if pin is None:
         return bundled_command(), f"{bundled}, the project pins none"
+    which = f"ruff {pin.version}, pinned in {pin.source}"
+    if pin.version == bundled_version():
+        return bundled_command(), which
     uv = find_uv()
     if uv is None:
         return bundled_command(), f"{bundled}: no uv to run ruff {pin.version}"
-    command = [uv, "tool", "run", f"ruff@{pin.version}"]
     key = ("ruff", pin.version)
     shared = ctx.shared
     with shared.lock:
         own_lock = shared.locks.setdefault(key, threading.Lock())
     with own_lock:
         if key not in shared.environments:
-            # Fetched once per review (uv caches it); a failure falls back.
-            probe = [*command, "--version"]
+            # uv fetches that ruff into its cache once; asked for the tool's
+            # environment, it lets the checks start its ruff directly, with
+            # no uv in between. A failure falls back to the bundled ruff.
+            probe = [uv, "tool", "run", "--from", f"ruff=={pin.version}"]
+            probe += ["python", "-c", _PRINT_PREFIX]
+            env = {}
+            if os.environ.get("UV_NO_CACHE"):
+                # A throwaway cache (the container's setting) would delete
+                # the tool with it: keep it in the review's cache folder.
+                env = {"UV_NO_CACHE": "0", "UV_CACHE_DIR": str(ctx.cache_dir / "uv")}
             try:
-                run = run_command(probe, ctx.where.folder, ctx.config.tool_timeout_s)
-                ok = run.exit_code == 0 and pin.version in run.stdout
-                shared.environments[key] = "" if ok else failure_reason(run, probe)
+                timeout = ctx.config.tool_timeout_s
+                run = run_command(probe, ctx.where.folder, timeout, env)
+                lines = run.stdout.strip().splitlines()
+                program = Path(lines[-1]) / "bin" / "ruff" if lines else None
+                if run.exit_code == 0 and program is not None and program.is_file():
+                    shared.environments[key] = program
+                else:
+                    shared.environments[key] = failure_reason(run, probe)
             except CheckError as exc:
                 shared.environments[key] = str(exc)
-        problem = shared.environments[key]
-    if problem:
+        found = shared.environments[key]
+    if not isinstance(found, Path):
         return bundled_command(), (
             f"{bundled}: ruff {pin.version} (pinned in {pin.source}) could not be"
-            f" run: {problem}"
+            f" run: {found}"
         )
-    return command, f"ruff {pin.version}, pinned in {pin.source}"
+    return [str(found)], which
 
 
 def _first_line(run: ToolRun) -> str:
