@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from tests.gitrepo import GitRepo
 
-# shared/ sits beside the clone, here and in CI.
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEED_AGENT_FILE = SHARED / "seed" / "backend-developer.md"
-FIXTURES = SHARED / "fixtures"
+# Everything the tests read is inside the repository (see fixtures/README.md):
+# a clone with nothing beside it runs them.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The agent file the package ships: the seed the rulebook is written from.
+SEED_AGENT_FILE = Path(str(resources.files("pattern_review.data"))) / (
+    "backend-developer.md"
+)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +59,35 @@ def test_demo_reviews_the_example_pr_and_cites_every_family(tmp_path: Path) -> N
         check=True,
     )
     assert status.stdout == ""
+
+
+def _demo(*extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pattern_review", "demo", "--no-ai", *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_demo_says_its_temporary_repo_was_removed_and_how_to_keep_it() -> None:
+    done = _demo("--format", "json")
+
+    assert done.returncode == 0, done.stderr
+    built = re.search(r"Example PR: (\S+) \(", done.stderr)
+    assert built is not None, done.stderr
+    assert "temporary, removed after the review" in done.stderr
+    assert f"Removed the example repository ({built[1]})" in done.stderr
+    assert "pattern-review demo --keep DIR" in done.stderr
+    assert not Path(built[1]).exists()
+
+
+def test_demo_with_keep_says_where_the_repo_is(tmp_path: Path) -> None:
+    done = _demo("--format", "json", "--keep", str(tmp_path))
+
+    assert done.returncode == 0, done.stderr
+    assert f"The example repository is kept in {tmp_path / 'demo-shop'}." in (
+        done.stderr
+    )
+    assert (tmp_path / "demo-shop" / ".git").is_dir()

@@ -149,9 +149,13 @@ def test_multiline_message_stays_on_one_line() -> None:
 
 
 def test_no_findings_says_so() -> None:
-    report = _report(findings=[], conclusion="success")
+    report = _report(
+        findings=[],
+        conclusion="success",
+        checks=[CheckResult(name="ruff", status="passed", duration_s=0.1)],
+    )
     text = render_text(report, builtin_agent_file())
-    assert "No findings." in text
+    assert text.startswith("No findings.\n")
     assert text.splitlines()[-1].startswith("Conclusion: success (no findings;")
 
 
@@ -161,3 +165,29 @@ def test_render_dispatches_text_and_rejects_unknown_formats() -> None:
     assert render(report, "text", agent) == render_text(report, agent)
     with pytest.raises(ValueError, match="unknown format 'html'"):
         render(report, "html", agent)
+
+
+def test_checks_that_could_not_run_come_first_and_are_counted() -> None:
+    report = _report(
+        findings=[],
+        conclusion="neutral",
+        checks=[
+            CheckResult(name="ruff", status="passed", duration_s=0.1),
+            CheckResult(name="mypy", status="error", detail="no environment"),
+            CheckResult(name="pytest", status="error", detail="timed out"),
+        ],
+    )
+    lines = render_text(report, builtin_agent_file()).splitlines()
+    assert lines[0] == (
+        "2 checks could not run: mypy, pytest. Their results are unknown, not"
+        " passed (see Checks below)."
+    )
+    assert "No findings." not in lines
+    assert "No findings from the checks that ran." in lines
+
+
+def test_one_check_that_could_not_run_is_named_in_the_singular() -> None:
+    text = render_text(_report(), builtin_agent_file())
+    assert text.startswith("1 check could not run: pytest.")
+    # Findings still follow, grouped by file.
+    assert "src/a.py (2 errors)" in text

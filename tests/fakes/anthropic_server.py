@@ -2,7 +2,7 @@
 
 The server runs on ``127.0.0.1`` on a free port and answers ``POST
 /v1/messages`` from a scripted queue of replies, in the shapes of the recorded
-responses in ``shared/fixtures/anthropic/extracted``: a 200 message (its
+responses in ``tests/fixtures/anthropic/extracted``: a 200 message (its
 content and usage replaced), a 429 ``rate_limit_error`` with
 ``x-should-retry``, a 400 ``invalid_request_error``, and a 529
 ``overloaded_error`` in the same error envelope. When the queue runs dry the

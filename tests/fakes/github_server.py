@@ -3,7 +3,7 @@
 The server runs on ``127.0.0.1`` on a free port, keeps one repository's pull
 requests, issue comments, reviews, review comments and check runs in memory,
 and answers in the shapes of the recorded exchanges in
-``shared/fixtures/github/api`` (every absolute URL rebuilt on its own base, as
+``tests/fixtures/github/api`` (every absolute URL rebuilt on its own base, as
 PyGithub refuses URLs of another host or port). It validates writes the way
 GitHub does (review lines inside a RIGHT-side hunk, at most 50 annotations per
 check-run request, body and summary lengths) and can inject faults.
@@ -42,9 +42,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-API_FIXTURES = (
-    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "github" / "api"
-)
+API_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github" / "api"
 TOKEN = "fake-token"
 BOT_LOGIN = "github-actions[bot]"
 MAX_COMMENT_BODY = 65_536

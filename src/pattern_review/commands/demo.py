@@ -120,10 +120,13 @@ def main(args: argparse.Namespace) -> int:
         config=None,
         checks=None,
     )
+    built = False
     try:
         build_example(repo)
+        built = True
+        where = "kept" if args.keep else "temporary, removed after the review"
         print(
-            f"Example PR: {repo} (branch feature/orders against main)\n",
+            f"Example PR: {repo} (branch feature/orders against main; {where})\n",
             file=sys.stderr,
         )
         status = review.main(review_args)
@@ -133,4 +136,13 @@ def main(args: argparse.Namespace) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+    # After a git failure, git's one-line reason is all there is to say.
+    if built and args.keep:
+        print(f"\nThe example repository is kept in {repo}.", file=sys.stderr)
+    elif built:
+        print(
+            f"\nRemoved the example repository ({repo}). To keep it and look"
+            " around: pattern-review demo --keep DIR",
+            file=sys.stderr,
+        )
     return 2 if status == 2 else 0

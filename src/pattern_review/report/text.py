@@ -19,6 +19,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _errored(report: Report) -> list[str]:
+    return [check.name for check in report.checks if check.status == "error"]
+
+
+def _could_not_run(report: Report) -> list[str]:
+    """Open with the checks that could not run: their results are unknown."""
+    names = _errored(report)
+    if not names:
+        return []
+    count = f"{len(names)} check{'s' if len(names) > 1 else ''}"
+    return [
+        f"{count} could not run: {', '.join(names)}. Their results are unknown,"
+        " not passed (see Checks below).",
+        "",
+    ]
+
+
 def render_text(report: Report, agent: AgentFile) -> str:
     """Render a report for a terminal.
 
@@ -32,7 +49,7 @@ def render_text(report: Report, agent: AgentFile) -> str:
     Returns:
         Plain text ending in a newline.
     """
-    lines: list[str] = []
+    lines = _could_not_run(report)
     # Findings repeat a handful of slugs; look each heading up once.
     titles = {
         slug: pattern_title(agent, slug)
@@ -50,7 +67,9 @@ def render_text(report: Report, agent: AgentFile) -> str:
             )
         lines.append("")
     if not report.findings:
-        lines += ["No findings.", ""]
+        # "No findings." alone would read as a pass when a check did not run.
+        ran = " from the checks that ran" if _errored(report) else ""
+        lines += [f"No findings{ran}.", ""]
 
     if report.checks:
         lines.append("Checks:")
