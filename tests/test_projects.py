@@ -139,6 +139,9 @@ def test_mypy_exclude_of_the_projects_config(tmp_path: Path) -> None:
     assert mypy_excluded(tmp_path, paths) == ["app/x.py", "app/build/z.py"]
     (tmp_path / "mypy.ini").write_text("[mypy]\nexclude = [unclosed\n")
     assert mypy_excluded(tmp_path, paths) == []
+    # Files outside the config's ``files`` are not what ``mypy`` checks either.
+    (tmp_path / "mypy.ini").write_text("[mypy]\nfiles = app, alembic/*/1.py\n")
+    assert mypy_excluded(tmp_path, paths) == ["build/y.py"]
 
 
 def test_pytest_testpaths_of_the_projects_config(tmp_path: Path) -> None:

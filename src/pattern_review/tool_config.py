@@ -1,10 +1,11 @@
 """What a project's own tool config says the tools look at.
 
-Files named on the command line bypass mypy's ``exclude`` (it applies only to
-files mypy finds itself), and pytest's ``testpaths`` only to a run without
-paths; the review names files, so it applies both itself: a file the
-project's mypy config excludes (an ``alembic/versions/`` migration) is not
-type-checked, and a test outside ``testpaths`` is not run. ruff's excludes
+Files named on the command line bypass mypy's ``exclude`` and ``files`` (they
+apply only to a run that finds files itself), and pytest's ``testpaths`` only
+to a run without paths; the review names files, so it applies them itself: a
+file the project's mypy config excludes (an ``alembic/versions/`` migration)
+or leaves outside its ``files`` is not type-checked, and a test outside
+``testpaths`` is not run. ruff's excludes
 hold through ``--force-exclude``.
 """
 
@@ -48,27 +49,44 @@ def _tool_table(folder: Path, name: str) -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
-def _mypy_excludes(folder: Path) -> list[str]:
-    """Return the ``exclude`` patterns of the mypy config mypy uses here."""
+def _mypy_settings(folder: Path) -> tuple[list[str], list[str] | None]:
+    """Return ``exclude`` patterns and ``files`` of the mypy config used here."""
     for name, section in _MYPY_INI[:2]:
         if (folder / name).is_file():
-            values = _ini_section(folder / name, section) or {}
-            return [values["exclude"]] if values.get("exclude") else []
+            return _ini_mypy(_ini_section(folder / name, section) or {})
     table = _tool_table(folder, "mypy")
     if table is not None:
-        value = table.get("exclude")
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list):
-            return [v for v in value if isinstance(v, str)]
-        return []
+        return _listed(table.get("exclude")) or [], _listed(table.get("files"))
     name, section = _MYPY_INI[2]
-    values = _ini_section(folder / name, section) or {}
-    return [values["exclude"]] if values.get("exclude") else []
+    return _ini_mypy(_ini_section(folder / name, section) or {})
+
+
+def _listed(value: object) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return None
+
+
+def _ini_mypy(values: dict[str, str]) -> tuple[list[str], list[str] | None]:
+    excludes = [values["exclude"]] if values.get("exclude") else []
+    files = [f.strip() for f in values.get("files", "").split(",") if f.strip()]
+    return excludes, files or None
+
+
+def _under(path: str, entries: list[str]) -> bool:
+    for entry in entries:
+        clean = entry.strip().strip("/").removeprefix("./") or "."
+        if clean == "." or path == clean or path.startswith(f"{clean}/"):
+            return True
+        if fnmatch.fnmatch(path, clean):
+            return True
+    return False
 
 
 def mypy_excluded(folder: Path, paths: list[str]) -> list[str]:
-    """Return the paths the project's mypy config excludes.
+    """Return the paths the project's mypy config leaves out.
 
     Args:
         folder: The project's folder (mypy's working directory).
@@ -76,16 +94,24 @@ def mypy_excluded(folder: Path, paths: list[str]) -> list[str]:
 
     Returns:
         Those matched by an ``exclude`` regular expression, as mypy matches
-        them (``re.search`` on the ``/``-separated path). A pattern that is
-        no valid expression excludes nothing.
+        them (``re.search`` on the ``/``-separated path), and, when the
+        config names ``files``, those outside them (a plain ``mypy`` run
+        would not check them). A pattern that is no valid expression
+        excludes nothing.
     """
+    excludes, files = _mypy_settings(folder)
     patterns = []
-    for text in _mypy_excludes(folder):
+    for text in excludes:
         try:
             patterns.append(re.compile(text.strip()))
         except re.error:
             continue
-    return [p for p in paths if any(pattern.search(p) for pattern in patterns)]
+    return [
+        p
+        for p in paths
+        if any(pattern.search(p) for pattern in patterns)
+        or (files is not None and not _under(p, files))
+    ]
 
 
 def _pytest_testpaths(folder: Path) -> list[str] | None:
