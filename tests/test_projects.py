@@ -292,3 +292,26 @@ def test_the_agent_file_nearest_the_project_wins(tmp_path: Path) -> None:
         "backend/.claude/agents/backend-developer.md"
     )
     assert find_agent_file(tmp_path).path == ".claude/agents/root.md"
+
+
+def test_a_projects_own_ignore_list_applies_to_its_files_only(
+    git_repo: GitRepo,
+) -> None:
+    from tests.cli import review_json
+
+    git_repo.write(
+        "backend/pyproject.toml", '[tool.pattern-review]\nignore = ["F401"]\n'
+    )
+    git_repo.write("api/requirements.txt", "fastapi\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "change")
+    for folder in ("backend", "api"):
+        git_repo.write(f"{folder}/mod.py", '"""Mod."""\n\nimport os\n')
+    git_repo.commit()
+
+    _, report = review_json(git_repo, "--checks", "ruff")
+
+    f401 = {
+        (f["path"], f["project"]) for f in report["findings"] if f["rule"] == "F401"
+    }
+    assert f401 == {("api/mod.py", "api")}

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pattern_review.checks.base import CheckContext
-from pattern_review.config import project_config
+from pattern_review.config import Config, project_config
 from pattern_review.models import (
     CheckOutcome,
     CheckResult,
@@ -71,23 +71,66 @@ def project_contexts(context: CheckContext) -> list[CheckContext]:
     folders = sorted(
         {f.project for f in target.reviewed_files if f.path.endswith(".py")}
     )
+    configs = project_configs(target, context.config)
     contexts = []
     for folder in folders:
         project = Project(
             folder, target.repo / folder if folder != ROOT else target.repo
         )
-        config = context.config
-        if folder != ROOT and not target.safe_mode:
-            config = project_config(config, project.folder)
         contexts.append(
             replace(
                 context,
                 project=project,
-                config=config,
+                config=configs[folder],
                 cache_dir=_cache_dir(context.cache_dir, project),
             )
         )
     return contexts
+
+
+def project_configs(target: ReviewTarget, config: Config) -> dict[str, Config]:
+    """Return each touched project's config: its own table over the root's.
+
+    Args:
+        target: The change, projects assigned.
+        config: The review's configuration.
+
+    Returns:
+        Project folder -> config (the root's where a project has no table of
+        its own, and always in safe mode, where the PR's config is not read).
+
+    Raises:
+        ConfigError: A project's own table is malformed.
+    """
+    configs = {}
+    for folder in sorted({f.project for f in target.files}):
+        own = config
+        if folder != ROOT and not target.safe_mode:
+            own = project_config(config, target.repo / folder)
+        configs[folder] = own
+    return configs
+
+
+def split_by_project(
+    target: ReviewTarget, findings: list[Finding], sources: dict[str, str]
+) -> list[tuple[str, list[Finding], dict[str, str]]]:
+    """Group findings and source texts by the project they belong to.
+
+    Args:
+        target: The change, projects assigned.
+        findings: Findings, ``project`` set (None counts as the root).
+        sources: Path -> text of the reviewed files.
+
+    Returns:
+        (project folder, its findings, its files' texts), in folder order.
+    """
+    folders = {f.path: f.project for f in target.files}
+    groups: dict[str, tuple[list[Finding], dict[str, str]]] = {}
+    for finding in findings:
+        groups.setdefault(finding.project or ROOT, ([], {}))[0].append(finding)
+    for path, text in sources.items():
+        groups.setdefault(folders.get(path, ROOT), ([], {}))[1][path] = text
+    return [(folder, *groups[folder]) for folder in sorted(groups)]
 
 
 def merge_outcomes(

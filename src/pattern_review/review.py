@@ -45,7 +45,9 @@ from pattern_review.models import (
 from pattern_review.project_checks import (
     label_findings,
     merge_outcomes,
+    project_configs,
     project_contexts,
+    split_by_project,
     with_projects,
 )
 from pattern_review.result_cache import ResultCache, state_of
@@ -341,8 +343,15 @@ def run_review(
     found += unreadable_files(target)
     found = label_findings(found, target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
-    kept = _suppress(found, sources, config, ran)
-    kept = filter_findings(kept, target, config.filter_mode)
+    # Each project's own select/ignore lists and filter mode apply to it.
+    configs = project_configs(target, config)
+    kept = []
+    for folder, group, texts in split_by_project(target, found, sources):
+        own = configs.get(folder, config)
+        kept += filter_findings(
+            _suppress(group, texts, own, ran), target, own.filter_mode
+        )
+    kept = label_findings(kept, target)  # the suppressions' own notes too
     kept = sort_findings(fingerprint(kept, sources))
     checks = []
     for name in CHECK_NAMES:
