@@ -238,7 +238,7 @@ def test_a_failed_uv_set_up_is_reported_to_every_tool_but_tried_once_per_review(
 
     reason = (
         "environment of the repository root could not be set up:"
-        " error: Failed to fetch: network unreachable (`uv run --no-sync --project"
+        " error: Failed to fetch: network unreachable (`uv run --no-sync --project ."
     )
     for tool in ("mypy", "pytest"):
         with pytest.raises(CheckError) as raised:

@@ -272,7 +272,7 @@ def _uv_sync(ctx: CheckContext, uv: str) -> Environment:
     lines = run.stdout.strip().splitlines()
     if run.exit_code != 0 or not lines:
         verb = ["sync", "--frozen"] if sync == "--frozen" else ["run", "--no-sync"]
-        shown = ["uv", *verb, "--project", project.label]
+        shown = ["uv", *verb, "--project", project.path]
         raise environment_failure(
             project, failure_reason(run, shown), run.stderr + run.stdout
         )
