@@ -315,3 +315,30 @@ def test_a_projects_own_ignore_list_applies_to_its_files_only(
         (f["path"], f["project"]) for f in report["findings"] if f["rule"] == "F401"
     }
     assert f401 == {("api/mod.py", "api")}
+
+
+def test_a_project_may_leave_checks_out(git_repo: GitRepo) -> None:
+    from tests.cli import review_json
+
+    git_repo.write(
+        "docs_site/pyproject.toml", '[tool.pattern-review]\nchecks = ["ruff"]\n'
+    )
+    git_repo.write(
+        "pyproject.toml", '[tool.pattern-review]\nchecks = ["ruff", "conventions"]\n'
+    )
+    git_repo.write("api/requirements.txt", "fastapi\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "change")
+    for folder in ("docs_site", "api"):
+        git_repo.write(f"{folder}/mod.py", "def f(x):\n    return x\n")
+    git_repo.commit()
+
+    _, report = review_json(git_repo)
+
+    detail = {c["name"]: c["detail"] for c in report["checks"]}["conventions"]
+    assert "; api/: 1 file(s)" in detail
+    assert detail.endswith("; docs_site/: left out by the project's checks")
+    assert {f["project"] for f in report["findings"] if f["source"] == "ruff"} == {
+        "api",
+        "docs_site",
+    }

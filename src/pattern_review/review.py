@@ -267,11 +267,20 @@ def _run_projects(names: list[str], context: CheckContext) -> dict[str, CheckOut
     contexts = project_contexts(context)
 
     def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
+        own = project_context.config.checks
+        left_out = {n for n in names if own is not None and n not in own}
         cache = None
         if project_context.config.result_cache:
             folder = project_context.cache_dir / "results"
             cache = ResultCache(folder, state_of(project_context))
-        return _run_checks(names, project_context, cache)
+        wanted = [n for n in names if n not in left_out]
+        outcomes = _run_checks(wanted, project_context, cache) if wanted else {}
+        for name in left_out:
+            skipped = CheckResult(
+                name=name, status="skipped", detail="left out by the project's checks"
+            )
+            outcomes[name] = CheckOutcome(result=skipped)
+        return outcomes
 
     workers = max(1, min(len(contexts), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
