@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import baseline_cost
 from benchmarks.engine_throughput import compare
 from benchmarks.run import (
     SizeResult,
@@ -132,6 +133,14 @@ def _run(
     print(sections[-1], flush=True)
     sections.append(startup_section(measure_startup()))
     print(sections[-1], flush=True)
+    costs = [
+        baseline_cost.measure(r.repo, r.size, workdir / "baseline-cache", args.repeat)
+        for r in results
+        if r.size >= 100
+    ]
+    if costs:
+        sections.append(baseline_cost.section(costs))
+        print(sections[-1], flush=True)
 
     if not args.no_write:
         example = results[0]

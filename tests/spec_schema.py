@@ -54,6 +54,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "message",
                     "fingerprint",
                     "suggestion",
+                    "introduced",
                 ],
                 "properties": {
                     "rule": {"type": "string", "minLength": 1},
@@ -76,6 +77,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "message": {"type": "string"},
                     "fingerprint": {"type": "string"},
                     "suggestion": _STR_OR_NULL,
+                    "introduced": {"type": "boolean"},
                     "project": _STR_OR_NULL,
                 },
             },
@@ -130,5 +132,6 @@ SPEC_SCHEMA: dict[str, Any] = {
             },
         },
         "safe_mode": {"type": "boolean"},
+        "pre_existing": {"type": "integer", "minimum": 0},
     },
 }

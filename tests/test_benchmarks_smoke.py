@@ -10,10 +10,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from benchmarks.baseline_cost import BaselineCost, replace_section, section
 from benchmarks.generate import VIOLATIONS, GeneratedRepo, generate
 from benchmarks.measure import Measurement, run_measured, tree_rss
 from benchmarks.run import (
@@ -340,3 +342,25 @@ def test_cli_refuses_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--sizes", "1"])
     assert "at least 2" in capsys.readouterr().err
+
+
+def test_baseline_section_replaces_itself_before_the_machine() -> None:
+    cost = BaselineCost(
+        size=100,
+        modified=72,
+        review_s=2.0,
+        comparison_s=0.5,
+        findings=9,
+        pre_existing=3,
+        planted=(20, 20),
+    )
+    text = section([cost])
+    document = "# Benchmarks\n\n### CLI start-up\n\nx\n\n## Machine\n\ny\n"
+
+    once = replace_section(document, text)
+    twice = replace_section(once, section([replace(cost, comparison_s=1.0)]))
+
+    assert "| 100 | 72 | 2.00 s | 0.50 s | 25% | 9 | 3 | 20 of 20 |" in once
+    assert once.index("### Base-version") < once.index("## Machine")
+    assert twice.count("### Base-version") == 1
+    assert "| 1.00 s | 50% |" in twice

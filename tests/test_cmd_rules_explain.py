@@ -32,21 +32,27 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 def test_rules_lists_every_convention_rule_and_every_cited_ruff_code(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, out, _ = _run(["rules"], capsys)
+    status, out, _ = _run(["rules", "--agent-file", str(SEED_AGENT_FILE)], capsys)
     assert status == 0
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    # Each entry's line; the sentence it matched is indented on the next.
+    lines = [line for line in out.splitlines()[1:] if not line.startswith(" ")]
+    rows = {line.split()[0]: line.split() for line in lines}
     assert all_rules(), "the catalog has convention rules"
     for rule in all_rules():
-        assert rows[rule.ID][1:3] == [rule.PATTERN, rule.SEVERITY]
-        assert out.splitlines()[1:][list(rows).index(rule.ID)].endswith(rule.SUMMARY)
+        assert rows[rule.ID][1:4] == [rule.PATTERN, rule.SEVERITY, "on"]
+        assert lines[list(rows).index(rule.ID)].endswith(rule.SUMMARY)
     for mapping in RUFF_MAPPINGS:
         row = rows[mapping.prefix]
-        assert row[1:5] == [mapping.pattern, mapping.severity, "via", "ruff:"]
-    assert out.splitlines()[0].split() == ["ID", "PATTERN", "SEVERITY", "SUMMARY"]
+        assert row[1:6] == [mapping.pattern, mapping.severity, "on", "via", "ruff:"]
+    assert out.splitlines()[0].split() == ["ID", "PATTERN", "SEVERITY", "ON", "SUMMARY"]
+    router = out.split("\nRTR001", 1)[1].splitlines()[1].strip()
+    assert router == "↳ line 129 (1.00): Use `APIRouter` with `prefix` and `tags`"
 
 
 def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = _run(["rules", "--format", "json"], capsys)
+    status, out, _ = _run(
+        ["rules", "--format", "json", "--agent-file", str(SEED_AGENT_FILE)], capsys
+    )
     assert status == 0
     entries = json.loads(out)
     convention = [e for e in entries if e["via"] == "convention"]
@@ -62,6 +68,10 @@ def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
         "severity": "error",
         "summary": "via ruff: PEP 8 - Enforced by Ruff (line length 88)",
         "via": "ruff",
+        "on": True,
+        "reason": "style rule found",
+        "matches": ["line 314 (1.00): **PEP 8** - Enforced by Ruff (line length 88)"],
+        "variants": [],
     }
 
 

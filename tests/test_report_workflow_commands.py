@@ -46,7 +46,8 @@ def _finding(severity: Severity, n: int, **extra: str) -> Finding:
         line=n + 1,
         column=3,
         end_line=n + 2,
-        **fields,
+        path=fields["path"],
+        message=fields["message"],
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +26,8 @@ CHECKLIST_TOOLS: dict[str, re.Pattern[str]] = {
 }
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
+_BULLET_ITEM = re.compile(r"^(\s*)[-*+]\s+(.*)$")
+_NUMBERED_ITEM = re.compile(r"^(\s*)(\d+)[.)]\s+(.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -32,6 +35,7 @@ class AgentFileError(Exception):
     """The agent file cannot be read; the message says why in one line."""
 
 
+@cache
 def _normalize(heading: str) -> str:
     text = re.sub(r"\(.*?\)", "", heading).lower()
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
@@ -75,6 +79,23 @@ class Section:
         return github_anchor(self.heading)
 
 
+@dataclass(frozen=True)
+class Item:
+    """One bullet or numbered rule of the agent file (outside code blocks).
+
+    Attributes:
+        heading: The heading it stands under (the innermost one).
+        line: 1-based line where it starts.
+        text: Its words, continuation lines joined, markdown kept.
+        number: Its number, for a numbered rule.
+    """
+
+    heading: str
+    line: int
+    text: str
+    number: int | None = None
+
+
 @dataclass
 class AgentFile:
     """A parsed agent definition file.
@@ -86,6 +107,7 @@ class AgentFile:
         style_rules: Style rule number -> its text.
         checklist_tools: Check names the Completion Checklist runs, in order.
         builtin: True for the built-in copy.
+        items: Every bullet and numbered rule, in file order.
     """
 
     path: str
@@ -94,6 +116,26 @@ class AgentFile:
     style_rules: dict[int, str]
     checklist_tools: list[str]
     builtin: bool = False
+    items: list[Item] = field(default_factory=list)
+
+    def slug_of(self, heading: str, number: int | None = None) -> str | None:
+        """Return the citation slug of a heading (and numbered rule) of the file.
+
+        Args:
+            heading: A heading of this file.
+            number: The item's number, for the Style Rules.
+
+        Returns:
+            ``router-pattern``, ``style-rules#4`` ..., or None for a section
+            that is not a catalogued pattern (Expertise, a team's own).
+        """
+        key = _normalize(heading)
+        if key == _normalize(STYLE_RULES_HEADING):
+            return f"style-rules#{number}" if number else None
+        for slug, wanted in PATTERN_SECTIONS.items():
+            if _normalize(wanted) == key:
+                return slug
+        return None
 
     def section(self, slug: str) -> Section | None:
         """Return the section a citation slug names.
@@ -207,7 +249,7 @@ def parse_agent_file(text: str, path: str, *, builtin: bool = False) -> AgentFil
                 break
         section.body = "\n".join(lines[section.line : end])
         section.code_blocks = _code_blocks(section.body)
-    agent = AgentFile(path, text, sections, {}, [], builtin)
+    agent = AgentFile(path, text, sections, {}, [], builtin, _items(lines, sections))
     style = agent.section("style-rules#1")
     if style is not None:
         agent.style_rules = _numbered_items(_without_code(style.body))
@@ -218,6 +260,50 @@ def parse_agent_file(text: str, path: str, *, builtin: bool = False) -> AgentFil
             name for name, pattern in CHECKLIST_TOOLS.items() if pattern.search(body)
         ]
     return agent
+
+
+def _items(lines: list[str], sections: list[Section]) -> list[Item]:
+    """Return the bullets and numbered rules, each under its innermost heading.
+
+    An indented line that is not an item continues the item above it.
+    """
+    starts = {section.line: section.heading for section in sections}
+    items: list[Item] = []
+    heading = ""
+    inside_code = False
+    current: list[str] | None = None
+    start = number = 0
+    for line_number, line in enumerate(lines, start=1):
+        if _FENCE.match(line):
+            inside_code = not inside_code
+        bullet = _BULLET_ITEM.match(line)
+        numbered = _NUMBERED_ITEM.match(line)
+        continues = (
+            current is not None
+            and not inside_code
+            and line.startswith((" ", "\t"))
+            and line.strip()
+            and not bullet
+            and not numbered
+        )
+        if continues and current is not None:
+            current.append(line.strip())
+            continue
+        if current is not None:
+            items.append(Item(heading, start, " ".join(current), number or None))
+            current = None
+        if inside_code or _FENCE.match(line):
+            continue
+        if line_number in starts:
+            heading = starts[line_number]
+        elif bullet and heading:
+            current, start, number = [bullet.group(2).strip()], line_number, 0
+        elif numbered and heading:
+            current, start = [numbered.group(3).strip()], line_number
+            number = int(numbered.group(2))
+    if current is not None:
+        items.append(Item(heading, start, " ".join(current), number or None))
+    return items
 
 
 def _code_blocks(body: str) -> list[str]:

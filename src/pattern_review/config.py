@@ -56,7 +56,11 @@ class Config(BaseSettings):
         roles: File role -> path globs (added to content detection); a role
             given replaces that role's default globs, the others keep theirs.
         select: Only these rule ids (or prefixes) report; empty means all.
+            A rule the agent file turned off runs again when named here.
         ignore: Rule ids (or prefixes) never reported.
+        rule_modules: The team's own convention rule modules: ``.py`` paths
+            relative to the repository, or importable module names
+            (``conventions/team_rules.py``).
         per_file_ignores: Path glob -> rule ids ignored in matching files.
         max_inline_comments: Cap on inline review comments per run.
         model: Anthropic model for the AI review.
@@ -76,6 +80,8 @@ class Config(BaseSettings):
         install: A shell command, run in the project's folder with
             ``VIRTUAL_ENV`` set to a fresh environment, that installs its
             dependencies there.
+        exclude: Path globs of files never reviewed (vendored or generated
+            code git does not mark); the report lists them as not reviewed.
     """
 
     model_config = SettingsConfigDict(
@@ -94,6 +100,7 @@ class Config(BaseSettings):
     )
     select: list[str] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
+    rule_modules: list[str] = Field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = Field(default_factory=dict)
     max_inline_comments: int = Field(default=30, ge=0)
     model: str = "claude-sonnet-5-5"
@@ -109,6 +116,7 @@ class Config(BaseSettings):
     # Settings given as flags or action inputs: a project's own table in its
     # pyproject.toml overrides the root's, never these.
     _given: frozenset[str] = PrivateAttr(default=frozenset())
+    exclude: list[str] = Field(default_factory=list)
 
     @field_validator("roles")
     @classmethod

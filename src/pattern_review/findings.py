@@ -107,7 +107,8 @@ def in_scope(finding: Finding, target: ReviewTarget, mode: FilterMode) -> bool:
     Args:
         finding: The finding.
         target: The reviewed change.
-        mode: ``added`` (a line of the finding was added), ``diff_context``
+        mode: ``added`` (a line of the finding was added, and the finding
+            is ``introduced``: see baseline.py), ``diff_context``
             (a line lies in a diff hunk), ``file`` (the file changed) or
             ``nofilter`` (everything).
 
@@ -125,8 +126,24 @@ def in_scope(finding: Finding, target: ReviewTarget, mode: FilterMode) -> bool:
         return True
     lines = range(finding.line, finding.end_line + 1)
     if mode == "added":
-        return any(line in changed.added_lines for line in lines)
+        # ``introduced`` is False where the base version already had it.
+        return finding.introduced and any(line in changed.added_lines for line in lines)
     return any(changed.in_hunk(line) for line in lines)
+
+
+def count_pre_existing(findings: Iterable[Finding], target: ReviewTarget) -> int:
+    """Count the findings in changed files that the PR did not introduce.
+
+    The ``added`` filter mode leaves them out; ``file`` lists them.
+
+    Args:
+        findings: Findings after suppression, ``introduced`` set.
+        target: The reviewed change.
+
+    Returns:
+        How many are not introduced yet lie in a changed file.
+    """
+    return sum(1 for f in findings if not f.introduced and in_scope(f, target, "file"))
 
 
 def filter_findings(

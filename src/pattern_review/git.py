@@ -389,3 +389,105 @@ def common_dir(repo: Path) -> Path:
     """
     out = run_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir")
     return Path(out.strip())
+
+
+def read_blobs(repo: Path, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """Return the content of many files at a commit, read by one git process.
+
+    Args:
+        repo: The work tree.
+        rev: The commit.
+        paths: Paths relative to the repo root.
+
+    Returns:
+        The raw bytes of each path that is a file at ``rev``; missing paths
+        (and names git's batch input cannot carry: a line break) are left out.
+    """
+    wanted = [path for path in paths if "\n" not in path and "\r" not in path]
+    if not wanted:
+        return {}
+    request = "".join(f"{rev}:{path}\n" for path in wanted).encode()
+    try:
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=repo,
+            input=request,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    out = done.stdout
+    blobs: dict[str, bytes] = {}
+    offset = 0
+    for path in wanted:
+        end = out.find(b"\n", offset)
+        if end < 0:
+            break
+        line = out[offset:end]
+        offset = end + 1
+        if line.endswith((b" missing", b" ambiguous")):
+            continue
+        header = line.split()
+        size = int(header[2]) if len(header) == 3 and header[2].isdigit() else -1
+        if size < 0:
+            break  # not git's batch format: keep what was read
+        if header[1] != b"blob":  # a submodule or a folder
+            offset += size + 1
+            continue
+        blobs[path] = out[offset : offset + size]
+        offset += size + 1  # the content is followed by a line break
+    return blobs
+
+
+def tree_files(repo: Path, rev: str) -> list[str]:
+    """List every file path of a commit's tree.
+
+    Args:
+        repo: The work tree.
+        rev: The commit.
+
+    Returns:
+        Paths relative to the repo root.
+    """
+    out = run_git(repo, "ls-tree", "-r", "-z", "--name-only", rev)
+    return [path for path in out.split("\0") if path]
+
+
+def generated_attribute(repo: Path, paths: Sequence[str]) -> set[str]:
+    """Return the paths that ``.gitattributes`` marks ``linguist-generated``.
+
+    The attributes are read from the work tree (the reviewed head), in one
+    ``git check-attr`` call for all paths.
+
+    Args:
+        repo: The work tree.
+        paths: Paths relative to the repo root.
+
+    Returns:
+        The paths whose ``linguist-generated`` attribute is set or true.
+    """
+    if not paths:
+        return set()
+    try:
+        done = subprocess.run(
+            ["git", "check-attr", "-z", "--stdin", "linguist-generated"],
+            cwd=repo,
+            input="".join(f"{path}\0" for path in paths).encode(),
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"git check-attr failed: {exc}") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git check-attr: {message or 'failed'}")
+    fields = done.stdout.decode("utf-8", "replace").split("\0")
+    # Triples of path, attribute, value.
+    return {
+        fields[index]
+        for index in range(0, len(fields) - 2, 3)
+        if fields[index + 2] in ("set", "true")
+    }

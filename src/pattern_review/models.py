@@ -21,6 +21,9 @@ FilterMode = Literal["added", "diff_context", "file", "nofilter"]
 FailOn = Literal["error", "warning", "never"]
 FileStatus = Literal["added", "modified", "renamed", "deleted"]
 AiStatus = Literal["ok", "skipped", "unavailable", "over_budget"]
+# Files left out on purpose (not a failure to read them): generated code and
+# the config's ``exclude`` globs.
+SkipKind = Literal["generated", "excluded"]
 
 CHECK_NAMES: tuple[str, ...] = ("ruff-format", "ruff", "mypy", "pytest", "conventions")
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "note": 1}
@@ -36,10 +39,13 @@ class ChangedFile(BaseModel):
         added_lines: 1-based head line numbers added or changed by the PR.
         hunks: Inclusive (start, end) head line ranges of each diff hunk,
             context lines included: the lines a review comment may target.
+        removed_lines: How many base lines the PR removed or changed.
         skip_reason: Why the file is not reviewed (binary, deleted, not Python,
             not UTF-8, ...), or None when it is reviewed.
         project: Folder of the Python project the file belongs to, relative
             to the repo root (``.`` for the root; see projects.py).
+        skip_kind: ``generated`` or ``excluded`` when the file is left out
+            on purpose (its ``skip_reason`` says why); None otherwise.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -49,8 +55,10 @@ class ChangedFile(BaseModel):
     old_path: str | None = None
     added_lines: frozenset[int] = frozenset()
     hunks: tuple[tuple[int, int], ...] = ()
+    removed_lines: int = 0
     skip_reason: str | None = None
     project: str = "."
+    skip_kind: SkipKind | None = None
 
     @property
     def reviewed(self) -> bool:
@@ -133,6 +141,9 @@ class Finding(BaseModel):
             the fix is safe and mechanical.
         project: Folder of the Python project the file belongs to (``.`` for
             the repo root), None when not known.
+        introduced: False when the PR did not introduce it: it lies on no
+            added line, or (ruff, formatting, conventions) the base version
+            of the code already had it (see baseline.py).
     """
 
     rule: str
@@ -147,6 +158,7 @@ class Finding(BaseModel):
     fingerprint: str = ""
     suggestion: str | None = None
     project: str | None = None
+    introduced: bool = True
 
     def model_post_init(self, context: object, /) -> None:
         """Default ``end_line`` to ``line``.
@@ -225,6 +237,27 @@ class TargetInfo(BaseModel):
     event: str = "local"
 
 
+class CoverageItem(BaseModel):
+    """One bullet or numbered rule of the agent file and what enforces it.
+
+    Attributes:
+        line: Its line in the agent file.
+        section: The heading it stands under.
+        pattern: Its citation slug, None when the section is not a pattern.
+        text: The sentence as written.
+        enforced_by: ``convention``, ``ruff``, ``checklist``, ``ai`` (only
+            the AI review checks it) or ``nothing``.
+        rules: Convention rule ids, ruff codes and checklist tools behind it.
+    """
+
+    line: int
+    section: str
+    pattern: str | None
+    text: str
+    enforced_by: str
+    rules: list[str] = Field(default_factory=list)
+
+
 class Report(BaseModel):
     """The whole review: the JSON report of SPEC.md, and what every output reads.
 
@@ -239,9 +272,15 @@ class Report(BaseModel):
         ai: The AI section.
         agent_file: Path of the agent file the citations point to.
         skipped_files: Changed files not reviewed, with the reason.
+        pre_existing: Findings in the changed files that the PR did not
+            introduce, left out of ``findings`` by the ``added`` filter mode.
         diff_hunks: Head-side hunk ranges of each reviewed file, so a saved
             report can be published (inline comments placed) without the repo.
         safe_mode: True when the review ran without executing PR code.
+        rulebook_notice: Which rules the team's agent file turned off, in
+            one line (empty when all are on).
+        coverage: What enforces each sentence of the agent file, when the
+            PR changed that file (else None).
     """
 
     version: int = 1
@@ -254,8 +293,11 @@ class Report(BaseModel):
     ai: AiInfo = Field(default_factory=AiInfo)
     agent_file: str | None = None
     skipped_files: dict[str, str] = Field(default_factory=dict)
+    pre_existing: int = 0
     diff_hunks: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     safe_mode: bool = False
+    rulebook_notice: str = ""
+    coverage: list[CoverageItem] | None = None
 
     @property
     def deterministic_findings(self) -> list[Finding]:

@@ -72,6 +72,8 @@ def state_of(context: CheckContext) -> str:
     # The environment the project's tools ran in, when the job activated one.
     digest.update(f"{project.path}\0{os.environ.get('VIRTUAL_ENV', '')}".encode())
     digest.update(context.config.model_dump_json().encode())
+    if context.rulebook is not None:
+        digest.update(context.rulebook.key().encode())
     digest.update(f"{target.safe_mode}\0{target.base}".encode())
     for path in context.python_paths:
         digest.update(f"\0{path}".encode())

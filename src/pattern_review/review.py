@@ -22,10 +22,12 @@ from pathlib import Path
 
 from pattern_review import git
 from pattern_review.agent_file import AgentFile
+from pattern_review.baseline import mark_introduced
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
 from pattern_review.findings import (
     conclude,
+    count_pre_existing,
     filter_findings,
     fingerprint,
     one_syntax_error_per_file,
@@ -51,6 +53,7 @@ from pattern_review.project_checks import (
     with_projects,
 )
 from pattern_review.result_cache import ResultCache, state_of
+from pattern_review.target import exclude_files
 
 CHECK_MODULES: dict[str, str] = {
     "ruff-format": "pattern_review.checks.ruff_format",
@@ -322,9 +325,17 @@ def run_review(
     Returns:
         The report: findings in scope, one result per check, the conclusion.
     """
+    from pattern_review.rulebook import coverage_items, rulebook_for
+
     requested = requested_checks(config, agent)
+    target = exclude_files(target, config.exclude)
     target = with_projects(target, config.projects)
-    context = CheckContext(target, config, cache_dir_for(config, target.repo))
+    folder = cache_dir_for(config, target.repo)
+    # Which rules the team's agent file still asks for (SPEC principle 8).
+    rulebook = rulebook_for(
+        target, config, agent, folder, conventions="conventions" in requested
+    )
+    context = CheckContext(target, config, folder, rulebook=rulebook)
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []
     for name in CHECK_NAMES:
@@ -348,18 +359,22 @@ def run_review(
         outcomes.update(_run_projects(runnable, context))
 
     sources = _read_sources(target)
-    found = [f for name in CHECK_NAMES for f in outcomes[name].findings]
+    found = [
+        rulebook.recite(f) for name in CHECK_NAMES for f in outcomes[name].findings
+    ]
     found += unreadable_files(target)
     found = label_findings(found, target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
+    found = mark_introduced(found, target, context, sources, ran)
     # Each project's own select/ignore lists and filter mode apply to it.
     configs = project_configs(target, config)
     kept = []
-    for folder, group, texts in split_by_project(target, found, sources):
-        own = configs.get(folder, config)
-        kept += filter_findings(
-            _suppress(group, texts, own, ran), target, own.filter_mode
-        )
+    pre_existing = 0
+    for project, group, texts in split_by_project(target, found, sources):
+        own = configs.get(project, config)
+        part = _suppress(group, texts, own, ran)
+        pre_existing += count_pre_existing(part, target)
+        kept += filter_findings(part, target, own.filter_mode)
     kept = label_findings(kept, target)  # the suppressions' own notes too
     kept = sort_findings(fingerprint(kept, sources))
     checks = []
@@ -387,13 +402,18 @@ def run_review(
         skipped_files={f.path: f.skip_reason for f in target.files if f.skip_reason},
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
+        pre_existing=pre_existing if config.filter_mode == "added" else 0,
+        rulebook_notice=rulebook.notice(),
     )
+    if not agent.builtin and not target.safe_mode and target.file(agent.path):
+        report.coverage = coverage_items(rulebook)  # the PR edits the rulebook
     if ai is None:
         report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")
     elif not ai.api_key:
         report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
     else:
-        report = _with_ai(report, target, config, agent, ai, sources)
+        uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
+        report = _with_ai(report, target, config, agent, ai, sources, uncovered)
     return report
 
 
@@ -404,6 +424,7 @@ def _with_ai(
     agent: AgentFile,
     ai: AiOptions,
     sources: dict[str, str],
+    uncovered: tuple[tuple[str, str], ...] = (),
 ) -> Report:
     from pattern_review.ai.review import AiRequest, run_ai_review
 
@@ -417,6 +438,7 @@ def _with_ai(
             pr_title=ai.pr_title,
             pr_body=ai.pr_body,
             secrets=ai.secrets,
+            uncovered=uncovered,
         )
     )
     advisory = fingerprint(result.findings, sources)

@@ -7,12 +7,15 @@ the ``ReviewTarget``, never git.
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
 from pattern_review import git
+from pattern_review.globs import glob_match
 from pattern_review.lines import split_lines
 from pattern_review.models import ChangedFile, FileStatus, ReviewTarget
 
@@ -28,6 +31,23 @@ _STATUS: dict[str, FileStatus] = {
     "R": "renamed",
     "D": "deleted",
 }
+
+
+# Where a generated file says so: its first lines, as a comment or docstring.
+HEADER_LINES = 5
+HEADER_BYTES = 1024
+GENERATED_MARKER = re.compile(
+    r"@generated\b"
+    r"|\bgenerated\b.*\bdo not edit\b|\bdo not edit\b.*\bgenerated\b"
+    r"|^(?:this (?:file|module|code) (?:is|was|has been) |this is an? )?"
+    r"(?:auto-?generated|automatically generated|generated (?:by|from|with))\b",
+    re.IGNORECASE,
+)
+GENERATED_ATTRIBUTE_REASON = "generated (linguist-generated in .gitattributes)"
+
+
+# Added head lines, head-side hunk ranges, and how many base lines went.
+_Lines = tuple[frozenset[int], tuple[tuple[int, int], ...], int]
 
 
 class TargetError(Exception):
@@ -137,7 +157,90 @@ def _changed_files(root: Path, base: str, head: str | None) -> list[ChangedFile]
         for path in git.untracked_files(root):
             if path not in known:
                 files.append(_untracked(root, path))
-    return files
+    return _skip_generated(root, files)
+
+
+def _skip_generated(root: Path, files: list[ChangedFile]) -> list[ChangedFile]:
+    """Leave out generated files: marked in ``.gitattributes`` or by a header."""
+    reviewed = [f.path for f in files if f.reviewed]
+    marked = git.generated_attribute(root, reviewed)
+    result: list[ChangedFile] = []
+    for changed in files:
+        reason = None
+        if changed.path in marked:
+            reason = GENERATED_ATTRIBUTE_REASON
+        elif changed.reviewed:
+            header = generated_header(root / changed.path)
+            reason = f"generated (header: {header})" if header else None
+        if reason:
+            changed = changed.model_copy(
+                update={"skip_reason": reason, "skip_kind": "generated"}
+            )
+        result.append(changed)
+    return result
+
+
+def generated_header(path: Path) -> str | None:
+    """Return the comment line that marks a file as generated, if it has one.
+
+    Only the first lines are read, and only comments and the module
+    docstring count: a string in the code that says "generated" does not.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The marking line (stripped, at most 80 characters), or None.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEADER_BYTES)
+    except OSError:
+        return None
+    text = head.decode("utf-8", "replace")
+    in_docstring = False
+    for line in split_lines(text)[:HEADER_LINES]:
+        stripped = line.strip()
+        words = stripped
+        if in_docstring:
+            in_docstring = not stripped.endswith(('"""', "'''"))
+        elif stripped.startswith("#"):
+            words = stripped.lstrip("#!").strip()
+        elif stripped[:3] in ('"""', "'''"):
+            words = stripped[3:]
+            in_docstring = len(stripped) < 6 or not stripped.endswith(stripped[:3])
+        elif stripped:
+            return None  # code: the header is over
+        words = words.strip("\"' ")
+        if words and GENERATED_MARKER.search(words):
+            return stripped[:80]
+    return None
+
+
+def exclude_files(target: ReviewTarget, globs: Sequence[str]) -> ReviewTarget:
+    """Leave out the changed files the config's ``exclude`` globs match.
+
+    Args:
+        target: The review's target.
+        globs: Path globs (``**`` spans folders), as in ``per-file-ignores``.
+
+    Returns:
+        The target, each matching reviewed file skipped with the glob named.
+    """
+    if not globs:
+        return target
+    files: list[ChangedFile] = []
+    for changed in target.files:
+        glob = next((g for g in globs if glob_match(changed.path, g)), None)
+        if glob is not None and changed.reviewed:
+            changed = changed.model_copy(
+                update={
+                    "skip_reason": f"excluded by config: {glob}",
+                    "skip_kind": "excluded",
+                }
+            )
+        files.append(changed)
+    return target.model_copy(update={"files": tuple(files)})
 
 
 def _is_python(path: str) -> bool:
@@ -166,7 +269,7 @@ def _skip_reason(root: Path, path: str) -> str | None:
 def _describe(
     root: Path,
     change: git.RawChange,
-    lines: tuple[frozenset[int], tuple[tuple[int, int], ...]] | None,
+    lines: _Lines | None,
 ) -> ChangedFile:
     status = _STATUS.get(change.status, "modified")
     reason: str | None = None
@@ -180,13 +283,14 @@ def _describe(
         reason = "not a Python file"
     else:
         reason = _skip_reason(root, change.path)
-    added, hunks = lines or (frozenset(), ())
+    added, hunks, removed = lines or (frozenset(), (), 0)
     return ChangedFile(
         path=change.path,
         status=status,
         old_path=change.old_path,
         added_lines=added,
         hunks=hunks,
+        removed_lines=removed,
         skip_reason=reason,
     )
 
@@ -209,14 +313,14 @@ def _untracked(root: Path, path: str) -> ChangedFile:
 
 def _patch_lines(
     root: Path, base: str, head: str | None, paths: list[str]
-) -> dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]]:
+) -> dict[str, _Lines]:
     """Map each path to its added head lines and its head-side hunk ranges."""
     patch = git.diff_text(root, base, head, paths)
     try:
         parsed = PatchSet(io.StringIO(patch))
     except UnidiffParseError as exc:
         raise git.GitError(f"cannot parse git's diff: {exc}") from exc
-    result: dict[str, tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {}
+    result: dict[str, _Lines] = {}
     for patched in parsed:
         if patched.is_binary_file:
             continue
@@ -233,5 +337,5 @@ def _patch_lines(
                 for line in hunk
                 if line.is_added and line.target_line_no is not None
             )
-        result[path] = (frozenset(added), tuple(hunks))
+        result[path] = (frozenset(added), tuple(hunks), patched.removed)
     return result

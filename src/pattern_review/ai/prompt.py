@@ -170,15 +170,22 @@ def file_roles(path: str, config: Config, source: str | None = None) -> tuple[st
     return tuple(sorted(detect_roles(path, module, config)))
 
 
-def rulebook_text(agent: AgentFile, roles: Sequence[str]) -> str:
+def rulebook_text(
+    agent: AgentFile,
+    roles: Sequence[str],
+    uncovered: Sequence[tuple[str, str]] = (),
+) -> str:
     """Return the rulebook sections that apply to the given roles.
 
     Args:
         agent: The agent file.
         roles: Roles of the changed files.
+        uncovered: (slug, sentence) of each rule no static check covers,
+            listed as the rules the model must check.
 
     Returns:
-        The sections' markdown (heading and body), each preceded by its slug.
+        The sections' markdown (heading and body), each preceded by its slug,
+        then the rules to check, each with the slug to cite.
     """
     slugs = [*ALWAYS_SLUGS]
     for role in sorted(set(roles)):
@@ -197,6 +204,15 @@ def rulebook_text(agent: AgentFile, roles: Sequence[str]) -> str:
             parts.append(f"## [{label}] {heading_for(slug)}\n(not in this rulebook)")
         else:
             parts.append(f"## [{label}] {section.heading}\n{section.body.strip()}")
+    if uncovered:
+        listed = "\n".join(
+            f"- [{slug}] {' '.join(sentence.split())}" for slug, sentence in uncovered
+        )
+        parts.append(
+            "## Rules to check\n"
+            "No static check enforces these rules of the team's file: check the "
+            "changed code against each, and cite the slug in brackets.\n" + listed
+        )
     return "\n\n".join(parts) + "\n"
 
 
@@ -291,6 +307,7 @@ def build_prompt(
     pr_body: str,
     known_secrets: Sequence[str] = (),
     fence: str | None = None,
+    uncovered: Sequence[tuple[str, str]] | None = None,
 ) -> Prompt:
     """Build the request for one review, within ``config.ai_budget_tokens``.
 
@@ -303,6 +320,8 @@ def build_prompt(
         pr_body: The pull request's body (untrusted).
         known_secrets: Values redacted from everything sent.
         fence: The data-block id; random when None.
+        uncovered: (slug, sentence) of the rules no static check covers;
+            None works them out from the agent file and the built-in rules.
 
     Returns:
         The prompt.
@@ -321,7 +340,12 @@ def build_prompt(
             unreadable.append(changed.path)
     roles = {path: file_roles(path, config, text) for path, text in sources.items()}
     instructions = INSTRUCTIONS.format(slugs=", ".join(sorted(PATTERN_SLUGS)))
-    rulebook = rulebook_text(agent, [r for rs in roles.values() for r in rs])
+    if uncovered is None:
+        from pattern_review.rulebook import build_rulebook
+
+        book = build_rulebook(agent, config)
+        uncovered = [(row.slug or "", row.text) for row in book.uncovered()]
+    rulebook = rulebook_text(agent, [r for rs in roles.values() for r in rs], uncovered)
     system: list[TextBlockParam] = [
         {"type": "text", "text": instructions},
         {"type": "text", "text": rulebook, "cache_control": {"type": "ephemeral"}},

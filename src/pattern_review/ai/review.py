@@ -57,6 +57,9 @@ class AiRequest:
         server_url: GitHub's web URL, for the links model text may keep;
             None reads ``GITHUB_SERVER_URL``.
         retry: Backoff settings of the API client.
+        uncovered: (slug, sentence) of each agent-file rule no static check
+            covers: the rules the model must check (``rulebook.py``); None
+            works them out from the agent file and the built-in rules.
     """
 
     target: ReviewTarget
@@ -69,6 +72,7 @@ class AiRequest:
     secrets: tuple[str, ...] = ()
     server_url: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    uncovered: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,7 @@ def _review(request: AiRequest, api_key: str) -> AiResult:
             request.pr_title,
             request.pr_body,
             known_secrets=secrets,
+            uncovered=request.uncovered,
         )
     except OverBudgetError as exc:
         return AiResult(_info(request, "over_budget", Usage(), str(exc)))

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pattern_review.config import Config
 from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
@@ -13,6 +14,9 @@ from pattern_review.projects import ROOT, Project
 
 # How much of a failed command's output a check's detail keeps.
 OUTPUT_LIMIT = 4000
+
+if TYPE_CHECKING:
+    from pattern_review.rulebook import Rulebook
 
 
 class CheckError(Exception):
@@ -82,6 +86,7 @@ class CheckContext:
         shared: What the review's checks set up once for all of them.
         project: The Python project the check looks at (its folder is the
             tools' working directory); None is the repository root.
+        rulebook: What the team's agent file turns on; None: every rule.
     """
 
     target: ReviewTarget
@@ -96,6 +101,8 @@ class CheckContext:
     def where(self) -> Project:
         """The project checked: ``project``, else the repository root."""
         return self.project or Project(ROOT, self.target.repo)
+
+    rulebook: Rulebook | None = field(default=None, compare=False)
 
     @property
     def python_paths(self) -> list[str]:

@@ -31,7 +31,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
     if not paths:
         result = CheckResult(name=NAME, status="passed", detail="no Python files")
         return CheckOutcome(result=result)
-    findings = lint_paths(ctx.target.repo, paths, ctx.config)
+    selection = ctx.rulebook.selection() if ctx.rulebook else None
+    findings = lint_paths(ctx.target.repo, paths, ctx.config, selection)
     unreadable = Counter(f.rule for f in findings if f.rule in ENGINE_RULES)
     detail = f"{len(paths)} file(s), {len(findings)} finding(s)"
     if unreadable:

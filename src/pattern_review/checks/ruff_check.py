@@ -123,7 +123,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
     if not paths:
         result = CheckResult(name=NAME, status="passed", detail="no Python files")
         return CheckOutcome(result=result)
-    select = RUFF_STYLE_SELECT
+    # Codes of style rules the team's agent file no longer has are not added.
+    select = ctx.rulebook.ruff_select() if ctx.rulebook else RUFF_STYLE_SELECT
     safe = ctx.target.safe_mode
     # ruff runs from the project's folder (its nearest config applies there),
     # on paths relative to it; its JSON names files absolutely.

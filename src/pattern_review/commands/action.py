@@ -135,6 +135,7 @@ def review_run(run: ActionRun) -> int:
             commits, bad inputs or config).
     """
     from pattern_review import git
+    from pattern_review.config import ConfigError
     from pattern_review.review import AiOptions, run_review
     from pattern_review.target import TargetError, build_target
 
@@ -192,6 +193,9 @@ def review_run(run: ActionRun) -> int:
             pr_body=run.pr_body,
             secrets=tuple(s for s in (run.token, api_key) if s),
         )
-        report = run_review(target, config, agent, ai=ai)
+        try:
+            report = run_review(target, config, agent, ai=ai)
+        except ConfigError as exc:  # a team rule module that does not load
+            raise ActionError(str(exc)) from exc
     options = DeliverOptions.from_run(run, config.max_inline_comments, notes)
     return deliver(run, report, agent, options, client=client)

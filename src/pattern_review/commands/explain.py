@@ -50,6 +50,19 @@ def _example_notes(example: Example, rule: type[Rule]) -> list[str]:
     return notes
 
 
+def _bound_in(rule: type[Rule], agent: AgentFile) -> str:
+    """Whether the agent file keeps the rule on, and the sentence it matched."""
+    from pattern_review.config import Config
+    from pattern_review.rulebook import bind_rule
+
+    binding = bind_rule(agent, rule, Config())
+    if binding.on:
+        said = "; ".join(match.describe() for match in binding.matches if match.found)
+        only = f" ({binding.reason})" if binding.declared else ""
+        return f"In {agent.path} it is on{only}: {said}."
+    return f"In {agent.path} it is off: {binding.reason}."
+
+
 def explain_rule(rule: type[Rule], agent: AgentFile) -> str:
     """Document one convention rule.
 
@@ -78,6 +91,7 @@ def explain_rule(rule: type[Rule], agent: AgentFile) -> str:
     ]
     if rule.AGENT_TEXT:
         lines += [f"This rule enforces: {rule.AGENT_TEXT}", ""]
+    lines += [_bound_in(rule, agent), ""]
     lines += [*_why(rule.PATTERN, agent), ""]
     if rule.INVALID:
         example = rule.INVALID[0]

@@ -240,6 +240,7 @@ def merge_reports(reports: Sequence[Report]) -> Report:
             "skipped_files": skipped,
             "diff_hunks": hunks,
             "safe_mode": any(r.safe_mode for r in reports),
+            "pre_existing": sum(r.pre_existing for r in reports),
         }
     )
 

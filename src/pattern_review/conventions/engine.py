@@ -35,7 +35,13 @@ from libcst.metadata import (
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
 from pattern_review.conventions.roles import detect_roles, path_roles
-from pattern_review.conventions.rule import FileContext, Rule, RuleReport, VisitorMethod
+from pattern_review.conventions.rule import (
+    FileContext,
+    Rule,
+    RuleReport,
+    RuleSelection,
+    VisitorMethod,
+)
 from pattern_review.conventions.suggestions import ModuleScope, is_committable
 from pattern_review.findings import (
     BINARY_FILE_RULE,
@@ -346,6 +352,7 @@ def lint_source(
     *,
     roles: frozenset[Role] | None = None,
     rules: Sequence[type[Rule]] | None = None,
+    selection: RuleSelection | None = None,
 ) -> list[Finding]:
     """Run the convention rules over one file's text.
 
@@ -355,6 +362,8 @@ def lint_source(
         config: Carries the role globs.
         roles: The file's roles; None detects them from path and content.
         rules: The rules to consider; None means the whole catalog.
+        selection: What the team's agent file turns on (rulebook.py): only
+            those rules (the team's own included) and variants run.
 
     Returns:
         Findings in line, column, rule order; one ``PR000`` finding when the
@@ -362,6 +371,11 @@ def lint_source(
         parsed at all.
     """
     candidates = all_rules() if rules is None else rules
+    if selection is not None:
+        from pattern_review.conventions.team_rules import team_rules
+
+        team = team_rules(selection.modules)
+        candidates = [r for r in (*candidates, *team) if r.ID in selection.rules]
     if roles is None and "test" in path_roles(path, config):
         roles = frozenset({"test"})  # known without parsing
     if roles is not None and not any(rule.applies_to(roles) for rule in candidates):
@@ -379,7 +393,8 @@ def lint_source(
     active = [rule for rule in candidates if rule.applies_to(roles)]
     if not active:
         return []
-    context = FileContext(path, roles, source)
+    variants = selection.variants if selection is not None else {}
+    context = FileContext(path, roles, source, variants)
     visitors = [rule(context) for rule in active]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
@@ -430,13 +445,16 @@ def lint_source(
     return findings
 
 
-def lint_file(repo: Path, path: str, config: Config) -> list[Finding]:
+def lint_file(
+    repo: Path, path: str, config: Config, selection: RuleSelection | None = None
+) -> list[Finding]:
     """Read one file of ``repo`` and run the convention rules over it.
 
     Args:
         repo: The work tree.
         path: Path relative to ``repo``.
         config: The review's configuration.
+        selection: The rules the team's agent file turns on; None: all.
 
     Returns:
         The file's findings; one engine finding when it cannot be read,
@@ -467,7 +485,7 @@ def lint_file(repo: Path, path: str, config: Config) -> list[Finding]:
                 column=column,
             )
         ]
-    return lint_source(path, source, config)
+    return lint_source(path, source, config, selection=selection)
 
 
 def _worker_count(config: Config, files: int, context: BaseContext) -> int:
@@ -491,14 +509,24 @@ def _pool_context() -> BaseContext:
     )
 
 
-def _lint_batch(repo: Path, paths: Sequence[str], config: Config) -> list[Finding]:
+def _lint_batch(
+    repo: Path,
+    paths: Sequence[str],
+    config: Config,
+    selection: RuleSelection | None = None,
+) -> list[Finding]:
     findings: list[Finding] = []
     for path in paths:
-        findings.extend(lint_file(repo, path, config))
+        findings.extend(lint_file(repo, path, config, selection))
     return findings
 
 
-def lint_paths(repo: Path, paths: Sequence[str], config: Config) -> list[Finding]:
+def lint_paths(
+    repo: Path,
+    paths: Sequence[str],
+    config: Config,
+    selection: RuleSelection | None = None,
+) -> list[Finding]:
     """Run the convention rules over many files of a work tree.
 
     Files are spread over ``config.jobs`` worker processes (0: all cores) when
@@ -508,6 +536,7 @@ def lint_paths(repo: Path, paths: Sequence[str], config: Config) -> list[Finding
         repo: The work tree.
         paths: Paths relative to ``repo``.
         config: The review's configuration.
+        selection: The rules the team's agent file turns on; None: all.
 
     Returns:
         Findings in path order, then line order (the same for any job count).
@@ -516,7 +545,7 @@ def lint_paths(repo: Path, paths: Sequence[str], config: Config) -> list[Finding
     context = _pool_context()
     workers = _worker_count(config, len(ordered), context)
     if workers == 1:
-        return _lint_batch(repo, ordered, config)
+        return _lint_batch(repo, ordered, config, selection)
     # Contiguous chunks, a few per worker, so a slow file does not idle the rest.
     chunk_count = workers * 4
     size = -(-len(ordered) // chunk_count)
@@ -524,7 +553,11 @@ def lint_paths(repo: Path, paths: Sequence[str], config: Config) -> list[Finding
     findings: list[Finding] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for batch in pool.map(
-            _lint_batch, [repo] * len(chunks), chunks, [config] * len(chunks)
+            _lint_batch,
+            [repo] * len(chunks),
+            chunks,
+            [config] * len(chunks),
+            [selection] * len(chunks),
         ):
             findings.extend(batch)
     return findings

@@ -10,7 +10,7 @@ costly part of a parse).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import ClassVar
 
@@ -18,7 +18,10 @@ import libcst as cst
 from libcst.metadata import ProviderT
 
 from pattern_review.config import Role
+from pattern_review.conventions.selection import RuleSelection
 from pattern_review.models import Severity
+
+__all__ = ["Example", "FileContext", "Rule", "RuleReport", "RuleSelection"]
 
 # libcst's type for a bound visit_/leave_ method.
 VisitorMethod = Callable[[cst.CSTNode], None]
@@ -71,11 +74,27 @@ class FileContext:
         path: Path relative to the repo root.
         roles: The file's roles (router, schema, ...), from globs and content.
         source: The decoded file text.
+        variants: Rule id -> the variants of it the team's agent file asks
+            for (``rulebook.py``); a rule not listed checks all of them.
     """
 
     path: str
     roles: frozenset[Role]
     source: str
+    variants: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def asks_for(self, rule_id: str, variant: str) -> bool:
+        """Return whether the team's agent file asks for a variant of a rule.
+
+        Args:
+            rule_id: The rule's id.
+            variant: One of the rule's VARIANTS.
+
+        Returns:
+            True unless the rulebook turned this variant off.
+        """
+        chosen = self.variants.get(rule_id)
+        return chosen is None or variant in chosen
 
 
 @dataclass
@@ -107,6 +126,14 @@ class Rule(cst.BatchableCSTVisitor):
         PATTERN: The citation slug (catalog.PATTERN_SLUGS).
         SUMMARY: One line for ``pattern-review rules``.
         AGENT_TEXT: The agent file's own words this rule enforces.
+        SENTENCES: The sentences of the agent file the rule is bound to, one
+            each (a bullet, a numbered rule, or words of the section's
+            example code); empty means the lines of AGENT_TEXT. The rule is
+            on while the team's file still has one of them (rulebook.py).
+        VARIANTS: Parts of the sentence the rule checks separately: variant
+            name -> the word of the sentence that asks for it. A file whose
+            sentence lacks the word turns that variant off; the rule tags
+            each report with its variant.
         MESSAGE: The sentence a user reads when the rule fires.
         ROLES: File roles the rule applies to; empty means every role but
             ``test``.
@@ -121,6 +148,8 @@ class Rule(cst.BatchableCSTVisitor):
     PATTERN: ClassVar[str] = ""
     SUMMARY: ClassVar[str] = ""
     AGENT_TEXT: ClassVar[str] = ""
+    SENTENCES: ClassVar[tuple[str, ...]] = ()
+    VARIANTS: ClassVar[Mapping[str, str]] = {}
     MESSAGE: ClassVar[str] = ""
     ROLES: ClassVar[frozenset[Role]] = frozenset()
     SEVERITY: ClassVar[Severity] = "error"
@@ -151,6 +180,19 @@ class Rule(cst.BatchableCSTVisitor):
         return {name: getattr(self, name) for name in _visitor_names(type(self))}
 
     @classmethod
+    def sentences(cls) -> tuple[str, ...]:
+        """Return the agent-file sentences the rule is bound to.
+
+        Returns:
+            SENTENCES, or else the non-empty lines of AGENT_TEXT.
+        """
+        if cls.SENTENCES:
+            return cls.SENTENCES
+        return tuple(
+            line.strip() for line in cls.AGENT_TEXT.splitlines() if line.strip()
+        )
+
+    @classmethod
     def applies_to(cls, roles: frozenset[Role]) -> bool:
         """Return whether the rule runs on a file with these roles.
 
@@ -171,6 +213,7 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         suggestion: str | None = None,
         severity: Severity | None = None,
+        variant: str | None = None,
     ) -> None:
         """Record a violation at ``node``.
 
@@ -183,7 +226,11 @@ class Rule(cst.BatchableCSTVisitor):
                 lines of a statement-level fix get the statement's indent), so
                 the finding carries whole-line replacement text.
             severity: Overrides SEVERITY for this report.
+            variant: The VARIANTS entry this report checks; dropped when
+                the team's agent file does not ask for it.
         """
+        if variant is not None and not self.context.asks_for(self.ID, variant):
+            return
         self.reports.append(
             RuleReport(node, message or self.MESSAGE, suggestion, severity)
         )

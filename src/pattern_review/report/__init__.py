@@ -40,6 +40,25 @@ def counts_line(findings: Iterable[Finding]) -> str:
     return ", ".join(parts) if parts else "no findings"
 
 
+def pre_existing_line(report: Report) -> str:
+    """Say how many findings the ``added`` filter left out as pre-existing.
+
+    Args:
+        report: The review.
+
+    Returns:
+        One sentence, or empty when there are none.
+    """
+    count = report.pre_existing
+    if not count:
+        return ""
+    noun = "finding" if count == 1 else "findings"
+    return (
+        f"{count} pre-existing {noun} in the changed files, not shown: the base"
+        " version already had them (--filter-mode file lists them)."
+    )
+
+
 def pattern_title(agent: AgentFile, slug: str) -> str:
     """Return the words a citation slug is shown with.
 

@@ -28,6 +28,7 @@ from pattern_review.report import (
     missing_sections,
     ordered,
     pattern_title,
+    pre_existing_line,
 )
 
 COMMENT_LIMIT = 65536
@@ -197,6 +198,13 @@ class _Composer:
                 "those findings cite the pattern by its standard heading.",
                 "",
             ]
+        if self.report.rulebook_notice:
+            lines += [
+                "> [!NOTE]",
+                f"> {escape_md(self.report.rulebook_notice)}. "
+                "`pattern-review rules --coverage` shows the whole map.",
+                "",
+            ]
         for check in self.report.checks:
             detail = (
                 f": {message_md(check.detail.rstrip('.'))}." if check.detail else "."
@@ -275,6 +283,8 @@ class _Composer:
                 f"… and {hidden} more {noun} not shown here (comment size limit).",
                 "",
             ]
+        if pre_existing_line(self.report):
+            lines += [escape_md(pre_existing_line(self.report)), ""]
         return lines
 
     def _fixed(self, limit: int) -> list[str]:
@@ -353,6 +363,36 @@ class _Composer:
             items.append(f"- … and {len(skipped) - limit} more")
         return [*_details(title, items), ""]
 
+    def _coverage(self, limit: int) -> list[str]:
+        """What enforces each sentence, when the PR changed the agent file."""
+        rows = self.report.coverage
+        if not rows:
+            return []
+        ai_only = sum(1 for row in rows if row.enforced_by == "ai")
+        title = (
+            f"Your agent file changed: what enforces its {len(rows)} bullets and "
+            "numbered rules "
+            f"({ai_only} by the AI review only)"
+        )
+        if limit <= 0:
+            return [f"{title}.", ""]
+        items = [
+            "| Line | Rule | Enforced by |",
+            "| --- | --- | --- |",
+        ]
+        for row in rows[:limit]:
+            by = ", ".join(row.rules) or {"ai": "AI review only"}.get(
+                row.enforced_by, "nothing"
+            )
+            where = f"{escape_md(f'[{row.pattern}]')} " if row.pattern else ""
+            items.append(
+                f"| {row.line} | {where}"
+                f"{message_md(row.text, in_table=True)} | {escape_md(by)} |"
+            )
+        if len(rows) > limit:
+            items.append(f"| … | {len(rows) - limit} more | |")
+        return [*_details(title, items), ""]
+
     def _footer(self) -> list[str]:
         source = self.report.agent_file or self.agent.path
         return [f"<sub>Patterns cited from {_code(source)}.</sub>"]
@@ -370,6 +410,7 @@ class _Composer:
             *self._fixed(limits.fixed),
             *self._ai(limits.lists),
             *self._skipped(limits.lists),
+            *self._coverage(limits.lists),
             *self._footer(),
         ]
         return self.header + "\n".join(lines) + "\n"
@@ -463,7 +504,9 @@ def render_markdown(
         raise ValueError(f"max_chars {max_chars} leaves no room after the header")
     composer = _Composer(report, agent, blob_base, delta, header)
     total, fixed = len(composer.display), len(composer.fixed)
-    lists = max(len(report.skipped_files), len(report.ai.not_sent))
+    lists = max(
+        len(report.skipped_files), len(report.ai.not_sent), len(report.coverage or [])
+    )
     full = composer.compose(_Limits(total, fixed, lists))
     if len(full) <= max_chars:
         return full

@@ -137,6 +137,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
             }
         ],
         "properties": {"pattern": finding.pattern, "source": finding.source},
+        # Compared with the base version of the code (baseline.py).
+        "baselineState": "new" if finding.introduced else "unchanged",
     }
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}

@@ -11,6 +11,7 @@ from pattern_review.report import (
     missing_sections,
     ordered,
     pattern_title,
+    pre_existing_line,
 )
 
 
@@ -70,6 +71,8 @@ def render_text(report: Report, agent: AgentFile) -> str:
         # "No findings." alone would read as a pass when a check did not run.
         ran = " from the checks that ran" if _errored(report) else ""
         lines += [f"No findings{ran}.", ""]
+    if pre_existing_line(report):
+        lines += [pre_existing_line(report), ""]
 
     if report.checks:
         lines.append("Checks:")
@@ -84,6 +87,8 @@ def render_text(report: Report, agent: AgentFile) -> str:
 
     if report.safe_mode:
         lines += ["Safe mode: no code from the PR was run.", ""]
+    if report.rulebook_notice:
+        lines += [f"{report.rulebook_notice}.", ""]
     missing = missing_sections(report, agent)
     if missing:
         lines += [

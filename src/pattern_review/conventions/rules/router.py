@@ -92,6 +92,8 @@ class RouterPrefixAndTags(Rule):
     PATTERN = PATTERN
     SUMMARY = "APIRouter is created with prefix= and tags="
     AGENT_TEXT = "Use `APIRouter` with `prefix` and `tags`"
+    # A team file that asks for one of them gets only that one checked.
+    VARIANTS = {"prefix": "prefix", "tags": "tags"}
     MESSAGE = (
         "APIRouter() is missing prefix= and tags=: the Router Pattern builds "
         'routers as APIRouter(prefix="/resources", tags=["resources"]).'
@@ -137,7 +139,11 @@ class RouterPrefixAndTags(Rule):
             m.Call(func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter"))),
         ):
             return
-        missing = [name for name in ("prefix", "tags") if _keyword(node, name) is None]
+        missing = [
+            name
+            for name in ("prefix", "tags")
+            if _keyword(node, name) is None and self.context.asks_for(self.ID, name)
+        ]
         if any(arg.star for arg in node.args) or not missing:
             return
         self.report(
