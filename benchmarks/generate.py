@@ -460,12 +460,15 @@ def router_source(res: Resource, change: Change) -> str:
     if change.extend:
         response = "" if v == "no-response-model" else f", response_model={c}Read"
         define = "def" if v == "sync-handler" else "async def"
+        # FastAPI takes a schema return annotation as the response model: the
+        # seeded handler returns a plain dict, which names none.
+        returns = "dict[str, object]" if v == "no-response-model" else f"{c}Read"
         out += [
             f'\n\n@router.get("/{{{n}_id}}/summary"{response})\n',
             f"{define} get_{n}_summary(\n",
             f"    {n}_id: int,\n",
             "    db: AsyncSession = Depends(get_db),\n",
-            f") -> {c}Read:\n",
+            f") -> {returns}:\n",
         ]
         if v != "no-docstring":
             out.append(f'    """Get a short summary of a {n}."""\n')
@@ -487,7 +490,8 @@ def router_source(res: Resource, change: Change) -> str:
             "        raise HTTPException(\n",
             f'            status_code=status.HTTP_404_NOT_FOUND, detail="{c} not found"\n',
             "        )\n",
-            f"    return {c}Read.model_validate(item)\n",
+            f"    return {c}Read.model_validate(item)"
+            + (".model_dump()\n" if v == "no-response-model" else "\n"),
         ]
     return "".join(out)
 

@@ -45,6 +45,9 @@ def test_glob_match(path: str, pattern: str, expected: bool) -> None:
         ("src/app/main.py", {"other"}),
         ("tests/routers/test_items.py", {"test"}),
         ("src/app/conftest.py", {"test"}),
+        ("backend/tests/utils/user.py", {"test"}),
+        ("backend/app/alembic/versions/0001_init.py", {"migration"}),
+        ("src/app/migrations/versions/0002_items.py", {"migration"}),
     ],
 )
 def test_default_globs_give_roles_by_path(path: str, roles: set[str]) -> None:

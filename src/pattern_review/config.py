@@ -19,7 +19,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pattern_review.models import CHECK_NAMES, FailOn, FilterMode
 
-Role = Literal["router", "schema", "model", "service", "task", "test", "other"]
+Role = Literal[
+    "router", "schema", "model", "service", "task", "test", "migration", "other"
+]
 
 DEFAULT_ROLE_GLOBS: dict[Role, list[str]] = {
     "router": ["**/routers/**/*.py", "**/routes/**/*.py", "**/api/**/*.py"],
@@ -27,7 +29,9 @@ DEFAULT_ROLE_GLOBS: dict[Role, list[str]] = {
     "model": ["**/models/**/*.py"],
     "service": ["**/services/**/*.py", "**/*_service.py"],
     "task": ["**/tasks/**/*.py", "**/tasks.py", "**/*_tasks.py"],
-    "test": ["tests/**/*.py", "**/test_*.py", "**/*_test.py", "**/conftest.py"],
+    # Any ``tests/`` folder at any depth (``backend/tests/utils/user.py``).
+    "test": ["**/tests/**/*.py", "**/test_*.py", "**/*_test.py", "**/conftest.py"],
+    "migration": ["**/alembic/versions/**/*.py", "**/migrations/**/*.py"],
 }
 
 CONFIG_FILE_NAME = ".pattern-review.toml"

@@ -455,32 +455,46 @@ def tree_files(repo: Path, rev: str) -> list[str]:
     return [path for path in out.split("\0") if path]
 
 
-def generated_attribute(repo: Path, paths: Sequence[str]) -> set[str]:
+def generated_attribute(
+    repo: Path, paths: Sequence[str], rev: str | None = None
+) -> set[str]:
     """Return the paths that ``.gitattributes`` marks ``linguist-generated``.
 
-    The attributes are read from the work tree (the reviewed head), in one
-    ``git check-attr`` call for all paths.
+    The attributes are read in one ``git check-attr`` call for all paths.
 
     Args:
         repo: The work tree.
         paths: Paths relative to the repo root.
+        rev: Read the ``.gitattributes`` files committed at this revision
+            (through a throwaway index) instead of the work tree's.
 
     Returns:
         The paths whose ``linguist-generated`` attribute is set or true.
     """
     if not paths:
         return set()
-    try:
-        done = subprocess.run(
-            ["git", "check-attr", "-z", "--stdin", "linguist-generated"],
-            cwd=repo,
-            input="".join(f"{path}\0" for path in paths).encode(),
-            capture_output=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitError(f"git check-attr failed: {exc}") from exc
+    command = ["git", "check-attr", "-z", "--stdin", "linguist-generated"]
+    with tempfile.TemporaryDirectory(prefix="pattern-review-attr-") as scratch:
+        env = None
+        if rev is not None:
+            # check-attr --cached reads .gitattributes from the index only;
+            # an index of ``rev`` makes it read that commit's.
+            index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            run_git(repo, "read-tree", rev, env=index)
+            env = {**os.environ, **index}
+            command.insert(2, "--cached")
+        try:
+            done = subprocess.run(
+                command,
+                cwd=repo,
+                input="".join(f"{path}\0" for path in paths).encode(),
+                capture_output=True,
+                timeout=GIT_TIMEOUT_S,
+                check=False,
+                env=env,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitError(f"git check-attr failed: {exc}") from exc
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise GitError(f"git check-attr: {message or 'failed'}")

@@ -1,9 +1,19 @@
-"""File roles (router, schema, model, service, task, test, other).
+"""File roles (router, schema, model, service, task, test, migration, other).
 
 A role decides which rule families look at a file. Roles come from two places,
 added together: the configured path globs, and what the module itself
 contains (a module that builds an ``APIRouter`` is a router wherever it lives).
-A test file is only ever ``test``: tests get no pattern rules.
+A test file is only ever ``test``: tests get no pattern rules. A migration is
+only ``migration``: it gets the rules that make sense in any code (blind
+``except``, loggers, constants), not the model, router or I/O rules (a
+migration's ``sa.Column`` and sync ``upgrade()`` are Alembic's API).
+
+Content gives a role from what the module mostly is: one Pydantic class does
+not make an auth helper or a database module a schema module. A module of
+FastAPI's web layer (it builds routes or an app, or imports ``APIRouter``,
+``Depends``...) is never a schema module, and Pydantic classes make a schema
+module only when they are at least as many as the module's other top-level
+functions and classes.
 """
 
 from __future__ import annotations
@@ -17,6 +27,18 @@ from pattern_review.globs import glob_match
 _MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
 _SCHEMA_BASES = frozenset({"BaseModel"})
 _TASK_DECORATORS = frozenset({"shared_task", "task"})
+# Names whose import marks a module as part of FastAPI's web layer.
+_WEB_LAYER_IMPORTS = frozenset(
+    {"APIRouter", "FastAPI", "Depends", "Security", "Request", "WebSocket"}
+)
+_WEB_LAYER_MODULES = ("fastapi", "starlette")
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_route"})
+
+# Roles of application code: every role but tests and migrations. Rules about
+# how application code is written (I/O, error handling of writes) use it.
+CODE_ROLES: frozenset[Role] = frozenset(
+    {"router", "schema", "model", "service", "task", "other"}
+)
 
 
 def _name_of(node: cst.BaseExpression) -> str | None:
@@ -44,7 +66,41 @@ def _calls_api_router(statement: cst.BaseStatement) -> bool:
     )
 
 
-def _class_roles(node: cst.ClassDef, uses_sqlalchemy: bool) -> set[Role]:
+def _builds_web_layer(statement: cst.BaseStatement) -> bool:
+    """Whether a top-level statement builds an app or a route, or imports one."""
+    if isinstance(statement, cst.FunctionDef):
+        return any(
+            isinstance(decorator.decorator, cst.Call)
+            and isinstance(decorator.decorator.func, cst.Attribute)
+            and decorator.decorator.func.attr.value in _HTTP_METHODS
+            for decorator in statement.decorators
+        )
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    app_call = m.Call(func=m.Name("FastAPI") | m.Attribute(attr=m.Name("FastAPI")))
+    for small in statement.body:
+        if m.matches(small, m.Assign(value=app_call) | m.AnnAssign(value=app_call)):
+            return True
+        if not isinstance(small, cst.ImportFrom) or small.module is None:
+            continue
+        module = cst.Module([]).code_for_node(small.module)
+        if not module.startswith(_WEB_LAYER_MODULES):
+            continue
+        if module.endswith((".routing", ".security")):
+            return True
+        if isinstance(small.names, cst.ImportStar):
+            continue
+        if any(
+            isinstance(alias.name, cst.Name) and alias.name.value in _WEB_LAYER_IMPORTS
+            for alias in small.names
+        ):
+            return True
+    return False
+
+
+def _class_roles(
+    node: cst.ClassDef, uses_sqlalchemy: bool, schema_bases: set[str]
+) -> set[Role]:
     roles: set[Role] = set()
     bases = {_name_of(arg.value) for arg in node.bases}
     # "Base" alone is too common a class name (unittest.mock has one): it
@@ -55,7 +111,7 @@ def _class_roles(node: cst.ClassDef, uses_sqlalchemy: bool) -> set[Role]:
         or _has_tablename(node)
     ):
         roles.add("model")
-    if bases & _SCHEMA_BASES:
+    if bases & schema_bases:
         roles.add("schema")
     if node.name.value.endswith("Service"):
         roles.add("service")
@@ -108,7 +164,9 @@ def content_roles(module: cst.Module) -> frozenset[Role]:
     """Return the roles a module's top-level code shows.
 
     Only top-level statements are read: a role is a property of the module's
-    shape, and reading the whole tree would cost a second traversal.
+    shape, and reading the whole tree would cost a second traversal. The
+    schema role needs evidence that the module is mostly schemas (see the
+    module docstring).
 
     Args:
         module: The parsed module.
@@ -118,14 +176,28 @@ def content_roles(module: cst.Module) -> frozenset[Role]:
     """
     roles: set[Role] = set()
     uses_sqlalchemy = any(_imports_sqlalchemy(s) for s in module.body)
+    web_layer = False
+    schemas = others = 0
+    # A class deriving a schema of the same module is a schema too.
+    schema_bases = set(_SCHEMA_BASES)
     for statement in module.body:
+        web_layer = web_layer or _builds_web_layer(statement)
         if isinstance(statement, cst.ClassDef):
-            roles |= _class_roles(statement, uses_sqlalchemy)
+            found = _class_roles(statement, uses_sqlalchemy, schema_bases)
+            roles |= found - {"schema"}
+            if "schema" in found:
+                schema_bases.add(statement.name.value)
+                schemas += 1
+            else:
+                others += 1
         elif isinstance(statement, cst.FunctionDef):
+            others += 1
             if _is_task(statement):
                 roles.add("task")
         elif _calls_api_router(statement):
             roles.add("router")
+    if schemas and not web_layer and schemas >= others:
+        roles.add("schema")
     return frozenset(roles)
 
 
@@ -157,11 +229,13 @@ def detect_roles(
         config: Carries the role globs.
 
     Returns:
-        ``{"test"}`` for a test file; else the union of path and content
-        roles; ``{"other"}`` when neither gives one.
+        ``{"test"}`` for a test file, ``{"migration"}`` for a migration;
+        else the union of path and content roles; ``{"other"}`` when
+        neither gives one.
     """
     by_path = path_roles(path, config)
-    if "test" in by_path:
-        return frozenset({"test"})
+    for only in ("test", "migration"):
+        if only in by_path:
+            return frozenset({only})
     found = by_path | (content_roles(module) if module is not None else frozenset())
     return found or frozenset({"other"})

@@ -13,17 +13,24 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
+from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, Rule
 from pattern_review.conventions.rules.task import task_decorator
 
-_HTTP_EXCEPTION_MODULES = frozenset(
-    {"fastapi", "fastapi.exceptions", "starlette.exceptions"}
-)
 # FastAPI names that mark a module as part of the web layer (an app factory,
 # dependencies, middleware), where raising HTTPException is how FastAPI works.
 _WEB_LAYER_NAMES = frozenset(
     {"APIRouter", "Depends", "FastAPI", "Request", "Security", "WebSocket", "Header"}
 )
+
+
+# Where an HTTPException was raised, as the message says it.
+_WHERE = {
+    "model": "a model module",
+    "schema": "a schema module",
+    "task": "a task module",
+    "other": "a module outside the web layer",
+}
 
 
 def _raised_name(node: cst.Raise) -> str:
@@ -38,7 +45,9 @@ class HttpExceptionInRoutersRule(Rule):
     ``HTTPException`` there leaks transport into business code (and in a
     Celery task it is just a crash). Services are SVC006's. A module that is
     part of FastAPI's web layer (it also imports ``Depends``, ``Request``,
-    ``FastAPI``...: dependencies, app factories) may raise it.
+    ``FastAPI``...: dependencies, app factories) may raise it. The finding
+    sits on the ``raise``: importing or subclassing ``HTTPException`` (an
+    app's own HTTP errors, raised by its routers) is fine.
     """
 
     ID = "ERR001"
@@ -71,6 +80,30 @@ class HttpExceptionInRoutersRule(Rule):
             """,
             role="model",
         ),
+        # A module of the app's HTTP errors: subclassing is not raising.
+        # A permission dependency: starlette's Request makes it web layer.
+        Example(
+            """\
+            from fastapi import HTTPException
+            from starlette.requests import Request
+
+
+            class OwnerOnly:
+                def __call__(self, request: Request) -> None:
+                    if request.state.user is None:
+                        raise HTTPException(status_code=403)
+            """,
+        ),
+        Example(
+            """\
+            from fastapi import HTTPException, status
+
+
+            class ConflictError(HTTPException):
+                def __init__(self, detail: str) -> None:
+                    super().__init__(status.HTTP_409_CONFLICT, detail)
+            """,
+        ),
     )
     INVALID = (
         Example(
@@ -83,13 +116,12 @@ class HttpExceptionInRoutersRule(Rule):
                 raise HTTPException(status_code=404)
             """,
             role="task",
-            line=1,
-            column=21,
+            line=6,
+            column=5,
             message=(
-                "`HTTPException` imported in a task module; the error handling "
+                "`HTTPException` raised in a task module; the error handling "
                 "pattern raises `HTTPException` in routers only."
             ),
-            count=2,
         ),
         Example(
             """\
@@ -114,6 +146,23 @@ class HttpExceptionInRoutersRule(Rule):
                 "pattern raises `HTTPException` in routers only."
             ),
         ),
+        Example(
+            """\
+            from fastapi import HTTPException
+
+
+            def parse_amount(raw: str) -> int:
+                if not raw.isdigit():
+                    raise HTTPException(status_code=422, detail="amount")
+                return int(raw)
+            """,
+            line=6,
+            column=9,
+            message=(
+                "`HTTPException` raised in a module outside the web layer; the "
+                "error handling pattern raises `HTTPException` in routers only."
+            ),
+        ),
     )
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -130,36 +179,20 @@ class HttpExceptionInRoutersRule(Rule):
         self._skip = bool(self.context.roles & {"router", "service"})
         if self._where == "other" and not self._skip:
             # Top-level imports only: no second walk of the whole module.
+            # From fastapi or starlette, any submodule (starlette.requests).
             imported = {
                 get_full_name_for_node(alias.name) or ""
                 for line in node.body
                 if isinstance(line, cst.SimpleStatementLine)
                 for statement in line.body
-                if m.matches(statement, m.ImportFrom(module=m.Name("fastapi")))
-                and isinstance(statement, cst.ImportFrom)
+                if isinstance(statement, cst.ImportFrom)
+                and statement.module is not None
+                and (get_full_name_for_node(statement.module) or "").split(".")[0]
+                in {"fastapi", "starlette"}
                 and not isinstance(statement.names, cst.ImportStar)
                 for alias in statement.names
             }
             self._skip = bool(imported & _WEB_LAYER_NAMES)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        """Report ``from fastapi import HTTPException``.
-
-        Args:
-            node: A ``from x import y`` statement.
-        """
-        module = get_full_name_for_node(node.module) if node.module else None
-        if self._skip or module not in _HTTP_EXCEPTION_MODULES:
-            return
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            if get_full_name_for_node(alias.name) == "HTTPException":
-                self.report(
-                    alias,
-                    f"`HTTPException` imported in a {self._where} module; the error "
-                    "handling pattern raises `HTTPException` in routers only.",
-                )
 
     def visit_Raise(self, node: cst.Raise) -> None:
         """Report ``raise HTTPException(...)``.
@@ -170,7 +203,7 @@ class HttpExceptionInRoutersRule(Rule):
         if not self._skip and _raised_name(node).rpartition(".")[2] == "HTTPException":
             self.report(
                 node,
-                f"`HTTPException` raised in a {self._where} module; the error "
+                f"`HTTPException` raised in {_WHERE[self._where]}; the error "
                 "handling pattern raises `HTTPException` in routers only.",
             )
 
@@ -361,6 +394,14 @@ class ModuleLoggerRule(Rule):
             logging.basicConfig(level=logging.INFO)
             """,
         ),
+        Example(
+            """\
+            def route_logs(names: list[str], level: int) -> None:
+                for name in names:
+                    named = logging.getLogger(name)
+                    named.handlers = [InterceptHandler(level=level)]
+            """,
+        ),
     )
     INVALID = (
         Example(
@@ -395,6 +436,20 @@ class ModuleLoggerRule(Rule):
             ),
             count=2,
         ),
+        # __file__ is a path, not the module's dotted name.
+        Example(
+            """\
+            import logging
+
+            log = logging.getLogger(__file__)
+            """,
+            line=3,
+            column=7,
+            message=(
+                "Logger is `logging.getLogger(__file__)`; the error handling "
+                "pattern logs with `logging.getLogger(__name__)`."
+            ),
+        ),
     )
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -412,6 +467,11 @@ class ModuleLoggerRule(Rule):
         }:
             return
         if m.matches(call, m.Call(args=[m.Arg(value=m.Name("__name__"))])):
+            return
+        first = call.args[0].value if call.args else None
+        if isinstance(first, cst.Name) and not first.value.startswith("__"):
+            # getLogger(name) of a variable: a loop configuring the loggers
+            # of libraries, not a module logging under another name.
             return
         self.report(
             call,
@@ -474,6 +534,7 @@ class IntegrityErrorRule(Rule):
 
     ID = "ERR004"
     PATTERN = "error-handling"
+    ROLES = CODE_ROLES  # a migration's insert failing loudly is right
     SEVERITY = "note"
     SUMMARY = "Commits that insert into unique columns handle IntegrityError"
     AGENT_TEXT = (

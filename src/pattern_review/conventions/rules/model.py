@@ -27,6 +27,7 @@ PYTHON_TYPES: dict[str, tuple[str, bool]] = {
 MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
 
 _COLUMN = m.Call(func=m.Name("Column") | m.Attribute(attr=m.Name("Column")))
+_TABLE = m.Call(func=m.Name("Table") | m.Attribute(attr=m.Name("Table")))
 _MAPPED_COLUMN = m.Call(
     func=m.Name("mapped_column") | m.Attribute(attr=m.Name("mapped_column"))
 )
@@ -104,6 +105,22 @@ def _assigned_names(node: cst.ClassDef) -> set[str]:
     return names
 
 
+def _names_table(node: cst.ClassDef) -> bool:
+    """Whether a class sets ``__tablename__`` or derives it (``declared_attr``)."""
+    if "__tablename__" in _assigned_names(node):
+        return True
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    return any(
+        isinstance(item, cst.FunctionDef)
+        and item.name.value == "__tablename__"
+        and any(
+            "declared_attr" in _code(decorator.decorator)
+            for decorator in item.decorators
+        )
+        for item in body
+    )
+
+
 class NoLegacyColumn(Rule):
     """Columns are ``Mapped[...] = mapped_column(...)``, never ``Column()``.
 
@@ -139,6 +156,16 @@ class NoLegacyColumn(Rule):
             "    owner: Mapped[User] = relationship(back_populates='items')\n",
             role="model",
         ),
+        # A Core association table: its columns cannot be mapped_column().
+        Example(
+            "order_products = sa.Table(\n"
+            '    "order_products",\n'
+            "    Base.metadata,\n"
+            '    sa.Column("order_id", sa.ForeignKey("orders.id"), primary_key=True),\n'
+            '    sa.Column("product_id", sa.ForeignKey("products.id")),\n'
+            ")\n",
+            role="model",
+        ),
     )
     INVALID = (
         Example(
@@ -166,6 +193,18 @@ class NoLegacyColumn(Rule):
             column=5,
             suggestion="    note: Mapped[str | None] = mapped_column(sa.Text)",
             count=2,
+        ),
+        # Column() beside a Table is still flagged, on the class attribute.
+        Example(
+            "links = Table(\n"
+            '    "links", Base.metadata, Column("a_id", ForeignKey("a.id"))\n'
+            ")\n\n\n"
+            "class A(Base):\n"
+            '    __tablename__ = "a"\n\n'
+            "    id = Column(BigInteger, primary_key=True)\n",
+            role="model",
+            line=9,
+            column=5,
         ),
         # Without Mapped and mapped_column imported, the fix would not run:
         # the finding goes out without a suggestion.
@@ -197,8 +236,16 @@ class NoLegacyColumn(Rule):
         self.report(node, suggestion=_mapped_column_for(name, call))
 
     def visit_Call(self, node: cst.Call) -> None:
-        """Flag a ``Column(...)`` that is not a plain assignment (e.g. in Table)."""
-        if m.matches(node, _COLUMN) and node not in self._reported:
+        """Flag a ``Column(...)`` that is not a plain assignment.
+
+        The columns of a Core ``Table(...)`` (an association table) are left
+        alone: ``mapped_column`` only exists on mapped classes.
+        """
+        if m.matches(node, _TABLE):
+            self._reported.update(
+                arg.value for arg in node.args if m.matches(arg.value, _COLUMN)
+            )
+        elif m.matches(node, _COLUMN) and node not in self._reported:
             self.report(node)
 
 
@@ -403,6 +450,16 @@ class ExplicitTablename(Rule):
             '    __tablename__: str = "items"\n',
             role="model",
         ),
+        # The name comes from a declared_attr on the module's own base.
+        Example(
+            "class Base(DeclarativeBase):\n"
+            "    @declared_attr.directive\n"
+            "    def __tablename__(cls) -> str:\n"
+            "        return cls.__name__.lower()\n\n\n"
+            "class Invoice(Base):\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n",
+            role="model",
+        ),
     )
     INVALID = (
         Example(
@@ -412,6 +469,21 @@ class ExplicitTablename(Rule):
             line=1,
             column=7,
             message="Model Item has no __tablename__: set the table name explicitly.",
+        ),
+        # A mixin without the declared_attr gives no table name.
+        Example(
+            "class AuditMixin:\n"
+            "    @declared_attr\n"
+            "    def created_by(cls) -> Mapped[int]:\n"
+            "        return mapped_column(ForeignKey('users.id'))\n\n\n"
+            "class Invoice(AuditMixin, Base):\n"
+            "    id: Mapped[int] = mapped_column(primary_key=True)\n",
+            role="model",
+            line=7,
+            column=7,
+            message=(
+                "Model Invoice has no __tablename__: set the table name explicitly."
+            ),
         ),
         Example(
             "class Tag(TimestampMixin, db.Base):\n"
@@ -426,12 +498,28 @@ class ExplicitTablename(Rule):
         ),
     )
 
+    def visit_Module(self, node: cst.Module) -> None:
+        """Find the module's classes that give subclasses a ``__tablename__``.
+
+        A base or mixin may derive it with ``@declared_attr`` (or set it);
+        classes deriving one, here in the module, inherit it.
+        """
+        self._naming: set[str] = set()
+        for statement in node.body:
+            if not isinstance(statement, cst.ClassDef):
+                continue
+            bases = {_type_name(arg.value) for arg in statement.bases}
+            if bases & self._naming or _names_table(statement):
+                self._naming.add(statement.name.value)
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         """Check a class deriving the declarative ``Base``."""
         if not any(
             m.matches(arg.value, m.Name("Base") | m.Attribute(attr=m.Name("Base")))
             for arg in node.bases
         ):
+            return
+        if {_type_name(arg.value) for arg in node.bases} & self._naming:
             return
         names = _assigned_names(node)
         if names & {"__tablename__", "__abstract__", "__table__"}:

@@ -6,6 +6,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from pattern_review.config import Role
+from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, FileContext, Rule
 
 PATTERN = "schema-pattern"
@@ -97,12 +98,17 @@ def _class_statements(node: cst.ClassDef) -> list[cst.BaseSmallStatement]:
     ]
 
 
+_PYDANTIC_BASES = frozenset({"BaseModel", "BaseSettings", "SQLModel", "GenericModel"})
+
+
 class NoV1ClassConfig(Rule):
     """Schemas configure Pydantic with ``model_config``, not ``class Config``.
 
     ``class Config`` is Pydantic v1's API: v2 still reads it with a
     deprecation warning, and drops or renames several of its keys (``orm_mode``
-    became ``from_attributes``) without error.
+    became ``from_attributes``) without error. Outside schema modules (a
+    module with one Pydantic base class and its helpers) only classes that
+    derive ``BaseModel``, ``BaseSettings`` or ``SQLModel`` by name count.
     """
 
     ID = "SCH001"
@@ -113,10 +119,10 @@ class NoV1ClassConfig(Rule):
         "DB fields"
     )
     MESSAGE = (
-        "Pydantic v1 `class Config` in a schema: Pydantic v2 uses "
+        "Pydantic v1 `class Config` in a model: Pydantic v2 uses "
         "model_config = ConfigDict(...)."
     )
-    ROLES = SCHEMA
+    ROLES = CODE_ROLES
     VALID = (
         Example(
             "class ItemRead(ItemBase):\n"
@@ -124,6 +130,10 @@ class NoV1ClassConfig(Rule):
             "    model_config = ConfigDict(from_attributes=True)\n\n"
             "    id: int\n",
             role="schema",
+        ),
+        # Outside schema modules, a class that is not visibly Pydantic.
+        Example(
+            "class Dialect(Base):\n    class Config:\n        quoting = 'double'\n",
         ),
         Example(
             "class Settings:\n"
@@ -156,15 +166,58 @@ class NoV1ClassConfig(Rule):
             line=4,
             column=5,
         ),
+        # A shared Pydantic base beside its helper functions: not a schema
+        # module, still Pydantic v1.
+        Example(
+            "class AppModel(BaseModel):\n"
+            "    class Config:\n"
+            "        allow_population_by_field_name = True\n\n\n"
+            "def to_camel(name: str) -> str:\n"
+            "    return name\n\n\n"
+            "def to_iso(value: datetime) -> str:\n"
+            "    return value.isoformat()\n",
+            line=2,
+            column=5,
+        ),
+        Example(
+            "class AppSettings(BaseSettings):\n"
+            "    debug: bool = False\n\n"
+            "    class Config:\n"
+            "        env_file = '.env'\n",
+            line=4,
+            column=5,
+            message=(
+                "Pydantic v1 `class Config` on settings: pydantic-settings v2 "
+                "uses model_config = SettingsConfigDict(...)."
+            ),
+        ),
     )
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         """Flag a nested ``class Config`` of a class with bases."""
         if not node.bases or not isinstance(node.body, cst.IndentedBlock):
             return
+        if "schema" not in self.context.roles and not any(
+            _code(base.value).rpartition(".")[2] in _PYDANTIC_BASES
+            for base in node.bases
+        ):
+            return
+        settings = any(
+            _code(base.value).rpartition(".")[2] == "BaseSettings"
+            for base in node.bases
+        )
         for statement in node.body.body:
-            if m.matches(statement, m.ClassDef(name=m.Name("Config"))):
-                config = cst.ensure_type(statement, cst.ClassDef)
+            if not m.matches(statement, m.ClassDef(name=m.Name("Config"))):
+                continue
+            config = cst.ensure_type(statement, cst.ClassDef)
+            if settings:
+                # pydantic-settings v2 has its own dict and keys: no rewrite.
+                self.report(
+                    config,
+                    "Pydantic v1 `class Config` on settings: pydantic-settings v2 "
+                    "uses model_config = SettingsConfigDict(...).",
+                )
+            else:
                 self.report(config, suggestion=_config_dict(config.body))
 
 

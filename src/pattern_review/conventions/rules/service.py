@@ -194,6 +194,130 @@ class InjectedSessionRule(Rule):
             )
 
 
+def _method_session_params(method: cst.FunctionDef) -> list[cst.Param]:
+    """Parameters of a method, past ``self``, annotated as a SQLAlchemy session."""
+    found: list[cst.Param] = []
+    for param in (*method.params.params[1:], *method.params.kwonly_params):
+        if param.annotation is None:
+            continue
+        annotation = param.annotation.annotation
+        if m.matches(annotation, m.Subscript(value=m.Name("Annotated"))):
+            first = cst.ensure_type(annotation, cst.Subscript).slice[0].slice
+            if isinstance(first, cst.Index):
+                annotation = first.value
+        name = get_full_name_for_node(annotation) or ""
+        if name.rpartition(".")[2] in {"AsyncSession", "Session"}:
+            found.append(param)
+    return found
+
+
+class ConstructorSessionRule(ServiceRule):
+    """Service methods use the constructor's session, not one passed to each.
+
+    The service pattern builds a service per request with its session
+    (``ItemService(db)``) and keeps it as ``self._db``; a method that takes
+    ``session: AsyncSession`` leaves every caller to thread the session
+    through, and two calls of one service may work on different sessions.
+    Static and class methods are left alone (they have no instance).
+    """
+
+    ID = "SVC007"
+    SUMMARY = "Service methods use self._db, not a session parameter"
+    AGENT_TEXT = (
+        "Inject `AsyncSession` via constructor\nStore session as `self._db` (private)"
+    )
+    MESSAGE = (
+        "Service method takes the session as a parameter; the service pattern "
+        "injects it through `__init__` and uses `self._db`."
+    )
+    VALID = (
+        Example(
+            """\
+            class InvoiceService:
+                def __init__(self, db: AsyncSession) -> None:
+                    self._db = db
+
+                async def get_by_id(self, invoice_id: int) -> Invoice | None:
+                    return await self._db.get(Invoice, invoice_id)
+            """,
+            role="service",
+        ),
+        Example(
+            """\
+            class InvoiceService:
+                @staticmethod
+                async def count(session: AsyncSession) -> int:
+                    return await session.scalar(select(func.count(Invoice.id)))
+
+
+            async def purge(session: AsyncSession) -> None:
+                await session.execute(delete(Invoice))
+            """,
+            role="service",
+        ),
+    )
+    INVALID = (
+        Example(
+            """\
+            class InvoiceService:
+                async def get_by_id(
+                    self, session: AsyncSession, invoice_id: int
+                ) -> Invoice | None:
+                    return await session.get(Invoice, invoice_id)
+            """,
+            role="service",
+            line=3,
+            column=15,
+            message=(
+                "`InvoiceService.get_by_id` takes the session as a parameter "
+                "(`session`); the service pattern injects it through `__init__` "
+                "and uses `self._db`."
+            ),
+        ),
+        Example(
+            """\
+            class PayoutService:
+                def __init__(self, db: AsyncSession) -> None:
+                    self._db = db
+
+                async def create(self, payload: PayoutCreate) -> Payout:
+                    return Payout(**payload.model_dump())
+
+                async def settle(self, payout: Payout, *, db: AsyncSession) -> None:
+                    await db.commit()
+            """,
+            role="service",
+            line=8,
+            column=47,
+            message=(
+                "`PayoutService.settle` takes the session as a parameter (`db`); "
+                "the service pattern injects it through `__init__` and uses "
+                "`self._db`."
+            ),
+        ),
+    )
+
+    def check_service(self, cls: cst.ClassDef) -> None:
+        """Report session parameters of instance methods.
+
+        Args:
+            cls: A service class.
+        """
+        for method in _methods(cls):
+            if method.name.value == "__init__" or _decorator_names(method) & {
+                "staticmethod",
+                "classmethod",
+            }:
+                continue
+            for param in _method_session_params(method):
+                self.report(
+                    param,
+                    f"`{cls.name.value}.{method.name.value}` takes the session as "
+                    f"a parameter (`{param.name.value}`); the service pattern "
+                    "injects it through `__init__` and uses `self._db`.",
+                )
+
+
 class PrivateSessionRule(ServiceRule):
     """The injected session is stored as ``self._db``.
 

@@ -14,7 +14,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
+from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, Rule
+from pattern_review.conventions.rules.task import task_decorator
 
 # Module-level names that frameworks require in lower case (Alembic revisions).
 _REQUIRED_LOWERCASE_NAMES = frozenset(
@@ -354,10 +356,24 @@ _HTTP_METHODS = frozenset(
 _ROUTE_DECORATOR = m.Decorator(
     decorator=m.Call(func=m.Attribute(value=m.Name(), attr=m.Name()))
 )
-_SESSION_OWNERS = frozenset({"db", "_db", "session", "_session"})
+_SESSION_OWNERS = frozenset({"db", "_db", "session", "_session", "sync_session"})
 _SESSION_IO = frozenset(
-    {"execute", "commit", "refresh", "flush", "rollback", "scalar", "scalars"}
+    {
+        "execute",
+        "exec",
+        "query",
+        "get",
+        "commit",
+        "refresh",
+        "flush",
+        "rollback",
+        "scalar",
+        "scalars",
+        "merge",
+        "delete",
+    }
 )
+_SYNC_SESSION = m.Name("Session") | m.Attribute(attr=m.Name("Session"))
 _BLOCKING_CALLS = frozenset(
     {
         *(
@@ -392,30 +408,84 @@ def is_route_handler(node: cst.FunctionDef) -> bool:
     return False
 
 
-def _io_call(body: cst.CSTNode) -> str | None:
-    """Return the first DB/HTTP/file call in ``body`` as text, or None."""
+def _io_call(
+    body: cst.CSTNode,
+    owners: frozenset[str] = _SESSION_OWNERS,
+    *,
+    blocking: bool = True,
+) -> str | None:
+    """Return the first DB/HTTP/file call in ``body`` as text, or None.
+
+    Args:
+        body: Where to look.
+        owners: Names whose session methods are database I/O.
+        blocking: Whether HTTP and file calls count too.
+    """
     for call in m.findall(body, m.Call()):
         assert isinstance(call, cst.Call)
         name = get_full_name_for_node(call.func)
         if name is None:
             continue
         owner, _, method = name.rpartition(".")
-        if method in _SESSION_IO and owner.rpartition(".")[2] in _SESSION_OWNERS:
+        if method in _SESSION_IO and owner.rpartition(".")[2] in owners:
             return f"{name}(...)"
-        if name in _BLOCKING_CALLS:
+        if blocking and name in _BLOCKING_CALLS:
             return f"{name}(...)"
     return None
+
+
+def _session_handed_on(node: cst.FunctionDef) -> str | None:
+    """Say how a handler hands its session to code that queries with it.
+
+    ``crud.get_user(session=session, ...)`` in a handler whose parameter is
+    ``session`` (whatever its annotation: ``SessionDep`` aliases hide it)
+    is the handler's database I/O. Handing it to a background task is not.
+    """
+    params = {
+        param.name.value for param in (*node.params.params, *node.params.kwonly_params)
+    } & (_SESSION_OWNERS | {"db_session"})
+    if not params:
+        return None
+    for found in m.findall(node.body, m.Call()):
+        call = cst.ensure_type(found, cst.Call)
+        callee = get_full_name_for_node(call.func) or ""
+        if callee.rpartition(".")[2] in {"add_task", "delay", "apply_async"}:
+            continue
+        for arg in call.args:
+            if isinstance(arg.value, cst.Name) and arg.value.value in params:
+                return f"passes its session `{arg.value.value}` to `{callee}(...)`"
+    return None
+
+
+def _sync_session_params(node: cst.FunctionDef) -> frozenset[str]:
+    """Names of parameters annotated as a sync ``Session`` (or ``Annotated``)."""
+    names: set[str] = set()
+    for param in (*node.params.params, *node.params.kwonly_params):
+        if param.annotation is None:
+            continue
+        annotation = param.annotation.annotation
+        if m.matches(annotation, m.Subscript(value=m.Name("Annotated"))):
+            first = cst.ensure_type(annotation, cst.Subscript).slice[0].slice
+            if isinstance(first, cst.Index):
+                annotation = first.value
+        if m.matches(annotation, _SYNC_SESSION):
+            names.add(param.name.value)
+    return frozenset(names)
 
 
 class AsyncIoRule(Rule):
     """I/O runs in ``async def`` functions.
 
-    A sync route handler runs in FastAPI's thread pool and a sync service or
-    router function that talks to the database, the network or files blocks
+    A sync route handler that does I/O runs in FastAPI's thread pool, and a
+    sync function that talks to the database, the network or files blocks
     the caller; the stack is async end to end. Reported: a sync ``def`` route
-    handler anywhere, and in routers and services a sync function that does
+    handler anywhere that does I/O (a session, HTTP or file call, or a sync
+    ``Session`` parameter); in routers and services a sync function that does
     DB (``db.execute``, ``session.commit``), HTTP (``requests.get``) or file
-    (``open``) I/O. Public service methods are the service family's (SVC003).
+    (``open``) I/O; elsewhere (a CRUD or ``db`` module) a sync function that
+    does database I/O through its own sync ``Session`` parameter. Public
+    service methods are the service family's (SVC003); Celery tasks are sync
+    by design; tests and migrations are not application code.
     """
 
     ID = "STY014"
@@ -423,6 +493,7 @@ class AsyncIoRule(Rule):
     SUMMARY = "Route handlers and I/O functions are async def"
     AGENT_TEXT = "`async def` - For all I/O operations"
     MESSAGE = "Sync def does I/O; style rule 14 makes I/O functions `async def`."
+    ROLES = CODE_ROLES
     VALID = (
         Example(
             """\
@@ -448,6 +519,26 @@ class AsyncIoRule(Rule):
             """,
             role="service",
         ),
+        # A sync handler without I/O; a sync Celery task with its session.
+        Example(
+            """\
+            @router.get("/version", response_model=str)
+            def version() -> str:
+                \"\"\"Report the build.\"\"\"
+                return settings.VERSION
+
+
+            @shared_task(bind=True, max_retries=3, default_retry_delay=60)
+            def purge(self, session: Session) -> None:
+                session.execute(delete(Upload))
+
+
+            @router.post("/{case_id}/watchers/{email}")
+            def add_watcher(db_session: DbSession, tasks: BackgroundTasks) -> None:
+                \"\"\"Queue the work; the task does the I/O.\"\"\"
+                tasks.add_task(add_watcher_flow, db_session=db_session)
+            """,
+        ),
     )
     INVALID = (
         Example(
@@ -461,8 +552,8 @@ class AsyncIoRule(Rule):
             line=2,
             column=5,
             message=(
-                "Route handler `list_items` is a sync `def`; style rule 14 makes "
-                "I/O handlers `async def`."
+                "Route handler `list_items` is a sync `def` that does I/O "
+                "(`db.query(...)`); style rule 14 makes I/O handlers `async def`."
             ),
         ),
         Example(
@@ -484,6 +575,43 @@ class AsyncIoRule(Rule):
                 "rule 14 makes I/O functions `async def`."
             ),
             count=2,
+        ),
+        # The session hides behind an alias; the handler hands it to CRUD.
+        Example(
+            """\
+            @router.post("/password-recovery/{email}", response_model=Message)
+            def recover_password(email: str, session: SessionDep) -> Message:
+                \"\"\"Send a password recovery email.\"\"\"
+                user = crud.get_user_by_email(session=session, email=email)
+                return Message(message=f"sent to {user.email}")
+            """,
+            role="router",
+            line=2,
+            column=5,
+            message=(
+                "Route handler `recover_password` is a sync `def` that does I/O "
+                "(passes its session `session` to `crud.get_user_by_email(...)`); "
+                "style rule 14 makes I/O handlers `async def`."
+            ),
+        ),
+        # A CRUD module's sync function doing I/O through its sync Session.
+        Example(
+            """\
+            def count_orders(db_session: Session, *, open_only: bool) -> int:
+                query = select(func.count(Order.id))
+                return db_session.scalar(query)
+
+
+            def order_total(order: Order) -> int:
+                return sum(line.amount for line in order.lines)
+            """,
+            line=1,
+            column=5,
+            message=(
+                "`count_orders` is a sync `def` that does database I/O "
+                "(`db_session.scalar(...)`) with a sync Session; style rule 14 "
+                "makes I/O functions `async def` with an AsyncSession."
+            ),
         ),
     )
 
@@ -516,12 +644,38 @@ class AsyncIoRule(Rule):
         if node.asynchronous is not None:
             return
         name = node.name.value
+        sessions = _sync_session_params(node)
         if is_route_handler(node):
+            # A sync handler that does no I/O only costs a thread: not rule 14's.
+            call = _io_call(node.body)
+            handed = _session_handed_on(node)
+            if call is not None:
+                what = f"`{call}`"
+            elif sessions:
+                what = f"its sync Session `{min(sessions)}`"
+            elif handed is not None:
+                what = handed
+            else:
+                return
             self.report(
                 node.name,
-                f"Route handler `{name}` is a sync `def`; style rule 14 makes I/O "
-                "handlers `async def`.",
+                f"Route handler `{name}` is a sync `def` that does I/O ({what}); "
+                "style rule 14 makes I/O handlers `async def`.",
             )
+            return
+        if (
+            sessions
+            and not self.context.roles & {"router", "service"}
+            and task_decorator(node) is None
+        ):
+            call = _io_call(node.body, sessions, blocking=False)
+            if call is not None:
+                self.report(
+                    node.name,
+                    f"`{name}` is a sync `def` that does database I/O (`{call}`) "
+                    "with a sync Session; style rule 14 makes I/O functions "
+                    "`async def` with an AsyncSession.",
+                )
             return
         if not self.context.roles & {"router", "service"}:
             return

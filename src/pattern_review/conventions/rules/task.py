@@ -35,6 +35,13 @@ def task_decorator(node: cst.FunctionDef) -> cst.BaseExpression | None:
     return None
 
 
+def _listed(items: list[str], conjunction: str) -> str:
+    """``a``, ``a and b``, ``a, b and c``: a list as a sentence says it."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
 def _task_name(decorator: cst.BaseExpression) -> str:
     target = decorator.func if isinstance(decorator, cst.Call) else decorator
     return get_full_name_for_node(target) or ""
@@ -197,8 +204,8 @@ class TaskOptionsRule(TaskRule):
             line=1,
             column=2,
             message=(
-                "`@shared_task` on `sync_items` lacks `bind=True`, `max_retries`, "
-                "`default_retry_delay`; the Celery task pattern sets `bind=True, "
+                "`@shared_task` on `sync_items` lacks `bind=True`, `max_retries` "
+                "and `default_retry_delay`; the Celery task pattern sets `bind=True, "
                 "max_retries=..., default_retry_delay=...`."
             ),
         ),
@@ -217,7 +224,7 @@ class TaskOptionsRule(TaskRule):
             line=1,
             column=2,
             message=(
-                "`@shared_task` on `sync_items` lacks `bind=True`, "
+                "`@shared_task` on `sync_items` lacks `bind=True` and "
                 "`default_retry_delay`; the Celery task pattern sets `bind=True, "
                 "max_retries=..., default_retry_delay=...`."
             ),
@@ -246,7 +253,7 @@ class TaskOptionsRule(TaskRule):
             or (option == "bind" and not m.matches(given[option], m.Name("True")))
         ]
         if missing:
-            listed = ", ".join(f"`{option}`" for option in missing)
+            listed = _listed([f"`{option}`" for option in missing], "and")
             self.report(
                 decorator,
                 f"`@shared_task` on `{node.name.value}` lacks {listed}; the Celery "
@@ -439,7 +446,7 @@ class TaskDocstringRule(TaskRule):
             line=2,
             column=5,
             message=(
-                "Docstring of task `sync_items` has no `Args:`, `Returns:` section; "
+                "Docstring of task `sync_items` has no `Args:` or `Returns:` section; "
                 "the Celery task pattern documents them Google-style."
             ),
         ),
@@ -495,7 +502,7 @@ class TaskDocstringRule(TaskRule):
             if needed and not lines.intersection(spellings)
         ]
         if missing:
-            listed = ", ".join(f"`{section}`" for section in missing)
+            listed = _listed([f"`{section}`" for section in missing], "or")
             self.report(
                 node.name,
                 f"Docstring of task `{node.name.value}` has no {listed} section; "
