@@ -16,7 +16,6 @@ from benchmarks.generate import generate
 from pattern_review.agent_file import builtin_agent_file
 from pattern_review.baseline import flagged_code, normalize, shape_of
 from pattern_review.config import Config
-from pattern_review.models import ReviewTarget
 from pattern_review.review import run_review
 from pattern_review.target import build_target
 from tests.cli import review_cli, review_json
@@ -324,30 +323,17 @@ def test_every_planted_violation_of_a_generated_pr_is_still_reported(
 ) -> None:
     # The benchmark's PR extends existing files and adds new ones: the base
     # version of the extended ones is checked too, and must hide none of the
-    # planted violations the line filter alone reports.
+    # planted violations.
     generated = generate(tmp_path / "app", 40, violation_share=1.0, seed=3)
     target = build_target(generated.path, generated.base, generated.head)
     config = Config(checks=["ruff-format", "ruff", "conventions"], runner="direct")
-    agent = builtin_agent_file()
 
-    added = run_review(target, config, agent)
-    whole = run_review(target, config.model_copy(update={"filter_mode": "file"}), agent)
+    added = run_review(target, config, builtin_agent_file())
 
     planted = {(v.path, v.pattern) for v in generated.violations}
-    on_added_lines = {
-        (f.path, f.pattern)
-        for f in whole.findings
-        if set(range(f.line, f.end_line + 1)) & target_lines(target, f.path)
-    }
     reported = {(f.path, f.pattern) for f in added.findings}
-    assert len(planted & on_added_lines) >= 20
-    assert planted & on_added_lines <= reported
-
-
-def target_lines(target: ReviewTarget, path: str) -> frozenset[int]:
-    """Return the lines the PR added to a file."""
-    changed = target.file(path)
-    return changed.added_lines if changed else frozenset()
+    assert len(planted) >= 20
+    assert planted <= reported
 
 
 def test_sarif_marks_pre_existing_results_unchanged(git_repo: GitRepo) -> None:
