@@ -126,7 +126,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
     # Codes of style rules the team's agent file no longer has are not added.
     select = ctx.rulebook.ruff_select() if ctx.rulebook else RUFF_STYLE_SELECT
     safe = ctx.target.safe_mode
-    done = run_tool(ctx, "ruff", ruff_args(paths, select, safe))
+    # ruff runs from the project's folder (its nearest config applies there),
+    # on paths relative to it; its JSON names files absolutely.
+    tool_paths = ctx.tool_paths
+    done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
     unknown: list[str] = []
     # A target's older ruff may not know a code: run again without it.
     while done.exit_code == 2 and (match := _UNKNOWN_CODE.search(done.stderr)):
@@ -134,9 +137,11 @@ def run(ctx: CheckContext) -> CheckOutcome:
             break
         unknown.append(match.group(1))
         select = tuple(code for code in select if code != match.group(1))
-        done = run_tool(ctx, "ruff", ruff_args(paths, select, safe))
+        done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
     if done.exit_code not in (0, 1):
-        raise CheckError(f"ruff check failed: {done.last_line()}")
+        raise CheckError(
+            f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
+        )
     try:
         items = json.loads(done.stdout or "[]")
     except json.JSONDecodeError as exc:
