@@ -12,6 +12,9 @@ from pattern_review.config import Config
 from tests.check_context import check_context, tree_state
 from tests.gitrepo import GitRepo
 
+# A repo with no environment of its own: the bundled pytest runs, and says so.
+BUNDLED = "bundled tools: no environment found for the repository root"
+
 CALC = """\
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ def test_related_tests_pass(calc_repo: GitRepo, tmp_path: Path) -> None:
 
     assert outcome.findings == []
     assert outcome.result.status == "passed"
-    assert outcome.result.detail == "1 test(s) in 1 file(s), all passed"
+    assert outcome.result.detail == f"1 test(s) in 1 file(s), all passed ({BUNDLED})"
     assert tree_state(calc_repo) == before
     assert not list(calc_repo.path.rglob("__pycache__"))
     assert not list(calc_repo.path.rglob(".pytest_cache"))
@@ -82,7 +85,7 @@ def test_failing_test_is_reported_at_its_def_line(
         "Test `tests.test_calc.test_add` failed: assert -1 == 3"
     )
     assert outcome.result.status == "failed"
-    assert outcome.result.detail == "2 test(s) in 1 file(s), 1 failing"
+    assert outcome.result.detail == f"2 test(s) in 1 file(s), 1 failing ({BUNDLED})"
     assert tree_state(calc_repo) == before
 
 

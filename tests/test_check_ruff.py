@@ -13,9 +13,13 @@ from pattern_review.catalog import RUFF_STYLE_SELECT
 from pattern_review.checks import ruff_check
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
+from pattern_review.ruff_tool import bundled_version
 from tests.check_context import check_context, tree_state
 from tests.conftest import SEED_AGENT_FILE
 from tests.gitrepo import GitRepo
+
+# The ruff that runs where a project pins none, as the detail names it.
+UNPINNED = f"bundled ruff {bundled_version()}, the project pins none"
 
 
 def _context_added(
@@ -54,7 +58,7 @@ def test_seed_code_blocks_give_no_findings(git_repo: GitRepo, tmp_path: Path) ->
 
     assert [(f.rule, f.path, f.line) for f in outcome.findings] == []
     assert outcome.result.status == "passed"
-    assert outcome.result.detail == "no violations"
+    assert outcome.result.detail == f"no violations ({UNPINNED})"
 
 
 def test_style_rules_apply_without_target_config(
@@ -95,7 +99,7 @@ def test_style_rules_apply_without_target_config(
         f.source == "ruff" and f.path == "src/app/util.py" for f in outcome.findings
     )
     assert outcome.result.status == "failed"
-    assert outcome.result.detail == "8 violation(s)"
+    assert outcome.result.detail == f"8 violation(s) ({UNPINNED})"
     assert tree_state(git_repo) == before
     assert not list(git_repo.path.rglob(".ruff_cache"))
 
@@ -331,7 +335,7 @@ def test_code_unknown_to_the_targets_ruff_is_dropped_and_said(
     outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
 
     assert {f.rule for f in outcome.findings} >= {"I002", "UP035", "F401"}
-    assert outcome.result.detail.endswith("(this ruff lacks XYZ999)")
+    assert outcome.result.detail.endswith("; this ruff lacks XYZ999)")
 
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv not on PATH")
@@ -360,7 +364,7 @@ def test_uv_project_without_ruff_falls_back_and_says_so(
 
     outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
 
-    assert outcome.result.detail == (
-        "3 violation(s) (no ruff in the target's uv environment: used the bundled ruff)"
-    )
+    # ruff never needs the project's environment: none was synced for it.
+    assert outcome.result.detail == f"3 violation(s) ({UNPINNED})"
+    assert not (tmp_path / "cache" / "uv-env").exists()
     assert tree_state(git_repo) == before

@@ -9,8 +9,12 @@ import pytest
 from pattern_review.checks import ruff_format
 from pattern_review.checks.base import CheckError
 from pattern_review.config import Config
+from pattern_review.ruff_tool import bundled_version
 from tests.check_context import check_context, tree_state
 from tests.gitrepo import GitRepo
+
+# The ruff that runs where a project pins none, as the detail names it.
+UNPINNED = f"bundled ruff {bundled_version()}, the project pins none"
 
 
 def test_formatted_file_passes(git_repo: GitRepo, tmp_path: Path) -> None:
@@ -67,7 +71,7 @@ def test_each_hunk_is_a_finding_with_the_formatted_text(
         "error",
     )
     assert outcome.result.status == "failed"
-    assert outcome.result.detail == "2 hunk(s) to reformat"
+    assert outcome.result.detail == f"2 hunk(s) to reformat ({UNPINNED})"
     assert tree_state(git_repo) == before
     assert (git_repo.path / "app" / "mod.py").read_text() == source
     assert not list(git_repo.path.rglob(".ruff_cache"))
@@ -104,7 +108,9 @@ def test_unparseable_file_is_a_finding_at_the_error(
         ("app/bad.py", "ruff-format:syntax", 2, None),
         ("app/mess.py", "ruff-format", 1, "a = [1, 2]\n"),
     ]
-    assert outcome.result.detail == "1 hunk(s) to reformat, 1 file(s) not parseable"
+    assert outcome.result.detail == (
+        f"1 hunk(s) to reformat, 1 file(s) not parseable ({UNPINNED})"
+    )
 
 
 def test_parse_format_diff_reads_several_files_and_hunks() -> None:

@@ -15,14 +15,10 @@ import pytest
 
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.config import Config
+from pattern_review.environments import project_environment
 from pattern_review.models import ReviewTarget
-from pattern_review.runner import (
-    choose_runner,
-    is_uv_project,
-    run_command,
-    run_tool,
-    uv_environment,
-)
+from pattern_review.ruff_tool import bundled_version
+from pattern_review.runner import is_uv_project, run_command, run_tool
 from tests.gitrepo import GitRepo
 
 needs_uv = pytest.mark.skipif(shutil.which("uv") is None, reason="uv not on PATH")
@@ -103,35 +99,28 @@ def test_uv_project_detection(tmp_path: Path) -> None:
     assert is_uv_project(tmp_path)
 
 
-def test_direct_runner_and_auto_on_a_plain_repo(tmp_path: Path) -> None:
-    ctx = _context(tmp_path, tmp_path, Config(runner="direct"))
-    assert choose_runner(ctx) == ("direct", "")
-    assert choose_runner(_context(tmp_path, tmp_path)) == ("direct", "")
-
-
-@needs_uv
-def test_auto_picks_uv_for_a_uv_project(tmp_path: Path) -> None:
+def test_a_plain_repo_and_safe_mode_use_the_bundled_tools(tmp_path: Path) -> None:
+    assert project_environment(_context(tmp_path, tmp_path)).kind == "bundled"
+    direct = _context(tmp_path, tmp_path, Config(runner="direct"))
+    assert project_environment(direct).kind == "bundled"
     (tmp_path / "uv.lock").write_text("version = 1\n")
-    assert choose_runner(_context(tmp_path, tmp_path)) == ("uv", "")
+    safe = _context(tmp_path, tmp_path, Config(runner="uv"), safe_mode=True)
+    found = project_environment(safe)
+    assert (found.kind, found.prefix) == ("bundled", None)
+    assert "safe mode" in found.origin
 
 
-def test_safe_mode_never_uses_uv(tmp_path: Path) -> None:
-    (tmp_path / "uv.lock").write_text("version = 1\n")
-    ctx = _context(tmp_path, tmp_path, Config(runner="uv"), safe_mode=True)
-    assert choose_runner(ctx) == ("direct", "safe mode: bundled tools, no uv run")
-    auto = _context(tmp_path, tmp_path, safe_mode=True)
-    assert choose_runner(auto) == ("direct", "")
-
-
-def test_uv_runner_without_uv_is_a_check_error(
+def test_uv_runner_without_uv_fails_only_the_tools_that_need_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("UV", raising=False)
     ctx = _context(tmp_path, tmp_path, Config(runner="uv"))
-    with pytest.raises(CheckError, match="uv is not on PATH"):
-        run_tool(ctx, "ruff", ["--version"])
+    with pytest.raises(CheckError, match="could not be set up: uv is not installed"):
+        run_tool(ctx, "mypy", ["--version"])
+    assert run_tool(ctx, "ruff", ["--version"]).exit_code == 0
 
 
 def test_direct_runner_runs_the_bundled_tool(tmp_path: Path) -> None:
@@ -140,13 +129,14 @@ def test_direct_runner_runs_the_bundled_tool(tmp_path: Path) -> None:
         _context(tmp_path, tmp_path, Config(runner="direct")), tool_started=launched
     )
     run = run_tool(ctx, "ruff", ["--version"])
-    assert (run.exit_code, run.runner, run.note) == (0, "direct", "")
+    assert (run.exit_code, run.runner) == (0, "direct")
+    assert run.note == f"bundled ruff {bundled_version()}"
     assert run.stdout.startswith("ruff ")
     assert launched.is_set()  # the review starts the other checks on it
 
 
 @needs_uv
-def test_uv_without_the_tool_falls_back_and_leaves_the_tree_alone(
+def test_uv_env_without_the_tool_falls_back_and_leaves_the_tree_alone(
     git_repo: GitRepo, tmp_path: Path
 ) -> None:
     git_repo.write("pyproject.toml", UV_PROJECT)
@@ -159,41 +149,37 @@ def test_uv_without_the_tool_falls_back_and_leaves_the_tree_alone(
     git_repo.commit()
     before = _tree_state(git_repo)
 
-    run = run_tool(_context(git_repo.path, tmp_path), "ruff", ["--version"])
+    run = run_tool(_context(git_repo.path, tmp_path), "mypy", ["--version"])
 
     assert (run.exit_code, run.runner) == (0, "direct")
-    assert run.note == "no ruff in the target's uv environment: used the bundled ruff"
+    assert run.note == "bundled mypy on the uv.lock environment of the repository root"
     assert _tree_state(git_repo) == before
     assert not (git_repo.path / ".venv").exists()
     assert list((tmp_path / "cache" / "uv-env").iterdir())  # uv's env went here
 
 
 @needs_uv
-def test_uv_runs_the_targets_own_tool_from_its_lock(
-    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_ruff_runs_the_version_the_project_pins_without_its_environment(
+    git_repo: GitRepo, tmp_path: Path
 ) -> None:
-    # Offline: the target's ruff comes from uv's local cache, or the test skips.
-    monkeypatch.setenv("UV_OFFLINE", "1")
+    # A lock uv could not sync: ruff never needs the environment.
     git_repo.write(
-        "pyproject.toml", UV_PROJECT + '\n[dependency-groups]\ndev = ["ruff"]\n'
+        "uv.lock",
+        'version = 1\n\n[[package]]\nname = "ruff"\nversion = "0.6.9"\n',
     )
-    locked = subprocess.run(
-        ["uv", "lock", "--offline", "--quiet"], cwd=git_repo.path, check=False
-    )
-    if locked.returncode != 0:
-        pytest.skip("ruff is not in uv's offline cache")
     git_repo.commit()
     before = _tree_state(git_repo)
     ctx = _context(git_repo.path, tmp_path)
 
     run = run_tool(ctx, "ruff", ["--version"])
 
-    if run.note:
-        pytest.skip(f"uv could not install the target's ruff offline: {run.note}")
+    if "could not be run" in run.note:
+        pytest.skip(f"the registry is not reachable: {run.note}")
     assert (run.exit_code, run.runner) == (0, "uv")
-    assert run.stdout.startswith("ruff ")
+    assert run.stdout.strip() == "ruff 0.6.9"
+    assert run.note == "ruff 0.6.9, pinned in uv.lock"
+    assert not (tmp_path / "cache" / "uv-env").exists()
     assert _tree_state(git_repo) == before
-    assert not (git_repo.path / ".venv").exists()
 
 
 @needs_uv
@@ -206,17 +192,14 @@ def test_the_uv_environment_is_set_up_once_outside_the_work_tree(
     before = _tree_state(git_repo)
     ctx = _context(git_repo.path, tmp_path, Config(runner="uv"))
 
-    first = uv_environment(ctx)
-    again = uv_environment(ctx)
-    run = run_tool(ctx, "ruff", ["check", "--no-cache", "--select", "F401", "pkg"])
+    first = project_environment(ctx)
+    again = project_environment(ctx)
 
     assert first == again
-    assert first.is_relative_to(tmp_path / "cache")
-    assert (first / "bin" / "python").exists()
-    # The environment has no ruff of its own: the bundled one stands in, and says so.
-    assert run.runner == "direct"
-    assert "no ruff in the target's uv environment" in run.note
-    assert "F401" in run.stdout
+    assert first.kind == "uv"
+    assert first.prefix is not None
+    assert first.prefix.is_relative_to(tmp_path / "cache")
+    assert (first.prefix / "bin" / "python").exists()
     assert _tree_state(git_repo) == before
 
 
@@ -250,13 +233,61 @@ def test_a_failed_uv_set_up_is_reported_to_every_tool_but_tried_once_per_review(
     )
     fake_uv.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("UV", str(fake_uv))
     ctx = _context(tmp_path, tmp_path, Config(runner="uv"))
 
-    for tool in ("ruff", "mypy", "pytest"):
-        with pytest.raises(CheckError, match="uv run failed: error: Failed to fetch"):
+    reason = (
+        "environment of the repository root could not be set up:"
+        " error: Failed to fetch: network unreachable (`uv run --no-sync --project ."
+    )
+    for tool in ("mypy", "pytest"):
+        with pytest.raises(CheckError) as raised:
             run_tool(ctx, tool, ["--version"])
+        assert str(raised.value).startswith(reason)
+        assert "network unreachable" in raised.value.output
     assert calls.read_text().count("called") == 1
+    # ruff needs no environment: it still runs (the bundled one: no pin here).
+    assert run_tool(ctx, "ruff", ["--version"]).exit_code == 0
 
-    with pytest.raises(CheckError, match="uv run failed"):
-        run_tool(_context(tmp_path, tmp_path, Config(runner="uv")), "ruff", [])
+    with pytest.raises(CheckError, match="could not be set up"):
+        run_tool(_context(tmp_path, tmp_path, Config(runner="uv")), "mypy", [])
     assert calls.read_text().count("called") == 2  # a new review tries again
+
+
+@needs_uv
+def test_a_pinned_ruff_too_old_for_the_reviews_arguments_gives_way(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("requirements.txt", "ruff==0.1.9\n")
+    git_repo.commit()
+    ctx = _context(git_repo.path, tmp_path)
+    args = ["check", "--config", "lint.x=1", "--config", "lint.y=2", "."]
+
+    run = run_tool(ctx, "ruff", args)
+
+    if "could not be run" in run.note:
+        pytest.skip(f"the registry is not reachable: {run.note}")
+    assert run.runner == "direct"
+    assert run.note == (
+        f"bundled ruff {bundled_version()}: ruff 0.1.9 cannot run the review's"
+        " arguments (error: the argument '--config <CONFIG>' cannot be used"
+        " multiple times)"
+    )
+
+
+@needs_uv
+def test_a_pinned_ruff_survives_uvs_throwaway_cache(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The container sets UV_NO_CACHE: the fetched ruff lives in the review's cache.
+    monkeypatch.setenv("UV_NO_CACHE", "1")
+    git_repo.write("requirements.txt", "ruff==0.6.9\n")
+    git_repo.commit()
+
+    run = run_tool(_context(git_repo.path, tmp_path), "ruff", ["--version"])
+
+    if "could not be run" in run.note:
+        pytest.skip(f"the registry is not reachable: {run.note}")
+    assert (run.stdout.strip(), run.runner) == ("ruff 0.6.9", "uv")
+    assert run.note == "ruff 0.6.9, pinned in requirements.txt"
+    assert (tmp_path / "cache" / "uv").is_dir()

@@ -373,16 +373,21 @@ def inside_repo(repo: Path, configured: str) -> tuple[Path, str]:
     return path, path.relative_to(root).as_posix()
 
 
-def find_agent_file(repo: Path, configured: str | None = None) -> AgentFile:
+def find_agent_file(
+    repo: Path, configured: str | None = None, start: Path | None = None
+) -> AgentFile:
     """Find and parse the agent file a review of ``repo`` follows.
 
     Args:
         repo: The target's work tree.
         configured: The ``agent_file`` setting, relative to ``repo``.
+        start: The reviewed project's folder inside ``repo``: its
+            ``.claude/agents`` comes first, then each folder up to ``repo``.
 
     Returns:
         The configured file; else the first ``.claude/agents/*.md`` with a
-        Completion Checklist; else the built-in rulebook.
+        Completion Checklist, nearest the project first; else the built-in
+        rulebook.
 
     Raises:
         AgentFileError: The configured file is missing, not UTF-8, or not
@@ -395,8 +400,13 @@ def find_agent_file(repo: Path, configured: str | None = None) -> AgentFile:
         except (OSError, UnicodeDecodeError) as exc:
             raise AgentFileError(f"cannot read agent file {configured}: {exc}") from exc
         return parse_agent_file(text, relative)
-    agents = repo / AGENTS_DIR
-    if agents.is_dir():
+    folders = [repo]
+    if start is not None and start.is_relative_to(repo):
+        folders = [start, *(p for p in start.parents if p.is_relative_to(repo))]
+    for folder in folders:
+        agents = folder / AGENTS_DIR
+        if not agents.is_dir():
+            continue
         for candidate in sorted(agents.glob("*.md")):
             try:
                 text = candidate.read_text(encoding="utf-8")

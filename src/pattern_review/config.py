@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pattern_review.models import CHECK_NAMES, FailOn, FilterMode
@@ -73,6 +73,17 @@ class Config(BaseSettings):
         jobs: Worker processes for the convention engine; 0 means all cores.
         result_cache: Reuse a check's outcome when the work tree, environment
             and config are byte-for-byte those of an earlier run.
+        projects: Folders (or globs) of the repository's Python projects;
+            None finds them by their marker files (see projects.py).
+        environment: Where mypy and pytest find a project's packages:
+            ``auto`` tries, in order, ``venv`` (its own ``.venv``/``venv`` or
+            ``$VIRTUAL_ENV``), ``uv`` (``uv sync --frozen``), ``requirements``
+            (an environment uv builds from requirements or PEP 621
+            dependencies), ``install`` (the ``install`` command) and
+            ``bundled`` (the tools installed with pattern-review).
+        install: A shell command, run in the project's folder with
+            ``VIRTUAL_ENV`` set to a fresh environment, that installs its
+            dependencies there.
         exclude: Path globs of files never reviewed (vendored or generated
             code git does not mark); the report lists them as not reviewed.
     """
@@ -101,6 +112,14 @@ class Config(BaseSettings):
     ai_timeout_s: float = Field(default=120.0, gt=0)
     jobs: int = Field(default=0, ge=0)
     result_cache: bool = True
+    projects: list[str] | None = None
+    environment: Literal["auto", "venv", "uv", "requirements", "install", "bundled"] = (
+        "auto"
+    )
+    install: str | None = None
+    # Settings given as flags or action inputs: a project's own table in its
+    # pyproject.toml overrides the root's, never these.
+    _given: frozenset[str] = PrivateAttr(default=frozenset())
     exclude: list[str] = Field(default_factory=list)
 
     @field_validator("roles")
@@ -231,7 +250,7 @@ def load_config(
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     merged.update(given)
     try:
-        return Config(**merged)
+        config = Config(**merged)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [str(part) for part in first["loc"]]
@@ -244,3 +263,43 @@ def load_config(
             loc[0] = written.get(loc[0], loc[0])
         where = ".".join(loc) or "config"
         raise ConfigError(f"bad config ({origin}): {where}: {message}") from exc
+    config._given = frozenset(given)
+    return config
+
+
+def project_config(config: Config, folder: Path) -> Config:
+    """Apply a project's own ``[tool.pattern-review]`` over the root's config.
+
+    Settings given as flags or action inputs still win, and ``projects`` is
+    the repository's alone.
+
+    Args:
+        config: The review's configuration (root config and flags).
+        folder: The project's folder.
+
+    Returns:
+        ``config`` itself when the project has no table of its own, else a
+        copy with the project's settings applied.
+
+    Raises:
+        ConfigError: The project's table is malformed or has bad values.
+    """
+    pyproject = folder / "pyproject.toml"
+    if not pyproject.is_file():
+        return config
+    table = settings_from_toml(_read_toml(pyproject), pyproject)
+    own = {key.replace("-", "_"): value for key, value in table.items()}
+    own = {k: v for k, v in own.items() if k not in config._given | {"projects"}}
+    if not own:
+        return config
+    try:
+        merged = Config(**{**config.model_dump(), **own})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "config"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(
+            f"bad config ({pyproject} [tool.pattern-review]): {where}: {message}"
+        ) from exc
+    merged._given = config._given
+    return merged

@@ -42,6 +42,8 @@ class ChangedFile(BaseModel):
         removed_lines: How many base lines the PR removed or changed.
         skip_reason: Why the file is not reviewed (binary, deleted, not Python,
             not UTF-8, ...), or None when it is reviewed.
+        project: Folder of the Python project the file belongs to, relative
+            to the repo root (``.`` for the root; see projects.py).
         skip_kind: ``generated`` or ``excluded`` when the file is left out
             on purpose (its ``skip_reason`` says why); None otherwise.
     """
@@ -55,6 +57,7 @@ class ChangedFile(BaseModel):
     hunks: tuple[tuple[int, int], ...] = ()
     removed_lines: int = 0
     skip_reason: str | None = None
+    project: str = "."
     skip_kind: SkipKind | None = None
 
     @property
@@ -136,6 +139,8 @@ class Finding(BaseModel):
         fingerprint: Stable id that does not depend on the line number.
         suggestion: Replacement text for lines ``line``..``end_line``, when
             the fix is safe and mechanical.
+        project: Folder of the Python project the file belongs to (``.`` for
+            the repo root), None when not known.
         introduced: False when the PR did not introduce it: it lies on no
             added line, or (ruff, formatting, conventions) the base version
             of the code already had it (see baseline.py).
@@ -152,6 +157,7 @@ class Finding(BaseModel):
     message: str
     fingerprint: str = ""
     suggestion: str | None = None
+    project: str | None = None
     introduced: bool = True
 
     def model_post_init(self, context: object, /) -> None:
@@ -174,12 +180,15 @@ class CheckResult(BaseModel):
             ``error`` (it could not run: never reported as passed).
         duration_s: Wall time in seconds.
         detail: One line for a human: the reason for skip/error, or counts.
+        output: What a command that failed printed (bounded), when the check
+            could not run because of it; else empty.
     """
 
     name: str
     status: CheckStatus
     duration_s: float = 0.0
     detail: str = ""
+    output: str = ""
 
 
 class CheckOutcome(BaseModel):

@@ -27,7 +27,15 @@ from pattern_review.models import CheckOutcome
 from pattern_review.redaction import Redactor
 
 KEEP_ENTRIES = 500
-_LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "requirements.txt")
+_LOCK_FILES = (
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "requirements.txt",
+    "requirements-dev.txt",
+    ".python-version",
+    ".pre-commit-config.yaml",
+)
 _TOOLS = ("ruff", "mypy", "pytest", "libcst")
 
 
@@ -42,8 +50,9 @@ def _environment_identity(repo: Path) -> str:
         if lock.is_file():
             parts.append(hashlib.sha256(lock.read_bytes()).hexdigest())
     # An install into the target's own environment changes site-packages.
-    for site in sorted((repo / ".venv" / "lib").glob("python*/site-packages")):
-        parts.append(f"{site}:{site.stat().st_mtime_ns}")
+    for venv in (".venv", "venv"):
+        for site in sorted((repo / venv / "lib").glob("python*/site-packages")):
+            parts.append(f"{site}:{site.stat().st_mtime_ns}")
     return "\n".join(parts)
 
 
@@ -59,7 +68,10 @@ def state_of(context: CheckContext) -> str:
     target = context.target
     digest = hashlib.sha256()
     digest.update(git.work_tree_state(target.repo).encode())
-    digest.update(_environment_identity(target.repo).encode())
+    project = context.where
+    digest.update(_environment_identity(project.folder).encode())
+    # The environment the project's tools ran in, when the job activated one.
+    digest.update(f"{project.path}\0{os.environ.get('VIRTUAL_ENV', '')}".encode())
     digest.update(context.config.model_dump_json().encode())
     if context.rulebook is not None:
         digest.update(context.rulebook.key().encode())

@@ -45,6 +45,14 @@ from pattern_review.models import (
     ReviewTarget,
     TargetInfo,
 )
+from pattern_review.project_checks import (
+    label_findings,
+    merge_outcomes,
+    project_configs,
+    project_contexts,
+    split_by_project,
+    with_projects,
+)
 from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.result_cache import ResultCache, state_of
 from pattern_review.target import exclude_files
@@ -168,6 +176,7 @@ def _run_check(name: str, context: CheckContext) -> CheckOutcome:
     except CheckError as exc:
         outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
         outcome.result.detail = str(exc)
+        outcome.result.output = exc.output
     # pattern-review: ignore[ERR002] a crashing check is reported, not fatal
     except Exception as exc:  # noqa: BLE001
         outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
@@ -269,6 +278,36 @@ def _run_checks(
     return outcomes
 
 
+def _run_projects(names: list[str], context: CheckContext) -> dict[str, CheckOutcome]:
+    """Run the checks once per touched project, projects side by side."""
+    contexts = project_contexts(context)
+
+    def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
+        own = project_context.config.checks
+        left_out = {n for n in names if own is not None and n not in own}
+        cache = None
+        if project_context.config.result_cache:
+            folder = project_context.cache_dir / "results"
+            cache = ResultCache(folder, state_of(project_context))
+        wanted = [n for n in names if n not in left_out]
+        outcomes = _run_checks(wanted, project_context, cache) if wanted else {}
+        for name in left_out:
+            skipped = CheckResult(
+                name=name, status="skipped", detail="left out by the project's checks"
+            )
+            outcomes[name] = CheckOutcome(result=skipped)
+        return outcomes
+
+    workers = max(1, min(len(contexts), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(run_project, contexts))
+    pairs = list(zip(contexts, done, strict=True))
+    return {
+        name: merge_outcomes(name, [(c.where, runs[name]) for c, runs in pairs])
+        for name in names
+    }
+
+
 def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:
     if result.status in ("error", "skipped"):
         return result
@@ -303,6 +342,7 @@ def run_review(
 
     requested = requested_checks(config, agent)
     target = exclude_files(target, config.exclude)
+    target = with_projects(target, config.projects)
     folder = cache_dir_for(config, target.repo)
     # Which rules the team's agent file still asks for (SPEC principle 8).
     rulebook = rulebook_for(
@@ -329,21 +369,28 @@ def run_review(
         else:
             runnable.append(name)
     if runnable:
-        cache = None
-        if config.result_cache:
-            cache = ResultCache(context.cache_dir / "results", state_of(context))
-        outcomes.update(_run_checks(runnable, context, cache))
+        outcomes.update(_run_projects(runnable, context))
 
     sources = _read_sources(target)
     found = [
         rulebook.recite(f) for name in CHECK_NAMES for f in outcomes[name].findings
     ]
     found += unreadable_files(target)
+    found = label_findings(found, target)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
     found = mark_introduced(found, target, context, sources, ran)
-    kept, added_suppressions = _suppress(found, target, sources, config, ran)
-    pre_existing = count_pre_existing(kept, target)
-    kept = filter_findings(kept, target, config.filter_mode)
+    # Each project's own select/ignore lists and filter mode apply to it.
+    configs = project_configs(target, config)
+    kept = []
+    pre_existing = 0
+    added_suppressions: list[AddedSuppression] = []
+    for project, group, texts in split_by_project(target, found, sources):
+        own = configs.get(project, config)
+        part, added = _suppress(group, target, texts, own, ran)
+        added_suppressions += added
+        pre_existing += count_pre_existing(part, target)
+        kept += filter_findings(part, target, own.filter_mode)
+    kept = label_findings(kept, target)  # the suppressions' own notes too
     kept = sort_findings(fingerprint(kept, sources))
     checks = []
     for name in CHECK_NAMES:

@@ -1,10 +1,10 @@
 """How the Completion Checklist tools (ruff, mypy, pytest) are started.
 
-The agent file's checklist says ``uv run <tool>``: in a uv project the tools
-run in the target's own environment, with its versions and dependencies. Else
-(or when uv cannot find the tool there) the copies installed with
-pattern-review run as ``python -m <tool>``. In safe mode nothing of the PR may
-execute, and ``uv run`` would build the PR's project, so only the bundled
+Each tool runs from its project's folder (projects.py). mypy and pytest run
+in the project's environment (environments.py): its own copy of the tool
+when it has one, else the copy installed with pattern-review, pointed at the
+environment. ruff runs the version the project pins (ruff_tool.py) and needs
+no environment. In safe mode nothing of the PR may execute: only the bundled
 tools run.
 
 The bundled tools start with ``python -P``, so the work tree is not on
@@ -12,16 +12,15 @@ The bundled tools start with ``python -P``, so the work tree is not on
 the tool. No tool gets the run's secrets (tokens, the action's inputs): none
 needs them, and a target's tests or build steps could leak them.
 
-Nothing here may write into the work tree: uv's environment goes to the cache
-folder unless the target already has a ``.venv``, a repo without ``uv.lock`` is
-never locked, and Python never writes bytecode.
+Nothing here may write into the work tree: environments that are built go to
+the cache folder, a project without ``uv.lock`` is never locked, and Python
+never writes bytecode.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -37,7 +36,8 @@ from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.unprivileged import Account
 
 Tool = Literal["ruff", "mypy", "pytest"]
-RunnerKind = Literal["uv", "direct"]
+_PRINT_PREFIX = "import sys; print(sys.prefix)"
+RunnerKind = Literal["env", "uv", "direct"]
 # Never passed to a tool: the action's inputs (``INPUT_*``) carry the tokens too.
 SECRET_VARIABLES = frozenset(
     {
@@ -61,7 +61,9 @@ class ToolRun:
         stdout: Its standard output, decoded.
         stderr: Its standard error, decoded.
         seconds: Wall time.
-        runner: ``uv`` or ``direct``: how the tool was started.
+        runner: How the tool was started: from the project's environment
+            (``env``), through ``uv tool run`` (``uv``), or the bundled copy
+            (``direct``).
         note: Why the tool ran another way than asked (for the check's
             detail), or empty.
     """
@@ -193,10 +195,10 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def is_uv_project(repo: Path) -> bool:
-    """Return whether the target is managed by uv.
+    """Return whether a folder holds a uv project.
 
     Args:
-        repo: The target's work tree.
+        repo: A project's folder.
 
     Returns:
         True when it has ``uv.lock`` or a ``[tool.uv]`` table in
@@ -213,108 +215,74 @@ def is_uv_project(repo: Path) -> bool:
     return isinstance(tool, dict) and "uv" in tool
 
 
-def choose_runner(ctx: CheckContext) -> tuple[RunnerKind, str]:
-    """Decide how the checklist tools start for this review.
+def _pinned_ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
+    """Return how ruff starts for the context's project, and which ruff it is."""
+    from pattern_review.environments import failure_reason, find_uv
+    from pattern_review.ruff_tool import bundled_command, bundled_version, pinned_ruff
 
-    Args:
-        ctx: The review's context.
-
-    Returns:
-        The runner, and a note when it differs from the configured one.
-
-    Raises:
-        CheckError: ``runner = "uv"`` was asked but uv is not on PATH.
-    """
-    wanted = ctx.config.runner
-    if ctx.target.safe_mode:
-        note = "safe mode: bundled tools, no uv run" if wanted == "uv" else ""
-        return "direct", note
-    if wanted == "direct":
-        return "direct", ""
-    has_uv = shutil.which("uv") is not None
-    if wanted == "uv":
-        if not has_uv:
-            raise CheckError("runner 'uv' was configured but uv is not on PATH")
-        return "uv", ""
-    if has_uv and is_uv_project(ctx.target.repo):
-        return "uv", ""
-    return "direct", ""
-
-
-# The target's environment, as ``uv run`` sets it up, once per review: the
-# checks then start their tools from it directly. Four concurrent ``uv run``
-# calls would each check (and maybe sync) the same environment, competing with
-# mypy for the CPU; one call, waited for by the others, does it once. A failure
-# is kept too: the next check would only wait for the same error again.
-_PRINT_PREFIX = "import sys; print(sys.prefix)"
-
-
-def _environment_key(ctx: CheckContext) -> tuple[str, ...]:
-    repo = ctx.target.repo
-    stamps = []
-    for name in ("uv.lock", "pyproject.toml"):
-        try:
-            stat = (repo / name).stat()
-            stamps.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
-        except OSError:
-            stamps.append(f"{name}:-")
-    return (str(repo), str(ctx.cache_dir), *stamps)
-
-
-def uv_environment(ctx: CheckContext) -> Path:
-    """Return the target's uv environment, synced as ``uv run`` does it.
-
-    Args:
-        ctx: The review's context.
-
-    Returns:
-        The environment's prefix folder (its tools are in ``bin/``).
-
-    Raises:
-        CheckError: uv could not set the environment up.
-    """
-    key = _environment_key(ctx)
-    known = ctx.shared.environments
-    with ctx.shared.lock:
-        if key not in known:
-            known[key] = _set_up_environment(ctx)
-        found = known[key]
-    if isinstance(found, CheckError):
-        raise CheckError(str(found))
-    return found
+    bundled = f"bundled ruff {bundled_version()}"
+    if ctx.target.safe_mode or ctx.config.runner == "direct":
+        return bundled_command(), bundled
+    pin = pinned_ruff(ctx.where, ctx.target.repo)
+    if pin is None:
+        return bundled_command(), f"{bundled}, the project pins none"
+    which = f"ruff {pin.version}, pinned in {pin.source}"
+    if pin.version == bundled_version():
+        return bundled_command(), which
+    uv = find_uv()
+    if uv is None:
+        return bundled_command(), f"{bundled}: no uv to run ruff {pin.version}"
+    key = ("ruff", pin.version)
+    shared = ctx.shared
+    with shared.lock:
+        own_lock = shared.locks.setdefault(key, threading.Lock())
+    with own_lock:
+        if key not in shared.environments:
+            # uv fetches that ruff into its cache once; asked for the tool's
+            # environment, it lets the checks start its ruff directly, with
+            # no uv in between. A failure falls back to the bundled ruff.
+            probe = [uv, "tool", "run", "--from", f"ruff=={pin.version}"]
+            probe += ["python", "-c", _PRINT_PREFIX]
+            env = {}
+            if os.environ.get("UV_NO_CACHE"):
+                # A throwaway cache (the container's setting) would delete
+                # the tool with it: keep it in the review's cache folder.
+                env = {"UV_NO_CACHE": "0", "UV_CACHE_DIR": str(ctx.cache_dir / "uv")}
+            try:
+                timeout = ctx.config.tool_timeout_s
+                run = run_command(probe, ctx.where.folder, timeout, env)
+                lines = run.stdout.strip().splitlines()
+                program = Path(lines[-1]) / "bin" / "ruff" if lines else None
+                if run.exit_code == 0 and program is not None and program.is_file():
+                    shared.environments[key] = program
+                else:
+                    shared.environments[key] = failure_reason(run, probe)
+            except CheckError as exc:
+                shared.environments[key] = str(exc)
+        found = shared.environments[key]
+    if not isinstance(found, Path):
+        return bundled_command(), (
+            f"{bundled}: ruff {pin.version} (pinned in {pin.source}) could not be"
+            f" run: {found}"
+        )
+    return [str(found)], which
 
 
-def _set_up_environment(ctx: CheckContext) -> Path | CheckError:
-    prefix, env = _uv_command(ctx, "python")
-    argv = [*prefix, "-c", _PRINT_PREFIX]
-    try:
-        run = run_command(argv, ctx.target.repo, ctx.config.tool_timeout_s, env)
-    except CheckError as exc:
-        return exc
-    lines = run.stdout.strip().splitlines()
-    if run.exit_code != 0 or not lines:
-        return CheckError(f"uv run failed: {run.last_line()}")
-    return Path(lines[-1])
+def _first_line(run: ToolRun) -> str:
+    lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
+    if lines and lines[0] == "ruff failed" and len(lines) > 1:
+        return f"ruff failed: {lines[1]}"[:200]
+    return lines[0][:200] if lines else "no output"
 
 
-def _uv_command(ctx: CheckContext, tool: str) -> tuple[list[str], dict[str, str]]:
-    repo = ctx.target.repo
-    # With a lock, install exactly it; without one, use the existing env as is
-    # rather than let uv write a new uv.lock into the work tree.
-    sync = "--frozen" if (repo / "uv.lock").is_file() else "--no-sync"
-    env: dict[str, str] = {}
-    if not (repo / ".venv").exists():
-        # The cache folder is the repository's: a head reviewed in a
-        # temporary work tree reuses the environment made for an earlier one.
-        env["UV_PROJECT_ENVIRONMENT"] = str(ctx.cache_dir / "uv-env")
-    if sys.prefix != sys.base_prefix:
-        # uv run falls back to PATH; keep pattern-review's own virtualenv off it
-        # so "uv run ruff" means the target's ruff or a visible fallback.
-        own_bin = os.path.abspath(os.path.dirname(sys.executable))
-        path = os.environ.get("PATH", "").split(os.pathsep)
-        env["PATH"] = os.pathsep.join(p for p in path if os.path.abspath(p) != own_bin)
-    uv = shutil.which("uv") or "uv"
-    return [uv, "run", "--project", str(repo), sync, tool], env
+def _refused_arguments(run: ToolRun) -> bool:
+    """Whether ruff rejected its command line (not a file, rule or config)."""
+    if run.exit_code != 2 or run.stdout.strip():
+        return False
+    text = run.stderr
+    if "Unknown rule selector" in text or "invalid value" in text:
+        return False  # the check drops the code it lacks and asks again
+    return "try '--help'" in text or text.lstrip().startswith("ruff failed")
 
 
 def run_tool(
@@ -326,63 +294,92 @@ def run_tool(
     direct_env: Mapping[str, str] | None = None,
     account: Account | None = None,
 ) -> ToolRun:
-    """Run a checklist tool on the target, in its work tree.
+    """Run a checklist tool on the context's project, from its folder.
+
+    ruff is the version the project pins (or the bundled one) and needs no
+    environment; mypy and pytest run from the project's environment
+    (environments.py) when it has them, else the bundled tools run.
 
     Args:
-        ctx: The review's context.
+        ctx: The check's context.
         tool: ``ruff``, ``mypy`` or ``pytest``.
         args: Arguments after the tool name.
         env: Extra environment variables.
         direct_args: Arguments added only when the bundled tool runs (it
-            lacks the target's environment, e.g. mypy's ``--python-executable``).
+            lacks the project's environment, e.g. mypy's
+            ``--python-executable``).
         direct_env: Environment variables added only when the bundled tool
-            runs (e.g. pytest's ``PYTHONPATH`` to the uninstalled target).
+            runs (e.g. pytest's ``PYTHONPATH`` to the uninstalled project).
         account: Run the tool as this user (it runs the PR's code).
 
     Returns:
-        The finished run; ``note`` says when the bundled tool stood in.
+        The finished run; ``note`` says which tool and environment ran.
 
     Raises:
-        CheckError: The tool is missing, cannot start, or timed out.
+        CheckError: The tool is missing, cannot start, or timed out, or the
+            project's environment could not be set up (mypy and pytest only).
     """
-    repo = ctx.target.repo
+    from pattern_review.environments import project_environment
+
+    folder = ctx.where.folder
     timeout = ctx.config.tool_timeout_s
     nice = ctx.niceness
     env = dict(env or {})
-    kind, note = choose_runner(ctx)
-    if kind == "uv":
-        prefix = uv_environment(ctx)
-        program = prefix / "bin" / tool
-        if program.is_file():
-            # What ``uv run`` does once the environment is ready: its bin/
-            # first on PATH, VIRTUAL_ENV set (the target's tests may rely on it).
-            _, uv_env = _uv_command(ctx, tool)
-            path = uv_env.get("PATH", os.environ.get("PATH", ""))
-            tool_env = {
-                **uv_env,
-                "VIRTUAL_ENV": str(prefix),
-                "PATH": os.pathsep.join([str(prefix / "bin"), path]),
-                **env,
-            }
-            run = run_command(
-                [str(program), *args],
-                repo,
-                timeout,
-                tool_env,
-                nice,
-                ctx.tool_started,
-                account,
+    if tool == "ruff":
+        command, which = _pinned_ruff_command(ctx)
+        run = run_command(
+            [*command, *args], folder, timeout, env, nice, ctx.tool_started
+        )
+        kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
+        if kind == "uv" and _refused_arguments(run):
+            # An old pinned ruff that lacks an option the review needs (inline
+            # ``--config`` overrides came with 0.2): the bundled one stands in.
+            from pattern_review.ruff_tool import bundled_command, bundled_version
+
+            why = _first_line(run)
+            which = (
+                f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
+                f" run the review's arguments ({why})"
             )
-            return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "uv")
-        note = f"no {tool} in the target's uv environment: used the bundled {tool}"
-    # -P keeps the work tree off sys.path, so "-m ruff" is the installed ruff
-    # even if the PR has a ruff/ package. pytest keeps it: its direct mode
+            run = run_command(
+                [*bundled_command(), *args], folder, timeout, env, nice, None
+            )
+            kind = "direct"
+        return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)
+    environment = project_environment(ctx)
+    program = environment.program(tool)
+    if program is not None and environment.prefix is not None:
+        # What ``uv run`` or an activated environment does: its bin/ first
+        # on PATH, VIRTUAL_ENV set (the project's tests may rely on it).
+        path = os.environ.get("PATH", "")
+        tool_env = {
+            "VIRTUAL_ENV": str(environment.prefix),
+            "PATH": os.pathsep.join([str(environment.prefix / "bin"), path]),
+            **env,
+        }
+        run = run_command(
+            [str(program), *args],
+            folder,
+            timeout,
+            tool_env,
+            nice,
+            ctx.tool_started,
+            account,
+        )
+        note = f"in {environment.origin}"
+        return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "env", note)
+    if environment.prefix is None:
+        note = environment.origin
+    else:
+        note = f"bundled {tool} on {environment.origin}"
+    # -P keeps the work tree off sys.path, so "-m mypy" is the installed mypy
+    # even if the PR has a mypy/ package. pytest keeps it: its direct mode
     # imports the target from the work tree, and it never runs in safe mode.
     isolate = [] if tool == "pytest" else ["-P"]
     argv = [sys.executable, *isolate, "-m", tool, *direct_args, *args]
     bundled_env = {**env, **(direct_env or {})}
     direct = run_command(
-        argv, repo, timeout, bundled_env, nice, ctx.tool_started, account
+        argv, folder, timeout, bundled_env, nice, ctx.tool_started, account
     )
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")

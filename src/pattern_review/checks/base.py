@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING
 
 from pattern_review.config import Config
 from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
+from pattern_review.projects import ROOT, Project
+
+# How much of a failed command's output a check's detail keeps.
+OUTPUT_LIMIT = 4000
 
 if TYPE_CHECKING:
     from pattern_review.rulebook import Rulebook
@@ -19,8 +23,36 @@ class CheckError(Exception):
     """A check could not run (tool missing, timed out, crashed).
 
     The message is the one-line reason shown to the user; the check is then
-    reported with status ``error``, never ``passed``.
+    reported with status ``error``, never ``passed``. ``output`` keeps what
+    the failed command printed (bounded), for the JSON detail and
+    ``--verbose``.
     """
+
+    def __init__(self, message: str, output: str = "") -> None:
+        """Create the error.
+
+        Args:
+            message: The one-line reason.
+            output: The failed command's whole output, or empty.
+        """
+        super().__init__(message)
+        self.output = bounded(output)
+
+
+def bounded(text: str, limit: int = OUTPUT_LIMIT) -> str:
+    """Return text cut to its last ``limit`` characters (where errors end up).
+
+    Args:
+        text: Any output.
+        limit: Characters kept.
+
+    Returns:
+        The text, stripped, with a marker when it was cut.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return "[...]\n" + text[-limit:]
 
 
 @dataclass
@@ -28,13 +60,15 @@ class SharedSetup:
     """Set-up the checks of one review share: done once, by the first to ask.
 
     Attributes:
-        environments: The target's uv environment prefix, or why uv could
-            not set it up, by environment key.
-        lock: Held while one check sets something up for all.
+        environments: Each project's environment, or why it could not be
+            set up, by environment key.
+        lock: Held while a check looks up or adds an entry of ``locks``.
+        locks: One lock per environment key, held while it is set up.
     """
 
-    environments: dict[tuple[str, ...], Path | CheckError] = field(default_factory=dict)
+    environments: dict[tuple[str, ...], object] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +84,8 @@ class CheckContext:
         tool_started: Set once the check's tool process has started (the
             review starts the other checks after the long pole's).
         shared: What the review's checks set up once for all of them.
+        project: The Python project the check looks at (its folder is the
+            tools' working directory); None is the repository root.
         rulebook: What the team's agent file turns on; None: every rule.
     """
 
@@ -59,12 +95,29 @@ class CheckContext:
     niceness: int = 0
     tool_started: threading.Event | None = None
     shared: SharedSetup = field(default_factory=SharedSetup, compare=False)
+    project: Project | None = None
+
+    @property
+    def where(self) -> Project:
+        """The project checked: ``project``, else the repository root."""
+        return self.project or Project(ROOT, self.target.repo)
+
     rulebook: Rulebook | None = field(default=None, compare=False)
 
     @property
     def python_paths(self) -> list[str]:
-        """Reviewed ``.py`` files, relative to the repo root, sorted."""
-        return [f.path for f in self.target.reviewed_files if f.path.endswith(".py")]
+        """Reviewed ``.py`` files of the project, relative to the repo root."""
+        only = self.project.path if self.project else None
+        return [
+            f.path
+            for f in self.target.reviewed_files
+            if f.path.endswith(".py") and (only is None or f.project == only)
+        ]
+
+    @property
+    def tool_paths(self) -> list[str]:
+        """``python_paths`` relative to the project's folder (the tools' cwd)."""
+        return [self.where.relative(path) for path in self.python_paths]
 
 
 def finished(

@@ -14,8 +14,10 @@ import re
 from pathlib import PurePosixPath
 
 from pattern_review.checks.base import CheckContext, CheckError, finished
+from pattern_review.environments import project_environment
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import ToolRun, run_tool
+from pattern_review.tool_config import mypy_excluded
 
 NAME = "mypy"
 # Codes that enforce style rule 2 ("type annotations on all parameters and
@@ -118,11 +120,11 @@ def _mypy_args(ctx: CheckContext, paths: list[str], json_output: bool) -> list[s
 
 
 def _direct_args(ctx: CheckContext) -> tuple[list[str], str]:
-    """Arguments for the bundled mypy, which lacks the target's packages."""
-    venv_python = ctx.target.repo / ".venv" / "bin" / "python"
-    if not ctx.target.safe_mode and venv_python.is_file():
-        return ["--python-executable", str(venv_python)], ""
-    # Without the target's environment a third-party import cannot resolve;
+    """Arguments for the bundled mypy, which lacks the project's packages."""
+    python = project_environment(ctx).python
+    if python is not None:
+        return ["--python-executable", str(python)], ""
+    # Without the project's environment a third-party import cannot resolve;
     # that is this environment's gap, not the PR's error.
     return ["--ignore-missing-imports"], "missing imports ignored"
 
@@ -135,10 +137,13 @@ def _run_mypy(
         args = _mypy_args(ctx, paths, False)
         done = run_tool(ctx, "mypy", args, direct_args=direct_args)
     if done.exit_code not in (0, 1, 2):
-        raise CheckError(f"mypy exited {done.exit_code}: {done.last_line()}")
+        raise CheckError(
+            f"mypy exited {done.exit_code}: {done.last_line()}",
+            done.stdout + done.stderr,
+        )
     parsed = parse_mypy_output(done.stdout + "\n" + done.stderr)
     if done.exit_code != 0 and not parsed:
-        raise CheckError(f"mypy failed: {done.last_line()}")
+        raise CheckError(f"mypy failed: {done.last_line()}", done.stdout + done.stderr)
     return done, parsed
 
 
@@ -158,9 +163,17 @@ def run(ctx: CheckContext) -> CheckOutcome:
         CheckError: mypy is missing, timed out, crashed, or failed without a
             parseable error.
     """
-    paths = ctx.python_paths
+    project = ctx.where
+    excluded = mypy_excluded(project.folder, ctx.tool_paths)
+    if ctx.target.safe_mode:
+        excluded = []  # the PR's mypy config is not read in safe mode
+    # Paths as mypy sees them: relative to the project's folder, its cwd.
+    paths = [p for p in ctx.tool_paths if p not in excluded]
     if not paths:
-        result = CheckResult(name=NAME, status="passed", detail="no Python files")
+        detail = "no Python files"
+        if excluded:
+            detail = f"no Python files mypy's config does not exclude ({len(excluded)})"
+        result = CheckResult(name=NAME, status="passed", detail=detail)
         return CheckOutcome(result=result)
     direct_args, direct_note = _direct_args(ctx)
     done, parsed = _run_mypy(ctx, paths, direct_args)
@@ -182,8 +195,17 @@ def run(ctx: CheckContext) -> CheckOutcome:
         # A blocking error elsewhere (config, plugin, an imported module's
         # syntax) stopped mypy before it checked the changed files.
         where = parsed[0]
-        raise CheckError(f"mypy stopped at {where.path}:{where.line}: {where.message}")
+        raise CheckError(
+            f"mypy stopped at {project.to_repo(where.path)}:{where.line}:"
+            f" {where.message}",
+            done.stdout + done.stderr,
+        )
     detail = f"{len(findings)} error(s)" if findings else "no errors"
     if done.runner != "direct":
         direct_note = ""
-    return finished(NAME, findings, seconds, detail, [done.note, direct_note])
+    skipped = f"{len(excluded)} file(s) excluded by mypy's config" if excluded else ""
+    findings = [
+        f.model_copy(update={"path": project.to_repo(f.path)}) for f in findings
+    ]
+    notes = [done.note, direct_note, skipped]
+    return finished(NAME, findings, seconds, detail, notes)

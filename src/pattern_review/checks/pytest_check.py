@@ -20,6 +20,7 @@ from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.checks.related_tests import related_tests
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
+from pattern_review.tool_config import within_testpaths
 from pattern_review.unprivileged import (
     Account,
     UnprivilegedError,
@@ -57,11 +58,16 @@ def run(ctx: CheckContext) -> CheckOutcome:
     """
     if ctx.target.safe_mode:
         return _quiet_outcome("skipped", "safe mode: the PR's code is not run")
-    repo = ctx.target.repo
-    tests = related_tests(repo, ctx.python_paths)
+    project = ctx.where
+    # Tests of the project only, paths relative to its folder (pytest's cwd
+    # and rootdir), within the testpaths its pytest config names.
+    found = related_tests(project.folder, ctx.tool_paths)
+    tests = found if ctx.target.safe_mode else within_testpaths(project.folder, found)
     if not tests:
-        return _quiet_outcome("passed", "no related tests")
-    account = _account(repo)
+        outside = len(found) - len(tests)
+        detail = f"no related tests ({outside} outside testpaths)" if outside else ""
+        return _quiet_outcome("passed", detail or "no related tests")
+    account = _account(ctx.target.repo)
     home_tmp = str(account.home / "tmp") if account else None
     with tempfile.TemporaryDirectory(
         prefix="pattern-review-pytest-", dir=home_tmp
@@ -70,26 +76,37 @@ def run(ctx: CheckContext) -> CheckOutcome:
             account.owns(Path(scratch))  # pytest writes its report there
         junit = Path(scratch) / "junit.xml"
         args = ["-p", "no:cacheprovider", "-o", "junit_family=xunit1"]
+        args += ["--rootdir", str(project.folder)]
         args += ["--junitxml", str(junit), "--continue-on-collection-errors"]
         # "--": a test file named "--junitxml=x_test.py" is a path, not an option.
         done = run_tool(
             ctx,
             "pytest",
             [*args, "--", *tests],
-            direct_env=_import_path(repo),
+            direct_env=_import_path(project.folder),
             account=account,
         )
         if done.exit_code == _EXIT_NO_TESTS:
             return _quiet_outcome("passed", "no related tests", done.seconds)
         if done.exit_code not in (0, 1, 2):
-            raise CheckError(f"pytest exited {done.exit_code}: {done.last_line()}")
+            raise CheckError(
+                f"pytest exited {done.exit_code}: {done.last_line()}",
+                done.stdout + done.stderr,
+            )
         try:
             root = ElementTree.parse(junit).getroot()
         except (OSError, ElementTree.ParseError) as exc:
-            raise CheckError(f"pytest wrote no readable report: {exc}") from exc
-    findings, ran = parse_junit(root, repo)
+            raise CheckError(
+                f"pytest wrote no readable report: {exc}", done.stdout + done.stderr
+            ) from exc
+    findings, ran = parse_junit(root, project.folder)
+    findings = [
+        f.model_copy(update={"path": project.to_repo(f.path)}) for f in findings
+    ]
     if done.exit_code != 0 and not findings:
-        raise CheckError(f"pytest failed: {done.last_line()}")
+        raise CheckError(
+            f"pytest failed: {done.last_line()}", done.stdout + done.stderr
+        )
     detail = f"{ran} test(s) in {len(tests)} file(s)"
     detail += f", {len(findings)} failing" if findings else ", all passed"
     return finished(NAME, findings, done.seconds, detail, [done.note])

@@ -127,7 +127,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
     # Codes of style rules the team's agent file no longer has are not added.
     select = ctx.rulebook.ruff_select() if ctx.rulebook else RUFF_STYLE_SELECT
     safe = ctx.target.safe_mode
-    done = run_tool(ctx, "ruff", ruff_args(paths, select, safe))
+    # ruff runs from the project's folder (its nearest config applies there),
+    # on paths relative to it; its JSON names files absolutely.
+    tool_paths = ctx.tool_paths
+    done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
     unknown: list[str] = []
     # A target's older ruff may not know a code: run again without it.
     while done.exit_code == 2 and (match := _UNKNOWN_CODE.search(done.stderr)):
@@ -135,20 +138,26 @@ def run(ctx: CheckContext) -> CheckOutcome:
             break
         unknown.append(match.group(1))
         select = tuple(code for code in select if code != match.group(1))
-        done = run_tool(ctx, "ruff", ruff_args(paths, select, safe))
+        done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
     crashed: list[str] = []
     if done.exit_code not in (0, 1, 2):
         # ruff itself crashed (a stack overflow on a hostile file): find the
         # file(s) by halves, check the rest, and report those as errors.
-        items, crashed = _lint_around_crashes(ctx, paths, select, safe)
+        items, crashed = _lint_around_crashes(ctx, list(tool_paths), select, safe)
     else:
         if done.exit_code not in (0, 1):
-            raise CheckError(f"ruff check failed: {done.last_line()}")
+            raise CheckError(
+                f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
+            )
         items = _items(done.stdout)
     repo = ctx.target.repo.resolve()
     wanted = set(paths)
+    folder = ctx.where.folder.resolve()
     findings: list[Finding] = [
-        could_not_analyse(path, "ruff", "ruff crashed on it") for path in crashed
+        could_not_analyse(
+            (folder / path).relative_to(repo).as_posix(), "ruff", "ruff crashed on it"
+        )
+        for path in crashed
     ]
     for item in items:
         finding = to_finding(item, repo)

@@ -156,8 +156,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
         )
     safe = ctx.target.safe_mode
     args = ["format", "--check", "--diff", "--no-cache", *config_args(safe)]
-    args += ["--", *paths]
+    # From the project's folder, on paths relative to it (as ruff prints them).
+    args += ["--", *ctx.tool_paths]
     done = run_tool(ctx, "ruff", args)
+    to_repo = ctx.where.to_repo
     if done.exit_code not in (0, 1, 2):
         raise CheckError(f"ruff format exited {done.exit_code}: {done.last_line()}")
     wanted = set(paths)
@@ -167,16 +169,19 @@ def run(ctx: CheckContext) -> CheckOutcome:
             pattern="completion-checklist",
             source="ruff-format",
             severity="error",
-            path=hunk.path,
+            path=to_repo(hunk.path),
             line=hunk.line,
             end_line=hunk.end_line,
             message="`ruff format` would reformat these lines.",
             suggestion=hunk.replacement,
         )
-        for hunk in parse_format_diff(done.stdout, paths)
-        if hunk.path in wanted
+        for hunk in parse_format_diff(done.stdout, ctx.tool_paths)
+        if to_repo(hunk.path) in wanted
     ]
-    unparsed = _parse_errors(done.stderr, wanted)
+    unparsed = [
+        f.model_copy(update={"path": to_repo(f.path)})
+        for f in _parse_errors(done.stderr, set(ctx.tool_paths))
+    ]
     findings.extend(unparsed)
     if done.exit_code == 2 and not unparsed:
         raise CheckError(f"ruff format failed: {done.last_line()}")

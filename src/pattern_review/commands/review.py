@@ -30,7 +30,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Review the change from BASE to HEAD: the commits on HEAD since"
         " its merge base with BASE (uncommitted changes only with --work-tree).",
     )
-    parser.add_argument("--repo", default=".", help="the git work tree (default: .)")
+    parser.add_argument(
+        "--repo",
+        default=".",
+        help="the git work tree (default: .); a folder inside it reviews only"
+        " the changes under that folder (its project or projects)",
+    )
     parser.add_argument(
         "--base", help="base revision (default: merge base with the default branch)"
     )
@@ -54,6 +59,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="run every check even when an identical earlier run can be reused",
     )
     parser.add_argument("--config", help="config file (TOML)")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print the whole output of a command that kept a check from running",
+    )
     parser.add_argument(
         "--checks",
         help=f"comma-separated checks to run, from {','.join(CHECK_NAMES)}",
@@ -137,6 +147,11 @@ def main(args: argparse.Namespace) -> int:
     from pattern_review import git
     from pattern_review.agent_file import AgentFileError, find_agent_file
     from pattern_review.config import ConfigError, load_config
+    from pattern_review.project_checks import (
+        only_under,
+        single_project,
+        subfolder,
+    )
     from pattern_review.report import render
     from pattern_review.review import AiOptions, run_review
     from pattern_review.target import TargetError, build_target
@@ -145,12 +160,25 @@ def main(args: argparse.Namespace) -> int:
         repo = git.toplevel(Path(args.repo).resolve())
         config_path = Path(args.config).resolve() if args.config else None
         config = load_config(repo, config_path, overrides_from(args))
-        agent = find_agent_file(repo, config.agent_file)
+        folder = subfolder(repo, Path(args.repo).resolve())
+        start = repo / folder if folder else None
+        agent = find_agent_file(repo, config.agent_file, start)
         # Like head, a relative base is the user's, resolved in their repo.
         base = args.base and (git.resolve_commit(repo, args.base) or args.base)
         wanted_head = None if getattr(args, "work_tree", False) else args.head
         with _tree_at(repo, wanted_head) as (tree, head):
             target = build_target(tree, base, head)
+            if folder is not None:
+                target, left_out = only_under(target, folder)
+                print(
+                    f"pattern-review: reviewing {folder}/ of {repo}"
+                    f" ({left_out} changed file(s) outside it left out)",
+                    file=sys.stderr,
+                )
+            touched = single_project(target, config.projects)
+            if start is None and touched is not None and not config.agent_file:
+                # The change lies in one project: its own agent file is nearest.
+                agent = find_agent_file(repo, None, repo / touched)
             ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
             report = run_review(target, config, agent, ai=ai)
     except (UsageError, ConfigError, AgentFileError, TargetError, git.GitError) as exc:
@@ -175,4 +203,6 @@ def main(args: argparse.Namespace) -> int:
                 f"pattern-review: {check.name} could not run: {check.detail}",
                 file=sys.stderr,
             )
+            if getattr(args, "verbose", False) and check.output:
+                print(check.output, file=sys.stderr)
     return exit_status(broken, report.conclusion)
