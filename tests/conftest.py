@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +17,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED_AGENT_FILE = Path(str(resources.files("pattern_review.data"))) / (
     "backend-developer.md"
 )
+
+
+# PR tests run as we are here (the suite's repos and Python live where an
+# unprivileged user may not go), for fixtures of any scope; the tests of the
+# user switch turn it back on (tests/test_secrets.py).
+os.environ["PATTERN_REVIEW_RUN_AS"] = "root"
 
 
 @pytest.fixture
