@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +19,12 @@ SEED_AGENT_FILE = Path(str(resources.files("pattern_review.data"))) / (
 )
 
 
+# PR tests run as we are here (the suite's repos and Python live where an
+# unprivileged user may not go), for fixtures of any scope; the tests of the
+# user switch turn it back on (tests/test_secrets.py).
+os.environ["PATTERN_REVIEW_RUN_AS"] = "root"
+
+
 @pytest.fixture
 def git_repo(tmp_path: Path) -> GitRepo:
     """An empty git repo on branch ``main``."""
@@ -28,5 +35,11 @@ def git_repo(tmp_path: Path) -> GitRepo:
 def _private_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Keep each test's tool caches out of the user's ~/.cache."""
+    """Keep each test's tool caches out of the user's ~/.cache.
+
+    Also run the PR's tests as we are: the tests' repos and this venv's
+    Python live where an unprivileged user may not go (tests of the user
+    switch turn it back on: ``tests/test_secrets.py``).
+    """
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "root")

@@ -179,6 +179,7 @@ class World:
         inputs: dict[str, str] | None = None,
         argv: tuple[str, ...] = ("action",),
         token: str = TOKEN,
+        extra_env: dict[str, str] | None = None,
     ) -> Result:
         """Run the entrypoint with the Actions environment."""
         self.runs += 1
@@ -213,6 +214,7 @@ class World:
             **{"INPUT_GITHUB-TOKEN": token, "INPUT_CHECKS": FAST_CHECKS},
         )
         env.update({f"INPUT_{k.upper()}": v for k, v in (inputs or {}).items()})
+        env.update(extra_env or {})
         done = subprocess.run(
             [sys.executable, "-m", "pattern_review", *argv],
             cwd=self.workspace,

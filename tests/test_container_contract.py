@@ -76,17 +76,37 @@ def test_dockerfile_keeps_the_container_contract() -> None:
     words = [word for word, _ in steps]
     assert "USER" not in words and "WORKDIR" not in words
     base = next(rest for word, rest in steps if word == "FROM")
-    match = re.fullmatch(r"python:3\.(\d+)-slim\S*", base)
+    # A tag alone moves; the digest names one image.
+    match = re.fullmatch(r"python:3\.(\d+)(?:\.\d+)?-slim\S*@sha256:[0-9a-f]{64}", base)
     assert match and int(match.group(1)) >= 12, base
     assert ("ENTRYPOINT", '["pattern-review", "action"]') in steps
     runs = [rest for word, rest in steps if word == "RUN"]
     assert any("git config --system --add safe.directory '*'" in r for r in runs)
     deps = [r for r in runs if "-r /opt/pattern-review/requirements.txt" in r]
     assert deps and "--require-hashes" in deps[0]
+    build = [r for r in runs if "-r /opt/pattern-review/build.txt" in r]
+    assert build and "--require-hashes" in build[0]
     project = [
-        r for r in runs if "uv pip install --no-deps /opt/pattern-review/src" in r
+        r
+        for r in runs
+        if "uv pip install --no-deps --no-build-isolation /opt/pattern-review/src" in r
     ]
     assert project and " -e " not in project[0]
+    # apt packages by version: "git=1:2.39...".
+    installs = [r for r in runs if "apt-get install" in r]
+    assert installs and re.search(r"\bgit=\S+", installs[0]), installs
+
+
+def test_build_requirements_are_hash_pinned_and_hold_uv_and_the_backend() -> None:
+    text = (ROOT / "requirements" / "build.txt").read_text()
+    assert "://" not in text
+    entries = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)(.*?)(?=^\S|\Z)", text, re.M | re.S)
+    assert all("--hash=sha256:" in rest for _, _, rest in entries)
+    names = {canonicalize_name(name) for name, _, _ in entries}
+    backend = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    for spec in backend["requires"]:
+        assert canonicalize_name(Requirement(spec).name) in names
+    assert "uv" in names
 
 
 def test_requirements_are_hash_pinned_and_cover_the_runtime_dependencies() -> None:
@@ -191,8 +211,15 @@ def container_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env,
     )
     subprocess.run(
-        ["uv", "pip", "install", "-q", "--no-deps", str(source)], check=True, env=env
-    )
+        ["uv", "pip", "install", "-q", "--require-hashes", "--no-deps", "-r",
+         str(ROOT / "requirements" / "build.txt")],
+        check=True, env=env,
+    )  # fmt: skip
+    subprocess.run(
+        ["uv", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+         str(source)],
+        check=True, env=env,
+    )  # fmt: skip
     return venv
 
 

@@ -228,7 +228,7 @@ def test_lint_paths_reports_bad_files_and_keeps_going(git_repo: GitRepo) -> None
         ("src/app/latin1.py", DECODE_ERROR_RULE, 1, 12),
         ("src/app/routers/items.py", "RTR001", 5, 10),
     ]
-    assert findings[0].severity == "note"
+    assert findings[0].severity == "error"  # not reviewed: never a silent pass
     assert "0xe9" in findings[2].message
 
 

@@ -172,16 +172,30 @@ def test_unreadable_python_files_become_findings() -> None:
                 ChangedFile(
                     path="app/gone.py", status="deleted", skip_reason="deleted"
                 ),
+                ChangedFile(
+                    path="app/locked.py",
+                    status="added",
+                    skip_reason="cannot be read (Permission denied)",
+                ),
+                ChangedFile(path="app/ln.py", status="added", skip_reason="symlink"),
+                ChangedFile(
+                    path="app/gen.py",
+                    status="added",
+                    skip_reason="generated (linguist-generated)",
+                ),
             )
         }
     )
 
     found = unreadable_files(target)
 
+    # Every Python file not reviewed for a reason nobody chose fails the review.
     assert [(f.rule, f.path, f.severity) for f in found] == [
         ("PR001", "app/latin.py", "error"),
-        ("PR002", "app/blob.py", "note"),
+        ("PR002", "app/blob.py", "error"),
+        ("PR004", "app/locked.py", "error"),
     ]
+    assert "Permission denied" in found[2].message
     assert "byte 0xe9 at offset 11" in found[0].message
     assert filter_findings(found, target, "added") == found
 

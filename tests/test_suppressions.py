@@ -181,11 +181,9 @@ def test_a_directive_quoted_in_a_docstring_or_string_is_not_one() -> None:
 
 
 def test_a_file_that_does_not_parse_still_has_its_directives() -> None:
-    source = (
-        "def broken(:  # pattern-review: ignore[PR000] work in progress\n    pass\n"
-    )
+    source = "def broken(:  # pattern-review: ignore[E501] work in progress\n    pass\n"
 
-    kept = apply_suppressions([_finding("PR000", 1)], {PATH: source}, Config())
+    kept = apply_suppressions([_finding("E501", 1)], {PATH: source}, Config())
 
     assert kept == []
-    assert [d.rules for d in parse_directives(source)] == [("PR000",)]
+    assert [d.rules for d in parse_directives(source)] == [("E501",)]

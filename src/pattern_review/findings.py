@@ -32,6 +32,9 @@ DECODE_ERROR_RULE = "PR001"
 BINARY_FILE_RULE = "PR002"
 RULE_CRASH_RULE = "PR003"
 UNREADABLE_RULE = "PR004"
+# The convention engine could not analyse a file: it crashed the parser, ran
+# out of its time budget, or is too large to parse.
+ANALYSIS_FAILED_RULE = "PR005"
 # Findings about a whole file (it does not parse, or cannot be read as
 # Python): a changed file is in that state because of the PR, whichever line
 # the parser stopped at, and a pure deletion adds no line to anchor it to.
@@ -42,6 +45,7 @@ FILE_LEVEL_RULES = frozenset(
         BINARY_FILE_RULE,
         RULE_CRASH_RULE,
         UNREADABLE_RULE,
+        ANALYSIS_FAILED_RULE,
         "invalid-syntax",
         "mypy:syntax",
         "ruff-format:syntax",
@@ -162,41 +166,62 @@ def filter_findings(
     return [f for f in findings if in_scope(f, target, mode)]
 
 
+# Skip reasons of files left out on purpose: everything else a review cannot
+# read is an error, so a PR cannot pass by making its file unreadable.
+_INTENDED_SKIPS = frozenset({"deleted", "submodule", "symlink", "not a Python file"})
+_INTENDED_SKIP_PREFIXES = ("generated", "excluded")
+
+
+def _skipped_on_purpose(reason: str) -> bool:
+    return reason in _INTENDED_SKIPS or reason.startswith(_INTENDED_SKIP_PREFIXES)
+
+
 def unreadable_files(target: ReviewTarget) -> list[Finding]:
     """Report changed Python files that no check can read.
 
     The target skips them (a tool would crash or misread them); this makes
-    the skip a finding, so such a PR is not reported as clean.
+    the skip a finding, so such a PR is not reported as clean. Files left
+    out on purpose (deleted, a symlink or submodule, generated, excluded by
+    the config) are not findings.
 
     Args:
         target: The reviewed change.
 
     Returns:
-        An error per file that is not valid UTF-8, a note per binary one.
+        An error per Python file that was not reviewed for any other reason.
     """
     findings: list[Finding] = []
     for changed in target.files:
-        reason = changed.skip_reason or ""
-        if not changed.path.endswith((".py", ".pyi")):
+        reason = changed.skip_reason
+        if (
+            reason is None
+            or not changed.path.endswith((".py", ".pyi"))
+            or changed.skip_kind is not None  # generated, excluded by config
+            or _skipped_on_purpose(reason)
+        ):
             continue
         if reason.startswith("not valid UTF-8"):
-            rule, severity = DECODE_ERROR_RULE, "error"
+            rule = DECODE_ERROR_RULE
             message = (
                 f"File is {reason}: Python source must be UTF-8 (PEP 3120),"
                 " and no check could read it."
             )
         elif reason == "binary file":
-            rule, severity = BINARY_FILE_RULE, "note"
-            message = "File holds binary content, not Python source: not checked."
+            rule = BINARY_FILE_RULE
+            message = (
+                "File holds binary content (a NUL byte), not Python source"
+                " that Python would run: no check could read it."
+            )
         else:
-            continue
+            rule = UNREADABLE_RULE
+            message = f"File was not reviewed: it {reason}."
         findings.append(
             Finding.model_validate(
                 {
                     "rule": rule,
                     "pattern": "completion-checklist",
                     "source": "convention",
-                    "severity": severity,
+                    "severity": "error",
                     "path": changed.path,
                     "line": 1,
                     "message": message,

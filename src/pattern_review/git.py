@@ -330,6 +330,9 @@ def detached_worktree(repo: Path, rev: str) -> Iterator[Path]:
         The temporary work tree's path.
     """
     folder = Path(tempfile.mkdtemp(prefix="pattern-review-head-"))
+    # A checkout like the workspace itself: the unprivileged user that runs
+    # the PR's tests (``unprivileged``) must be able to read it.
+    folder.chmod(0o755)
     tree = folder / "tree"
     run_git(repo, "worktree", "add", "--quiet", "--detach", str(tree), rev)
     try:

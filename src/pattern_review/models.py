@@ -237,6 +237,28 @@ class TargetInfo(BaseModel):
     event: str = "local"
 
 
+class AddedSuppression(BaseModel):
+    """A finding silenced by an ignore comment that the pull request adds.
+
+    Listed in the report, so a human sees what the PR chose to hide.
+
+    Attributes:
+        path: Path relative to the repo root.
+        line: The silenced finding's line.
+        rule: The silenced finding's rule id.
+        message: The silenced finding's message.
+        comment_line: Line of the ignore comment (an added line).
+        reason: The text after the comment's ``[...]``, if any.
+    """
+
+    path: str
+    line: int
+    rule: str
+    message: str
+    comment_line: int
+    reason: str = ""
+
+
 class CoverageItem(BaseModel):
     """One bullet or numbered rule of the agent file and what enforces it.
 
@@ -277,6 +299,7 @@ class Report(BaseModel):
         diff_hunks: Head-side hunk ranges of each reviewed file, so a saved
             report can be published (inline comments placed) without the repo.
         safe_mode: True when the review ran without executing PR code.
+        added_suppressions: Findings silenced by ignore comments the PR adds.
         rulebook_notice: Which rules the team's agent file turned off, in
             one line (empty when all are on).
         coverage: What enforces each sentence of the agent file, when the
@@ -296,6 +319,7 @@ class Report(BaseModel):
     pre_existing: int = 0
     diff_hunks: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     safe_mode: bool = False
+    added_suppressions: list[AddedSuppression] = Field(default_factory=list)
     rulebook_notice: str = ""
     coverage: list[CoverageItem] | None = None
 

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from pattern_review import __version__, git
 from pattern_review.checks.base import CheckContext
 from pattern_review.models import CheckOutcome
+from pattern_review.redaction import Redactor
 
 KEEP_ENTRIES = 500
 _LOCK_FILES = (
@@ -125,7 +126,8 @@ class ResultCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as stream:
-                stream.write(outcome.model_dump_json().encode())
+                clean = Redactor().model(outcome)  # what a PR's test printed
+                stream.write(clean.model_dump_json().encode())
             os.replace(temporary, self._path(check))
             self._prune()
 

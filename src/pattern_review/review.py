@@ -36,6 +36,7 @@ from pattern_review.findings import (
 )
 from pattern_review.models import (
     CHECK_NAMES,
+    AddedSuppression,
     AiInfo,
     CheckOutcome,
     CheckResult,
@@ -52,6 +53,7 @@ from pattern_review.project_checks import (
     split_by_project,
     with_projects,
 )
+from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.result_cache import ResultCache, state_of
 from pattern_review.target import exclude_files
 
@@ -195,15 +197,22 @@ def _read_sources(target: ReviewTarget) -> dict[str, str]:
 
 def _suppress(
     findings: list[Finding],
+    target: ReviewTarget,
     sources: dict[str, str],
     config: Config,
     ran: set[str],
-) -> list[Finding]:
-    from pattern_review.conventions.suppressions import apply_suppressions
+) -> tuple[list[Finding], list[AddedSuppression]]:
+    from pattern_review.conventions.suppressions import suppress
 
-    return apply_suppressions(
-        findings, sources, config, checked=lambda rule: check_of_rule(rule) in ran
+    added = {f.path: f.added_lines for f in target.reviewed_files}
+    done = suppress(
+        findings,
+        sources,
+        config,
+        checked=lambda rule: check_of_rule(rule) in ran,
+        added_lines=added,
     )
+    return done.kept, done.added_by_pr
 
 
 def _context_for(name: str, running: list[str], context: CheckContext) -> CheckContext:
@@ -238,6 +247,10 @@ def _run_checks(
         outcomes[name] = cached
     if not to_run:
         return outcomes
+    if "conventions" in to_run:
+        from pattern_review.conventions.isolation import prestart
+
+        prestart()  # PR files are parsed out of process: it boots meanwhile
     with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
         futures: dict[str, Future[CheckOutcome]] = {}
         if LONG_POLE in to_run and len(to_run) > 1:
@@ -370,9 +383,11 @@ def run_review(
     configs = project_configs(target, config)
     kept = []
     pre_existing = 0
+    added_suppressions: list[AddedSuppression] = []
     for project, group, texts in split_by_project(target, found, sources):
         own = configs.get(project, config)
-        part = _suppress(group, texts, own, ran)
+        part, added = _suppress(group, target, texts, own, ran)
+        added_suppressions += added
         pre_existing += count_pre_existing(part, target)
         kept += filter_findings(part, target, own.filter_mode)
     kept = label_findings(kept, target)  # the suppressions' own notes too
@@ -402,6 +417,7 @@ def run_review(
         skipped_files={f.path: f.skip_reason for f in target.files if f.skip_reason},
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
+        added_suppressions=added_suppressions,
         pre_existing=pre_existing if config.filter_mode == "added" else 0,
         rulebook_notice=rulebook.notice(),
     )
@@ -414,7 +430,9 @@ def run_review(
     else:
         uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
         report = _with_ai(report, target, config, agent, ai, sources, uncovered)
-    return report
+    # Everything published or written is rendered from this report: no
+    # secret a PR's test printed gets past here.
+    return redact_report(report, ai.secrets if ai else ())
 
 
 def _with_ai(
@@ -437,7 +455,8 @@ def _with_ai(
             api_key=ai.api_key,
             pr_title=ai.pr_title,
             pr_body=ai.pr_body,
-            secrets=ai.secrets,
+            # What a PR's test printed is in the findings: no secret to the model.
+            secrets=(*ai.secrets, *secrets_in(os.environ)),
             uncovered=uncovered,
         )
     )

@@ -30,9 +30,10 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.unprivileged import Account
 
 Tool = Literal["ruff", "mypy", "pytest"]
 _PRINT_PREFIX = "import sys; print(sys.prefix)"
@@ -107,6 +108,7 @@ def run_command(
     env: Mapping[str, str] | None = None,
     niceness: int = 0,
     launched: threading.Event | None = None,
+    account: Account | None = None,
 ) -> ToolRun:
     """Run a command to completion, killing its whole process group on timeout.
 
@@ -123,6 +125,8 @@ def run_command(
         niceness: Scheduling priority increment for the command (and the
             processes it starts), so that it yields the CPU to others.
         launched: Set once the process has started.
+        account: Run as this user, in its own HOME (a PR's code, when the
+            review is root: ``unprivileged``).
 
     Returns:
         Exit code, output and wall time.
@@ -137,6 +141,10 @@ def run_command(
     }
     if not full_env.get("PYTHONPYCACHEPREFIX"):
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    as_user: dict[str, Any] = {}
+    if account is not None:
+        full_env.update(account.environment())
+        as_user = {"user": account.uid, "group": account.gid, "extra_groups": []}
     name = Path(argv[0]).name
     started = time.monotonic()
     try:
@@ -154,6 +162,7 @@ def run_command(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             process_group=0,
+            **as_user,
         )
     except OSError as exc:
         raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
@@ -283,6 +292,7 @@ def run_tool(
     env: Mapping[str, str] | None = None,
     direct_args: Sequence[str] = (),
     direct_env: Mapping[str, str] | None = None,
+    account: Account | None = None,
 ) -> ToolRun:
     """Run a checklist tool on the context's project, from its folder.
 
@@ -300,6 +310,7 @@ def run_tool(
             ``--python-executable``).
         direct_env: Environment variables added only when the bundled tool
             runs (e.g. pytest's ``PYTHONPATH`` to the uninstalled project).
+        account: Run the tool as this user (it runs the PR's code).
 
     Returns:
         The finished run; ``note`` says which tool and environment ran.
@@ -347,7 +358,13 @@ def run_tool(
             **env,
         }
         run = run_command(
-            [str(program), *args], folder, timeout, tool_env, nice, ctx.tool_started
+            [str(program), *args],
+            folder,
+            timeout,
+            tool_env,
+            nice,
+            ctx.tool_started,
+            account,
         )
         note = f"in {environment.origin}"
         return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "env", note)
@@ -361,7 +378,9 @@ def run_tool(
     isolate = [] if tool == "pytest" else ["-P"]
     argv = [sys.executable, *isolate, "-m", tool, *direct_args, *args]
     bundled_env = {**env, **(direct_env or {})}
-    direct = run_command(argv, folder, timeout, bundled_env, nice, ctx.tool_started)
+    direct = run_command(
+        argv, folder, timeout, bundled_env, nice, ctx.tool_started, account
+    )
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")
     return ToolRun(

@@ -6,6 +6,7 @@ the ``ReviewTarget``, never git.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from pattern_review.lines import split_lines
 from pattern_review.models import ChangedFile, FileStatus, ReviewTarget
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-MAX_FILE_BYTES = 2 * 1024 * 1024
+_CHUNK_BYTES = 1024 * 1024
 SYMLINK_MODE = "120000"
 SUBMODULE_MODE = "160000"
 _STATUS: dict[str, FileStatus] = {
@@ -282,22 +283,39 @@ def _is_python(path: str) -> bool:
 
 
 def _skip_reason(root: Path, path: str) -> str | None:
-    """Say why a Python file at head cannot be reviewed, or None if it can."""
+    """Say why a Python file at head cannot be reviewed, or None if it can.
+
+    Any size is reviewed (the convention engine reports what it cannot
+    parse; ruff takes anything), so the file is read in chunks.
+    """
     target = root / path
+    if target.is_symlink():
+        return "symlink"  # never followed: it may point out of the repository
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
     try:
-        size = target.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return f"too large to review ({size / 1024 / 1024:.1f} MiB > 2 MiB)"
-        data = target.read_bytes()
+        with target.open("rb") as handle:
+            while chunk := handle.read(_CHUNK_BYTES):
+                if offset == 0 and b"\0" in chunk[:8192]:
+                    return "binary file"
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    return _not_utf8(exc, offset + len(chunk))
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return _not_utf8(exc, offset)
     except OSError as exc:
         return f"cannot be read ({exc.strerror})"
-    if b"\0" in data[:8192]:
-        return "binary file"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
     return None
+
+
+def _not_utf8(exc: UnicodeDecodeError, end: int) -> str:
+    """Word a decode error of the bytes that end at file offset ``end``."""
+    data = exc.object  # the decoder's buffer: bytes held over, then the chunk
+    at = end - len(data) + exc.start
+    return f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {at})"
 
 
 def _describe(

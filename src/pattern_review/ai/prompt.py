@@ -31,6 +31,7 @@ from pattern_review.ai.budget import (
 from pattern_review.ai.sanitize import redact_secrets
 from pattern_review.catalog import PATTERN_SLUGS, heading_for
 from pattern_review.config import Config
+from pattern_review.conventions.isolation import safe_to_parse_here
 from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.models import ChangedFile, FilterMode, Finding, ReviewTarget
 
@@ -162,7 +163,12 @@ def file_roles(path: str, config: Config, source: str | None = None) -> tuple[st
         The roles, sorted.
     """
     module = None
-    if source is not None and path.endswith(".py") and not path_roles(path, config):
+    if (
+        source is not None
+        and path.endswith(".py")
+        and not path_roles(path, config)
+        and safe_to_parse_here(source)  # hostile nesting would crash libcst here
+    ):
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError:
@@ -220,7 +226,7 @@ def _scope_ranges(source: str, lines: Sequence[int]) -> list[tuple[int, int]]:
     """Return the innermost function or class around each line, if short."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     scopes: list[tuple[int, int]] = []
     for node in ast.walk(tree):

@@ -1,17 +1,19 @@
 """The convention check: the agent file's patterns, by the libcst rule engine.
 
 Runs every applicable rule over the changed Python files (one parse and one
-traversal per file, files spread over a process pool) and reports a finding
-per violation, each citing the agent file section it breaks. Suppressions
-are applied later, centrally, to the findings of every check.
+traversal per file, in child processes with a time budget per file) and
+reports a finding per violation, each citing the agent file section it
+breaks. Suppressions are applied later, centrally, to the findings of every
+check.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from pattern_review.checks.base import CheckContext
+from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.conventions.engine import ENGINE_RULES, lint_paths
+from pattern_review.conventions.isolation import EngineStartError
 from pattern_review.models import CheckOutcome, CheckResult, CheckStatus
 
 NAME = "conventions"
@@ -32,7 +34,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
         result = CheckResult(name=NAME, status="passed", detail="no Python files")
         return CheckOutcome(result=result)
     selection = ctx.rulebook.selection() if ctx.rulebook else None
-    findings = lint_paths(ctx.target.repo, paths, ctx.config, selection)
+    try:
+        findings = lint_paths(ctx.target.repo, paths, ctx.config, selection)
+    except EngineStartError as exc:
+        raise CheckError(str(exc)) from exc
     unreadable = Counter(f.rule for f in findings if f.rule in ENGINE_RULES)
     detail = f"{len(paths)} file(s), {len(findings)} finding(s)"
     if unreadable:

@@ -21,6 +21,12 @@ from pattern_review.checks.related_tests import related_tests
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
 from pattern_review.tool_config import within_testpaths
+from pattern_review.unprivileged import (
+    Account,
+    UnprivilegedError,
+    pr_code_account,
+    why_unreadable,
+)
 
 NAME = "pytest"
 _EXIT_NO_TESTS = 5
@@ -61,13 +67,24 @@ def run(ctx: CheckContext) -> CheckOutcome:
         outside = len(found) - len(tests)
         detail = f"no related tests ({outside} outside testpaths)" if outside else ""
         return _quiet_outcome("passed", detail or "no related tests")
-    with tempfile.TemporaryDirectory(prefix="pattern-review-pytest-") as scratch:
+    account = _account(ctx.target.repo)
+    home_tmp = str(account.home / "tmp") if account else None
+    with tempfile.TemporaryDirectory(
+        prefix="pattern-review-pytest-", dir=home_tmp
+    ) as scratch:
+        if account:
+            account.owns(Path(scratch))  # pytest writes its report there
         junit = Path(scratch) / "junit.xml"
         args = ["-p", "no:cacheprovider", "-o", "junit_family=xunit1"]
         args += ["--rootdir", str(project.folder)]
         args += ["--junitxml", str(junit), "--continue-on-collection-errors"]
+        # "--": a test file named "--junitxml=x_test.py" is a path, not an option.
         done = run_tool(
-            ctx, "pytest", [*args, *tests], direct_env=_import_path(project.folder)
+            ctx,
+            "pytest",
+            [*args, "--", *tests],
+            direct_env=_import_path(project.folder),
+            account=account,
         )
         if done.exit_code == _EXIT_NO_TESTS:
             return _quiet_outcome("passed", "no related tests", done.seconds)
@@ -93,6 +110,19 @@ def run(ctx: CheckContext) -> CheckOutcome:
     detail = f"{ran} test(s) in {len(tests)} file(s)"
     detail += f", {len(findings)} failing" if findings else ", all passed"
     return finished(NAME, findings, done.seconds, detail, [done.note])
+
+
+def _account(repo: Path) -> Account | None:
+    """Return the user the PR's tests run as (None: as we are), or say why not."""
+    try:
+        account = pr_code_account()
+    except UnprivilegedError as exc:
+        raise CheckError(f"tests not run: {exc}") from exc
+    if account is not None:
+        why = why_unreadable(account, repo)
+        if why:
+            raise CheckError(f"tests not run (the review is root): {why}")
+    return account
 
 
 def _import_path(repo: Path) -> dict[str, str]:

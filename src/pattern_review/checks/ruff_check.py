@@ -20,6 +20,7 @@ from typing import Any
 
 from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 from pattern_review.checks.base import CheckContext, CheckError, finished
+from pattern_review.conventions.isolation import could_not_analyse
 from pattern_review.lines import split_lines
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
 from pattern_review.runner import run_tool
@@ -138,19 +139,26 @@ def run(ctx: CheckContext) -> CheckOutcome:
         unknown.append(match.group(1))
         select = tuple(code for code in select if code != match.group(1))
         done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
-    if done.exit_code not in (0, 1):
-        raise CheckError(
-            f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
-        )
-    try:
-        items = json.loads(done.stdout or "[]")
-    except json.JSONDecodeError as exc:
-        raise CheckError(f"ruff check printed no JSON: {exc.msg}") from exc
-    if not isinstance(items, list):
-        raise CheckError("ruff check printed JSON that is not a list")
+    crashed: list[str] = []
+    if done.exit_code not in (0, 1, 2):
+        # ruff itself crashed (a stack overflow on a hostile file): find the
+        # file(s) by halves, check the rest, and report those as errors.
+        items, crashed = _lint_around_crashes(ctx, list(tool_paths), select, safe)
+    else:
+        if done.exit_code not in (0, 1):
+            raise CheckError(
+                f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
+            )
+        items = _items(done.stdout)
     repo = ctx.target.repo.resolve()
     wanted = set(paths)
-    findings: list[Finding] = []
+    folder = ctx.where.folder.resolve()
+    findings: list[Finding] = [
+        could_not_analyse(
+            (folder / path).relative_to(repo).as_posix(), "ruff", "ruff crashed on it"
+        )
+        for path in crashed
+    ]
     for item in items:
         finding = to_finding(item, repo)
         if finding is not None and finding.path in wanted:
@@ -159,6 +167,39 @@ def run(ctx: CheckContext) -> CheckOutcome:
     lacking = f"this ruff lacks {', '.join(unknown)}" if unknown else ""
     notes = [done.note, SAFE_MODE_NOTE if safe else "", lacking]
     return finished(NAME, findings, done.seconds, detail, notes)
+
+
+def _items(stdout: str) -> list[dict[str, Any]]:
+    try:
+        items = json.loads(stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise CheckError(f"ruff check printed no JSON: {exc.msg}") from exc
+    if not isinstance(items, list):
+        raise CheckError("ruff check printed JSON that is not a list")
+    return items
+
+
+def _lint_around_crashes(
+    ctx: CheckContext, paths: list[str], select: tuple[str, ...], safe: bool
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Lint ``paths`` by halves until each crash is pinned to one file."""
+    items: list[dict[str, Any]] = []
+    crashed: list[str] = []
+    todo = [paths[: len(paths) // 2], paths[len(paths) // 2 :]]
+    while todo:
+        part = todo.pop()
+        if not part:
+            continue
+        done = run_tool(ctx, "ruff", ruff_args(part, select, safe))
+        if done.exit_code in (0, 1):
+            items += _items(done.stdout)
+        elif done.exit_code == 2:
+            raise CheckError(f"ruff check failed: {done.last_line()}")
+        elif len(part) == 1:
+            crashed += part
+        else:
+            todo += [part[: len(part) // 2], part[len(part) // 2 :]]
+    return items, sorted(crashed)
 
 
 def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:

@@ -9,11 +9,11 @@ In safe mode the PR's ruff configuration is not read, as for ``ruff check``.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.checks.ruff_check import SAFE_MODE_NOTE, config_args
-from pattern_review.lines import split_lines
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
 
@@ -22,7 +22,6 @@ NAME = "ruff-format"
 PARSE_RULE = "ruff-format:syntax"
 _FILE_HEADER = re.compile(r"^\+\+\+ (?:b/)?(.+?)(?:\t.*)?$")
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_PARSE_ERROR = re.compile(r"Failed to parse (.+?):(\d+):(\d+): (.+)$")
 
 
 @dataclass
@@ -49,15 +48,30 @@ class _RawHunk:
     rows: list[tuple[str, str]] = field(default_factory=list)
 
 
-def parse_format_diff(diff: str) -> list[FormatHunk]:
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield each line's start offset and text (a CRLF's CR dropped)."""
+    pos = 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        yield pos, text[pos:end].removesuffix("\r")
+        pos = end + 1
+
+
+def parse_format_diff(diff: str, paths: Collection[str] = ()) -> list[FormatHunk]:
     """Parse ``ruff format --diff`` output into hunks on the head file.
 
     Context lines at the edges of a hunk are dropped. A hunk that only inserts
     lines (blank lines between definitions) is anchored on the line before
     the insertion, or after it at the top of a file.
 
+    ruff prints file names as they are, so a name holding a tab or a newline
+    spans or splits its header: the names it was given are matched whole
+    first, and any other header is read up to the end of its line.
+
     Args:
         diff: The unified diff ruff printed.
+        paths: The file names ruff was given.
 
     Returns:
         The hunks, in output order.
@@ -65,10 +79,16 @@ def parse_format_diff(diff: str) -> list[FormatHunk]:
     Raises:
         CheckError: A hunk row that is not a unified-diff row.
     """
+    headers = sorted(
+        ((f"--- {p}\n+++ {p}\n", p) for p in paths), key=lambda h: -len(h[0])
+    )
     raw: list[_RawHunk] = []
     path = ""
     old_left = new_left = 0  # rows still due in the current hunk
-    for text in split_lines(diff):
+    skip_to = 0
+    for pos, text in _lines(diff):
+        if pos < skip_to:
+            continue  # the rest of a multi-line header
         if old_left > 0 or new_left > 0:
             kind, body = (text[0], text[1:]) if text else (" ", "")
             if kind == "\\":
@@ -79,6 +99,11 @@ def parse_format_diff(diff: str) -> list[FormatHunk]:
             old_left -= kind != "+"
             new_left -= kind != "-"
             continue
+        if text.startswith("--- "):
+            known = next((h for h in headers if diff.startswith(h[0], pos)), None)
+            if known:
+                path, skip_to = known[1], pos + len(known[0])
+                continue
         header = _FILE_HEADER.match(text)
         if header:
             path = header.group(1)
@@ -150,7 +175,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
             message="`ruff format` would reformat these lines.",
             suggestion=hunk.replacement,
         )
-        for hunk in parse_format_diff(done.stdout)
+        for hunk in parse_format_diff(done.stdout, ctx.tool_paths)
         if to_repo(hunk.path) in wanted
     ]
     unparsed = [
@@ -172,19 +197,24 @@ def run(ctx: CheckContext) -> CheckOutcome:
 
 def _parse_errors(stderr: str, wanted: set[str]) -> list[Finding]:
     findings: list[Finding] = []
-    for text in stderr.splitlines():
-        match = _PARSE_ERROR.search(text)
-        if match and match.group(1) in wanted:
+    if "Failed to parse " not in stderr:
+        return findings
+    for path in sorted(wanted):
+        # Matched by the whole name: it may hold a tab or a newline.
+        where = re.search(
+            "Failed to parse " + re.escape(path) + r":(\d+):(\d+): ([^\n]+)", stderr
+        )
+        if where:
             findings.append(
                 Finding(
                     rule=PARSE_RULE,
                     pattern="completion-checklist",
                     source="ruff-format",
                     severity="error",
-                    path=match.group(1),
-                    line=int(match.group(2)),
-                    column=max(int(match.group(3)), 1),
-                    message=f"`ruff format` cannot parse this file: {match.group(4)}",
+                    path=path,
+                    line=int(where.group(1)),
+                    column=max(int(where.group(2)), 1),
+                    message=f"`ruff format` cannot parse this file: {where.group(3)}",
                 )
             )
     return findings

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     from pattern_review.action.env import ActionRun
     from pattern_review.agent_file import AgentFile
-    from pattern_review.models import CheckResult, Report
+from pattern_review.models import CheckResult, Report
+from pattern_review.redaction import redact_report
 
 EXIT_USAGE = 2
 DEFAULT_MAX_INLINE = 30  # as Config.max_inline_comments
@@ -138,7 +139,8 @@ def load_reports(paths: Sequence[str]) -> list[Report]:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
             raise PublishError(f"cannot read report {name}: {reason}") from exc
         try:
-            reports.append(Report.model_validate_json(text))
+            # A saved report comes from another job: publish no secret of ours.
+            reports.append(redact_report(Report.model_validate_json(text)))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "report"

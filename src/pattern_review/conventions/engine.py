@@ -3,8 +3,9 @@
 One file: parse (libcst), detect roles, instantiate only the rules that apply
 to those roles, run them all in one batched traversal, and resolve positions
 only when a rule reported something (position metadata costs about three
-parses). Many files: the same per file, spread over a process pool.
-A file that cannot be read, decoded or parsed gives one finding, never a crash.
+parses). Many files: the same per file, in child processes (``isolation``).
+A file that cannot be read, decoded, parsed or analysed in time gives one
+finding, never a crash.
 """
 
 from __future__ import annotations
@@ -12,16 +13,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-import multiprocessing
-import os
 import re
-import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
-from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import libcst as cst
@@ -44,6 +40,7 @@ from pattern_review.conventions.rule import (
 )
 from pattern_review.conventions.suggestions import ModuleScope, is_committable
 from pattern_review.findings import (
+    ANALYSIS_FAILED_RULE,
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,
@@ -61,18 +58,18 @@ ENGINE_RULES: dict[str, str] = {
     BINARY_FILE_RULE: "binary file(s) skipped",
     RULE_CRASH_RULE: "file(s) where a rule crashed",
     UNREADABLE_RULE: "unreadable file(s)",
+    ANALYSIS_FAILED_RULE: "file(s) that could not be analysed",
 }
 
-# Below this many files per worker a pool costs more than it saves: a forked
-# worker starts in milliseconds, a clean one (forkserver/spawn) re-imports
-# libcst and the rules, about a second on a loaded 2-core runner.
-MIN_FILES_PER_WORKER = {"fork": 8, "clean": 32}
+# Larger files are not parsed (libcst's tree takes ~100 times the file's
+# size in memory); ruff and the formatter, which take any size, still run.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 def _engine_finding(
     rule: str, path: str, message: str, *, line: int = 1, column: int = 1
 ) -> Finding:
-    severity: Severity = "note" if rule == BINARY_FILE_RULE else "error"
+    severity: Severity = "error"
     return Finding(
         rule=rule,
         pattern=ENGINE_PATTERN,
@@ -271,6 +268,17 @@ def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return names or tuple(item.name for item in dataclasses.fields(node_type))
 
 
+def warm_caches() -> None:
+    """Read every node type's child fields now, once, before workers fork.
+
+    A worker forked from a process that has done this starts as fast as a
+    long-running engine; otherwise each worker's first files pay for it.
+    """
+    for value in vars(cst).values():
+        if isinstance(value, type) and issubclass(value, cst.CSTNode):
+            _child_fields(value)
+
+
 @dataclass
 class _Methods:
     """Visitor methods of all active rules, by the name they visit.
@@ -457,17 +465,32 @@ def lint_file(
         selection: The rules the team's agent file turns on; None: all.
 
     Returns:
-        The file's findings; one engine finding when it cannot be read,
-        is binary (a note: skipped) or is not UTF-8.
+        The file's findings; one engine finding when it cannot be read, is
+        too large for the engine, is binary (a note: skipped) or is not UTF-8.
     """
     try:
+        size = (repo / path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [
+                _engine_finding(
+                    ANALYSIS_FAILED_RULE,
+                    path,
+                    f"File could not be analysed by the convention rules: "
+                    f"{size / 1024 / 1024:.1f} MiB is over their "
+                    f"{MAX_FILE_BYTES // 1024 // 1024} MiB limit. ruff and the "
+                    "formatter still checked it; split the file so that it can "
+                    "be reviewed.",
+                )
+            ]
         data = (repo / path).read_bytes()
     except OSError as exc:
         return [_engine_finding(UNREADABLE_RULE, path, f"Cannot read file: {exc}")]
     if b"\0" in data:
         return [
             _engine_finding(
-                BINARY_FILE_RULE, path, "Binary file (NUL byte): not reviewed."
+                BINARY_FILE_RULE,
+                path,
+                "Binary file (NUL byte): Python would not run it; not reviewed.",
             )
         ]
     try:
@@ -488,76 +511,51 @@ def lint_file(
     return lint_source(path, source, config, selection=selection)
 
 
-def _worker_count(config: Config, files: int, context: BaseContext) -> int:
-    cores = os.cpu_count() or 1
-    wanted = config.jobs or cores
-    start = "fork" if context.get_start_method() == "fork" else "clean"
-    return max(1, min(wanted, files // MIN_FILES_PER_WORKER[start]))
-
-
-def _pool_context() -> BaseContext:
-    """Fork when this is the only thread; otherwise start workers cleanly.
-
-    The review runs its checks in threads, and a fork copies any lock another
-    thread holds at that moment into the child, where nothing releases it.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if threading.active_count() == 1 and "fork" in methods:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context(
-        "forkserver" if "forkserver" in methods else "spawn"
-    )
-
-
-def _lint_batch(
-    repo: Path,
-    paths: Sequence[str],
-    config: Config,
-    selection: RuleSelection | None = None,
-) -> list[Finding]:
-    findings: list[Finding] = []
-    for path in paths:
-        findings.extend(lint_file(repo, path, config, selection))
-    return findings
-
-
 def lint_paths(
     repo: Path,
     paths: Sequence[str],
     config: Config,
     selection: RuleSelection | None = None,
+    *,
+    time_budget: float | None = None,
 ) -> list[Finding]:
-    """Run the convention rules over many files of a work tree.
+    """Run the convention rules over many files of a work tree, out of process.
 
-    Files are spread over ``config.jobs`` worker processes (0: all cores) when
-    there are enough of them to pay for the pool; fewer run in-process.
+    PR files are parsed in child processes (``isolation``): a file that
+    crashes the parser or overruns its time budget gives one error finding,
+    never a crash of the review. Files are spread over ``config.jobs``
+    workers (0: all cores) when there are enough of them to pay for it.
 
     Args:
         repo: The work tree.
         paths: Paths relative to ``repo``.
         config: The review's configuration.
         selection: The rules the team's agent file turns on; None: all.
+        time_budget: Seconds each file may take; None: by its size
+            (``isolation.budget_for``).
 
     Returns:
         Findings in path order, then line order (the same for any job count).
     """
+    from pattern_review.conventions import isolation
+
     ordered = sorted(set(paths))
-    context = _pool_context()
-    workers = _worker_count(config, len(ordered), context)
-    if workers == 1:
-        return _lint_batch(repo, ordered, config, selection)
-    # Contiguous chunks, a few per worker, so a slow file does not idle the rest.
-    chunk_count = workers * 4
-    size = -(-len(ordered) // chunk_count)
-    chunks = [ordered[start : start + size] for start in range(0, len(ordered), size)]
-    findings: list[Finding] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch in pool.map(
-            _lint_batch,
-            [repo] * len(chunks),
-            chunks,
-            [config] * len(chunks),
-            [selection] * len(chunks),
-        ):
-            findings.extend(batch)
-    return findings
+
+    def budget(path: str) -> float:
+        if time_budget is not None:
+            return time_budget
+        try:
+            size = (repo / path).stat().st_size
+        except OSError:
+            size = 0
+        return isolation.budget_for(size)
+
+    results = isolation.lint_isolated(
+        repo,
+        ordered,
+        config,
+        selection,
+        workers=isolation.worker_count(config, len(ordered)),
+        budget=budget,
+    )
+    return [finding for path in ordered for finding in results.get(path, ())]

@@ -363,6 +363,22 @@ class _Composer:
             items.append(f"- … and {len(skipped) - limit} more")
         return [*_details(title, items), ""]
 
+    def _suppressed(self, limit: int) -> list[str]:
+        listed = self.report.added_suppressions
+        if not listed:
+            return []
+        noun = "finding" if len(listed) == 1 else "findings"
+        lines = [f"### 🔕 {len(listed)} {noun} suppressed by comments this PR adds", ""]
+        for item in listed[:limit]:
+            reason = message_md(item.reason) if item.reason else "*no reason given*"
+            lines.append(
+                f"- {_code(item.rule)} · {escape_md(f'{item.path}:{item.line}')} · "
+                f"{message_md(item.message)} — reason: {reason}"
+            )
+        if len(listed) > limit:
+            lines.append(f"- … and {len(listed) - limit} more")
+        return [*lines, ""]
+
     def _coverage(self, limit: int) -> list[str]:
         """What enforces each sentence, when the PR changed the agent file."""
         rows = self.report.coverage
@@ -407,6 +423,7 @@ class _Composer:
             *self._pattern_table(),
             *self._check_table(),
             *self._findings(limits.findings),
+            *self._suppressed(limits.lists),
             *self._fixed(limits.fixed),
             *self._ai(limits.lists),
             *self._skipped(limits.lists),
@@ -505,7 +522,10 @@ def render_markdown(
     composer = _Composer(report, agent, blob_base, delta, header)
     total, fixed = len(composer.display), len(composer.fixed)
     lists = max(
-        len(report.skipped_files), len(report.ai.not_sent), len(report.coverage or [])
+        len(report.skipped_files),
+        len(report.ai.not_sent),
+        len(report.added_suppressions),
+        len(report.coverage or []),
     )
     full = composer.compose(_Limits(total, fixed, lists))
     if len(full) <= max_chars:

@@ -96,6 +96,16 @@ def render_text(report: Report, agent: AgentFile) -> str:
             " cite the pattern by its standard heading.",
             "",
         ]
+    if report.added_suppressions:
+        count = len(report.added_suppressions)
+        noun = "finding" if count == 1 else "findings"
+        lines.append(f"{count} {noun} suppressed by comments this PR adds:")
+        lines += [
+            f"  {item.path}:{item.line}  {item.rule}  {_one_line(item.message)}"
+            f"  (reason: {_one_line(item.reason) or 'none given'})"
+            for item in report.added_suppressions
+        ]
+        lines.append("")
     if report.skipped_files:
         lines.append(f"Not reviewed ({len(report.skipped_files)} file(s)):")
         lines += [

@@ -1,0 +1,164 @@
+"""Run a pull request's code as an unprivileged user when the review is root.
+
+The action's container runs as root, and a PR's tests run there. Leaving
+the secrets out of the tests' environment is not enough: a test can walk up
+its parent processes and read each one's ``/proc/<pid>/environ``, which holds
+the job's token and keys. The kernel lets only the same user (or root) read
+those, so the PR's code runs as another user (``nobody`` unless
+``PATTERN_REVIEW_RUN_AS`` names one; ``root`` or empty turns this off), with
+a fresh HOME of its own.
+
+That user must be able to read the work tree; when it cannot, the code is
+not run (the check reports why) rather than run as root.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pwd
+import shutil
+import stat
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+RUN_AS_VARIABLE = "PATTERN_REVIEW_RUN_AS"
+DEFAULT_USER = "nobody"
+_LOCK = threading.Lock()
+_HOMES: dict[str, Path] = {}
+
+
+class UnprivilegedError(Exception):
+    """PR code cannot run unprivileged here; the message says why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """The user a PR's code runs as.
+
+    Attributes:
+        name: The user's name.
+        uid: Its user id.
+        gid: Its primary group id.
+        home: A private, empty HOME made for this review.
+    """
+
+    name: str
+    uid: int
+    gid: int
+    home: Path
+
+    def environment(self) -> dict[str, str]:
+        """Return the variables that place the code in this user's HOME.
+
+        Returns:
+            HOME, USER, LOGNAME and the XDG folders under the HOME.
+        """
+        return {
+            "HOME": str(self.home),
+            "USER": self.name,
+            "LOGNAME": self.name,
+            "XDG_CACHE_HOME": str(self.home / ".cache"),
+            "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "TMPDIR": str(self.home / "tmp"),
+        }
+
+    def private_folder(self, prefix: str) -> Path:
+        """Return a new folder this user may write (for a tool's report file).
+
+        Args:
+            prefix: Start of the folder's name.
+
+        Returns:
+            The folder, inside the user's HOME.
+        """
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.home / "tmp"))
+
+    def owns(self, path: Path) -> None:
+        """Give this user a file or folder the review made for it.
+
+        Args:
+            path: The file or folder.
+        """
+        os.chown(path, self.uid, self.gid)
+
+
+def pr_code_account() -> Account | None:
+    """Return the user a PR's code must run as, or None to run it as we are.
+
+    Returns:
+        None unless this process is root and the switch is not turned off.
+
+    Raises:
+        UnprivilegedError: The configured user does not exist.
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    name = os.environ.get(RUN_AS_VARIABLE, DEFAULT_USER).strip()
+    if name in ("", "root"):
+        return None
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError as exc:
+        raise UnprivilegedError(
+            f"running as root, and the user {name!r} to run the PR's code as does"
+            f" not exist (set {RUN_AS_VARIABLE})"
+        ) from exc
+    if entry.pw_uid == 0:
+        return None
+    return Account(name, entry.pw_uid, entry.pw_gid, _home_for(entry))
+
+
+def _home_for(entry: pwd.struct_passwd) -> Path:
+    with _LOCK:
+        home = _HOMES.get(entry.pw_name)
+        if home is None or not home.is_dir():
+            home = Path(tempfile.mkdtemp(prefix=f"pattern-review-{entry.pw_name}-"))
+            for sub in ("", ".cache", ".config", "tmp"):
+                folder = home / sub
+                folder.mkdir(exist_ok=True)
+                os.chown(folder, entry.pw_uid, entry.pw_gid)
+            home.chmod(0o700)
+            atexit.register(shutil.rmtree, home, True)
+            _HOMES[entry.pw_name] = home
+        return home
+
+
+def _may(mode: os.stat_result, account: Account, bits: int) -> bool:
+    """Return whether ``account`` has all of ``bits`` (r=4, w=2, x=1) on a file."""
+    if mode.st_uid == account.uid:
+        granted = (mode.st_mode >> 6) & 7
+    elif mode.st_gid == account.gid:
+        granted = (mode.st_mode >> 3) & 7
+    else:
+        granted = mode.st_mode & 7
+    return granted & bits == bits
+
+
+def why_unreadable(account: Account, folder: Path) -> str | None:
+    """Say why ``account`` cannot read ``folder``, or None when it can.
+
+    Args:
+        account: The user the code runs as.
+        folder: The work tree (or any folder it must read).
+
+    Returns:
+        One line naming the first folder on the way it may not enter.
+    """
+    folder = folder.resolve()
+    for step in [*reversed(folder.parents), folder]:
+        try:
+            info = step.stat()
+        except OSError as exc:
+            return f"cannot look at {step}: {exc.strerror}"
+        if not stat.S_ISDIR(info.st_mode):
+            continue
+        wanted = 5 if step == folder else 1
+        if not _may(info, account, wanted):
+            return (
+                f"the user {account.name!r} that runs the PR's code may not"
+                f" {'read' if wanted == 5 else 'enter'} {step}"
+            )
+    return None
