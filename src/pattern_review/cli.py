@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pattern_review import __version__
+from pattern_review.unprivileged import hide_environment
 
 # verb -> module in pattern_review.commands exposing add_parser() and main().
 VERBS: tuple[str, ...] = ("review", "action", "publish", "rules", "explain", "demo")
@@ -50,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         above it, 2 bad usage, bad config, or a check that could not run.
     """
     args = build_parser().parse_args(argv)
+    # Before any verb reads a token: PR code this review runs must not be
+    # able to read them from this process (/proc/<pid>/environ).
+    hide_environment()
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

@@ -19,6 +19,7 @@ import os
 import pwd
 import shutil
 import stat
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -28,6 +29,34 @@ RUN_AS_VARIABLE = "PATTERN_REVIEW_RUN_AS"
 DEFAULT_USER = "nobody"
 _LOCK = threading.Lock()
 _HOMES: dict[str, Path] = {}
+
+
+_PR_SET_DUMPABLE = 4
+
+
+def hide_environment() -> bool:
+    """Make this process's memory and environment unreadable to its children.
+
+    A process the kernel considers not dumpable has ``/proc/<pid>/environ``
+    and ``/proc/<pid>/mem`` readable only with ``CAP_SYS_PTRACE``, even by
+    its own user: PR code running as the review's user (the composite
+    action, a local run, and anything still run as root in a container
+    without that capability, as Docker's default set has it) cannot read
+    the tokens this process holds. Children get their own, secret-free
+    environment; exec makes them dumpable again, which they may be.
+
+    Returns:
+        True when the kernel took the setting (Linux), False elsewhere.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes  # only where it is used: Linux
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 class UnprivilegedError(Exception):
