@@ -291,3 +291,8 @@ def test_a_pinned_ruff_survives_uvs_throwaway_cache(
     assert (run.stdout.strip(), run.runner) == ("ruff 0.6.9", "uv")
     assert run.note == "ruff 0.6.9, pinned in requirements.txt"
     assert (tmp_path / "cache" / "uv").is_dir()
+
+
+def test_a_missing_program_at_a_niceness_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CheckError, match="cannot start no-such-tool: No such file"):
+        run_command(["no-such-tool", "--version"], tmp_path, 30, niceness=19)

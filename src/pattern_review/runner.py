@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -146,6 +147,14 @@ def run_command(
         full_env.update(account.environment())
         as_user = {"user": account.uid, "group": account.gid, "extra_groups": []}
     name = Path(argv[0]).name
+    command = list(argv)
+    nice = shutil.which("nice") if niceness else None
+    if nice:
+        # Set before the tool starts, not after: ``uv run`` may already have
+        # started the tool, at full priority, when setpriority() comes.
+        if not shutil.which(argv[0], path=full_env.get("PATH")):
+            raise CheckError(f"cannot start {name}: No such file or directory")
+        command = [nice, "-n", str(niceness), *argv]
     started = time.monotonic()
     try:
         # A process group of its own, so a timeout also ends the tool's
@@ -155,7 +164,7 @@ def run_command(
         # its niceness, and the checks that should yield to mypy would not.
         # (So a tool shares our terminal, if any; its stdin is still empty.)
         process = subprocess.Popen(
-            list(argv),
+            command,
             cwd=cwd,
             env=full_env,
             stdin=subprocess.DEVNULL,
@@ -166,7 +175,7 @@ def run_command(
         )
     except OSError as exc:
         raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
-    if niceness:
+    if niceness and not nice:
         # Children started from here on inherit it (``uv run`` -> the tool).
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
