@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -26,6 +27,7 @@ def test_demo_reviews_the_example_pr_and_cites_every_family(tmp_path: Path) -> N
         text=True,
         check=False,
         timeout=300,
+        env=_users_environment(),
     )
 
     assert done.returncode == 0, done.stderr
@@ -61,6 +63,11 @@ def test_demo_reviews_the_example_pr_and_cites_every_family(tmp_path: Path) -> N
     assert status.stdout == ""
 
 
+def _users_environment() -> dict[str, str]:
+    """This environment without the suite's PATTERN_REVIEW_RUN_AS=root."""
+    return {k: v for k, v in os.environ.items() if k != "PATTERN_REVIEW_RUN_AS"}
+
+
 def _demo(*extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pattern_review", "demo", "--no-ai", *extra],
@@ -68,6 +75,7 @@ def _demo(*extra: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
         timeout=300,
+        env=_users_environment(),
     )
 
 

@@ -10,6 +10,7 @@ mistakes their deliberate faults for our own.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from pattern_review import git
 from pattern_review.report import FORMATS
+from pattern_review.unprivileged import RUN_AS_VARIABLE
 
 # The example's commits have their own author, whoever runs the demo.
 GIT_ENV = {
@@ -102,6 +104,10 @@ def main(args: argparse.Namespace) -> int:
     """
     from pattern_review.commands import review
 
+    # The example PR is ours, bundled, not a pull request's code: its tests
+    # run as you are, even as root (where a PR's would run as another user,
+    # who may not reach this Python or a private temporary folder).
+    os.environ.setdefault(RUN_AS_VARIABLE, "root")
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="prdemo-"))
     repo = folder / "demo-shop"
     if repo.exists():
