@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pattern_review.models import Finding, Report
 from pattern_review.redaction import REDACTED, Redactor, redact_report
+from tests.cli import review_cli
 from tests.gitrepo import GitRepo
 from tests.secret_pr import (
     ANTHROPIC_KEY,
@@ -114,3 +117,25 @@ def test_unprivileged_account_gets_a_private_home(tmp_path: Path) -> None:
     assert account.environment()["HOME"] == str(account.home)
     # pytest's own temporary folders are 0700: the switch refuses to run there.
     assert why_unreadable(account, tmp_path) is not None
+
+
+def test_tests_the_switched_user_cannot_reach_say_why_and_how_to_run_them(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the user switch applies to a review that runs as root")
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "nobody")
+    git_repo.write("app/calc.py", "def add(a: int, b: int) -> int:\n    return a + b\n")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("tests/test_calc.py", "def test_add() -> None:\n    assert True\n")
+    git_repo.commit("test")
+
+    done = review_cli(git_repo, "--checks", "pytest")
+
+    # pytest's temporary folders are private to root: nobody may not enter.
+    assert done.returncode == 2
+    assert "tests not run (the review is root): the user 'nobody'" in done.stderr
+    assert "or set PATTERN_REVIEW_RUN_AS=root where the code is trusted" in (
+        done.stderr
+    )

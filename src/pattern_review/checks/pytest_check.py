@@ -22,6 +22,7 @@ from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
 from pattern_review.tool_config import within_testpaths
 from pattern_review.unprivileged import (
+    RUN_AS_VARIABLE,
     Account,
     UnprivilegedError,
     pr_code_account,
@@ -121,7 +122,10 @@ def _account(repo: Path) -> Account | None:
     if account is not None:
         why = why_unreadable(account, repo)
         if why:
-            raise CheckError(f"tests not run (the review is root): {why}")
+            raise CheckError(
+                f"tests not run (the review is root): {why}; make it readable,"
+                f" or set {RUN_AS_VARIABLE}=root where the code is trusted"
+            )
     return account
 
 
