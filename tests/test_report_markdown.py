@@ -410,3 +410,19 @@ def test_a_cited_section_the_teams_file_lacks_is_noted_once() -> None:
         "`router-pattern`: those findings cite the pattern by its standard heading."
     ) in body
     assert "has no section" not in render_markdown(_report(), _team_agent())
+
+
+def test_files_that_are_not_python_are_counted_and_the_others_named() -> None:
+    skipped = {
+        ".github/workflows/ci.yml": "not a Python file",
+        "README.md": "not a Python file",
+        "compose.yml": "not a Python file",
+        "sdk/client.py": "generated (linguist-generated in .gitattributes)",
+    }
+    body = render_markdown(_report(skipped_files=skipped), builtin_agent_file())
+
+    assert "1 changed file(s) not reviewed" in body
+    assert "- `sdk/client.py`: generated \\(linguist-generated in" in body
+    assert "3 other changed files are not Python, and not reviewed." in body
+    assert "README.md" not in body
+    assert "compose.yml" not in body

@@ -191,3 +191,28 @@ def test_one_check_that_could_not_run_is_named_in_the_singular() -> None:
     assert text.startswith("1 check could not run: pytest.")
     # Findings still follow, grouped by file.
     assert "src/a.py (2 errors)" in text
+
+
+def test_files_that_are_not_python_are_counted_not_listed() -> None:
+    skipped = {
+        "README.md": "not a Python file",
+        "app/big.py": "too large to review",
+    }
+    lines = render_text(_report(skipped_files=skipped), builtin_agent_file()).split(
+        "\n"
+    )
+
+    start = lines.index("Not reviewed (1 file(s)):")
+    assert lines[start + 1 : start + 3] == [
+        "  app/big.py: too large to review",
+        "1 other changed file is not Python, and not reviewed.",
+    ]
+    assert not any("README.md" in line for line in lines)
+
+
+def test_only_files_that_are_not_python_give_one_line() -> None:
+    skipped = {"README.md": "not a Python file", "uv.lock": "not a Python file"}
+    text = render_text(_report(skipped_files=skipped), builtin_agent_file())
+
+    assert "Not reviewed" not in text
+    assert "2 other changed files are not Python, and not reviewed.\n" in text

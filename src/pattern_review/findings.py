@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pattern_review.lines import split_lines
 from pattern_review.models import (
+    NOT_PYTHON,
     SEVERITY_RANK,
     CheckResult,
     Conclusion,
@@ -168,7 +169,7 @@ def filter_findings(
 
 # Skip reasons of files left out on purpose: everything else a review cannot
 # read is an error, so a PR cannot pass by making its file unreadable.
-_INTENDED_SKIPS = frozenset({"deleted", "submodule", "symlink", "not a Python file"})
+_INTENDED_SKIPS = frozenset({"deleted", "submodule", "symlink", NOT_PYTHON})
 _INTENDED_SKIP_PREFIXES = ("generated", "excluded")
 
 

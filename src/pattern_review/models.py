@@ -26,6 +26,8 @@ AiStatus = Literal["ok", "skipped", "unavailable", "over_budget"]
 SkipKind = Literal["generated", "excluded"]
 
 CHECK_NAMES: tuple[str, ...] = ("ruff-format", "ruff", "mypy", "pytest", "conventions")
+# The skip reason of a changed file that is not Python (YAML, Markdown, ...).
+NOT_PYTHON = "not a Python file"
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "note": 1}
 
 

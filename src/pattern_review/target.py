@@ -18,7 +18,7 @@ from unidiff.patch import PatchSet
 from pattern_review import git
 from pattern_review.globs import glob_match
 from pattern_review.lines import split_lines
-from pattern_review.models import ChangedFile, FileStatus, ReviewTarget
+from pattern_review.models import NOT_PYTHON, ChangedFile, FileStatus, ReviewTarget
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 _CHUNK_BYTES = 1024 * 1024
@@ -332,7 +332,7 @@ def _describe(
     elif change.new_mode == SYMLINK_MODE:
         reason = "symlink"
     elif not _is_python(change.path):
-        reason = "not a Python file"
+        reason = NOT_PYTHON
     else:
         reason = _skip_reason(root, change.path)
     added, hunks, removed = lines or (frozenset(), (), 0)
@@ -348,7 +348,7 @@ def _describe(
 
 
 def _untracked(root: Path, path: str) -> ChangedFile:
-    reason = None if _is_python(path) else "not a Python file"
+    reason = None if _is_python(path) else NOT_PYTHON
     count = 0
     if reason is None:
         reason = _skip_reason(root, path)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pattern_review.agent_file import AgentFile
 from pattern_review.catalog import heading_for
 from pattern_review.findings import sort_findings
-from pattern_review.models import Finding, Report
+from pattern_review.models import NOT_PYTHON, Finding, Report
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "sarif", "github")
 
@@ -57,6 +57,41 @@ def pre_existing_line(report: Report) -> str:
         f"{count} pre-existing {noun} in the changed files, not shown: the base"
         " version already had them (--filter-mode file lists them)."
     )
+
+
+def notable_skips(report: Report) -> tuple[list[tuple[str, str]], int]:
+    """Split the changed files not reviewed into those worth naming and the rest.
+
+    A PR's YAML, Markdown and lock files are counted, not listed: a line for
+    each would bury the skips a reviewer must read (generated, excluded,
+    unreadable, too large).
+
+    Args:
+        report: The review.
+
+    Returns:
+        (path, reason) of every skip but "not a Python file", in path order,
+        and how many files were skipped for not being Python.
+    """
+    named = sorted(
+        (path, reason)
+        for path, reason in report.skipped_files.items()
+        if reason != NOT_PYTHON
+    )
+    return named, len(report.skipped_files) - len(named)
+
+
+def not_python_line(count: int) -> str:
+    """Say how many changed files were not reviewed for not being Python.
+
+    Args:
+        count: How many.
+
+    Returns:
+        One sentence.
+    """
+    files = "file is" if count == 1 else "files are"
+    return f"{count} other changed {files} not Python, and not reviewed."
 
 
 def pattern_title(agent: AgentFile, slug: str) -> str:

@@ -26,6 +26,8 @@ from pattern_review.models import (
 from pattern_review.report import (
     counts_line,
     missing_sections,
+    not_python_line,
+    notable_skips,
     ordered,
     pattern_title,
     pre_existing_line,
@@ -350,18 +352,19 @@ class _Composer:
         return lines
 
     def _skipped(self, limit: int) -> list[str]:
-        skipped = sorted(self.report.skipped_files.items())
+        skipped, not_python = notable_skips(self.report)
+        lines = [not_python_line(not_python), ""] if not_python else []
         if not skipped:
-            return []
+            return lines
         title = f"{len(skipped)} changed file(s) not reviewed"
         if limit <= 0:
-            return [f"{title}.", ""]
+            return [f"{title}.", "", *lines]
         items = [
             f"- {_code(path)}: {escape_md(reason)}" for path, reason in skipped[:limit]
         ]
         if len(skipped) > limit:
             items.append(f"- … and {len(skipped) - limit} more")
-        return [*_details(title, items), ""]
+        return [*_details(title, items), "", *lines]
 
     def _suppressed(self, limit: int) -> list[str]:
         listed = self.report.added_suppressions

@@ -9,6 +9,8 @@ from pattern_review.models import Report
 from pattern_review.report import (
     counts_line,
     missing_sections,
+    not_python_line,
+    notable_skips,
     ordered,
     pattern_title,
     pre_existing_line,
@@ -106,12 +108,13 @@ def render_text(report: Report, agent: AgentFile) -> str:
             for item in report.added_suppressions
         ]
         lines.append("")
-    if report.skipped_files:
-        lines.append(f"Not reviewed ({len(report.skipped_files)} file(s)):")
-        lines += [
-            f"  {path}: {reason}"
-            for path, reason in sorted(report.skipped_files.items())
-        ]
+    named, not_python = notable_skips(report)
+    if named:
+        lines.append(f"Not reviewed ({len(named)} file(s)):")
+        lines += [f"  {path}: {reason}" for path, reason in named]
+    if not_python:
+        lines.append(not_python_line(not_python))
+    if named or not_python:
         lines.append("")
 
     ai = report.ai
