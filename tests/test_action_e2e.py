@@ -799,3 +799,40 @@ def test_force_push_with_a_vanished_before_compares_with_default_branch(
     assert "base: main" in result.stdout
     (run,) = world.gh.check_runs.values()
     assert run["head_sha"] == world.head
+
+
+def test_a_change_in_one_project_follows_that_projects_agent_file(
+    world: World,
+) -> None:
+    # A monorepo project with its own rulebook: its team dropped the Celery
+    # section, so the action must cite and enforce that file, not the root's.
+    seed = SEED_AGENT_FILE.read_text()
+    without_celery = (
+        seed[: seed.index("### Celery Task Pattern")]
+        + seed[seed.index("## Style Rules") :]
+    )
+    world.origin.checkout("feature")
+    world.origin.write("app/totals.py", BASE_CODE, dedent=False)  # only backend/
+    world.origin.write("backend/pyproject.toml", '[project]\nname = "backend"\n')
+    world.origin.write("backend/.claude/agents/backend-developer.md", without_celery)
+    world.head = world.push(
+        "from celery import shared_task\n\n\n"
+        "@shared_task\ndef ping() -> None:\n    pass\n",
+        path="backend/app/tasks.py",
+    )
+    world.add_pull()
+
+    result = world.run(
+        world.pr_payload(),
+        sha=world.checkout_merge(),
+        inputs={"checks": "conventions", "json-file": "out/report.json"},
+    )
+
+    assert result.code in (0, 1), result.stderr
+    report = Report.model_validate_json(
+        (world.workspace / "out" / "report.json").read_text()
+    )
+    assert report.agent_file == "backend/.claude/agents/backend-developer.md", (
+        result.stderr
+    )
+    assert not [f for f in report.findings if f.rule.startswith("TSK")]

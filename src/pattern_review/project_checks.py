@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
+from pattern_review.agent_file import AgentFile, find_agent_file
 from pattern_review.checks.base import CheckContext
 from pattern_review.config import Config, project_config
 from pattern_review.models import (
@@ -249,3 +250,32 @@ def single_project(target: ReviewTarget, configured: list[str] | None) -> str | 
         return None
     only = folders.pop()
     return None if only == ROOT else only
+
+
+def agent_file_for_change(
+    repo: Path, target: ReviewTarget, config: Config, found: AgentFile
+) -> AgentFile:
+    """Return the agent file of the one project a change lies in, if it has one.
+
+    A monorepo's projects may keep their own ``.claude/agents``: a change that
+    lies in one project follows the file nearest it. The ``agent_file``
+    setting, or a change spanning projects, keeps ``found``.
+
+    Args:
+        repo: The work tree.
+        target: The change.
+        config: Its ``agent_file`` and ``projects`` settings.
+        found: The agent file found from the repository root.
+
+    Returns:
+        The agent file the review follows.
+
+    Raises:
+        AgentFileError: The nearest agent file cannot be read.
+    """
+    if config.agent_file:
+        return found
+    touched = single_project(target, config.projects)
+    if touched is None:
+        return found
+    return find_agent_file(repo, None, repo / touched)

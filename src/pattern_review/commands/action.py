@@ -135,7 +135,9 @@ def review_run(run: ActionRun) -> int:
             commits, bad inputs or config).
     """
     from pattern_review import git
+    from pattern_review.agent_file import AgentFileError
     from pattern_review.config import ConfigError
+    from pattern_review.project_checks import agent_file_for_change
     from pattern_review.review import AiOptions, run_review
     from pattern_review.target import TargetError, build_target
 
@@ -182,6 +184,11 @@ def review_run(run: ActionRun) -> int:
             )
         except TargetError as exc:
             raise ActionError(str(exc)) from exc
+        if not run.safe_mode:  # safe mode reads the base commit's root file
+            try:
+                agent = agent_file_for_change(tree, target, config, agent)
+            except AgentFileError as exc:
+                raise ActionError(str(exc)) from exc
         api_key = (
             run.input("anthropic-api-key")
             or os.environ.get("ANTHROPIC_API_KEY", "").strip()

@@ -148,8 +148,8 @@ def main(args: argparse.Namespace) -> int:
     from pattern_review.agent_file import AgentFileError, find_agent_file
     from pattern_review.config import ConfigError, load_config
     from pattern_review.project_checks import (
+        agent_file_for_change,
         only_under,
-        single_project,
         subfolder,
     )
     from pattern_review.report import render
@@ -175,10 +175,8 @@ def main(args: argparse.Namespace) -> int:
                     f" ({left_out} changed file(s) outside it left out)",
                     file=sys.stderr,
                 )
-            touched = single_project(target, config.projects)
-            if start is None and touched is not None and not config.agent_file:
-                # The change lies in one project: its own agent file is nearest.
-                agent = find_agent_file(repo, None, repo / touched)
+            if start is None:
+                agent = agent_file_for_change(repo, target, config, agent)
             ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
             report = run_review(target, config, agent, ai=ai)
     except (UsageError, ConfigError, AgentFileError, TargetError, git.GitError) as exc:
