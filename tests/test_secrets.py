@@ -81,11 +81,12 @@ def test_redaction_covers_values_their_stored_forms_and_token_shapes() -> None:
     text = redactor.text(
         f"a {DEPLOY_PASSWORD} b {stored} c ghp_{'a1' * 20} d sk-ant-{'x' * 20}"
         " e 0123456789abcdef0123456789abcdef01234567"  # a commit SHA stays
+        f" f AIza{'k' * 35}"
     )
 
     assert text == (
         f"a {REDACTED} b {REDACTED} c {REDACTED} d {REDACTED}"
-        " e 0123456789abcdef0123456789abcdef01234567"
+        f" e 0123456789abcdef0123456789abcdef01234567 f {REDACTED}"
     )
 
 
