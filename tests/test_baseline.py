@@ -393,3 +393,28 @@ def test_a_renamed_file_is_compared_with_its_old_path(git_repo: GitRepo) -> None
     assert [(f["path"], f["introduced"]) for f in errors] == [
         ("app/services/syncing.py", False)
     ]
+
+
+def test_pre_existing_counts_only_where_a_projects_own_mode_hides_them(
+    git_repo: GitRepo,
+) -> None:
+    # The root reviews added lines; lib/ lists whole files. lib/'s old
+    # finding is shown, so it is not also counted as "not shown".
+    logged = SERVICE.replace("        pass\n", '        logger.exception("failed")\n')
+    repo = _repo(
+        git_repo,
+        {
+            "app/services/sync.py": SERVICE,
+            "lib/pyproject.toml": '[tool.pattern-review]\nfilter-mode = "file"\n',
+            "lib/jobs.py": SERVICE,
+        },
+    )
+    repo.write("app/services/sync.py", logged, dedent=False)
+    repo.write("lib/jobs.py", logged, dedent=False)
+    repo.commit("log the failures")
+
+    _, report = review_json(repo, "--checks", "conventions")
+
+    shown_old = [f for f in report["findings"] if not f["introduced"]]
+    assert {f["path"] for f in shown_old} == {"lib/jobs.py"}
+    assert report["pre_existing"] == 1  # app/services/sync.py's, not shown

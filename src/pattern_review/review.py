@@ -388,7 +388,8 @@ def run_review(
         own = configs.get(project, config)
         part, added = _suppress(group, target, texts, own, ran)
         added_suppressions += added
-        pre_existing += count_pre_existing(part, target)
+        if own.filter_mode == "added":  # the mode that leaves them out
+            pre_existing += count_pre_existing(part, target)
         kept += filter_findings(part, target, own.filter_mode)
     kept = label_findings(kept, target)  # the suppressions' own notes too
     kept = sort_findings(fingerprint(kept, sources))
@@ -418,7 +419,7 @@ def run_review(
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
         added_suppressions=added_suppressions,
-        pre_existing=pre_existing if config.filter_mode == "added" else 0,
+        pre_existing=pre_existing,
         rulebook_notice=rulebook.notice(),
     )
     if not agent.builtin and not target.safe_mode and target.file(agent.path):
