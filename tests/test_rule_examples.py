@@ -6,13 +6,11 @@ as soon as they exist: exact position, message, suggestion and count.
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from pattern_review.catalog import is_pattern_slug
 from pattern_review.config import Config
-from pattern_review.conventions.engine import lint_source
+from pattern_review.conventions.examples import lint_example
 from pattern_review.conventions.registry import all_rules
 from pattern_review.conventions.rule import Example, Rule
 from pattern_review.models import Finding
@@ -33,13 +31,7 @@ def _case_id(case: tuple[type[Rule], int, Example]) -> str:
 
 
 def _lint(rule: type[Rule], example: Example) -> list[Finding]:
-    return lint_source(
-        f"src/app/example_{example.role}.py",
-        textwrap.dedent(example.code),
-        CONFIG,
-        roles=frozenset({example.role}),
-        rules=[rule],
-    )
+    return lint_example(rule, example, CONFIG)
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.ID)

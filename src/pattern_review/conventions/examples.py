@@ -22,7 +22,17 @@ from pattern_review.models import Finding
 MIN_EXAMPLES = 2
 
 
-def _lint(rule: type[Rule], example: Example, config: Config) -> list[Finding]:
+def lint_example(rule: type[Rule], example: Example, config: Config) -> list[Finding]:
+    """Run one rule on one of its examples, with the example's role.
+
+    Args:
+        rule: The rule class.
+        example: One of its VALID or INVALID examples.
+        config: The configuration to lint with.
+
+    Returns:
+        The findings.
+    """
     return lint_source(
         f"src/app/example_{example.role}.py",
         textwrap.dedent(example.code),
@@ -55,7 +65,7 @@ def example_problems(rule: type[Rule]) -> list[str]:
             problems.append(f"{rule.ID}: fewer than {MIN_EXAMPLES} {name} examples")
     config = Config()
     for index, example in enumerate(rule.VALID):
-        found = _lint(rule, example, config)
+        found = lint_example(rule, example, config)
         if found:
             problems.append(
                 f"{rule.ID} VALID[{index}]: {len(found)} finding(s), first at line "
@@ -70,7 +80,7 @@ def _invalid_problems(
     rule: type[Rule], index: int, example: Example, config: Config
 ) -> list[str]:
     where = f"{rule.ID} INVALID[{index}]"
-    found = _lint(rule, example, config)
+    found = lint_example(rule, example, config)
     if len(found) != example.count:
         return [f"{where}: {len(found)} finding(s), expected {example.count}"]
     first = found[0]
