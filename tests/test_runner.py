@@ -18,7 +18,7 @@ from pattern_review.config import Config
 from pattern_review.environments import project_environment
 from pattern_review.models import ReviewTarget
 from pattern_review.ruff_tool import bundled_version
-from pattern_review.runner import is_uv_project, run_command, run_tool
+from pattern_review.runner import is_secret, is_uv_project, run_command, run_tool
 from tests.gitrepo import GitRepo
 
 needs_uv = pytest.mark.skipif(shutil.which("uv") is None, reason="uv not on PATH")
@@ -296,3 +296,24 @@ def test_a_pinned_ruff_survives_uvs_throwaway_cache(
 def test_a_missing_program_at_a_niceness_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CheckError, match="cannot start no-such-tool: No such file"):
         run_command(["no-such-tool", "--version"], tmp_path, 30, niceness=19)
+
+
+def test_secret_named_variables_reach_no_tool_unless_the_job_passes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEPLOY_PASSWORD", "correct-horse-battery")
+    monkeypatch.setenv("UV_INDEX_CORP_PASSWORD", "index-secret-value")
+    monkeypatch.setenv("PLAIN_SETTING", "kept")
+    monkeypatch.delenv("PATTERN_REVIEW_PASS_ENV", raising=False)
+    show = [sys.executable, "-c", "import os; print(sorted(os.environ))"]
+
+    withheld = run_command(show, tmp_path, 30).stdout
+    monkeypatch.setenv("PATTERN_REVIEW_PASS_ENV", "UV_INDEX_CORP_PASSWORD, X")
+    passed = run_command(show, tmp_path, 30).stdout
+
+    assert "PLAIN_SETTING" in withheld and "DEPLOY_PASSWORD" not in withheld
+    assert "UV_INDEX_CORP_PASSWORD" not in withheld
+    assert "UV_INDEX_CORP_PASSWORD" in passed and "DEPLOY_PASSWORD" not in passed
+    # The tokens and the action's inputs are never passed on.
+    monkeypatch.setenv("PATTERN_REVIEW_PASS_ENV", "GITHUB_TOKEN,INPUT_GITHUB-TOKEN")
+    assert is_secret("GITHUB_TOKEN") and is_secret("INPUT_GITHUB-TOKEN")

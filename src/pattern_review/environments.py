@@ -19,6 +19,11 @@ unless the ``environment`` setting picks one:
 ruff needs none of this: it never waits for an environment (see ruff_tool.py).
 An environment that cannot be set up fails only the checks that need it,
 with the meaningful line of the failed command as the reason.
+
+Finding and building an environment runs the PR's code (a committed
+``.venv/bin/python``, its build backend, its ``install`` command): when the
+review is root, all of it runs as the unprivileged user of ``unprivileged``,
+into a folder that user owns.
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ from typing import Literal, cast
 from pattern_review.checks.base import CheckContext, CheckError
 from pattern_review.projects import REQUIREMENTS_GLOB, Project, uv_lock
 from pattern_review.runner import ToolRun, run_command
+from pattern_review.unprivileged import (
+    RUN_AS_VARIABLE,
+    Account,
+    UnprivilegedError,
+    account_for,
+    why_unrunnable,
+)
 
 EnvironmentKind = Literal["venv", "uv", "requirements", "install", "bundled"]
 _PRINT_PREFIX = "import sys; print(sys.prefix)"
@@ -97,6 +109,61 @@ def environment_failure(project: Project, reason: str, output: str) -> CheckErro
     return EnvironmentSetupError(
         f"environment of {project.label} could not be set up: {reason}", output
     )
+
+
+# --- who runs the PR's code, and where ------------------------------------
+
+
+def code_account(ctx: CheckContext, what: str) -> Account | None:
+    """Return the user the project's code runs as (None: as we are).
+
+    Args:
+        ctx: A check's context.
+        what: What does not happen when that user cannot (``tests not run``).
+
+    Returns:
+        None in safe mode (no PR code runs), when not root, or when the
+        switch is off.
+
+    Raises:
+        CheckError: That user does not exist or cannot read the work tree.
+    """
+    if ctx.target.safe_mode:
+        return None
+    try:
+        return account_for(ctx.target.repo)
+    except UnprivilegedError as exc:
+        raise CheckError(f"{what} (the review is root): {exc}") from exc
+
+
+def cache_root(ctx: CheckContext, account: Account | None) -> Path:
+    """Return where the project's environments and mypy's cache live.
+
+    Args:
+        ctx: A check's context.
+        account: The user the project's code runs as, if not us.
+
+    Returns:
+        The project's cache folder, or a folder of it that user owns.
+    """
+    if account is None:
+        return ctx.cache_dir
+    return account.cache_folder(ctx.cache_dir)
+
+
+def _runnable(project: Project, account: Account | None, program: str) -> None:
+    """Fail the environment when its user cannot run a program we start."""
+    if account is None:
+        return
+    found = shutil.which(program) or program
+    why = why_unrunnable(account, Path(found))
+    if why:
+        raise environment_failure(
+            project,
+            f"{why} (the review is root); make it reachable, or set"
+            f" {RUN_AS_VARIABLE}=root where the code is trusted",
+            "",
+        )
 
 
 # --- uv itself -------------------------------------------------------------
@@ -185,28 +252,32 @@ def failure_reason(run: ToolRun, argv: list[str]) -> str:
 # --- finding an environment ------------------------------------------------
 
 
-def _runs(python: Path, folder: Path) -> Path | None:
+def _runs(python: Path, folder: Path, account: Account | None) -> Path | None:
     """Return the prefix of an interpreter that starts, else None."""
     if not python.is_file():
         return None
+    if account is not None and why_unrunnable(account, python):
+        return None
     try:
-        run = run_command([str(python), "-c", _PRINT_PREFIX], folder, 60)
+        argv = [str(python), "-c", _PRINT_PREFIX]
+        run = run_command(argv, folder, 60, account=account)
     except CheckError:
         return None
     lines = run.stdout.strip().splitlines()
     return Path(lines[-1]) if run.exit_code == 0 and lines else None
 
 
-def _existing_venv(project: Project) -> Environment | None:
+def _existing_venv(project: Project, account: Account | None) -> Environment | None:
     for name in (".venv", "venv"):
-        prefix = _runs(project.folder / name / "bin" / "python", project.folder)
+        python = project.folder / name / "bin" / "python"
+        prefix = _runs(python, project.folder, account)
         if prefix is not None:
             where = name if project.path == "." else f"{project.path}/{name}"
             return Environment("venv", project.folder / name, f"the venv {where}")
     active = os.environ.get("VIRTUAL_ENV")
     # Not pattern-review's own environment (``uv run pattern-review`` sets it).
     if active and Path(active).resolve() != Path(sys.prefix).resolve():
-        prefix = _runs(Path(active) / "bin" / "python", project.folder)
+        prefix = _runs(Path(active) / "bin" / "python", project.folder, account)
         if prefix is not None:
             return Environment(
                 "venv", Path(active), f"the venv $VIRTUAL_ENV ({active})"
@@ -259,16 +330,27 @@ def _python_pins(project: Project) -> list[bytes]:
     return pins
 
 
-def _uv_sync(ctx: CheckContext, uv: str) -> Environment:
+def _as(account: Account | None, root: Path) -> dict[str, str]:
+    """Variables for uv run as ``account``: a cache that user may write.
+
+    Not the job's ``UV_CACHE_DIR`` (root's), nor root's pinned-ruff cache.
+    """
+    return {} if account is None else {"UV_CACHE_DIR": str(root / "uv")}
+
+
+def _uv_sync(
+    ctx: CheckContext, uv: str, account: Account | None, root: Path
+) -> Environment:
     project = ctx.where
-    folder = ctx.cache_dir / "uv-env"
-    env = {"UV_PROJECT_ENVIRONMENT": str(folder)}
+    folder = root / "uv-env"
+    env = {"UV_PROJECT_ENVIRONMENT": str(folder), **_as(account, root)}
     # With a lock, install exactly it; without one (``runner = "uv"``), use
     # the environment as it is rather than write a uv.lock into the work tree.
     sync = "--frozen" if _has_lock(ctx) else "--no-sync"
     argv = [uv, "run", "--project", str(project.folder), sync]
     argv += ["python", "-c", _PRINT_PREFIX]
-    run = run_command(argv, project.folder, ctx.config.tool_timeout_s, env)
+    timeout = ctx.config.tool_timeout_s
+    run = run_command(argv, project.folder, timeout, env, account=account)
     lines = run.stdout.strip().splitlines()
     if run.exit_code != 0 or not lines:
         verb = ["sync", "--frozen"] if sync == "--frozen" else ["run", "--no-sync"]
@@ -280,16 +362,24 @@ def _uv_sync(ctx: CheckContext, uv: str) -> Environment:
     return Environment("uv", Path(lines[-1]), origin)
 
 
-def _build(ctx: CheckContext, kind: EnvironmentKind, key: str) -> tuple[Path, bool]:
+def _build(root: Path, kind: EnvironmentKind, key: str) -> tuple[Path, bool]:
     """Return the cache folder of a built environment and whether it is ready."""
-    folder = ctx.cache_dir / "envs" / f"{kind}-{key}"
+    folder = root / "envs" / f"{kind}-{key}"
     return folder, (folder / _DONE).is_file()
 
 
-def _fresh_venv(ctx: CheckContext, uv: str | None, folder: Path) -> None:
+def _fresh_venv(
+    ctx: CheckContext,
+    uv: str | None,
+    folder: Path,
+    account: Account | None,
+    root: Path,
+) -> None:
     project = ctx.where
     shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    if account is not None:
+        account.owns(folder.parent)
     if uv:
         # In the project's folder, so uv honours its .python-version and
         # requires-python.
@@ -301,7 +391,10 @@ def _fresh_venv(ctx: CheckContext, uv: str | None, folder: Path) -> None:
                 argv += ["--python", version[0].strip()]
     else:
         argv = [sys.executable, "-m", "venv", str(folder)]
-    run = run_command(argv, project.folder, ctx.config.tool_timeout_s)
+    _runnable(project, account, argv[0])
+    env = _as(account, root)
+    timeout = ctx.config.tool_timeout_s
+    run = run_command(argv, project.folder, timeout, env, account=account)
     if run.exit_code != 0:
         raise environment_failure(
             project, failure_reason(run, argv), run.stderr + run.stdout
@@ -309,15 +402,22 @@ def _fresh_venv(ctx: CheckContext, uv: str | None, folder: Path) -> None:
 
 
 def _install(
-    ctx: CheckContext, argv: list[str], folder: Path, shell: bool = False
+    ctx: CheckContext,
+    argv: list[str],
+    folder: Path,
+    account: Account | None,
+    root: Path,
+    shell: bool = False,
 ) -> None:
     project = ctx.where
     env = {
         "VIRTUAL_ENV": str(folder),
         "PATH": os.pathsep.join([str(folder / "bin"), os.environ.get("PATH", "")]),
+        **_as(account, root),
     }
     command = ["/bin/sh", "-c", argv[0]] if shell else argv
-    run = run_command(command, project.folder, ctx.config.tool_timeout_s, env)
+    timeout = ctx.config.tool_timeout_s
+    run = run_command(command, project.folder, timeout, env, account=account)
     if run.exit_code != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise environment_failure(
@@ -326,19 +426,21 @@ def _install(
     (folder / _DONE).write_text("", encoding="utf-8")
 
 
-def _from_requirements(ctx: CheckContext, uv: str) -> Environment:
+def _from_requirements(
+    ctx: CheckContext, uv: str, account: Account | None, root: Path
+) -> Environment:
     project = ctx.where
     files = _requirement_files(project)
     groups = _dependency_groups(project)
     contents = [f.read_bytes() for f in files] + _python_pins(project)
-    folder, ready = _build(ctx, "requirements", _digest(*contents))
+    folder, ready = _build(root, "requirements", _digest(*contents))
     names = [f.name for f in files]
     if not files:
         names = ["pyproject.toml"]
     origin = f"the environment uv built from {', '.join(names)} of {project.label}"
     if ready:
         return Environment("requirements", folder, origin)
-    _fresh_venv(ctx, uv, folder)
+    _fresh_venv(ctx, uv, folder, account, root)
     argv = [uv, "pip", "install", "--quiet", "--python", str(folder / "bin/python")]
     if files:
         for file in files:
@@ -349,22 +451,24 @@ def _from_requirements(ctx: CheckContext, uv: str) -> Environment:
             argv += ["--group", f"pyproject.toml:{group}"]
     # The checklist runs the tests: they need pytest beside the dependencies.
     argv.append("pytest")
-    _install(ctx, argv, folder)
+    _install(ctx, argv, folder, account, root)
     return Environment("requirements", folder, origin)
 
 
-def _from_install_command(ctx: CheckContext, uv: str | None) -> Environment:
+def _from_install_command(
+    ctx: CheckContext, uv: str | None, account: Account | None, root: Path
+) -> Environment:
     project = ctx.where
     command = ctx.config.install or ""
     contents = [command.encode()] + [
         f.read_bytes() for f in _requirement_files(project)
     ]
     contents += _python_pins(project)
-    folder, ready = _build(ctx, "install", _digest(*contents))
+    folder, ready = _build(root, "install", _digest(*contents))
     origin = f"the environment of {project.label} built by `{command}`"
     if not ready:
-        _fresh_venv(ctx, uv, folder)
-        _install(ctx, [command], folder, shell=True)
+        _fresh_venv(ctx, uv, folder, account, root)
+        _install(ctx, [command], folder, account, root, shell=True)
     return Environment("install", folder, origin)
 
 
@@ -389,8 +493,10 @@ def _set_up(ctx: CheckContext) -> Environment:
     if wanted == "bundled":
         return _bundled(project, "the environment setting says so")
     uv = find_uv()
+    account = code_account(ctx, "the PR's code is not run")
+    root = cache_root(ctx, account)
     if wanted in ("auto", "venv"):
-        found = _existing_venv(project)
+        found = _existing_venv(project, account)
         if found is not None:
             return found
         if wanted == "venv":
@@ -400,7 +506,8 @@ def _set_up(ctx: CheckContext) -> Environment:
     if wanted in ("auto", "uv") and (_has_lock(ctx) or wanted == "uv"):
         if uv is None:
             raise environment_failure(project, "uv is not installed", "")
-        return _uv_sync(ctx, uv)
+        _runnable(project, account, uv)
+        return _uv_sync(ctx, uv, account, root)
     needs_install = wanted == "install" or (wanted == "auto" and ctx.config.install)
     if wanted in ("auto", "requirements") and not needs_install:
         if _requirement_files(project) or _has_pep621_dependencies(project):
@@ -408,7 +515,8 @@ def _set_up(ctx: CheckContext) -> Environment:
                 raise environment_failure(
                     project, "uv is needed to build it and is not installed", ""
                 )
-            return _from_requirements(ctx, uv)
+            _runnable(project, account, uv)
+            return _from_requirements(ctx, uv, account, root)
         if wanted == "requirements":
             raise environment_failure(
                 project, "no requirements*.txt or PEP 621 dependencies", ""
@@ -416,7 +524,9 @@ def _set_up(ctx: CheckContext) -> Environment:
     if needs_install:
         if not ctx.config.install:
             raise environment_failure(project, "no install command configured", "")
-        return _from_install_command(ctx, uv)
+        if uv is not None:
+            _runnable(project, account, uv)
+        return _from_install_command(ctx, uv, account, root)
     return _bundled(project, f"no environment found for {project.label}")
 
 

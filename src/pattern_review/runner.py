@@ -20,6 +20,7 @@ never writes bytecode.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -34,7 +35,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pattern_review.checks.base import CheckContext, CheckError
-from pattern_review.unprivileged import Account
+from pattern_review.redaction import SECRET_NAMES
+from pattern_review.unprivileged import (
+    RUN_AS_VARIABLE,
+    Account,
+    why_unreadable,
+    why_unrunnable,
+)
 
 Tool = Literal["ruff", "mypy", "pytest"]
 _PRINT_PREFIX = "import sys; print(sys.prefix)"
@@ -51,6 +58,10 @@ SECRET_VARIABLES = frozenset(
     }
 )
 SECRET_PREFIXES: tuple[str, ...] = ("INPUT_",)
+# Names of variables the job passes to the tools although they look like
+# secrets (a private index's password, a test database's): comma-separated.
+# Read from the job's environment only, never from a config the PR can edit.
+PASS_ENV_VARIABLE = "PATTERN_REVIEW_PASS_ENV"
 
 
 @dataclass(frozen=True)
@@ -93,13 +104,24 @@ class ToolRun:
 def is_secret(name: str) -> bool:
     """Return whether an environment variable must not reach a tool.
 
+    The tools run the PR's code (its tests, build backend, mypy plugins),
+    which must not see the job's secrets: the tokens, the action's inputs,
+    and any variable named like a secret (``DEPLOY_PASSWORD``), unless the
+    job names it in ``PATTERN_REVIEW_PASS_ENV``.
+
     Args:
         name: The variable's name.
 
     Returns:
-        True for tokens, API keys and the action's inputs.
+        True for tokens, API keys, the action's inputs and secret-named
+        variables the job did not pass on.
     """
-    return name in SECRET_VARIABLES or name.startswith(SECRET_PREFIXES)
+    if name in SECRET_VARIABLES or name.startswith(SECRET_PREFIXES):
+        return True
+    if not SECRET_NAMES.search(name):
+        return False
+    passed = os.environ.get(PASS_ENV_VARIABLE, "")
+    return name not in {item.strip() for item in passed.split(",")}
 
 
 def run_command(
@@ -277,6 +299,30 @@ def _pinned_ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
     return [str(found)], which
 
 
+def _check_runnable(account: Account, tool: Tool, program: Path | None) -> None:
+    """Fail the check, saying why, when its user cannot run its tool.
+
+    Args:
+        account: The user the tool runs as.
+        tool: ``mypy`` or ``pytest``.
+        program: The environment's own copy of the tool; None runs the
+            bundled one, from this interpreter.
+
+    Raises:
+        CheckError: A folder on the way, or the program, is out of reach.
+    """
+    why = why_unrunnable(account, program or Path(sys.executable))
+    if why is None and program is None:
+        found = importlib.util.find_spec(tool)
+        if found is not None and found.origin:
+            why = why_unreadable(account, Path(found.origin).parent)
+    if why:
+        raise CheckError(
+            f"{tool} not run (the review is root): {why}; make it reachable, or"
+            f" set {RUN_AS_VARIABLE}=root where the code is trusted"
+        )
+
+
 def _first_line(run: ToolRun) -> str:
     lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
     if lines and lines[0] == "ruff failed" and len(lines) > 1:
@@ -357,6 +403,8 @@ def run_tool(
         return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)
     environment = project_environment(ctx)
     program = environment.program(tool)
+    if account is not None:
+        _check_runnable(account, tool, program)
     if program is not None and environment.prefix is not None:
         # What ``uv run`` or an activated environment does: its bin/ first
         # on PATH, VIRTUAL_ENV set (the project's tests may rely on it).

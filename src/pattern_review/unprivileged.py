@@ -8,8 +8,15 @@ those, so the PR's code runs as another user (``nobody`` unless
 ``PATTERN_REVIEW_RUN_AS`` names one; ``root`` or empty turns this off), with
 a fresh HOME of its own.
 
-That user must be able to read the work tree; when it cannot, the code is
-not run (the check reports why) rather than run as root.
+Everything that may run the PR's code runs so: the tests, mypy (the PR's
+config names its plugins), and setting the project's environment up (``uv
+sync`` builds the PR's project with its own build backend, a requirements
+file may install ``-e .``, the ``install`` command is the PR's, and a
+committed ``.venv/bin/python`` is probed by running it). The environments and
+mypy's cache then live in a folder that user owns (``cache_folder``).
+
+That user must be able to read the work tree and run the programs; when it
+cannot, the code is not run (the check reports why) rather than run as root.
 """
 
 from __future__ import annotations
@@ -113,6 +120,34 @@ class Account:
         """
         os.chown(path, self.uid, self.gid)
 
+    def cache_folder(self, base: Path) -> Path:
+        """Return a folder this user owns for the environments and caches.
+
+        It sits in the review's cache folder (``as-<user>``), kept between
+        runs, when this user can reach that; else in its private HOME, gone
+        with this process. It is never the review's own cache folder: code
+        running as this user must not reach what root runs later (the pinned
+        ruff, the result cache).
+
+        Args:
+            base: The review's (or a project's) cache folder.
+
+        Returns:
+            An existing folder, owned by this user.
+        """
+        base.mkdir(parents=True, exist_ok=True)
+        if why_unreadable(self, base) is None:
+            folder = base / f"as-{self.name}"
+        else:
+            folder = self.home / "cache" / base.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for step in [folder, *folder.parents]:
+            if step == base or step == self.home:
+                break
+            self.owns(step)
+        folder.chmod(0o700)
+        return folder
+
 
 def pr_code_account() -> Account | None:
     """Return the user a PR's code must run as, or None to run it as we are.
@@ -132,12 +167,36 @@ def pr_code_account() -> Account | None:
         entry = pwd.getpwnam(name)
     except KeyError as exc:
         raise UnprivilegedError(
-            f"running as root, and the user {name!r} to run the PR's code as does"
-            f" not exist (set {RUN_AS_VARIABLE})"
+            f"the user {name!r} to run the PR's code as does not exist (set"
+            f" {RUN_AS_VARIABLE})"
         ) from exc
     if entry.pw_uid == 0:
         return None
     return Account(name, entry.pw_uid, entry.pw_gid, _home_for(entry))
+
+
+def account_for(repo: Path) -> Account | None:
+    """Return the user the PR's code runs as, checked against the work tree.
+
+    Args:
+        repo: The work tree that user must read.
+
+    Returns:
+        None when the code runs as we are (not root, or the switch is off).
+
+    Raises:
+        UnprivilegedError: The user does not exist or cannot read the work
+            tree; the message says why and how to go on.
+    """
+    account = pr_code_account()
+    if account is not None:
+        why = why_unreadable(account, repo)
+        if why:
+            raise UnprivilegedError(
+                f"{why}; make it readable, or set {RUN_AS_VARIABLE}=root where"
+                " the code is trusted"
+            )
+    return account
 
 
 def _home_for(entry: pwd.struct_passwd) -> Path:
@@ -166,12 +225,13 @@ def _may(mode: os.stat_result, account: Account, bits: int) -> bool:
     return granted & bits == bits
 
 
-def why_unreadable(account: Account, folder: Path) -> str | None:
+def why_unreadable(account: Account, folder: Path, list_it: bool = True) -> str | None:
     """Say why ``account`` cannot read ``folder``, or None when it can.
 
     Args:
         account: The user the code runs as.
         folder: The work tree (or any folder it must read).
+        list_it: Whether it must also list ``folder`` (else only enter it).
 
     Returns:
         One line naming the first folder on the way it may not enter.
@@ -184,10 +244,39 @@ def why_unreadable(account: Account, folder: Path) -> str | None:
             return f"cannot look at {step}: {exc.strerror}"
         if not stat.S_ISDIR(info.st_mode):
             continue
-        wanted = 5 if step == folder else 1
+        wanted = 5 if step == folder and list_it else 1
         if not _may(info, account, wanted):
             return (
                 f"the user {account.name!r} that runs the PR's code may not"
                 f" {'read' if wanted == 5 else 'enter'} {step}"
+            )
+    return None
+
+
+def why_unrunnable(account: Account, program: Path) -> str | None:
+    """Say why ``account`` cannot run ``program``, or None when it can.
+
+    Both the path given and the file it leads to (a venv's ``python`` is a
+    link to the interpreter) must be reachable; the file must be readable
+    and executable (a script's interpreter reads it).
+
+    Args:
+        account: The user the code runs as.
+        program: The executable.
+
+    Returns:
+        One line naming the first step it may not take.
+    """
+    for path in dict.fromkeys([program.absolute(), program.resolve()]):
+        why = why_unreadable(account, path.parent, list_it=False)
+        if why:
+            return why
+        try:
+            info = path.stat()
+        except OSError as exc:
+            return f"cannot look at {path}: {exc.strerror}"
+        if not _may(info, account, 5):
+            return (
+                f"the user {account.name!r} that runs the PR's code may not run {path}"
             )
     return None

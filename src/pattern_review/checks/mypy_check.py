@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from pattern_review.checks.base import CheckContext, CheckError, finished
-from pattern_review.environments import project_environment
+from pattern_review.environments import cache_root, code_account, project_environment
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import ToolRun, run_tool
 from pattern_review.tool_config import mypy_excluded
@@ -104,8 +104,9 @@ def _normal(path: str) -> str:
     return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
 
 
-def _mypy_args(ctx: CheckContext, paths: list[str], json_output: bool) -> list[str]:
-    cache = ctx.cache_dir / "mypy"
+def _mypy_args(
+    ctx: CheckContext, paths: list[str], json_output: bool, cache: Path
+) -> list[str]:
     args = ["--cache-dir", str(cache), "--show-column-numbers", "--no-pretty"]
     args += ["--no-error-summary", "--hide-error-context", "--no-color-output"]
     if json_output:
@@ -132,10 +133,15 @@ def _direct_args(ctx: CheckContext) -> tuple[list[str], str]:
 def _run_mypy(
     ctx: CheckContext, paths: list[str], direct_args: list[str]
 ) -> tuple[ToolRun, list[Finding]]:
-    done = run_tool(ctx, "mypy", _mypy_args(ctx, paths, True), direct_args=direct_args)
+    # The PR's mypy config may load plugins (PR code): as root, mypy runs as
+    # the unprivileged user, with a cache that user owns.
+    account = code_account(ctx, "mypy not run")
+    cache = cache_root(ctx, account) / "mypy"
+    args = _mypy_args(ctx, paths, True, cache)
+    done = run_tool(ctx, "mypy", args, direct_args=direct_args, account=account)
     if done.exit_code == 2 and "unrecognized arguments: -O" in done.stderr:
-        args = _mypy_args(ctx, paths, False)
-        done = run_tool(ctx, "mypy", args, direct_args=direct_args)
+        args = _mypy_args(ctx, paths, False, cache)
+        done = run_tool(ctx, "mypy", args, direct_args=direct_args, account=account)
     if done.exit_code not in (0, 1, 2):
         raise CheckError(
             f"mypy exited {done.exit_code}: {done.last_line()}",

@@ -18,16 +18,10 @@ from typing import Literal
 
 from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.checks.related_tests import related_tests
+from pattern_review.environments import code_account
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.runner import run_tool
 from pattern_review.tool_config import within_testpaths
-from pattern_review.unprivileged import (
-    RUN_AS_VARIABLE,
-    Account,
-    UnprivilegedError,
-    pr_code_account,
-    why_unreadable,
-)
 
 NAME = "pytest"
 _EXIT_NO_TESTS = 5
@@ -68,7 +62,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
         outside = len(found) - len(tests)
         detail = f"no related tests ({outside} outside testpaths)" if outside else ""
         return _quiet_outcome("passed", detail or "no related tests")
-    account = _account(ctx.target.repo)
+    account = code_account(ctx, "tests not run")
     home_tmp = str(account.home / "tmp") if account else None
     with tempfile.TemporaryDirectory(
         prefix="pattern-review-pytest-", dir=home_tmp
@@ -95,7 +89,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
                 done.stdout + done.stderr,
             )
         try:
-            root = ElementTree.parse(junit).getroot()
+            root = _read_report(junit)
         except (OSError, ElementTree.ParseError) as exc:
             raise CheckError(
                 f"pytest wrote no readable report: {exc}", done.stdout + done.stderr
@@ -113,20 +107,15 @@ def run(ctx: CheckContext) -> CheckOutcome:
     return finished(NAME, findings, done.seconds, detail, [done.note])
 
 
-def _account(repo: Path) -> Account | None:
-    """Return the user the PR's tests run as (None: as we are), or say why not."""
-    try:
-        account = pr_code_account()
-    except UnprivilegedError as exc:
-        raise CheckError(f"tests not run: {exc}") from exc
-    if account is not None:
-        why = why_unreadable(account, repo)
-        if why:
-            raise CheckError(
-                f"tests not run (the review is root): {why}; make it readable,"
-                f" or set {RUN_AS_VARIABLE}=root where the code is trusted"
-            )
-    return account
+def _read_report(junit: Path) -> ElementTree.Element:
+    """Parse pytest's report, never through a link the tests put in its place.
+
+    The folder belongs to the user the tests run as; as root, a link there
+    would otherwise make the review read (and report) a file of root's.
+    """
+    descriptor = os.open(junit, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(descriptor, "rb") as report:
+        return ElementTree.parse(report).getroot()
 
 
 def _import_path(repo: Path) -> dict[str, str]:
