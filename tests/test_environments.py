@@ -99,6 +99,26 @@ def test_the_install_command_fills_a_fresh_environment(tmp_path: Path) -> None:
     assert list(project.iterdir()) == []
 
 
+@needs_uv
+def test_uv_in_the_install_command_fills_the_new_environment_not_the_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The container sets UV_SYSTEM_PYTHON=1; a job may set UV_PYTHON.
+    monkeypatch.setenv("UV_SYSTEM_PYTHON", "1")
+    monkeypatch.setenv("UV_PYTHON", sys.executable)
+    monkeypatch.setenv("UV", str(find_uv()))
+    config = Config(install='"$UV" pip list --format json > "$VIRTUAL_ENV/listed.json"')
+
+    project = tmp_path / "project"
+    project.mkdir()
+
+    found = project_environment(_context(project, tmp_path, config))
+
+    assert found.prefix is not None
+    # A fresh environment lists nothing; the system or this run's has pytest.
+    assert (found.prefix / "listed.json").read_text().strip() == "[]"
+
+
 def test_a_failing_install_command_is_the_reason(tmp_path: Path) -> None:
     config = Config(install="echo 'ERROR: no such package: nope' >&2; exit 3")
     with pytest.raises(CheckError) as raised:

@@ -277,3 +277,30 @@ def test_the_users_cache_folder_is_its_own_and_never_the_reviews() -> None:
     assert review_info.st_uid == 0  # the review's own folder stays root's
     assert fallback == home / "cache" / "cache"
     assert fallback_owner == account.uid
+
+
+def test_a_uv_the_user_cannot_run_fails_only_the_environment_and_says_why(
+    shared_uv: Path,
+) -> None:
+    with readable_folder() as folder:
+        private = folder / "private"
+        private.mkdir(mode=0o700)
+        hidden_uv = private / "uv"
+        shutil.copy(shared_uv, hidden_uv)
+        repo = GitRepo(folder / "repo")
+        repo.write("requirements.txt", "pytest\n")
+        repo.write("pkg/__init__.py", "")
+        repo.write("pkg/calc.py", "def add(a: int, b: int) -> int:\n    return a + b\n")
+        repo.commit("base")
+        _pr(repo)
+
+        report = _review(repo, hidden_uv, "nobody", "mypy,conventions")
+    said = _said(report, "mypy")
+    assert said.startswith(
+        "environment of the repository root could not be set up: the PR's code is"
+        f" not run (the review is root): the user 'nobody' that runs the PR's code"
+        f" may not enter {private}; make it reachable, or set"
+        " PATTERN_REVIEW_RUN_AS=root where the code is trusted"
+    ), said
+    conventions = next(c for c in report["checks"] if c["name"] == "conventions")
+    assert conventions["status"] == "passed"

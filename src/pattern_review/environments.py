@@ -160,8 +160,8 @@ def _runnable(project: Project, account: Account | None, program: str) -> None:
     if why:
         raise environment_failure(
             project,
-            f"{why} (the review is root); make it reachable, or set"
-            f" {RUN_AS_VARIABLE}=root where the code is trusted",
+            f"the PR's code is not run (the review is root): {why}; make it"
+            f" reachable, or set {RUN_AS_VARIABLE}=root where the code is trusted",
             "",
         )
 
@@ -413,6 +413,11 @@ def _install(
     env = {
         "VIRTUAL_ENV": str(folder),
         "PATH": os.pathsep.join([str(folder / "bin"), os.environ.get("PATH", "")]),
+        # ``uv pip install`` in the command fills this environment, not the
+        # interpreter a job's UV_PYTHON or UV_SYSTEM_PYTHON (the container's)
+        # would pick: the system Python, root's, which the PR must not touch.
+        "UV_PYTHON": str(folder / "bin" / "python"),
+        "UV_SYSTEM_PYTHON": "0",
         **_as(account, root),
     }
     command = ["/bin/sh", "-c", argv[0]] if shell else argv
