@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
+
+from pattern_review import result_cache
 from pattern_review.agent_file import builtin_agent_file
 from pattern_review.config import Config
 from pattern_review.git import detached_worktree
@@ -115,3 +119,26 @@ def test_a_temporary_work_tree_of_the_repo_shares_its_cache_folder(
 
     assert in_tree == cache_dir_for(Config(), repo.path)
     assert cache_dir_for(Config(), other.path) != in_tree
+
+
+def test_pattern_reviews_own_code_and_whom_pr_code_runs_as_are_in_the_key(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A checkout of pattern-review changes between releases: its files count.
+    package = tmp_path / "package"
+    shutil.copytree(Path(result_cache.__file__).parent / "conventions", package)
+    before = result_cache.code_identity(package)
+    rule = package / "rule.py"
+    rule.write_text(rule.read_text() + "# changed\n")
+    result_cache.code_identity.cache_clear()
+    assert result_cache.code_identity(package) != before
+
+    repo = make_pr(git_repo)
+    review(repo, tmp_path / "cache")
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "someone-else")
+    other_user = review(repo, tmp_path / "cache")
+    monkeypatch.setattr(result_cache, "code_identity", lambda: "other code")
+    other_code = review(repo, tmp_path / "cache")
+
+    assert not any("reused" in d for d in details(other_user).values())
+    assert not any("reused" in d for d in details(other_code).values())

@@ -4,14 +4,17 @@ A re-run on the same content (a re-run workflow, a second local run, a
 pre-commit hook after an unrelated edit elsewhere) then costs a hash instead
 of a mypy or pytest run. The key covers the work tree's content (tracked,
 uncommitted and untracked files), the lock files and installed packages of
-the environment the tools run in, the tool versions, the configuration and
-the files reviewed. Only outcomes of checks that ran to the end (``passed`` or
-``failed``) are stored: an error may be passing trouble and is retried.
+the environment the tools run in, the tool versions, pattern-review's own code
+(not only its version: a checkout of it changes between releases), who the
+PR's code runs as, the configuration and the files reviewed. Only outcomes of
+checks that ran to the end (``passed`` or ``failed``) are stored: an error
+may be passing trouble and is retried.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import sys
@@ -39,9 +42,31 @@ _LOCK_FILES = (
 _TOOLS = ("ruff", "mypy", "pytest", "libcst")
 
 
+@functools.cache
+def code_identity(package: Path = Path(__file__).parent) -> str:
+    """Return a digest of pattern-review's own files (rules, checks, data).
+
+    Args:
+        package: The package's folder.
+
+    Returns:
+        A hex digest of its names and contents.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".md", ".toml", ".json"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _environment_identity(repo: Path) -> str:
     """Describe the environments the tools may run in, cheaply."""
-    parts = [sys.version, __version__]
+    parts = [sys.version, __version__, code_identity()]
+    # Whom the PR's code runs as, and which secret-named variables it gets.
+    for name in ("PATTERN_REVIEW_RUN_AS", "PATTERN_REVIEW_PASS_ENV"):
+        parts.append(f"{name}={os.environ.get(name, '')}")
+    parts.append(f"euid={os.geteuid() if hasattr(os, 'geteuid') else ''}")
     for tool in _TOOLS:
         with contextlib.suppress(metadata.PackageNotFoundError):
             parts.append(f"{tool}=={metadata.version(tool)}")

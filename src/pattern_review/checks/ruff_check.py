@@ -9,18 +9,25 @@ they hold even where the target's config leaves them out. ruff runs without
 In safe mode the PR's configuration is not read (``--isolated``): it could
 exclude every file or ignore every rule. ruff's defaults then apply with the
 style rules and line length 88.
+
+A migration (the ``migration`` role's globs: Alembic's ``versions/``) gets
+the target's own ruff rules only: Alembic writes it from its template (no
+docstrings, ``Union[str, None]``, no ``__future__`` import), and the style
+rules are for the application's code, as the convention rules are.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.conventions.isolation import could_not_analyse
+from pattern_review.conventions.roles import path_roles
 from pattern_review.lines import split_lines
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
 from pattern_review.runner import run_tool
@@ -95,16 +102,19 @@ def ruff_args(
 
     Args:
         paths: Files relative to the repo root.
-        select: The codes added to the target's selection.
+        select: The codes added to the target's selection; empty adds no
+            style rule (nor their settings).
         safe_mode: Whether to ignore the target's ruff configuration.
 
     Returns:
         Arguments after ``ruff``.
     """
     args = ["check", "--no-fix", "--no-cache", "--output-format", "json"]
-    args += [*config_args(safe_mode), "--extend-select", ",".join(select)]
-    for setting in STYLE_CONFIG:
-        args += ["--config", setting]
+    args += config_args(safe_mode)
+    if select:
+        args += ["--extend-select", ",".join(select)]
+        for setting in STYLE_CONFIG:
+            args += ["--config", setting]
     return [*args, "--", *paths]
 
 
@@ -126,11 +136,72 @@ def run(ctx: CheckContext) -> CheckOutcome:
         return CheckOutcome(result=result)
     # Codes of style rules the team's agent file no longer has are not added.
     select = ctx.rulebook.ruff_select() if ctx.rulebook else RUFF_STYLE_SELECT
-    safe = ctx.target.safe_mode
     # ruff runs from the project's folder (its nearest config applies there),
     # on paths relative to it; its JSON names files absolutely.
-    tool_paths = ctx.tool_paths
+    migrations = {
+        tool_path
+        for path, tool_path in zip(paths, ctx.tool_paths, strict=True)
+        if "migration" in path_roles(path, ctx.config)
+    }
+    code = [p for p in ctx.tool_paths if p not in migrations]
+    linted = _lint(ctx, code, select) if code else _Linted()
+    if migrations:
+        own = _lint(ctx, sorted(migrations), ())
+        linted = _Linted(
+            linted.items + own.items,
+            linted.crashed + own.crashed,
+            linted.unknown,
+            linted.seconds + own.seconds,
+            linted.note or own.note,
+        )
+    repo = ctx.target.repo.resolve()
+    wanted = set(paths)
+    folder = ctx.where.folder.resolve()
+    findings: list[Finding] = [
+        could_not_analyse(
+            (folder / path).relative_to(repo).as_posix(), "ruff", "ruff crashed on it"
+        )
+        for path in sorted(linted.crashed)
+    ]
+    for item in linted.items:
+        finding = to_finding(item, repo)
+        if finding is not None and finding.path in wanted:
+            findings.append(finding)
+    detail = f"{len(findings)} violation(s)" if findings else "no violations"
+    unknown = linted.unknown
+    lacking = f"this ruff lacks {', '.join(unknown)}" if unknown else ""
+    own_rules = ""
+    if migrations:
+        own_rules = f"{len(migrations)} migration(s) with the project's own rules only"
+    safe = SAFE_MODE_NOTE if ctx.target.safe_mode else ""
+    notes = [linted.note, safe, lacking, own_rules]
+    return finished(NAME, findings, linted.seconds, detail, notes)
+
+
+@dataclass(frozen=True)
+class _Linted:
+    """What ruff found in a group of files.
+
+    Attributes:
+        items: ruff's JSON findings.
+        crashed: Files ruff crashed on.
+        unknown: Added codes this ruff does not know (left out).
+        seconds: Wall time.
+        note: Which ruff ran.
+    """
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    crashed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    note: str = ""
+
+
+def _lint(ctx: CheckContext, tool_paths: list[str], select: tuple[str, ...]) -> _Linted:
+    """Run ``ruff check`` on files, adding ``select`` to the target's rules."""
+    safe = ctx.target.safe_mode
     done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
+    seconds = done.seconds
     unknown: list[str] = []
     # A target's older ruff may not know a code: run again without it.
     while done.exit_code == 2 and (match := _UNKNOWN_CODE.search(done.stderr)):
@@ -139,34 +210,17 @@ def run(ctx: CheckContext) -> CheckOutcome:
         unknown.append(match.group(1))
         select = tuple(code for code in select if code != match.group(1))
         done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
-    crashed: list[str] = []
+        seconds += done.seconds
     if done.exit_code not in (0, 1, 2):
         # ruff itself crashed (a stack overflow on a hostile file): find the
         # file(s) by halves, check the rest, and report those as errors.
         items, crashed = _lint_around_crashes(ctx, list(tool_paths), select, safe)
-    else:
-        if done.exit_code not in (0, 1):
-            raise CheckError(
-                f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
-            )
-        items = _items(done.stdout)
-    repo = ctx.target.repo.resolve()
-    wanted = set(paths)
-    folder = ctx.where.folder.resolve()
-    findings: list[Finding] = [
-        could_not_analyse(
-            (folder / path).relative_to(repo).as_posix(), "ruff", "ruff crashed on it"
+        return _Linted(items, crashed, unknown, seconds, done.note)
+    if done.exit_code not in (0, 1):
+        raise CheckError(
+            f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
         )
-        for path in crashed
-    ]
-    for item in items:
-        finding = to_finding(item, repo)
-        if finding is not None and finding.path in wanted:
-            findings.append(finding)
-    detail = f"{len(findings)} violation(s)" if findings else "no violations"
-    lacking = f"this ruff lacks {', '.join(unknown)}" if unknown else ""
-    notes = [done.note, SAFE_MODE_NOTE if safe else "", lacking]
-    return finished(NAME, findings, done.seconds, detail, notes)
+    return _Linted(_items(done.stdout), [], unknown, seconds, done.note)
 
 
 def _items(stdout: str) -> list[dict[str, Any]]:
