@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from pattern_review.action.env import INPUT_NAMES
 from tests.conftest import FIXTURES
 from tests.fakes.github_server import TOKEN, FakeGitHub
 from tests.gitrepo import GitRepo
+from tests.secret_pr import HUNTING_TEST, readable_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -181,7 +183,23 @@ def _python312() -> str:
 @pytest.fixture(scope="module")
 def container_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with pattern-review installed the Dockerfile's way."""
-    folder = tmp_path_factory.mktemp("container")
+    return _install_as_the_dockerfile(tmp_path_factory.mktemp("container"), None)
+
+
+@pytest.fixture(scope="module")
+def readable_container_venv() -> Iterator[Path]:
+    """The same, from an interpreter and in a folder ``nobody`` can reach.
+
+    As in the image, where Python and the tools live under /usr/local; here
+    the tests' own Python may be in root's private HOME.
+    """
+    if not Path("/usr/bin/python3").is_file():
+        pytest.skip("no system Python that nobody may run")
+    with readable_folder() as folder:
+        yield _install_as_the_dockerfile(folder, "/usr/bin/python3")
+
+
+def _install_as_the_dockerfile(folder: Path, python: str | None) -> Path:
     # What the Dockerfile copies: pyproject, README and src.
     source = folder / "src-copy"
     source.mkdir()
@@ -193,7 +211,9 @@ def container_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = folder / "venv"
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     subprocess.run(
-        ["uv", "venv", "-q", "--python", _python312(), str(venv)], check=True, env=env
+        ["uv", "venv", "-q", "--python", python or _python312(), str(venv)],
+        check=True,
+        env=env,
     )
     env["VIRTUAL_ENV"] = str(venv)
     subprocess.run(
@@ -337,3 +357,61 @@ def test_every_workflow_in_the_action_docs_validates(tmp_path: Path) -> None:
         paths.append(tmp_path / f"workflow{index}.yml")
         paths[-1].write_text(block)
     _validate("vendor.github-workflows", *paths)
+
+
+def test_the_container_runs_the_prs_code_as_nobody_and_it_finds_no_secret(
+    readable_container_venv: Path,
+) -> None:
+    with readable_folder() as folder:
+        repo = GitRepo(folder / "workspace")
+        repo.write("pkg/__init__.py", "")
+        repo.write("pkg/calc.py", "def add(a: int, b: int) -> int:\n    return a + b\n")
+        base = repo.commit("base")
+        repo.write(
+            "pkg/calc.py", "def add(a: int, b: int) -> int:\n    return str(b + a)\n"
+        )
+        repo.write("tests/test_calc.py", HUNTING_TEST, dedent=False)
+        head = repo.commit("pr")
+        home = folder / "home"
+        home.mkdir()
+        event = folder / "event.json"
+        event.write_text(json.dumps(_event(repo, base, head)))
+        summary, outputs = folder / "summary.md", folder / "outputs"
+        with FakeGitHub("octo-org/app") as gh:
+            hunks = {"pkg/calc.py": [(1, 2)], "tests/test_calc.py": [(1, 30)]}
+            gh.add_pull(3, head_sha=head, base_sha=base, hunks=hunks)
+            tools = readable_container_venv / "bin"
+            env = {
+                "PATH": f"{tools}:/usr/local/bin:/usr/bin:/bin",
+                "HOME": str(home),
+                "GITHUB_EVENT_NAME": "pull_request",
+                "GITHUB_EVENT_PATH": str(event),
+                "GITHUB_REPOSITORY": "octo-org/app",
+                "GITHUB_WORKSPACE": str(repo.path),
+                "GITHUB_SHA": head,
+                "GITHUB_REF": "refs/pull/3/merge",
+                "GITHUB_API_URL": gh.base_url,
+                "GITHUB_SERVER_URL": "http://github.example",
+                "GITHUB_STEP_SUMMARY": str(summary),
+                "GITHUB_OUTPUT": str(outputs),
+                "GITHUB_TOKEN": TOKEN,
+                "PATTERN_REVIEW_GITHUB_THROTTLE_S": "0",
+                "INPUT_CHECKS": "mypy,pytest",
+                "INPUT_GITHUB-TOKEN": TOKEN,
+            }  # the image's user switch is on: no PATTERN_REVIEW_RUN_AS
+            done = subprocess.run(
+                ["pattern-review", "action"], cwd=repo.path, env=env,
+                capture_output=True, text=True, timeout=600, check=False,
+            )  # fmt: skip
+            (run,) = gh.check_runs.values()
+            sent = [r.body for r in gh.requests]
+        assert done.returncode == 1, done.stdout + done.stderr
+        annotations = run["annotations"]
+        published = summary.read_text()
+    # mypy and the tests ran (as nobody, from the image's tools) ...
+    messages = " ".join(str(a["message"]) for a in annotations)
+    assert "Incompatible return value type" in messages, published
+    assert "read 0 parent environments, found []" in messages, published
+    # ... and no secret reached any request, the summary or the outputs.
+    assert not any(TOKEN in str(body) for body in sent)
+    assert TOKEN not in published
