@@ -27,7 +27,7 @@ from typing import Any
 from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.conventions.isolation import could_not_analyse
-from pattern_review.conventions.roles import path_roles
+from pattern_review.globs import glob_match
 from pattern_review.lines import split_lines
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
 from pattern_review.runner import run_tool
@@ -138,10 +138,13 @@ def run(ctx: CheckContext) -> CheckOutcome:
     select = ctx.rulebook.ruff_select() if ctx.rulebook else RUFF_STYLE_SELECT
     # ruff runs from the project's folder (its nearest config applies there),
     # on paths relative to it; its JSON names files absolutely.
+    # The role's globs alone: the content roles need libcst, which a review
+    # without the convention engine never loads.
+    migration_globs = ctx.config.roles.get("migration", [])
     migrations = {
         tool_path
         for path, tool_path in zip(paths, ctx.tool_paths, strict=True)
-        if "migration" in path_roles(path, ctx.config)
+        if any(glob_match(path, pattern) for pattern in migration_globs)
     }
     code = [p for p in ctx.tool_paths if p not in migrations]
     linted = _lint(ctx, code, select) if code else _Linted()
