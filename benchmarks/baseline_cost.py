@@ -154,25 +154,43 @@ def section(costs: list[BaselineCost], origin: str = "") -> str:
     )
 
 
-def replace_section(document: str, text: str) -> str:
-    """Put the section into the benchmarks document, before ``## Machine``.
+def replace_section(document: str, text: str, heading: str = HEADING) -> str:
+    """Put a section into the benchmarks document, before ``## Machine``.
 
     Args:
         document: The current document.
-        text: The rendered section.
+        text: The rendered section, starting with its heading.
+        heading: The section's heading line.
 
     Returns:
         The document with the section replaced (or added).
     """
-    start = document.find(HEADING)
+    start = document.find(heading)
     if start >= 0:
-        end = document.find("\n#", start + len(HEADING))
+        end = document.find("\n#", start + len(heading))
         end = len(document) if end < 0 else end + 1
         return document[:start] + text + document[end:]
     machine = document.find("## Machine")
     if machine < 0:
         return document + "\n" + text
     return document[:machine] + text + "\n" + document[machine:]
+
+
+def section_of(document: str, heading: str) -> str | None:
+    """Return a section of the document, heading included, or None.
+
+    Args:
+        document: The benchmarks document.
+        heading: The section's heading line.
+
+    Returns:
+        From the heading to the next heading (or the end).
+    """
+    start = document.find(heading)
+    if start < 0:
+        return None
+    end = document.find("\n#", start + len(heading))
+    return document[start:] if end < 0 else document[start : end + 1]
 
 
 def main() -> None:

@@ -154,6 +154,9 @@ def measure(workdir: Path, repeat: int) -> dict[str, object]:
     }
 
 
+HEADING = "### One changed file in a three-project monorepo"
+
+
 def render(result: dict[str, object]) -> str:
     """Render the measurements as the docs/benchmarks.md section.
 

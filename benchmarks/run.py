@@ -420,6 +420,9 @@ def base_env() -> dict[str, str]:
         [_uv(), "cache", "dir"], capture_output=True, text=True, check=True
     ).stdout.strip()
     env["UV_CACHE_DIR"] = uv_cache
+    # The generated app is ours, not a PR's: as root, its tools run as root
+    # (this machine's Python lies where the unprivileged user cannot reach).
+    env.setdefault("PATTERN_REVIEW_RUN_AS", "root")
     return env
 
 

@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.baseline_cost import BaselineCost, replace_section, section
+from benchmarks.baseline_cost import (
+    BaselineCost,
+    replace_section,
+    section,
+    section_of,
+)
 from benchmarks.generate import VIOLATIONS, GeneratedRepo, generate
 from benchmarks.measure import Measurement, run_measured, tree_rss
 from benchmarks.run import (
@@ -364,3 +369,20 @@ def test_baseline_section_replaces_itself_before_the_machine() -> None:
     assert once.index("### Base-version") < once.index("## Machine")
     assert twice.count("### Base-version") == 1
     assert "| 1.00 s | 50% |" in twice
+
+
+def test_a_section_measured_by_its_own_command_survives_a_rewrite() -> None:
+    heading = "### One changed file in a three-project monorepo"
+    old = (
+        f"# Benchmarks\n\n### CLI start-up\n\nold\n\n{heading}\n\nkept 0.97x\n\n"
+        "## Machine\n"
+    )
+    new = "# Benchmarks\n\n### CLI start-up\n\nnew\n\n## Machine\n\nm\n"
+
+    kept = section_of(old, heading)
+    assert kept == f"{heading}\n\nkept 0.97x\n\n"
+    merged = replace_section(new, kept, heading)
+
+    assert "kept 0.97x" in merged and "new" in merged and "old" not in merged
+    assert merged.index(heading) < merged.index("## Machine")
+    assert section_of(new, heading) is None
