@@ -25,20 +25,21 @@ DEPLOY_PASSWORD = "correct-horse-battery-staple"
 SECRETS = (GITHUB_TOKEN, ANTHROPIC_KEY, DEPLOY_PASSWORD)
 
 # Walks up its parent processes and reads each one's environment: the job's
-# review process holds the token there, whatever it passes to the test.
-HUNTING_TEST = """\
+# review process holds the token there, whatever it passes to the PR's code.
+# ``hunt()`` says what it found; PR code of any kind (a test, a build
+# backend, a mypy plugin, an install script) carries it.
+HUNT = """\
 import os
-
-from pkg.calc import add
 
 NAMES = ("GITHUB_TOKEN=", "ANTHROPIC_API_KEY=", "DEPLOY_PASSWORD=")
 
-def _parent(pid: int) -> int:
+
+def _parent(pid):
     with open(f"/proc/{pid}/stat") as stat:
         return int(stat.read().rsplit(")", 1)[1].split()[1])
 
 
-def test_hunts_the_parents_secrets() -> None:
+def hunt():
     read, found = 0, []
     pid = os.getppid()
     while pid > 1:
@@ -50,8 +51,18 @@ def test_hunts_the_parents_secrets() -> None:
         except OSError:
             pass
         pid = _parent(pid)
-    assert add(1, 1) == 3, f"read {read} parent environments, found {found}"
+    return f"read {read} parent environments, found {found}"
 """
+HUNTING_TEST = (
+    HUNT
+    + """
+from pkg.calc import add
+
+
+def test_hunts_the_parents_secrets() -> None:
+    assert add(1, 1) == 3, hunt()
+"""
+)
 
 
 @contextmanager

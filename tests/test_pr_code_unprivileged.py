@@ -29,6 +29,7 @@ from tests.secret_pr import (
     ANTHROPIC_KEY,
     DEPLOY_PASSWORD,
     GITHUB_TOKEN,
+    HUNT,
     SECRETS,
     readable_folder,
 )
@@ -38,33 +39,6 @@ pytestmark = [
     pytest.mark.skipif(find_uv() is None, reason="uv is not installed"),
 ]
 
-# Reads every parent's environment, then fails with what it found: the
-# message ends up in the check's detail or output.
-HUNT = """\
-import os
-
-NAMES = ("GITHUB_TOKEN=", "ANTHROPIC_API_KEY=", "DEPLOY_PASSWORD=")
-
-
-def _parent(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[1])
-
-
-def hunt():
-    read, found = 0, []
-    pid = os.getppid()
-    while pid > 1:
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as environ:
-                data = environ.read().decode("utf-8", "replace")
-            read += 1
-            found += [v for v in data.split("\\0") if v.startswith(NAMES)]
-        except OSError:
-            pass
-        pid = _parent(pid)
-    return f"read {read} parent environments, found {found}"
-"""
 NOTHING_FOUND = "parent environments, found []"
 
 
@@ -108,6 +82,14 @@ def _said(report: dict[str, Any], check: str) -> str:
     return f"{entry['detail']}\n{entry.get('output', '')}"
 
 
+def _mypy_as_root_then_nobody(repo: GitRepo, uv: Path) -> tuple[str, str]:
+    """What the mypy check said of the PR as root, then as nobody."""
+    return (
+        _said(_review(repo, uv, "root", "mypy"), "mypy"),
+        _said(_review(repo, uv, "nobody", "mypy"), "mypy"),
+    )
+
+
 def _assert_contained(said_as_root: str, said_as_nobody: str) -> None:
     # As root the PR's code reads the job's secrets (redacted in the report) ...
     assert NOTHING_FOUND not in said_as_root and REDACTED in said_as_root
@@ -141,8 +123,7 @@ def test_the_prs_install_command_runs_unprivileged(shared_uv: Path) -> None:
         repo.commit("base")
         _pr(repo)
 
-        as_root = _said(_review(repo, shared_uv, "root", "mypy"), "mypy")
-        as_nobody = _said(_review(repo, shared_uv, "nobody", "mypy"), "mypy")
+        as_root, as_nobody = _mypy_as_root_then_nobody(repo, shared_uv)
     assert "could not be set up: error: read" in as_nobody
     _assert_contained(as_root, as_nobody)
 
@@ -177,8 +158,7 @@ def test_uv_sync_builds_the_prs_project_unprivileged(shared_uv: Path) -> None:
         repo.commit("base")
         _pr(repo)
 
-        as_root = _said(_review(repo, shared_uv, "root", "mypy"), "mypy")
-        as_nobody = _said(_review(repo, shared_uv, "nobody", "mypy"), "mypy")
+        as_root, as_nobody = _mypy_as_root_then_nobody(repo, shared_uv)
     assert "could not be set up" in as_nobody
     _assert_contained(as_root, as_nobody)
 
@@ -215,8 +195,7 @@ def test_mypy_imports_the_prs_plugins_unprivileged(shared_uv: Path) -> None:
         _venv_with_mypy(repo, shared_uv)
         _pr(repo)
 
-        as_root = _said(_review(repo, shared_uv, "root", "mypy"), "mypy")
-        as_nobody = _said(_review(repo, shared_uv, "nobody", "mypy"), "mypy")
+        as_root, as_nobody = _mypy_as_root_then_nobody(repo, shared_uv)
     assert "Error importing plugin" in as_nobody
     _assert_contained(as_root, as_nobody)
 
