@@ -252,7 +252,7 @@ def test_the_users_cache_folder_is_its_own_and_never_the_reviews() -> None:
         fallback = account.cache_folder(hidden)
         fallback_owner = fallback.stat().st_uid
     assert kept == reachable / "as-nobody"
-    assert kept_info.st_uid == account.uid and kept_info.st_mode & 0o777 == 0o700
+    assert kept_info.st_uid == account.uid and kept_info.st_mode & 0o777 == 0o755
     assert review_info.st_uid == 0  # the review's own folder stays root's
     assert fallback == home / "cache" / "cache"
     assert fallback_owner == account.uid
@@ -283,3 +283,32 @@ def test_a_uv_the_user_cannot_run_fails_only_the_environment_and_says_why(
     ), said
     conventions = next(c for c in report["checks"] if c["name"] == "conventions")
     assert conventions["status"] == "passed"
+
+
+def test_a_cache_restored_by_another_user_becomes_the_users_but_no_link_does() -> None:
+    with readable_folder() as folder:
+        home = folder / "home"
+        home.mkdir()
+        account = _nobody(home)
+        base = folder / "cache"
+        # What actions/cache restores: the runner's user owns everything.
+        restored = base / "as-nobody"
+        (restored / "mypy" / "3.11").mkdir(parents=True)
+        (restored / "mypy" / "3.11" / "pkg.data.json").write_text("{}")
+        roots_file = folder / "roots-file"
+        roots_file.write_text("root's")
+        os.link(roots_file, restored / "hard-link")
+        (restored / "soft-link").symlink_to(roots_file)
+
+        found = account.cache_folder(base)
+        owners = {
+            name: os.lstat(restored / name).st_uid
+            for name in ("mypy", "mypy/3.11", "mypy/3.11/pkg.data.json", "soft-link")
+        }
+        roots_owner = roots_file.stat().st_uid
+        mode = found.stat().st_mode & 0o777
+    assert found == restored and mode == 0o755
+    assert owners["mypy"] == owners["mypy/3.11"] == account.uid
+    assert owners["mypy/3.11/pkg.data.json"] == account.uid
+    # Neither a link nor a hard link to a file of root's changes hands.
+    assert owners["soft-link"] == 0 and roots_owner == 0

@@ -127,7 +127,9 @@ class Account:
         runs, when this user can reach that; else in its private HOME, gone
         with this process. It is never the review's own cache folder: code
         running as this user must not reach what root runs later (the pinned
-        ruff, the result cache).
+        ruff, the result cache). Others may read it (a cache step, run as the
+        runner's user, saves it; it holds no secret), and what a restore left
+        owned by another user becomes this user's again (``adopt``).
 
         Args:
             base: The review's (or a project's) cache folder.
@@ -140,13 +142,35 @@ class Account:
             folder = base / f"as-{self.name}"
         else:
             folder = self.home / "cache" / base.name
+        existed = folder.is_dir()
         folder.mkdir(parents=True, exist_ok=True)
+        if existed and folder.stat().st_uid != self.uid:
+            self.adopt(folder)
         for step in [folder, *folder.parents]:
             if step == base or step == self.home:
                 break
             self.owns(step)
-        folder.chmod(0o700)
+        folder.chmod(0o755)
         return folder
+
+    def adopt(self, folder: Path) -> None:
+        """Give this user the folders and files under ``folder`` (a restore's).
+
+        Only folders and files with a single link change hands: a link, or
+        a hard link the PR's code made to somebody else's file, never does.
+
+        Args:
+            folder: A cache folder restored by another user (actions/cache).
+        """
+        for root, folders, files in os.walk(folder):
+            for name in [*folders, *files]:
+                path = os.path.join(root, name)
+                info = os.lstat(path)
+                if info.st_uid == self.uid:
+                    continue
+                single = stat.S_ISREG(info.st_mode) and info.st_nlink == 1
+                if stat.S_ISDIR(info.st_mode) or single:
+                    os.lchown(path, self.uid, self.gid)
 
 
 def pr_code_account() -> Account | None:
