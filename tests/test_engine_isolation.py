@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from pathlib import Path
 
 from pattern_review.config import Config
 from pattern_review.conventions.engine import MAX_FILE_BYTES, lint_paths
-from pattern_review.conventions.isolation import safe_to_parse_here
+from pattern_review.conventions.isolation import (
+    _Pool,
+    prestart,
+    safe_to_parse_here,
+)
 from pattern_review.findings import ANALYSIS_FAILED_RULE, PARSE_ERROR_RULE
 from tests.hostile import LONG_CHAIN, NESTED_PARENS, PADDED_BARE_EXCEPT
 
@@ -88,3 +94,28 @@ def test_the_ai_prompt_guesses_roles_without_parsing_hostile_files() -> None:
     assert not safe_to_parse_here(NESTED_PARENS)
     assert not safe_to_parse_here(LONG_CHAIN)
     assert safe_to_parse_here("from fastapi import APIRouter\n")
+
+
+def test_a_worker_runs_at_the_niceness_of_the_check_that_starts_it(
+    tmp_path: Path,
+) -> None:
+    # The review lowers a yielding check's thread priority; the engine's
+    # workers (forked by the forkserver, at its priority) must follow, or
+    # they take the CPU the niced tests should get after mypy.
+    niceness: dict[str, int] = {}
+    prestart()  # as the review does: the forkserver starts at full priority
+
+    def start_from_a_niced_thread() -> None:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 7)
+        pool = _Pool(tmp_path, Config(), None, 1)
+        try:
+            niceness["worker"] = os.getpriority(
+                os.PRIO_PROCESS, pool.workers[0].process.pid or 0
+            )
+        finally:
+            pool.close()
+
+    thread = threading.Thread(target=start_from_a_niced_thread)
+    thread.start()
+    thread.join(60)
+    assert niceness == {"worker": 7}

@@ -29,7 +29,13 @@ from pattern_review.conventions.team_rules import RuleModuleError
 from pattern_review.models import ReviewTarget
 from pattern_review.report.markdown import render_markdown
 from pattern_review.review import AiOptions, run_review
-from pattern_review.rulebook import build_rulebook, similarity, words
+from pattern_review.rulebook import (
+    RULE_FACTS,
+    build_rulebook,
+    rule_facts_json,
+    similarity,
+    words,
+)
 from pattern_review.target import build_target
 from tests.cli import review_json, run_cli
 from tests.conftest import SEED_AGENT_FILE
@@ -514,3 +520,25 @@ def test_a_rule_reports_only_the_variants_its_sentence_asks_for() -> None:
         "app/x.py", source, Config(), roles=frozenset({"other"}), rules=[_TwoPartRule]
     )
     assert [f.line for f in everything] == [1, 2]
+
+
+def test_the_rule_facts_file_says_what_the_rule_classes_say() -> None:
+    # A review binds the built-in rules from this file, without importing
+    # them; after editing a rule's sentence, id, pattern or variants, run
+    # uv run python -c "from pattern_review.rulebook import write_rule_facts;
+    # write_rule_facts()"
+    shipped = Path(__file__).parents[1] / "src/pattern_review/data" / RULE_FACTS
+    assert shipped.read_text(encoding="utf-8") == rule_facts_json(all_rules())
+
+
+def test_binding_from_the_facts_matches_binding_from_the_classes() -> None:
+    agent = builtin_agent_file()
+    edited = parse_agent_file(
+        agent.text.replace("Use `HTTPException` with appropriate", "Use errors with"),
+        "team.md",
+    )
+    for book in (agent, edited):
+        from_facts = build_rulebook(book, Config())
+        from_classes = build_rulebook(book, Config(), all_rules())
+        assert from_facts.bindings == from_classes.bindings
+        assert from_facts.rows == from_classes.rows

@@ -448,7 +448,27 @@ def _copy_ruff_config(repo: Path, root: Path, sources: Mapping[str, str]) -> Non
                     continue
 
 
-def _run_base_check(name: str, context: CheckContext) -> CheckOutcome | None:
+def _run_base_check(
+    name: str, context: CheckContext, results: Path | None
+) -> CheckOutcome | None:
+    """Run a compared check on the base tree, or reuse an identical run's.
+
+    Args:
+        name: The check.
+        context: Its context on the base tree.
+        results: The result cache's folder; None when it is off.
+
+    Returns:
+        The outcome of a run to the end, else None.
+    """
+    from pattern_review.result_cache import ResultCache, tree_state
+
+    cache = None
+    if results is not None:
+        cache = ResultCache(results, tree_state(context.target.repo, context))
+        reused = cache.get(f"base-{name}")
+        if reused is not None:
+            return reused
     try:
         run: Callable[[CheckContext], CheckOutcome] = import_module(
             COMPARED_CHECKS[name]
@@ -456,7 +476,11 @@ def _run_base_check(name: str, context: CheckContext) -> CheckOutcome | None:
         outcome = run(context)
     except CheckError:
         return None
-    return outcome if outcome.result.status in ("passed", "failed") else None
+    if outcome.result.status not in ("passed", "failed"):
+        return None
+    if cache is not None:
+        cache.put(f"base-{name}", outcome)
+    return outcome
 
 
 def base_findings(
@@ -490,10 +514,15 @@ def base_findings(
         written = {path for files in wanted.values() for path in files}
         _write_base_tree(target, root, {path: sources[path] for path in written})
         config = context.config.model_copy(update={"runner": "direct"})
+        # A re-run of the same review finds the base's findings kept.
+        results = context.cache_dir / "results" if config.result_cache else None
         with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
             runs = {
                 name: pool.submit(
-                    _run_base_check, name, _base_context(context, root, files, config)
+                    _run_base_check,
+                    name,
+                    _base_context(context, root, files, config),
+                    results,
                 )
                 for name, files in wanted.items()
             }

@@ -79,6 +79,12 @@ class ChangedFile(BaseModel):
         return any(start <= line <= end for start, end in self.hunks)
 
 
+# Path -> changed file, per ``files`` tuple (kept alive here, so its id is
+# not reused); not on the model, whose equality and copies must not see it.
+_FILE_INDEXES: dict[int, tuple[tuple[ChangedFile, ...], dict[str, ChangedFile]]] = {}
+_KEEP_INDEXES = 8
+
+
 class ReviewTarget(BaseModel):
     """What is reviewed: a repo, two commits, and the files between them.
 
@@ -119,10 +125,15 @@ class ReviewTarget(BaseModel):
         Returns:
             The changed file, or None.
         """
-        for changed in self.files:
-            if changed.path == path:
-                return changed
-        return None
+        files = self.files
+        entry = _FILE_INDEXES.get(id(files))
+        if entry is None or entry[0] is not files:
+            # Built once per files tuple: a review looks a file up per finding.
+            if len(_FILE_INDEXES) >= _KEEP_INDEXES:
+                _FILE_INDEXES.clear()
+            entry = (files, {changed.path: changed for changed in files})
+            _FILE_INDEXES[id(files)] = entry
+        return entry[1].get(path)
 
 
 class Finding(BaseModel):

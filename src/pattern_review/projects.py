@@ -200,7 +200,16 @@ def assign(
         Path -> project folder (``.`` for the root).
     """
     if configured is None:
-        return {path: discover(repo, path) for path in paths}
+        # Files of one folder share its answer: one look per folder, not
+        # one per file (a PR of 1,000 files touches a few dozen folders).
+        by_folder: dict[str, str] = {}
+        found: dict[str, str] = {}
+        for path in paths:
+            folder = PurePosixPath(path).parent.as_posix()
+            if folder not in by_folder:
+                by_folder[folder] = discover(repo, path)
+            found[path] = by_folder[folder]
+        return found
     folders = _configured(repo, configured)
     result: dict[str, str] = {}
     for path in paths:

@@ -106,6 +106,38 @@ def state_of(context: CheckContext) -> str:
     return digest.hexdigest()
 
 
+def tree_state(root: Path, context: CheckContext) -> str:
+    """Return the key part of a check run on a tree outside any repository.
+
+    The base-version comparison checks the base files in a temporary tree
+    (``baseline.py``): everything in that tree, pattern-review's own code and
+    tools, and the configuration decide its findings.
+
+    Args:
+        root: The tree (its files are read).
+        context: The check context run on it.
+
+    Returns:
+        A digest.
+    """
+    digest = hashlib.sha256()
+    identity = [sys.version, __version__, code_identity()]
+    for tool in _TOOLS:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            identity.append(f"{tool}=={metadata.version(tool)}")
+    digest.update("\n".join(identity).encode())
+    digest.update(context.config.model_dump_json().encode())
+    if context.rulebook is not None:
+        digest.update(context.rulebook.key().encode())
+    digest.update(f"{context.target.safe_mode}".encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(f"\0{path.relative_to(root).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in context.python_paths:
+        digest.update(f"\0{name}".encode())
+    return digest.hexdigest()
+
+
 class ResultCache:
     """Check outcomes on disk, keyed by check name and the review's state."""
 

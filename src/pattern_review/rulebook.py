@@ -29,10 +29,12 @@ every bullet and numbered rule to what enforces it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -47,6 +49,11 @@ if TYPE_CHECKING:
     # The rule classes come in as arguments: a review that runs no convention
     # rule never loads them (nor libcst).
     from pattern_review.conventions.rule import Rule
+
+# What binding needs of each built-in rule, written from the rule classes
+# (``write_rule_facts``): a review binds the rules to the agent file without
+# importing them, and libcst, before its tools start. A test keeps it true.
+RULE_FACTS = "rule_facts.json"
 
 SECTION_THRESHOLD = 0.5
 MOVED_THRESHOLD = 0.8
@@ -431,7 +438,100 @@ def match_sentence(agent: AgentFile, slug: str, sentence: str) -> Match:
     return best
 
 
-def _variants_on(rule: type[Rule], matches: Iterable[Match]) -> frozenset[str]:
+@dataclass(frozen=True)
+class RuleFacts:
+    """What binding needs of a rule, without its class (or libcst).
+
+    Attributes:
+        ID: The rule id.
+        PATTERN: The citation slug of the section it enforces.
+        VARIANTS: Parts of its sentence it checks separately.
+        SENTENCES: The agent-file sentences it is bound to.
+    """
+
+    ID: str
+    PATTERN: str
+    VARIANTS: Mapping[str, str]
+    SENTENCES: tuple[str, ...]
+
+    def sentences(self) -> tuple[str, ...]:
+        """Return the agent-file sentences the rule is bound to.
+
+        Returns:
+            ``SENTENCES``, as ``Rule.sentences()`` gives them.
+        """
+        return self.SENTENCES
+
+    @classmethod
+    def of(cls, rule: type[Rule]) -> RuleFacts:
+        """Take the facts of a rule class.
+
+        Args:
+            rule: The class.
+
+        Returns:
+            Its facts.
+        """
+        return cls(rule.ID, rule.PATTERN, dict(rule.VARIANTS), rule.sentences())
+
+
+@cache
+def builtin_rule_facts() -> tuple[RuleFacts, ...]:
+    """Return the facts of every built-in rule, in id order.
+
+    Returns:
+        What ``data/rule_facts.json`` holds.
+    """
+    text = resources.files("pattern_review.data").joinpath(RULE_FACTS).read_text()
+    return tuple(
+        RuleFacts(
+            item["ID"],
+            item["PATTERN"],
+            dict(item["VARIANTS"]),
+            tuple(item["SENTENCES"]),
+        )
+        for item in json.loads(text)
+    )
+
+
+def rule_facts_json(rules: Sequence[type[Rule]]) -> str:
+    """Render the facts of rule classes as ``data/rule_facts.json`` holds them.
+
+    Args:
+        rules: The classes (``all_rules()``).
+
+    Returns:
+        JSON text.
+    """
+    facts = [RuleFacts.of(rule) for rule in rules]
+    items = [
+        {
+            "ID": f.ID,
+            "PATTERN": f.PATTERN,
+            "VARIANTS": dict(f.VARIANTS),
+            "SENTENCES": list(f.SENTENCES),
+        }
+        for f in facts
+    ]
+    return json.dumps(items, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_rule_facts() -> Path:
+    """Write ``data/rule_facts.json`` from the rule classes (after editing one).
+
+    Returns:
+        The file written.
+    """
+    from pattern_review.conventions.registry import all_rules
+
+    target = Path(__file__).parent / "data" / RULE_FACTS
+    target.write_text(rule_facts_json(all_rules()), encoding="utf-8")
+    return target
+
+
+def _variants_on(
+    rule: type[Rule] | RuleFacts, matches: Iterable[Match]
+) -> frozenset[str]:
     said: set[str] = set()
     for match in matches:
         if match.item is not None:
@@ -453,12 +553,14 @@ def _overrides(rule_id: str, config: Config) -> str | None:
     return None
 
 
-def bind_rule(agent: AgentFile, rule: type[Rule], config: Config) -> Binding:
+def bind_rule(
+    agent: AgentFile, rule: type[Rule] | RuleFacts, config: Config
+) -> Binding:
     """Decide whether one convention rule runs for this agent file.
 
     Args:
         agent: The team's file.
-        rule: The rule class.
+        rule: The rule class, or its facts.
         config: ``ignore`` / ``select`` have the last word.
 
     Returns:
@@ -541,7 +643,7 @@ def bind_ruff(agent: AgentFile, prefix: str, pattern: str) -> Binding:
 def build_rulebook(
     agent: AgentFile,
     config: Config,
-    rules: Sequence[type[Rule]] | None = None,
+    rules: Sequence[type[Rule] | RuleFacts] | None = None,
     modules: tuple[str, ...] = (),
     team: frozenset[str] = frozenset(),
 ) -> Rulebook:
@@ -550,7 +652,8 @@ def build_rulebook(
     Args:
         agent: The team's file (or the built-in seed).
         config: ``ignore`` / ``select``.
-        rules: The rule classes; None means the built-in catalog.
+        rules: The rule classes (or their facts); None means the built-in
+            catalog.
         modules: The team's rule modules the rules came from.
         team: Ids of the team's own rules.
 
@@ -558,9 +661,7 @@ def build_rulebook(
         The rulebook: a binding per rule and ruff code, and the coverage.
     """
     if rules is None:
-        from pattern_review.conventions.registry import all_rules
-
-        rules = all_rules()
+        rules = builtin_rule_facts()
     classes = list(rules)
     bindings = [bind_rule(agent, rule, config) for rule in classes]
     bindings = [replace(b, team=True) if b.rule in team else b for b in bindings]
@@ -715,20 +816,23 @@ def rulebook_for(
     """
     if not conventions:
         return build_rulebook(agent, config, rules=[])
-    from pattern_review.conventions.registry import all_rules
-    from pattern_review.conventions.team_rules import team_rules
-
     modules = tuple(
         _module_file(spec, target, folder)
         if spec.endswith(".py")
         else _installed_module(spec, target)
         for spec in config.rule_modules
     )
-    team = team_rules(modules)
+    team: Sequence[type[Rule]] = ()
+    if modules:
+        # Only a team's own rules are imported here (with libcst); the
+        # built-in ones bind from their facts.
+        from pattern_review.conventions.team_rules import team_rules
+
+        team = team_rules(modules)
     return build_rulebook(
         agent,
         config,
-        [*all_rules(), *team],
+        [*builtin_rule_facts(), *team],
         modules,
         frozenset(rule.ID for rule in team),
     )

@@ -16,9 +16,11 @@ process pays only for the pipe.
 from __future__ import annotations
 
 import ast
+import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -167,6 +169,21 @@ def prestart() -> None:
         forkserver.ensure_running()
 
 
+def _share_priority(pid: int | None) -> None:
+    """Give a worker the niceness of the thread that starts it.
+
+    The review lowers the priority of the checks that must yield the CPU to
+    its long pole (mypy) thread by thread; a worker forked by the forkserver
+    would otherwise run at the forkserver's, and starve the niced tests.
+    """
+    if pid is None or not hasattr(os, "getpriority"):
+        return
+    with contextlib.suppress(OSError):
+        own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        if own > os.getpriority(os.PRIO_PROCESS, pid):
+            os.setpriority(os.PRIO_PROCESS, pid, own)
+
+
 def _death(process: BaseProcess) -> str:
     code = process.exitcode
     if code is not None and code < 0:
@@ -220,6 +237,7 @@ class _Pool:
         )
         process.start()
         theirs.close()
+        _share_priority(process.pid)
         # A loaded runner may take seconds to fork and import; that is not
         # the first file's time.
         try:
