@@ -142,3 +142,37 @@ def test_pattern_reviews_own_code_and_whom_pr_code_runs_as_are_in_the_key(
 
     assert not any("reused" in d for d in details(other_user).values())
     assert not any("reused" in d for d in details(other_code).values())
+
+
+def test_the_base_versions_findings_are_kept_for_an_identical_rerun(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    # The base already has the long line; the PR rewords the string in it, so
+    # ruff's E501 on that added line is the base's, found by checking the base.
+    git_repo.write(
+        "pkg/mod.py", '"""Module."""\n\nfrom __future__ import annotations\n'
+    )
+    git_repo.write("pkg/mod.py", (git_repo.path / "pkg/mod.py").read_text() + LONG)
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write(
+        "pkg/mod.py",
+        (git_repo.path / "pkg/mod.py").read_text().replace("a" * 100, "b" * 100),
+    )
+    git_repo.commit("pr")
+    cache = tmp_path / "cache"
+
+    first = review(git_repo, cache)
+    kept = sorted((cache / "results").glob("base-ruff-*.json"))
+    second = review(git_repo, cache)
+    # What the cache holds is what the rerun uses: emptied, the old long
+    # line counts as the PR's.
+    for entry in kept:
+        entry.write_text(entry.read_text().replace('"rule":"E501"', '"rule":"E999"'))
+    third = review(git_repo, cache)
+
+    assert len(kept) == 1
+    assert first.pre_existing == second.pre_existing
+    assert "E501" not in {f.rule for f in first.findings + second.findings}
+    assert third.pre_existing == first.pre_existing - 1
+    assert "E501" in {f.rule for f in third.findings}
