@@ -417,7 +417,9 @@ def test_a_migration_gets_the_projects_own_rules_not_the_style_rules(
     plain = "src/app/revision.py"
     long_line = f"# {'x' * 100}\n"
     git_repo.write(migration, ALEMBIC_REVISION + long_line, dedent=False)
-    git_repo.write(plain, ALEMBIC_REVISION + long_line, dedent=False)
+    # The same code without Alembic's ``upgrade()`` is no revision.
+    application = ALEMBIC_REVISION.replace("def upgrade()", "def apply()")
+    git_repo.write(plain, application + long_line, dedent=False)
     git_repo.commit("a revision, and the same code as application code")
 
     outcome = ruff_check.run(_context_added(git_repo, tmp_path, migration, plain))
@@ -435,4 +437,21 @@ def test_a_migration_gets_the_projects_own_rules_not_the_style_rules(
     # code gets.
     assert {(plain, "I002"), (plain, "D103")} <= found
     assert not {"I002", "D103"} & in_migration
+    assert "1 migration(s) with the project's own rules only" in outcome.result.detail
+
+
+def test_a_revision_outside_the_migration_globs_is_known_by_its_header(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("pyproject.toml", PYPROJECT)
+    # Where Netflix/dispatch keeps its revisions: no ``alembic/`` or
+    # ``migrations/`` in the path.
+    revision = "src/app/database/revisions/tenant/versions/2025_1a2b3c4d5e6f.py"
+    git_repo.write(revision, ALEMBIC_REVISION, dedent=False)
+    git_repo.commit("a revision")
+
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, revision))
+
+    rules = {f.rule for f in outcome.findings}
+    assert not {"I002", "D103"} & rules
     assert "1 migration(s) with the project's own rules only" in outcome.result.detail

@@ -33,6 +33,7 @@ from pattern_review.catalog import PATTERN_SLUGS, heading_for
 from pattern_review.config import Config
 from pattern_review.conventions.isolation import safe_to_parse_here
 from pattern_review.conventions.roles import detect_roles, path_roles
+from pattern_review.migrations import is_alembic_revision
 from pattern_review.models import ChangedFile, FilterMode, Finding, ReviewTarget
 
 if TYPE_CHECKING:
@@ -162,6 +163,8 @@ def file_roles(path: str, config: Config, source: str | None = None) -> tuple[st
     Returns:
         The roles, sorted.
     """
+    if source is not None and is_alembic_revision(source):
+        return ("migration",)
     module = None
     if (
         source is not None

@@ -10,10 +10,11 @@ In safe mode the PR's configuration is not read (``--isolated``): it could
 exclude every file or ignore every rule. ruff's defaults then apply with the
 style rules and line length 88.
 
-A migration (the ``migration`` role's globs: Alembic's ``versions/``) gets
-the target's own ruff rules only: Alembic writes it from its template (no
-docstrings, ``Union[str, None]``, no ``__future__`` import), and the style
-rules are for the application's code, as the convention rules are.
+A migration (``migrations.py``: the ``migration`` role's globs, or Alembic's
+revision header) gets the target's own ruff rules only: Alembic writes it
+from its template (no docstrings, ``Union[str, None]``, no ``__future__``
+import), and the style rules are for the application's code, as the
+convention rules are.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from typing import Any
 from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.conventions.isolation import could_not_analyse
-from pattern_review.globs import glob_match
 from pattern_review.lines import split_lines
+from pattern_review.migrations import is_migration
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
 from pattern_review.runner import run_tool
 
@@ -138,13 +139,11 @@ def run(ctx: CheckContext) -> CheckOutcome:
     select = ctx.rulebook.ruff_select() if ctx.rulebook else RUFF_STYLE_SELECT
     # ruff runs from the project's folder (its nearest config applies there),
     # on paths relative to it; its JSON names files absolutely.
-    # The role's globs alone: the content roles need libcst, which a review
-    # without the convention engine never loads.
     migration_globs = ctx.config.roles.get("migration", [])
     migrations = {
         tool_path
         for path, tool_path in zip(paths, ctx.tool_paths, strict=True)
-        if any(glob_match(path, pattern) for pattern in migration_globs)
+        if is_migration(path, _text(ctx.target.repo / path), migration_globs)
     }
     code = [p for p in ctx.tool_paths if p not in migrations]
     linted = _lint(ctx, code, select) if code else _Linted()
@@ -179,6 +178,13 @@ def run(ctx: CheckContext) -> CheckOutcome:
     safe = SAFE_MODE_NOTE if ctx.target.safe_mode else ""
     notes = [linted.note, safe, lacking, own_rules]
     return finished(NAME, findings, linted.seconds, detail, notes)
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from pattern_review.findings import (
     UNREADABLE_RULE,
 )
 from pattern_review.lines import LINE_BREAK
+from pattern_review.migrations import is_alembic_revision
 from pattern_review.models import Finding, Severity
 
 ENGINE_PATTERN = "completion-checklist"
@@ -386,6 +387,8 @@ def lint_source(
         candidates = [r for r in (*candidates, *team) if r.ID in selection.rules]
     if roles is None and "test" in path_roles(path, config):
         roles = frozenset({"test"})  # known without parsing
+    elif roles is None and is_alembic_revision(source):
+        roles = frozenset({"migration"})  # wherever the project keeps them
     if roles is not None and not any(rule.applies_to(roles) for rule in candidates):
         return []  # nothing would look at it: not even parsed
     try:
