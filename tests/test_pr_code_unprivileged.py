@@ -15,13 +15,18 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pattern_review.environments import find_uv
+from pattern_review.checks.base import CheckContext
+from pattern_review.config import Config
+from pattern_review.environments import find_uv, project_environment
+from pattern_review.models import ReviewTarget
+from pattern_review.projects import Project
 from pattern_review.redaction import REDACTED
 from pattern_review.unprivileged import Account, why_unrunnable
 from tests.gitrepo import GitRepo
@@ -312,3 +317,31 @@ def test_a_cache_restored_by_another_user_becomes_the_users_but_no_link_does() -
     assert owners["mypy/3.11/pkg.data.json"] == account.uid
     # Neither a link nor a hard link to a file of root's changes hands.
     assert owners["soft-link"] == 0 and roots_owner == 0
+
+
+def test_a_venv_the_user_cannot_run_is_named_when_the_bundled_tools_stand_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "nobody")
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    with readable_folder() as folder:
+        # The project's venv, made by root from an interpreter in a private
+        # folder (as one under /root would be).
+        private = folder / "private"
+        private.mkdir(mode=0o700)
+        interpreter = private / "python3"
+        interpreter.write_text("#!/bin/sh\necho /nowhere\n")
+        interpreter.chmod(0o755)
+        project = folder / "project"
+        (project / ".venv" / "bin").mkdir(parents=True)
+        (project / ".venv" / "bin" / "python").symlink_to(interpreter)
+        target = ReviewTarget(repo=project, base="0" * 40, head="1" * 40)
+        context = CheckContext(
+            target=target, config=Config(), cache_dir=folder / "cache"
+        )
+        found = project_environment(replace(context, project=Project(".", project)))
+    assert found.kind == "bundled"
+    assert found.origin == (
+        "bundled tools: no environment found for the repository root (.venv: out"
+        " of the reach of 'nobody', the user the PR's code runs as)"
+    )

@@ -285,6 +285,22 @@ def _existing_venv(project: Project, account: Account | None) -> Environment | N
     return None
 
 
+def _venvs_out_of_reach(project: Project, account: Account | None) -> list[str]:
+    """Name the venvs passed over only because the user cannot run them."""
+    if account is None:
+        return []
+    named = [(project.folder / name, name) for name in (".venv", "venv")]
+    active = os.environ.get("VIRTUAL_ENV")
+    if active and Path(active).resolve() != Path(sys.prefix).resolve():
+        named.append((Path(active), f"$VIRTUAL_ENV ({active})"))
+    return [
+        label
+        for prefix, label in named
+        if (prefix / "bin" / "python").is_file()
+        and why_unrunnable(account, prefix / "bin" / "python")
+    ]
+
+
 def _has_lock(ctx: CheckContext) -> bool:
     return uv_lock(ctx.target.repo, ctx.where.path) is not None
 
@@ -532,7 +548,15 @@ def _set_up(ctx: CheckContext) -> Environment:
         if uv is not None:
             _runnable(project, account, uv)
         return _from_install_command(ctx, uv, account, root)
-    return _bundled(project, f"no environment found for {project.label}")
+    why = f"no environment found for {project.label}"
+    out_of_reach = _venvs_out_of_reach(project, account)
+    if out_of_reach:
+        assert account is not None
+        why += (
+            f" ({', '.join(out_of_reach)}: out of the reach of {account.name!r},"
+            " the user the PR's code runs as)"
+        )
+    return _bundled(project, why)
 
 
 def _key(ctx: CheckContext) -> tuple[str, ...]:
