@@ -267,21 +267,21 @@ def _runs(python: Path, folder: Path, account: Account | None) -> Path | None:
     return Path(lines[-1]) if run.exit_code == 0 and lines else None
 
 
-def _existing_venv(project: Project, account: Account | None) -> Environment | None:
-    for name in (".venv", "venv"):
-        python = project.folder / name / "bin" / "python"
-        prefix = _runs(python, project.folder, account)
-        if prefix is not None:
-            where = name if project.path == "." else f"{project.path}/{name}"
-            return Environment("venv", project.folder / name, f"the venv {where}")
+def _venv_candidates(project: Project) -> list[tuple[Path, str]]:
+    """The venvs a project may already have, in order, each with its name."""
+    inside = "" if project.path == "." else f"{project.path}/"
+    named = [(project.folder / name, f"{inside}{name}") for name in (".venv", "venv")]
     active = os.environ.get("VIRTUAL_ENV")
     # Not pattern-review's own environment (``uv run pattern-review`` sets it).
     if active and Path(active).resolve() != Path(sys.prefix).resolve():
-        prefix = _runs(Path(active) / "bin" / "python", project.folder, account)
-        if prefix is not None:
-            return Environment(
-                "venv", Path(active), f"the venv $VIRTUAL_ENV ({active})"
-            )
+        named.append((Path(active), f"$VIRTUAL_ENV ({active})"))
+    return named
+
+
+def _existing_venv(project: Project, account: Account | None) -> Environment | None:
+    for prefix, name in _venv_candidates(project):
+        if _runs(prefix / "bin" / "python", project.folder, account) is not None:
+            return Environment("venv", prefix, f"the venv {name}")
     return None
 
 
@@ -289,13 +289,9 @@ def _venvs_out_of_reach(project: Project, account: Account | None) -> list[str]:
     """Name the venvs passed over only because the user cannot run them."""
     if account is None:
         return []
-    named = [(project.folder / name, name) for name in (".venv", "venv")]
-    active = os.environ.get("VIRTUAL_ENV")
-    if active and Path(active).resolve() != Path(sys.prefix).resolve():
-        named.append((Path(active), f"$VIRTUAL_ENV ({active})"))
     return [
-        label
-        for prefix, label in named
+        name
+        for prefix, name in _venv_candidates(project)
         if (prefix / "bin" / "python").is_file()
         and why_unrunnable(account, prefix / "bin" / "python")
     ]

@@ -60,16 +60,22 @@ def code_identity(package: Path = Path(__file__).parent) -> str:
     return digest.hexdigest()
 
 
+def _tool_identity() -> str:
+    """Describe pattern-review itself: Python, its code and its tools."""
+    parts = [sys.version, __version__, code_identity()]
+    for tool in _TOOLS:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            parts.append(f"{tool}=={metadata.version(tool)}")
+    return "\n".join(parts)
+
+
 def _environment_identity(repo: Path) -> str:
     """Describe the environments the tools may run in, cheaply."""
-    parts = [sys.version, __version__, code_identity()]
+    parts = [_tool_identity()]
     # Whom the PR's code runs as, and which secret-named variables it gets.
     for name in ("PATTERN_REVIEW_RUN_AS", "PATTERN_REVIEW_PASS_ENV"):
         parts.append(f"{name}={os.environ.get(name, '')}")
     parts.append(f"euid={os.geteuid() if hasattr(os, 'geteuid') else ''}")
-    for tool in _TOOLS:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            parts.append(f"{tool}=={metadata.version(tool)}")
     for name in _LOCK_FILES:
         lock = repo / name
         if lock.is_file():
@@ -121,11 +127,7 @@ def tree_state(root: Path, context: CheckContext) -> str:
         A digest.
     """
     digest = hashlib.sha256()
-    identity = [sys.version, __version__, code_identity()]
-    for tool in _TOOLS:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            identity.append(f"{tool}=={metadata.version(tool)}")
-    digest.update("\n".join(identity).encode())
+    digest.update(_tool_identity().encode())
     digest.update(context.config.model_dump_json().encode())
     if context.rulebook is not None:
         digest.update(context.rulebook.key().encode())
