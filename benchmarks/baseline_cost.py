@@ -2,7 +2,7 @@
 
 A review compares ruff's, the formatter's and the convention engine's
 findings with those of the base version of the changed files (issue #12,
-``pattern_review.baseline``). Per PR size, in one process, this times
+``pattern_review.baseline.matching``). Per PR size, in one process, this times
 
 1. the review with the checks that need no environment (ruff-format, ruff,
    conventions), the comparison included;
@@ -27,13 +27,17 @@ from importlib import import_module
 from pathlib import Path
 
 from benchmarks.generate import GeneratedRepo, generate
-from pattern_review.agent_file import builtin_agent_file
-from pattern_review.baseline import COMPARED_CHECKS, base_paths, mark_introduced
-from pattern_review.checks.base import CheckContext
+from pattern_review.baseline.matching import (
+    COMPARED_CHECKS,
+    base_paths,
+    mark_introduced,
+)
 from pattern_review.config import Config
-from pattern_review.findings import in_scope
+from pattern_review.context import CheckContext
+from pattern_review.findings.core import in_scope
 from pattern_review.models import Finding
 from pattern_review.review import run_review
+from pattern_review.rulebook.agent_file import builtin_agent_file
 from pattern_review.target import build_target
 
 HEADING = "### Base-version comparison"

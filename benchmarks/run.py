@@ -502,10 +502,10 @@ def time_diff_and_report(
         Seconds to build the review target, seconds to render the reports,
         and the length of the PR comment body.
     """
-    from pattern_review.agent_file import find_agent_file
     from pattern_review.models import Report
     from pattern_review.report.json_report import render_json
     from pattern_review.report.markdown import render_markdown
+    from pattern_review.rulebook.agent_file import find_agent_file
     from pattern_review.target import build_target
 
     start = time.perf_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pattern_review.checks.base import CheckContext
 from pattern_review.config import Config
+from pattern_review.context import CheckContext
 from pattern_review.models import ChangedFile, FileStatus, ReviewTarget
 from tests.gitrepo import GitRepo
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pattern_review.config import Config
 from pattern_review.migrations import is_alembic_revision, is_migration
-from tests.test_check_ruff import ALEMBIC_REVISION
+from tests.checks.test_ruff_check import ALEMBIC_REVISION
 
 # What Netflix/dispatch keeps in src/dispatch/database/revisions/tenant/versions/
 # (2025-07-14_df10accae9a9.py, shortened): no annotations, its own folder.

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pattern_review import __version__
-from pattern_review.unprivileged import hide_environment
+from pattern_review.projects.accounts import hide_environment
 
 # verb -> module in pattern_review.commands exposing add_parser() and main().
 VERBS: tuple[str, ...] = ("review", "action", "publish", "rules", "explain", "demo")

@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pattern_review import git
-from pattern_review.agent_file import AgentFile
-from pattern_review.baseline import mark_introduced
-from pattern_review.checks.base import CheckContext, CheckError
+from pattern_review.baseline.matching import mark_introduced
+from pattern_review.checks.result_cache import ResultCache, state_of
 from pattern_review.config import Config
-from pattern_review.findings import (
+from pattern_review.context import CheckContext, CheckError
+from pattern_review.findings.core import (
     conclude,
     count_pre_existing,
     filter_findings,
@@ -45,7 +45,7 @@ from pattern_review.models import (
     ReviewTarget,
     TargetInfo,
 )
-from pattern_review.project_checks import (
+from pattern_review.projects.per_project import (
     label_findings,
     merge_outcomes,
     project_configs,
@@ -54,7 +54,7 @@ from pattern_review.project_checks import (
     with_projects,
 )
 from pattern_review.redaction import redact_report, secrets_in
-from pattern_review.result_cache import ResultCache, state_of
+from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.target import exclude_files
 
 CHECK_MODULES: dict[str, str] = {
@@ -202,7 +202,7 @@ def _suppress(
     config: Config,
     ran: set[str],
 ) -> tuple[list[Finding], list[AddedSuppression]]:
-    from pattern_review.conventions.suppressions import suppress
+    from pattern_review.findings.suppressions import suppress
 
     added = {f.path: f.added_lines for f in target.reviewed_files}
     done = suppress(
@@ -248,7 +248,7 @@ def _run_checks(
     if not to_run:
         return outcomes
     if "conventions" in to_run:
-        from pattern_review.conventions.isolation import prestart
+        from pattern_review.conventions.pool import prestart
 
         prestart()  # PR files are parsed out of process: it boots meanwhile
     with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
@@ -338,7 +338,7 @@ def run_review(
     Returns:
         The report: findings in scope, one result per check, the conclusion.
     """
-    from pattern_review.rulebook import coverage_items, rulebook_for
+    from pattern_review.rulebook.binding import coverage_items, rulebook_for
 
     requested = requested_checks(config, agent)
     target = exclude_files(target, config.exclude)

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from github import Github
 
     from pattern_review.action.env import ActionRun
-    from pattern_review.agent_file import AgentFile
     from pattern_review.models import FindingDelta, Report
+    from pattern_review.rulebook.agent_file import AgentFile
 
 # Every output of action.yml for a run that needed no review.
 SKIPPED_OUTPUTS: dict[str, str] = {

@@ -14,8 +14,8 @@ from pattern_review.action.errors import ActionError
 
 if TYPE_CHECKING:
     from pattern_review.action.env import ActionRun
-    from pattern_review.agent_file import AgentFile
     from pattern_review.config import Config
+    from pattern_review.rulebook.agent_file import AgentFile
 
 
 def split_paths(text: str) -> list[str]:
@@ -144,7 +144,7 @@ def base_commit_agent(root: Path, base: str, configured: str | None) -> AgentFil
         ActionError: The configured file is missing at base or not UTF-8.
     """
     from pattern_review import git
-    from pattern_review.agent_file import (
+    from pattern_review.rulebook.agent_file import (
         AGENTS_DIR,
         builtin_agent_file,
         parse_agent_file,
@@ -193,9 +193,9 @@ def load_settings(
     Raises:
         ActionError: Bad inputs, config or agent file.
     """
-    from pattern_review.agent_file import AgentFileError, find_agent_file
     from pattern_review.config import ConfigError, load_config
     from pattern_review.review import requested_checks
+    from pattern_review.rulebook.agent_file import AgentFileError, find_agent_file
 
     explicit = run.input("config") or None
     overrides = config_overrides(run)

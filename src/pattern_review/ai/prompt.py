@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from pattern_review.agent_file import AgentFile
 from pattern_review.ai.budget import (
     REQUEST_OVERHEAD_TOKENS,
     FileBlock,
@@ -29,12 +28,13 @@ from pattern_review.ai.budget import (
     select_files,
 )
 from pattern_review.ai.sanitize import redact_secrets
-from pattern_review.catalog import PATTERN_SLUGS, heading_for
 from pattern_review.config import Config
-from pattern_review.conventions.isolation import safe_to_parse_here
+from pattern_review.conventions.pool import safe_to_parse_here
 from pattern_review.conventions.roles import detect_roles, path_roles
 from pattern_review.migrations import is_alembic_revision
 from pattern_review.models import ChangedFile, FilterMode, Finding, ReviewTarget
+from pattern_review.rulebook.agent_file import AgentFile
+from pattern_review.rulebook.catalog import PATTERN_SLUGS, heading_for
 
 if TYPE_CHECKING:
     # Annotations only: building a prompt does not need the SDK loaded.
@@ -350,7 +350,7 @@ def build_prompt(
     roles = {path: file_roles(path, config, text) for path, text in sources.items()}
     instructions = INSTRUCTIONS.format(slugs=", ".join(sorted(PATTERN_SLUGS)))
     if uncovered is None:
-        from pattern_review.rulebook import build_rulebook
+        from pattern_review.rulebook.binding import build_rulebook
 
         book = build_rulebook(agent, config)
         uncovered = [(row.slug or "", row.text) for row in book.uncovered()]

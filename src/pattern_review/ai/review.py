@@ -13,7 +13,6 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from pattern_review.agent_file import AgentFile
 from pattern_review.ai.client import (
     AiUnavailableError,
     ModelReply,
@@ -35,6 +34,7 @@ from pattern_review.ai.sanitize import (
 from pattern_review.ai.validate import validate_comments
 from pattern_review.config import Config
 from pattern_review.models import AiInfo, Finding, ReviewTarget
+from pattern_review.rulebook.agent_file import AgentFile
 
 log = logging.getLogger(__name__)
 

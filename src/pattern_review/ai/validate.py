@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pattern_review.catalog import is_pattern_slug
 from pattern_review.models import FilterMode, ReviewTarget
+from pattern_review.rulebook.catalog import is_pattern_slug
 
 MAX_AI_COMMENTS = 40
 

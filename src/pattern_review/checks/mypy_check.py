@@ -13,11 +13,15 @@ import json
 import re
 from pathlib import Path, PurePosixPath
 
-from pattern_review.checks.base import CheckContext, CheckError, finished
-from pattern_review.environments import cache_root, code_account, project_environment
+from pattern_review.context import CheckContext, CheckError, finished
 from pattern_review.models import CheckOutcome, CheckResult, Finding
-from pattern_review.runner import ToolRun, run_tool
-from pattern_review.tool_config import mypy_excluded
+from pattern_review.projects.environments import (
+    cache_root,
+    code_account,
+    project_environment,
+)
+from pattern_review.projects.process import ToolRun, run_tool
+from pattern_review.projects.tool_config import mypy_excluded
 
 NAME = "mypy"
 # Codes that enforce style rule 2 ("type annotations on all parameters and

@@ -16,12 +16,12 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Literal
 
-from pattern_review.checks.base import CheckContext, CheckError, finished
 from pattern_review.checks.related_tests import related_tests
-from pattern_review.environments import code_account
+from pattern_review.context import CheckContext, CheckError, finished
 from pattern_review.models import CheckOutcome, CheckResult, Finding
-from pattern_review.runner import run_tool
-from pattern_review.tool_config import within_testpaths
+from pattern_review.projects.environments import code_account
+from pattern_review.projects.process import run_tool
+from pattern_review.projects.tool_config import within_testpaths
 
 NAME = "pytest"
 _EXIT_NO_TESTS = 5

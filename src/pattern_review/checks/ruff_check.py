@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pattern_review.catalog import RUFF_STYLE_SELECT, cite_ruff_code
-from pattern_review.checks.base import CheckContext, CheckError, finished
-from pattern_review.conventions.isolation import could_not_analyse
+from pattern_review.context import CheckContext, CheckError, finished
+from pattern_review.conventions.pool import could_not_analyse
 from pattern_review.lines import split_lines
 from pattern_review.migrations import is_migration
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
-from pattern_review.runner import run_tool
+from pattern_review.projects.process import run_tool
+from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 
 NAME = "ruff"
 STYLE_CONFIG: tuple[str, ...] = (

@@ -19,8 +19,8 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from pattern_review import git
+from pattern_review.projects.accounts import RUN_AS_VARIABLE
 from pattern_review.report import FORMATS
-from pattern_review.unprivileged import RUN_AS_VARIABLE
 
 # The example's commits have their own author, whoever runs the demo.
 GIT_ENV = {

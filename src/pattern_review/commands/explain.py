@@ -13,9 +13,9 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pattern_review.agent_file import AgentFile
-    from pattern_review.catalog import ReviewRule, RuffMapping
     from pattern_review.conventions.rule import Example, Rule
+    from pattern_review.rulebook.agent_file import AgentFile
+    from pattern_review.rulebook.catalog import ReviewRule, RuffMapping
 
 
 def _code_block(code: str) -> list[str]:
@@ -26,8 +26,8 @@ def _code_block(code: str) -> list[str]:
 
 def _why(slug: str, agent: AgentFile) -> list[str]:
     """The agent file's words for a slug, falling back to the built-in file's."""
-    from pattern_review.agent_file import builtin_agent_file
     from pattern_review.report import pattern_title
+    from pattern_review.rulebook.agent_file import builtin_agent_file
 
     source = agent
     words = agent.rule_text(slug)
@@ -53,7 +53,7 @@ def _example_notes(example: Example, rule: type[Rule]) -> list[str]:
 def _bound_in(rule: type[Rule], agent: AgentFile) -> str:
     """Whether the agent file keeps the rule on, and the sentence it matched."""
     from pattern_review.config import Config
-    from pattern_review.rulebook import bind_rule
+    from pattern_review.rulebook.binding import bind_rule
 
     binding = bind_rule(agent, rule, Config())
     if binding.on:
@@ -123,8 +123,8 @@ def explain_ruff(code: str, mapping: RuffMapping, agent: AgentFile) -> str:
     Returns:
         The text: what runs it, the citation, and where ruff documents it.
     """
-    from pattern_review.catalog import RUFF_STYLE_SELECT
     from pattern_review.checks.ruff_check import SUPERSEDED_BY
+    from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT
 
     via = f" (catalog prefix {mapping.prefix})" if mapping.prefix != code else ""
     selected = any(code.startswith(p) or p.startswith(code) for p in RUFF_STYLE_SELECT)
@@ -281,7 +281,7 @@ def find_ruff_mapping(code: str) -> RuffMapping | None:
     Returns:
         The most specific mapping, or None when the catalog does not cite it.
     """
-    from pattern_review.catalog import RUFF_MAPPINGS, cite_ruff_code
+    from pattern_review.rulebook.catalog import RUFF_MAPPINGS, cite_ruff_code
 
     if not re.fullmatch(r"[A-Z]+[0-9]*", code):
         return None
@@ -321,9 +321,9 @@ def main(args: argparse.Namespace) -> int:
     """
     from pathlib import Path
 
-    from pattern_review.agent_file import builtin_agent_file, parse_agent_file
-    from pattern_review.catalog import review_rule
     from pattern_review.conventions.registry import rule_by_id
+    from pattern_review.rulebook.agent_file import builtin_agent_file, parse_agent_file
+    from pattern_review.rulebook.catalog import review_rule
 
     if args.agent_file:
         path = Path(args.agent_file)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from github import Github
 
     from pattern_review.action.env import ActionRun
-    from pattern_review.agent_file import AgentFile
+    from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.models import CheckResult, Report
 from pattern_review.redaction import redact_report
 
@@ -187,7 +187,7 @@ def merge_reports(reports: Sequence[Report]) -> Report:
         PublishError: The reports are of different heads, bases, repositories
             or PRs.
     """
-    from pattern_review.findings import sort_findings
+    from pattern_review.findings.core import sort_findings
     from pattern_review.models import CHECK_NAMES, Finding, TargetInfo
 
     head = _agreed([r.head for r in reports], "head commit")
@@ -314,7 +314,7 @@ def _agent_for(report: Report, workspace: Path) -> AgentFile:
     The report is untrusted data: a path that is missing or leads out of the
     checkout gets the built-in rulebook, as does a report made with it.
     """
-    from pattern_review.agent_file import (
+    from pattern_review.rulebook.agent_file import (
         BUILTIN_NAME,
         AgentFileError,
         builtin_agent_file,

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pattern_review.agent_file import AgentFile
-    from pattern_review.rulebook import Binding, Rulebook
+    from pattern_review.rulebook.agent_file import AgentFile
+    from pattern_review.rulebook.binding import Binding, Rulebook
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,12 @@ def catalog(rulebook: Rulebook | None = None) -> list[CatalogEntry]:
         them), then the review rules (PR000...), then the ruff codes the
         catalog cites, in catalog order.
     """
-    from pattern_review.agent_file import builtin_agent_file
-    from pattern_review.catalog import REVIEW_RULES, RUFF_MAPPINGS
     from pattern_review.config import Config
     from pattern_review.conventions.team_rules import rules_with
     from pattern_review.report import pattern_title
-    from pattern_review.rulebook import build_rulebook
+    from pattern_review.rulebook.agent_file import builtin_agent_file
+    from pattern_review.rulebook.binding import build_rulebook
+    from pattern_review.rulebook.catalog import REVIEW_RULES, RUFF_MAPPINGS
 
     agent = builtin_agent_file()
     book = rulebook or build_rulebook(agent, Config())
@@ -227,7 +227,7 @@ def coverage_json(book: Rulebook) -> str:
     """
     import json
 
-    from pattern_review.rulebook import coverage_items
+    from pattern_review.rulebook.binding import coverage_items
 
     data = {
         "agent_file": book.agent_path,
@@ -282,10 +282,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _team_rulebook(args: argparse.Namespace) -> tuple[Rulebook, AgentFile]:
     from pattern_review import git
-    from pattern_review.agent_file import find_agent_file, parse_agent_file
     from pattern_review.config import load_config
     from pattern_review.models import ReviewTarget
-    from pattern_review.rulebook import rulebook_for
+    from pattern_review.rulebook.agent_file import find_agent_file, parse_agent_file
+    from pattern_review.rulebook.binding import rulebook_for
 
     repo = Path(args.repo).resolve()
     try:
@@ -328,8 +328,8 @@ def main(args: argparse.Namespace) -> int:
     """
     import json
 
-    from pattern_review.agent_file import AgentFileError
     from pattern_review.config import ConfigError
+    from pattern_review.rulebook.agent_file import AgentFileError
 
     try:
         book, _ = _team_rulebook(args)

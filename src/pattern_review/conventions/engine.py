@@ -39,7 +39,7 @@ from pattern_review.conventions.rule import (
     VisitorMethod,
 )
 from pattern_review.conventions.suggestions import ModuleScope, is_committable
-from pattern_review.findings import (
+from pattern_review.findings.core import (
     ANALYSIS_FAILED_RULE,
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,
@@ -540,7 +540,7 @@ def lint_paths(
     Returns:
         Findings in path order, then line order (the same for any job count).
     """
-    from pattern_review.conventions import isolation
+    from pattern_review.conventions import pool as isolation
 
     ordered = sorted(set(paths))
 

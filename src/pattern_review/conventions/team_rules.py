@@ -25,10 +25,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 
-from pattern_review.catalog import is_pattern_slug
 from pattern_review.config import ConfigError
 from pattern_review.conventions.registry import all_rules
 from pattern_review.conventions.rule import Rule
+from pattern_review.rulebook.catalog import is_pattern_slug
 
 ENTRY_POINT_GROUP = "pattern_review.rules"
 # Loaded files get names of their own, so two teams' ``rules.py`` never clash.

@@ -12,7 +12,6 @@ from collections.abc import Collection, Iterable
 from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 
-from pattern_review.agent_file import AgentFile
 from pattern_review.github.marker import (
     MarkerData,
     build_marker,
@@ -22,6 +21,7 @@ from pattern_review.github.marker import (
 )
 from pattern_review.models import FindingDelta, Report
 from pattern_review.report.markdown import COMMENT_LIMIT, render_markdown
+from pattern_review.rulebook.agent_file import AgentFile
 
 ACTIONS_BOT = "github-actions[bot]"
 

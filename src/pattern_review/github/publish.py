@@ -19,7 +19,6 @@ from github import Github
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from pattern_review.agent_file import AgentFile
 from pattern_review.config import Config
 from pattern_review.github.check_run import publish_check_run
 from pattern_review.github.client import GitHubError, classify
@@ -31,6 +30,7 @@ from pattern_review.github.review_comments import (
     posted_fingerprints,
 )
 from pattern_review.models import FindingDelta, Report
+from pattern_review.rulebook.agent_file import AgentFile
 
 DEFAULT_MAX_INLINE: int = Config.model_fields["max_inline_comments"].default
 # One review of many comments still trips GitHub's secondary rate limit.

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pattern_review.agent_file import AgentFile
 from pattern_review.models import (
     SEVERITY_RANK,
     CheckResult,
@@ -32,6 +31,7 @@ from pattern_review.report import (
     pattern_title,
     pre_existing_line,
 )
+from pattern_review.rulebook.agent_file import AgentFile
 
 COMMENT_LIMIT = 65536
 INLINE_PER_PATTERN = 5

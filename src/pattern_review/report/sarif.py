@@ -16,11 +16,11 @@ from typing import Any
 from urllib.parse import quote
 
 from pattern_review import __version__
-from pattern_review.agent_file import AgentFile
-from pattern_review.catalog import cite_ruff_code
 from pattern_review.conventions.registry import all_rules
 from pattern_review.models import Finding, Report
 from pattern_review.report import ordered, pattern_title
+from pattern_review.rulebook.agent_file import AgentFile
+from pattern_review.rulebook.catalog import cite_ruff_code
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"

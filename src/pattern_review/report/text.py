@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from pattern_review.agent_file import AgentFile
 from pattern_review.models import Report
 from pattern_review.report import (
     counts_line,
@@ -15,6 +14,7 @@ from pattern_review.report import (
     pattern_title,
     pre_existing_line,
 )
+from pattern_review.rulebook.agent_file import AgentFile
 
 
 def _one_line(text: str) -> str:

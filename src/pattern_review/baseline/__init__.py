@@ -1,0 +1,1 @@
+"""Which findings the PR introduced: matching them against the base version."""

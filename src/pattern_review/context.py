@@ -1,0 +1,151 @@
+"""What every check receives, and the error a check raises when it cannot run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pattern_review.config import Config
+from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
+from pattern_review.projects.discovery import ROOT, Project
+
+# How much of a failed command's output a check's detail keeps.
+OUTPUT_LIMIT = 4000
+
+if TYPE_CHECKING:
+    from pattern_review.rulebook.binding import Rulebook
+
+
+class CheckError(Exception):
+    """A check could not run (tool missing, timed out, crashed).
+
+    The message is the one-line reason shown to the user; the check is then
+    reported with status ``error``, never ``passed``. ``output`` keeps what
+    the failed command printed (bounded), for the JSON detail and
+    ``--verbose``.
+    """
+
+    def __init__(self, message: str, output: str = "") -> None:
+        """Create the error.
+
+        Args:
+            message: The one-line reason.
+            output: The failed command's whole output, or empty.
+        """
+        super().__init__(message)
+        self.output = bounded(output)
+
+
+def bounded(text: str, limit: int = OUTPUT_LIMIT) -> str:
+    """Return text cut to its last ``limit`` characters (where errors end up).
+
+    Args:
+        text: Any output.
+        limit: Characters kept.
+
+    Returns:
+        The text, stripped, with a marker when it was cut.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return "[...]\n" + text[-limit:]
+
+
+@dataclass
+class SharedSetup:
+    """Set-up the checks of one review share: done once, by the first to ask.
+
+    Attributes:
+        environments: Each project's environment, or why it could not be
+            set up, by environment key.
+        lock: Held while a check looks up or adds an entry of ``locks``.
+        locks: One lock per environment key, held while it is set up.
+    """
+
+    environments: dict[tuple[str, ...], object] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Inputs shared by all checks of one review.
+
+    Attributes:
+        target: What is reviewed.
+        config: The review's configuration.
+        cache_dir: A writable folder outside the work tree for tool caches.
+        niceness: Scheduling priority increment for the check's processes:
+            checks that are not the review's long pole yield the CPU to it.
+        tool_started: Set once the check's tool process has started (the
+            review starts the other checks after the long pole's).
+        shared: What the review's checks set up once for all of them.
+        project: The Python project the check looks at (its folder is the
+            tools' working directory); None is the repository root.
+        rulebook: What the team's agent file turns on; None: every rule.
+    """
+
+    target: ReviewTarget
+    config: Config
+    cache_dir: Path
+    niceness: int = 0
+    tool_started: threading.Event | None = None
+    shared: SharedSetup = field(default_factory=SharedSetup, compare=False)
+    project: Project | None = None
+
+    @property
+    def where(self) -> Project:
+        """The project checked: ``project``, else the repository root."""
+        return self.project or Project(ROOT, self.target.repo)
+
+    rulebook: Rulebook | None = field(default=None, compare=False)
+
+    @property
+    def python_paths(self) -> list[str]:
+        """Reviewed ``.py`` files of the project, relative to the repo root."""
+        only = self.project.path if self.project else None
+        return [
+            f.path
+            for f in self.target.reviewed_files
+            if f.path.endswith(".py") and (only is None or f.project == only)
+        ]
+
+    @property
+    def tool_paths(self) -> list[str]:
+        """``python_paths`` relative to the project's folder (the tools' cwd)."""
+        return [self.where.relative(path) for path in self.python_paths]
+
+
+def finished(
+    name: str,
+    findings: list[Finding],
+    seconds: float,
+    detail: str,
+    notes: Sequence[str] = (),
+) -> CheckOutcome:
+    """Build the outcome of a check that ran to the end.
+
+    Args:
+        name: The check's name.
+        findings: What it found (``failed`` when any, else ``passed``).
+        seconds: How long its tool ran.
+        detail: The one-line summary of what it did.
+        notes: Remarks added in parentheses (empty ones are left out).
+
+    Returns:
+        The outcome.
+    """
+    shown = [note for note in notes if note]
+    if shown:
+        detail += f" ({'; '.join(shown)})"
+    result = CheckResult(
+        name=name,
+        status="failed" if findings else "passed",
+        duration_s=round(seconds, 3),
+        detail=detail,
+    )
+    return CheckOutcome(result=result, findings=findings)

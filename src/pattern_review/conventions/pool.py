@@ -1,0 +1,365 @@
+"""Run the convention engine on PR files in child processes, one file at a time.
+
+PR files are hostile input to a native parser: libcst's overflows its stack
+(SIGSEGV) on 1,500 nested parentheses and takes seconds on a ``1+1+...``
+chain of a few thousand terms. So the engine never parses in the review's
+own process: a small pool of workers, forked from a forkserver that has
+imported libcst and the rules once, each takes one file, answers with its
+findings and takes the next. A worker that dies (a signal, an exit) or
+overruns the file's time budget is killed and replaced; that file gets one
+error finding ("could not be analysed"), and the other files go on.
+
+This module itself imports neither libcst nor the rules: the review's
+process pays only for the pipe.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from pattern_review.config import Config
+from pattern_review.conventions.selection import RuleSelection
+from pattern_review.findings.core import ANALYSIS_FAILED_RULE
+from pattern_review.models import Finding
+
+# What the forkserver imports once, so that each worker starts warm.
+PRELOAD = "pattern_review.conventions.preload"
+# A file's time budget: a fixed part plus a part that grows with its size.
+# Real code is checked at about 1 MiB/s on one loaded core; a pathological
+# file (a long ``1+1+...`` chain: 20 KiB, over 5 s) is far slower.
+BASE_BUDGET_S = 3.0
+BUDGET_S_PER_MIB = 10.0
+# In-process libcst parses (the AI prompt's role guess) only take files whose
+# syntax tree is at most this deep; CPython's own parser is the judge.
+MAX_IN_PROCESS_DEPTH = 100
+MAX_IN_PROCESS_BYTES = 512 * 1024
+# Below this many files per worker, another worker costs more than it saves.
+MIN_FILES_PER_WORKER = 8
+_JOIN_S = 2.0
+START_TIMEOUT_S = 120.0
+
+
+class EngineStartError(Exception):
+    """A worker process did not start; the conventions check cannot run."""
+
+
+Budget = Callable[[str], float]
+
+
+def budget_for(size: int) -> float:
+    """Return the seconds a file of ``size`` bytes may take in the engine.
+
+    Args:
+        size: The file's size in bytes.
+
+    Returns:
+        Seconds.
+    """
+    return BASE_BUDGET_S + BUDGET_S_PER_MIB * size / (1024 * 1024)
+
+
+def safe_to_parse_here(source: str) -> bool:
+    """Return whether libcst may parse ``source`` in the review's own process.
+
+    For the few places outside the engine that parse a PR file: deep nesting
+    or a huge file is left to the isolated engine, which reports it.
+
+    Args:
+        source: A PR file's text.
+
+    Returns:
+        False when CPython rejects it or its tree is deep or it is large.
+    """
+    if len(source) > MAX_IN_PROCESS_BYTES:
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_IN_PROCESS_DEPTH:
+            return False
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return True
+
+
+def could_not_analyse(path: str, by: str, reason: str) -> Finding:
+    """Return the error finding for a file a check could not analyse.
+
+    Args:
+        path: Path relative to the repo root.
+        by: The check: ``convention`` (the rules) or ``ruff``.
+        reason: Why, in a few words.
+
+    Returns:
+        A file-level error finding: the file is not reported as clean.
+    """
+    what = "the convention rules" if by == "convention" else by
+    return Finding.model_validate(
+        {
+            "rule": ANALYSIS_FAILED_RULE,
+            "pattern": "completion-checklist",
+            "source": by,
+            "severity": "error",
+            "path": path,
+            "line": 1,
+            "message": (
+                f"File could not be analysed by {what}: {reason}. The other "
+                "checks still ran on it; simplify the code or split the file "
+                "so that it can be reviewed."
+            ),
+        }
+    )
+
+
+def _serve(
+    conn: Connection, repo: Path, config: Config, selection: RuleSelection | None
+) -> None:
+    """Worker loop: lint each path received until told to stop (None)."""
+    from pattern_review.conventions.engine import lint_file
+
+    conn.send("ready")  # the budget of the first file starts from here
+    while True:
+        path = conn.recv()
+        if path is None:
+            return
+        conn.send(lint_file(repo, path, config, selection))
+
+
+def _context() -> BaseContext:
+    """Return a start method that is safe from any thread, preloading the engine.
+
+    The review runs its checks in threads, and a plain fork would copy into
+    the child any lock another thread holds at that moment.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([PRELOAD])
+    return context
+
+
+def prestart() -> None:
+    """Start the engine's forkserver now, so it loads while other work runs.
+
+    It imports libcst and the rules once (about as long as importing them
+    here would take); started early, that overlaps the diff and the tools'
+    start instead of delaying the first file.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
+
+
+def _share_priority(pid: int | None) -> None:
+    """Give a worker the niceness of the thread that starts it.
+
+    The review lowers the priority of the checks that must yield the CPU to
+    its long pole (mypy) thread by thread; a worker forked by the forkserver
+    would otherwise run at the forkserver's, and starve the niced tests.
+    """
+    if pid is None or not hasattr(os, "getpriority"):
+        return
+    with contextlib.suppress(OSError):
+        own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        if own > os.getpriority(os.PRIO_PROCESS, pid):
+            os.setpriority(os.PRIO_PROCESS, pid, own)
+
+
+def _death(process: BaseProcess) -> str:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if -code in (signal.SIGSEGV, signal.SIGBUS):
+            return f"the parser crashed ({name}: nesting too deep for its stack)"
+        return f"the parser was killed ({name})"
+    return f"the parser exited unexpectedly (exit status {code})"
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    path: str | None = None
+    deadline: float = 0.0
+    budget: float = 0.0
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(_JOIN_S)
+        self.conn.close()
+
+
+class _Pool:
+    """Workers for one call; each file is sent alone and waited for in time."""
+
+    def __init__(
+        self,
+        repo: Path,
+        config: Config,
+        selection: RuleSelection | None,
+        size: int,
+    ) -> None:
+        self.repo = repo
+        self.config = config
+        self.selection = selection
+        self.context = _context()
+        self.workers = [self._start() for _ in range(size)]
+
+    def _start(self) -> _Worker:
+        ours, theirs = self.context.Pipe()
+        process = self.context.Process(  # type: ignore[attr-defined]
+            target=_serve,
+            args=(theirs, self.repo, self.config, self.selection),
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        _share_priority(process.pid)
+        # A loaded runner may take seconds to fork and import; that is not
+        # the first file's time.
+        try:
+            ready = ours.poll(START_TIMEOUT_S) and ours.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            process.kill()
+            raise EngineStartError(
+                f"the convention engine's worker did not start within "
+                f"{START_TIMEOUT_S:g} s (exit status {process.exitcode})"
+            )
+        return _Worker(process, ours)
+
+    def replace(self, worker: _Worker) -> _Worker:
+        worker.stop()
+        fresh = self._start()
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        for worker in self.workers:
+            if worker.path is None and worker.process.is_alive():
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + _JOIN_S
+        for worker in self.workers:
+            if worker.path is None:
+                worker.process.join(max(deadline - time.monotonic(), 0.0))
+            worker.stop()
+
+
+def lint_isolated(
+    repo: Path,
+    paths: Sequence[str],
+    config: Config,
+    selection: RuleSelection | None,
+    *,
+    workers: int,
+    budget: Budget,
+) -> dict[str, list[Finding]]:
+    """Run the convention engine over files in child processes.
+
+    Args:
+        repo: The work tree.
+        paths: Paths relative to ``repo``, in the order to check them.
+        config: The review's configuration.
+        selection: The rules the team's agent file turns on; None: all.
+        workers: How many child processes at most.
+        budget: Seconds each path may take.
+
+    Returns:
+        Each path's findings; a path whose worker died or overran its budget
+        has one ``could_not_analyse`` finding.
+    """
+    todo = deque(paths)
+    results: dict[str, list[Finding]] = {}
+    pool = _Pool(repo, config, selection, max(1, min(workers, len(todo))))
+    try:
+        while todo or any(w.path is not None for w in pool.workers):
+            for worker in pool.workers:
+                if worker.path is None and todo:
+                    worker.path = todo.popleft()
+                    worker.budget = budget(worker.path)
+                    worker.deadline = time.monotonic() + worker.budget
+                    try:
+                        worker.conn.send(worker.path)
+                    except OSError:  # died while idle: its file goes to a new one
+                        path = worker.path
+                        worker.path = None
+                        worker = pool.replace(worker)
+                        worker.path, worker.budget = path, budget(path)
+                        worker.deadline = time.monotonic() + worker.budget
+                        worker.conn.send(path)
+            busy = [w for w in pool.workers if w.path is not None]
+            timeout = max(min(w.deadline for w in busy) - time.monotonic(), 0.0)
+            wait(
+                [w.conn for w in busy] + [w.process.sentinel for w in busy],
+                timeout,
+            )
+            for worker in busy:
+                _collect(pool, worker, results)
+    finally:
+        pool.close()
+    return results
+
+
+def _collect(pool: _Pool, worker: _Worker, results: dict[str, list[Finding]]) -> None:
+    """Take a worker's answer, or its death, or its overrun, if any yet."""
+    path = worker.path
+    assert path is not None
+    reason = None
+    try:
+        if worker.conn.poll():
+            results[path] = worker.conn.recv()
+            worker.path = None
+            return
+    except (EOFError, OSError):
+        pass  # the pipe closed: the worker died
+    if not worker.process.is_alive():
+        worker.process.join(_JOIN_S)
+        reason = _death(worker.process)
+    elif time.monotonic() >= worker.deadline:
+        reason = f"it took longer than its {worker.budget:.1f} s time budget"
+    if reason is None:
+        return
+    results[path] = [could_not_analyse(path, "convention", reason)]
+    worker.path = None
+    pool.replace(worker)
+
+
+def worker_count(config: Config, files: int) -> int:
+    """Return how many engine workers are worth starting for ``files`` files.
+
+    Args:
+        config: ``jobs`` caps it (0: all cores).
+        files: Files to check.
+
+    Returns:
+        At least 1.
+    """
+    wanted = config.jobs or os.cpu_count() or 1
+    return max(1, min(wanted, -(-files // MIN_FILES_PER_WORKER)))

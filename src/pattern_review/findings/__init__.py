@@ -1,0 +1,1 @@
+"""What happens to findings between the checks and the report."""

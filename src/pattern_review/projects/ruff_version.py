@@ -1,0 +1,131 @@
+"""Which ruff formats and lints a project: the version it pins, else ours.
+
+A project pins ruff in its uv lock, its requirements or its pre-commit
+config; a different ruff version formats and lints differently, so the review
+runs that version, through ``uv tool run ruff@VERSION`` (uv fetches it once
+into its cache). ruff needs nothing of the project's environment, so it never
+waits for one. Without a pin, without uv, in safe mode, or when that version
+cannot be fetched, the ruff installed with pattern-review runs, and the
+check's detail says which ruff it was.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from pattern_review.projects.discovery import REQUIREMENTS_GLOB, Project, uv_lock
+
+# Only plain release versions reach the command line (the pin is PR content).
+_VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
+_REQUIREMENT = re.compile(r"^\s*ruff\s*===?\s*v?([0-9][0-9.]*)\s*(?:[;#].*)?$", re.M)
+_PRE_COMMIT = re.compile(
+    r"astral-sh/ruff-pre-commit['\"]?\s*\n\s*rev:\s*['\"]?v?([0-9][0-9.]*)['\"]?"
+)
+
+
+@dataclass(frozen=True)
+class RuffPin:
+    """A ruff version a project pins.
+
+    Attributes:
+        version: The version, e.g. ``0.6.9``.
+        source: Where it is pinned (``backend/uv.lock``).
+    """
+
+    version: str
+    source: str
+
+
+def _from_lock(path: Path) -> str | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    packages = data.get("package")
+    if not isinstance(packages, list):
+        return None
+    for package in packages:
+        if isinstance(package, dict) and package.get("name") == "ruff":
+            version = package.get("version")
+            return version if isinstance(version, str) else None
+    return None
+
+
+def _search(pattern: re.Pattern[str], path: Path) -> str | None:
+    try:
+        match = pattern.search(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return match.group(1) if match else None
+
+
+def _shown(repo: Path, path: Path) -> str:
+    try:
+        return path.relative_to(repo).as_posix()
+    except ValueError:
+        return path.name
+
+
+def pinned_ruff(project: Project, repo: Path) -> RuffPin | None:
+    """Return the ruff version a project pins, if any.
+
+    Looks, in order, at the project's ``uv.lock`` (or its workspace's) and
+    ``poetry.lock``, its
+    ``requirements*.txt`` (``ruff==X``), then the nearest
+    ``.pre-commit-config.yaml`` from the project up to the repository root.
+
+    Args:
+        project: The project.
+        repo: The repository's root.
+
+    Returns:
+        The pin, or None when there is none (or it is no plain version).
+    """
+    candidates: list[tuple[Path, str | None]] = []
+    for path in (uv_lock(repo, project.path), project.folder / "poetry.lock"):
+        if path is not None and path.is_file():
+            candidates.append((path, _from_lock(path)))
+    for path in sorted(project.folder.glob(REQUIREMENTS_GLOB)):
+        candidates.append((path, _search(_REQUIREMENT, path)))
+    folder = project.folder
+    while True:
+        path = folder / ".pre-commit-config.yaml"
+        if path.is_file():
+            candidates.append((path, _search(_PRE_COMMIT, path)))
+            break
+        if folder == repo or folder.parent == folder:
+            break
+        folder = folder.parent
+    for path, version in candidates:
+        if version and _VERSION.match(version):
+            return RuffPin(version, _shown(repo, path))
+    return None
+
+
+def bundled_version() -> str:
+    """Return the version of the ruff installed with pattern-review.
+
+    Returns:
+        The version, or ``unknown``.
+    """
+    try:
+        return metadata.version("ruff")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def bundled_command() -> list[str]:
+    """Return the command that starts the bundled ruff.
+
+    ``-P`` keeps the work tree off ``sys.path``, so a PR's own ``ruff/``
+    package cannot stand in for the tool.
+
+    Returns:
+        The argv prefix.
+    """
+    return [sys.executable, "-P", "-m", "ruff"]

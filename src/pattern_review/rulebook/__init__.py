@@ -1,0 +1,1 @@
+"""The rulebook: the agent file, the pattern catalog and the rules bound to it."""

@@ -1,0 +1,182 @@
+"""The mypy check: errors in the changed files only, cache outside the work tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pattern_review.checks import mypy_check
+from pattern_review.config import Config
+from pattern_review.context import CheckError
+from tests.check_context import check_context, tree_state
+from tests.gitrepo import GitRepo
+
+STRICT = """\
+[tool.mypy]
+strict = true
+"""
+
+
+def test_typed_file_passes_and_cache_stays_outside(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("pyproject.toml", STRICT)
+    git_repo.write(
+        "app/ok.py",
+        """\
+        from __future__ import annotations
+
+
+        def double(value: int) -> int:
+            return value * 2
+        """,
+    )
+    git_repo.commit()
+    before = tree_state(git_repo)
+
+    outcome = mypy_check.run(check_context(git_repo, tmp_path, "app/ok.py"))
+
+    assert outcome.findings == []
+    assert outcome.result.status == "passed"
+    assert outcome.result.detail.startswith("no errors")
+    assert tree_state(git_repo) == before
+    assert not list(git_repo.path.rglob(".mypy_cache"))
+    assert (tmp_path / "cache" / "mypy").is_dir()
+
+
+def test_errors_cite_the_checklist_or_the_annotation_rule(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("pyproject.toml", STRICT)
+    git_repo.write(
+        "app/calc.py",
+        """\
+        from __future__ import annotations
+
+
+        def label(value: int) -> str:
+            return value
+
+
+        def untyped(value):
+            return value
+        """,
+    )
+    git_repo.commit()
+
+    outcome = mypy_check.run(check_context(git_repo, tmp_path, "app/calc.py"))
+
+    got = [(f.rule, f.path, f.line, f.column, f.pattern) for f in outcome.findings]
+    assert got == [
+        ("mypy:return-value", "app/calc.py", 5, 12, "completion-checklist"),
+        ("mypy:no-untyped-def", "app/calc.py", 8, 1, "style-rules#2"),
+    ]
+    assert outcome.findings[0].message == (
+        'Incompatible return value type (got "int", expected "str")'
+    )
+    assert all(f.source == "mypy" and f.severity == "error" for f in outcome.findings)
+    assert outcome.result.status == "failed"
+    assert outcome.result.detail.startswith("2 error(s)")
+
+
+def test_errors_in_unchanged_imported_modules_are_left_out(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("app/__init__.py", "")
+    git_repo.write(
+        "app/base.py",
+        """\
+        from __future__ import annotations
+
+        COUNT: int = "many"
+        """,
+    )
+    git_repo.write(
+        "app/user.py",
+        """\
+        from __future__ import annotations
+
+        from app.base import COUNT
+
+        TOTAL: str = COUNT
+        """,
+    )
+    git_repo.commit()
+
+    outcome = mypy_check.run(check_context(git_repo, tmp_path, "app/user.py"))
+
+    assert [(f.rule, f.path, f.line) for f in outcome.findings] == [
+        ("mypy:assignment", "app/user.py", 5)
+    ]
+
+
+def test_syntax_error_is_a_finding_and_other_files_are_still_checked(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("app/bad.py", "x = 1\ndef broken(:\n    pass\n", dedent=False)
+    git_repo.write("app/typed.py", 'COUNT: int = "many"\n', dedent=False)
+    git_repo.commit()
+
+    outcome = mypy_check.run(
+        check_context(git_repo, tmp_path, "app/bad.py", "app/typed.py")
+    )
+
+    assert outcome.result.status == "failed"
+    got = {(f.rule, f.path, f.line) for f in outcome.findings}
+    assert ("mypy:syntax", "app/bad.py", 2) in got
+    assert ("mypy:assignment", "app/typed.py", 1) in got
+
+
+def test_safe_mode_ignores_the_prs_mypy_config(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    # A plugin named by the PR's config would be PR code run by mypy.
+    git_repo.write(
+        "pyproject.toml",
+        """\
+        [tool.mypy]
+        plugins = ["evil_plugin"]
+        """,
+    )
+    git_repo.write("app/ok.py", "x: int = 1\n", dedent=False)
+    git_repo.commit()
+
+    safe = mypy_check.run(
+        check_context(git_repo, tmp_path, "app/ok.py", safe_mode=True)
+    )
+    assert safe.result.status == "passed"
+    with pytest.raises(CheckError, match="evil_plugin"):
+        mypy_check.run(check_context(git_repo, tmp_path, "app/ok.py"))
+
+
+def test_plain_text_output_is_parsed_too() -> None:
+    output = (
+        "src/app/x.py:3: error: invalid syntax  [syntax]\n"
+        'src/app/x.py:7:5: error: Name "y" is not defined  [name-defined]\n'
+        'src/app/x.py:7:5: note: Did you mean "x"?\n'
+        "./src/app/y.py:2: error: Function is missing a type annotation  "
+        "[no-untyped-def]\n"
+        "Found 3 errors in 2 files (checked 2 source files)\n"
+    )
+
+    got = [
+        (f.rule, f.path, f.line, f.column, f.pattern)
+        for f in mypy_check.parse_mypy_output(output)
+    ]
+
+    assert got == [
+        ("mypy:syntax", "src/app/x.py", 3, 1, "completion-checklist"),
+        ("mypy:name-defined", "src/app/x.py", 7, 5, "completion-checklist"),
+        ("mypy:no-untyped-def", "src/app/y.py", 2, 1, "style-rules#2"),
+    ]
+
+
+def test_timeout_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
+    git_repo.write("app/ok.py", "x: int = 1\n", dedent=False)
+    git_repo.commit()
+    ctx = check_context(
+        git_repo, tmp_path, "app/ok.py", config=Config(tool_timeout_s=0.001)
+    )
+    with pytest.raises(CheckError, match="timed out"):
+        mypy_check.run(ctx)

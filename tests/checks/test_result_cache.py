@@ -1,0 +1,178 @@
+"""Reusing a check's outcome when nothing it depends on changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pattern_review.checks import result_cache
+from pattern_review.config import Config
+from pattern_review.git import detached_worktree
+from pattern_review.models import Report
+from pattern_review.review import cache_dir_for, check_of_rule, run_review
+from pattern_review.rulebook.agent_file import builtin_agent_file
+from pattern_review.target import build_target
+from tests.gitrepo import GitRepo
+
+LONG = "x = '" + "a" * 100 + "'\n"
+
+
+def review(repo: GitRepo, cache: Path, **settings: object) -> Report:
+    config = Config.model_validate(
+        {"checks": ["ruff", "conventions"], "cache_dir": str(cache), **settings}
+    )
+    target = build_target(repo.path, "main", "HEAD")
+    return run_review(target, config, builtin_agent_file())
+
+
+def details(report: Report) -> dict[str, str]:
+    return {c.name: c.detail for c in report.checks if c.status != "skipped"}
+
+
+def make_pr(git_repo: GitRepo) -> GitRepo:
+    git_repo.write(
+        "pkg/mod.py", '"""Module."""\n\nfrom __future__ import annotations\n'
+    )
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("pkg/mod.py", (git_repo.path / "pkg/mod.py").read_text() + LONG)
+    git_repo.commit("long line")
+    return git_repo
+
+
+def test_second_identical_run_reuses_outcomes_with_the_same_findings(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+
+    first = review(repo, tmp_path / "cache")
+    second = review(repo, tmp_path / "cache")
+
+    assert not any("reused" in d for d in details(first).values())
+    assert all("reused" in d for d in details(second).values())
+    assert [f.rule for f in second.findings] == [f.rule for f in first.findings]
+    assert "E501" in {f.rule for f in second.findings}
+    assert second.conclusion == first.conclusion == "failure"
+
+
+def test_any_content_change_runs_the_checks_again(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    review(repo, tmp_path / "cache")
+    repo.write("pkg/other.py", "y = 1\n")  # untracked, elsewhere in the tree
+
+    again = review(repo, tmp_path / "cache")
+
+    assert not any("reused" in d for d in details(again).values())
+
+
+def test_config_change_and_opt_out_run_the_checks_again(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    review(repo, tmp_path / "cache")
+
+    other_config = review(repo, tmp_path / "cache", fail_on="warning")
+    opted_out = review(repo, tmp_path / "cache", result_cache=False)
+
+    assert not any("reused" in d for d in details(other_config).values())
+    assert not any("reused" in d for d in details(opted_out).values())
+
+
+def test_a_check_that_could_not_run_is_not_reused(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    slow = {"tool_timeout_s": 0.001}
+    broken = review(repo, tmp_path / "cache", **slow)
+
+    again = review(repo, tmp_path / "cache", **slow)
+
+    ruff = {c.name: c for c in broken.checks}["ruff"]
+    assert ruff.status == "error"
+    assert "reused" not in {c.name: c for c in again.checks}["ruff"].detail
+
+
+def test_rule_ids_map_to_the_check_that_produces_them() -> None:
+    assert check_of_rule("mypy:arg-type") == "mypy"
+    assert check_of_rule("MYPY:ARG-TYPE") == "mypy"
+    assert check_of_rule("pytest:failed") == "pytest"
+    assert check_of_rule("ruff-format") == "ruff-format"
+    assert check_of_rule("ruff-format:syntax") == "ruff-format"
+    assert check_of_rule("RTR001") == "conventions"
+    assert check_of_rule("PR100") == "conventions"
+    assert check_of_rule("E501") == "ruff"
+
+
+def test_a_temporary_work_tree_of_the_repo_shares_its_cache_folder(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = make_pr(git_repo)
+    other = GitRepo(tmp_path / "other")
+    other.commit("elsewhere")
+
+    with detached_worktree(repo.path, "HEAD") as tree:
+        in_tree = cache_dir_for(Config(), tree)
+
+    assert in_tree == cache_dir_for(Config(), repo.path)
+    assert cache_dir_for(Config(), other.path) != in_tree
+
+
+def test_pattern_reviews_own_code_and_whom_pr_code_runs_as_are_in_the_key(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A checkout of pattern-review changes between releases: its files count.
+    package = tmp_path / "package"
+    shutil.copytree(Path(result_cache.__file__).parents[1] / "conventions", package)
+    before = result_cache.code_identity(package)
+    rule = package / "rule.py"
+    rule.write_text(rule.read_text() + "# changed\n")
+    result_cache.code_identity.cache_clear()
+    assert result_cache.code_identity(package) != before
+
+    repo = make_pr(git_repo)
+    review(repo, tmp_path / "cache")
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "someone-else")
+    other_user = review(repo, tmp_path / "cache")
+    monkeypatch.setattr(result_cache, "code_identity", lambda: "other code")
+    other_code = review(repo, tmp_path / "cache")
+
+    assert not any("reused" in d for d in details(other_user).values())
+    assert not any("reused" in d for d in details(other_code).values())
+
+
+def test_the_base_versions_findings_are_kept_for_an_identical_rerun(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    # The base already has the long line; the PR rewords the string in it, so
+    # ruff's E501 on that added line is the base's, found by checking the base.
+    git_repo.write(
+        "pkg/mod.py", '"""Module."""\n\nfrom __future__ import annotations\n'
+    )
+    git_repo.write("pkg/mod.py", (git_repo.path / "pkg/mod.py").read_text() + LONG)
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write(
+        "pkg/mod.py",
+        (git_repo.path / "pkg/mod.py").read_text().replace("a" * 100, "b" * 100),
+    )
+    git_repo.commit("pr")
+    cache = tmp_path / "cache"
+
+    first = review(git_repo, cache)
+    kept = sorted((cache / "results").glob("base-ruff-*.json"))
+    second = review(git_repo, cache)
+    # What the cache holds is what the rerun uses: emptied, the old long
+    # line counts as the PR's.
+    for entry in kept:
+        entry.write_text(entry.read_text().replace('"rule":"E501"', '"rule":"E999"'))
+    third = review(git_repo, cache)
+
+    assert len(kept) == 1
+    assert first.pre_existing == second.pre_existing
+    assert "E501" not in {f.rule for f in first.findings + second.findings}
+    assert third.pre_existing == first.pre_existing - 1
+    assert "E501" in {f.rule for f in third.findings}

@@ -1,0 +1,388 @@
+"""The engine: one parse, applicable rules only, exact findings, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+import libcst.matchers as m
+import pytest
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    ProviderT,
+)
+
+from pattern_review.checks.conventions import run
+from pattern_review.config import Config, Role
+from pattern_review.context import CheckContext
+from pattern_review.conventions.engine import (
+    _Methods,
+    _positions,
+    _statement_lines,
+    _subtree,
+    _traverse,
+    _walk,
+    lint_paths,
+    lint_source,
+)
+from pattern_review.conventions.rule import FileContext, Rule
+from pattern_review.findings.core import (
+    BINARY_FILE_RULE,
+    DECODE_ERROR_RULE,
+    PARSE_ERROR_RULE,
+    RULE_CRASH_RULE,
+)
+from pattern_review.models import ChangedFile, ReviewTarget
+from tests.gitrepo import GitRepo
+
+CLEAN = "from __future__ import annotations\n\nLIMIT = 1\n"
+BAD_ROUTER = (
+    "from __future__ import annotations\n\n"
+    "from fastapi import APIRouter\n\n"
+    'router = APIRouter(tags=["x"])\n'
+)
+
+
+class PrintToLog(Rule):
+    """Test rule: flags print() calls, suggesting a logger call."""
+
+    ID = "TST001"
+    PATTERN = "error-handling"
+    MESSAGE = "print() found"
+    ROLES: ClassVar[frozenset[Role]] = frozenset({"service"})
+    created = 0
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        type(self).created += 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if m.matches(node, m.Call(func=m.Name("print"))):
+            self.report(node, suggestion="logger.info(\n    'moved'\n)")
+
+
+class ReturnInFunction(Rule):
+    """Test rule: reads parent metadata, flags returns directly in a def."""
+
+    ID = "TST002"
+    PATTERN = "service-pattern"
+    MESSAGE = "return in def body"
+    SEVERITY = "warning"
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (ParentNodeProvider,)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        line = self.get_metadata(ParentNodeProvider, node)
+        block = self.get_metadata(ParentNodeProvider, line)
+        if isinstance(self.get_metadata(ParentNodeProvider, block), cst.FunctionDef):
+            self.report(node)
+
+
+class Crashes(Rule):
+    """Test rule: raises on every name."""
+
+    ID = "TST003"
+    PATTERN = "service-pattern"
+    MESSAGE = "never"
+
+    def visit_Name(self, node: cst.Name) -> None:
+        raise ValueError(f"cannot handle {node.value}")
+
+
+def test_finding_carries_rule_citation_position_and_severity() -> None:
+    source = "def f() -> int:\n    if True:\n        return 1\n    return 2\n"
+    findings = lint_source("a.py", source, Config(), rules=[ReturnInFunction])
+    assert [(f.rule, f.pattern, f.severity, f.line, f.column) for f in findings] == [
+        ("TST002", "service-pattern", "warning", 4, 5)
+    ]
+    assert findings[0].source == "convention"
+    assert findings[0].message == "return in def body"
+
+
+def test_statement_level_suggestion_keeps_indent_on_every_line() -> None:
+    source = (
+        "logger = make()\n"
+        "class S:\n    def f(self) -> None:\n        print('x')  # why\n"
+    )
+    findings = lint_source(
+        "a.py", source, Config(), roles=frozenset({"service"}), rules=[PrintToLog]
+    )
+    assert len(findings) == 1
+    assert (findings[0].line, findings[0].column, findings[0].end_line) == (4, 9, 4)
+    assert findings[0].suggestion == (
+        "        logger.info(\n            'moved'\n        )  # why"
+    )
+
+
+@pytest.mark.parametrize(
+    ("defined", "suggested"),
+    [
+        ("logger = make()\n", True),
+        ("from app.log import logger\n", True),
+        ("if TYPE_CHECKING:\n    from app.log import logger\n", True),
+        ("from app.log import *\n", True),  # unknowable: trusted
+        ("", False),  # the fix would use an undefined name
+        ("def g() -> None:\n    logger = make()\n", False),  # not module level
+    ],
+)
+def test_a_suggestion_is_offered_only_when_its_names_are_defined(
+    defined: str, suggested: bool
+) -> None:
+    source = defined + "def f() -> None:\n    print('x')\n"
+    findings = lint_source(
+        "a.py", source, Config(), roles=frozenset({"service"}), rules=[PrintToLog]
+    )
+    assert len(findings) == 1
+    assert (findings[0].suggestion is not None) == suggested
+
+
+def test_rules_for_other_roles_are_not_even_instantiated() -> None:
+    PrintToLog.created = 0
+    source = "print('x')\n"
+    assert lint_source("a.py", source, Config(), rules=[PrintToLog]) == []
+    assert PrintToLog.created == 0
+    assert lint_source("tests/test_a.py", source, Config()) == []
+    assert (
+        len(
+            lint_source(
+                "a.py",
+                source,
+                Config(),
+                roles=frozenset({"service"}),
+                rules=[PrintToLog],
+            )
+        )
+        == 1
+    )
+    assert PrintToLog.created == 1
+
+
+def test_files_no_rule_applies_to_are_not_parsed() -> None:
+    broken = "def f(:\n"
+    assert lint_source("tests/test_a.py", broken, Config()) == []
+    assert lint_source("a.py", broken, Config(), roles=frozenset({"test"})) == []
+    assert lint_source("a.py", broken, Config(), rules=[PrintToLog]) != []
+
+
+def test_syntax_error_is_one_finding_with_the_parser_position() -> None:
+    source = "def ok() -> None:\n    pass\n\ndef broken(:\n    pass\n"
+    findings = lint_source("src/app/x.py", source, Config())
+    assert len(findings) == 1
+    finding = findings[0]
+    assert (finding.rule, finding.pattern, finding.severity) == (
+        PARSE_ERROR_RULE,
+        "completion-checklist",
+        "error",
+    )
+    assert (finding.line, finding.column) == (4, 12)
+    assert finding.message == "File does not parse: invalid syntax"
+
+
+def test_indentation_error_names_the_problem() -> None:
+    findings = lint_source("x.py", "x = 1\n    y = 2\n", Config())
+    assert [(f.rule, f.line) for f in findings] == [(PARSE_ERROR_RULE, 2)]
+    assert "unexpected indent" in findings[0].message
+
+
+def test_a_crashing_rule_gives_one_finding_not_an_exception() -> None:
+    findings = lint_source(
+        "a.py", "x = 1\n", Config(), rules=[Crashes, ReturnInFunction]
+    )
+    assert [f.rule for f in findings] == [RULE_CRASH_RULE]
+    assert "TST003" in findings[0].message
+    assert "ValueError: cannot handle x" in findings[0].message
+
+
+def test_form_feed_does_not_shift_lines() -> None:
+    source = "x = 1\n\x0c\ndef f() -> int:\n    return 1\n"
+    findings = lint_source("a.py", source, Config(), rules=[ReturnInFunction])
+    assert [(f.line, f.column) for f in findings] == [(4, 5)]
+
+
+def _write_tree(repo: GitRepo) -> list[str]:
+    repo.write("src/app/routers/items.py", BAD_ROUTER)
+    repo.write("src/app/latin1.py", "name = 'caf\xe9'\n".encode("latin-1"))
+    repo.write("src/app/blob.py", b"\x00\x01binary")
+    repo.write("src/app/broken.py", "def f(:\n")
+    repo.write("tests/test_items.py", "router = APIRouter()\n")
+    repo.commit("tree")
+    return [
+        "src/app/routers/items.py",
+        "src/app/latin1.py",
+        "src/app/blob.py",
+        "src/app/broken.py",
+        "tests/test_items.py",
+    ]
+
+
+def test_lint_paths_reports_bad_files_and_keeps_going(git_repo: GitRepo) -> None:
+    paths = _write_tree(git_repo)
+    findings = lint_paths(git_repo.path, paths, Config(jobs=1))
+    assert [(f.path, f.rule, f.line, f.column) for f in findings] == [
+        ("src/app/blob.py", BINARY_FILE_RULE, 1, 1),
+        ("src/app/broken.py", PARSE_ERROR_RULE, 1, 7),
+        ("src/app/latin1.py", DECODE_ERROR_RULE, 1, 12),
+        ("src/app/routers/items.py", "RTR001", 5, 10),
+    ]
+    assert findings[0].severity == "error"  # not reviewed: never a silent pass
+    assert "0xe9" in findings[2].message
+
+
+def test_process_pool_gives_the_same_findings_in_the_same_order(
+    git_repo: GitRepo,
+) -> None:
+    paths = []
+    for index in range(40):
+        path = f"src/app/routers/r{index:02d}.py"
+        git_repo.write(path, BAD_ROUTER if index % 3 else CLEAN)
+        paths.append(path)
+    serial = lint_paths(git_repo.path, paths, Config(jobs=1))
+    pooled = lint_paths(git_repo.path, list(reversed(paths)), Config(jobs=2))
+    assert len(serial) == 26
+    assert pooled == serial
+
+
+def test_conventions_check_runs_over_the_reviewed_python_files(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    paths = _write_tree(git_repo)
+    git_repo.write("README.md", "# not python\n")
+    files = [ChangedFile(path=path, status="added") for path in paths]
+    files.append(ChangedFile(path="README.md", status="added"))
+    files.append(
+        ChangedFile(path="src/app/gone.py", status="deleted", skip_reason="deleted")
+    )
+    target = ReviewTarget(
+        repo=git_repo.path, base="a" * 40, head="b" * 40, files=tuple(files)
+    )
+    outcome = run(CheckContext(target, Config(jobs=1), tmp_path))
+    assert outcome.result.status == "failed"
+    assert sorted({f.path for f in outcome.findings}) == sorted(paths[:4])
+    assert outcome.result.detail.startswith("5 file(s), 4 finding(s)")
+    assert "1 file(s) that do not parse" in outcome.result.detail
+
+
+def test_conventions_check_passes_clean_files(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("src/app/main.py", CLEAN)
+    target = ReviewTarget(
+        repo=git_repo.path,
+        base="a" * 40,
+        head="b" * 40,
+        files=(ChangedFile(path="src/app/main.py", status="added"),),
+    )
+    outcome = run(CheckContext(target, Config(), tmp_path))
+    assert (outcome.result.status, outcome.findings) == ("passed", [])
+
+
+class _Recorder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.seen.append(node)
+        return True
+
+
+def test_engine_walk_visits_nodes_in_libcst_order() -> None:
+    source = (
+        "@dec(1)\nasync def f(a, /, b: int = 2, *c, d, **e) -> list[int]:\n"
+        "    try:\n        x = {k: v for k, v in y if k}\n"
+        "    except (ValueError, KeyError) as exc:\n        raise Z from exc\n"
+        "    return [i async for i in g() if i] or (lambda q: q)(1)\n"
+        "class C(B, metaclass=M):\n    x: int = 1\n    with a as b, c:\n        pass\n"
+    )
+    module = cst.parse_module(source)
+    expected = _Recorder()
+    module.visit(expected)
+    seen: list[cst.CSTNode] = []
+
+    class Everything(dict[str, list[Callable[[cst.CSTNode], None]]]):
+        def get(
+            self, key: str, default: object = None
+        ) -> list[Callable[[cst.CSTNode], None]]:
+            return [seen.append]
+
+    _walk(module, _Methods(visits=Everything()))
+    assert [id(node) for node in seen] == [id(node) for node in expected.seen]
+
+
+def test_pool_started_from_a_worker_thread_gives_the_same_findings(
+    git_repo: GitRepo,
+) -> None:
+    paths = []
+    for index in range(64):  # enough files for a pool of clean workers
+        path = f"src/app/routers/t{index:02d}.py"
+        git_repo.write(path, BAD_ROUTER)
+        paths.append(path)
+    serial = lint_paths(git_repo.path, paths, Config(jobs=1))
+    with ThreadPoolExecutor(max_workers=1) as threads:
+        pooled = threads.submit(lint_paths, git_repo.path, paths, Config(jobs=2))
+        assert pooled.result() == serial
+    assert len(serial) == 64
+
+
+class EventLog(Rule):
+    """Test rule: records type and attribute visits in order."""
+
+    ID = "TST004"
+    PATTERN = "error-handling"
+    MESSAGE = "never"
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self.events: list[str] = []
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.events.append("visit Try")
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        self.events.append("visit Try.body")
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        self.events.append("leave Try.body")
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.events.append(f"name {node.value}")
+
+    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
+        self.events.append("leave ExceptHandler")
+
+
+def test_attribute_visitors_run_where_libcst_runs_them() -> None:
+    source = "try:\n    a()\nexcept E as e:\n    b(e)\nfinally:\n    c\n"
+    context = FileContext("a.py", frozenset({"other"}), source)
+    ours, theirs = EventLog(context), EventLog(context)
+    _traverse(MetadataWrapper(cst.parse_module(source)), [ours])
+    MetadataWrapper(cst.parse_module(source)).visit_batched([theirs])
+    assert ours.events == theirs.events
+    assert ours.events[:4] == [
+        "visit Try",
+        "visit Try.body",
+        "name a",
+        "leave Try.body",
+    ]
+
+
+def test_positions_of_single_statements_match_the_whole_module_provider() -> None:
+    source = (
+        "# header comment\n\n"
+        "import os; import sys\r\n"
+        "@decorator(\n    1)\n@other\nclass C(Base):\n"
+        "    '''Doc.'''\n\n    x = 1\n\x0c\n"
+        "    def f(self) -> str:  # comment\n        return 'a' \\\n            'b'\n\n"
+        "if True:\n    y = [\n        1,\n    ]\n"
+    )
+    module = cst.parse_module(source)
+    nodes = [node for node in _subtree(module) if not isinstance(node, cst.Module)]
+    ours = _positions(MetadataWrapper(module, unsafe_skip_copy=True), source, nodes)
+    full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert len(nodes) > 100
+    assert _statement_lines(module, source) == [3, 7, 16]  # not the fallback
+    assert {node: ours[node] for node in nodes} == {node: full[node] for node in nodes}

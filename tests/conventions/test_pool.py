@@ -1,0 +1,121 @@
+"""The convention engine runs PR files out of process: no file crashes a review."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from pattern_review.config import Config
+from pattern_review.conventions.engine import MAX_FILE_BYTES, lint_paths
+from pattern_review.conventions.pool import (
+    _Pool,
+    prestart,
+    safe_to_parse_here,
+)
+from pattern_review.findings.core import ANALYSIS_FAILED_RULE, PARSE_ERROR_RULE
+from tests.hostile import LONG_CHAIN, NESTED_PARENS, PADDED_BARE_EXCEPT
+
+
+def _write(root: Path, files: dict[str, str]) -> list[str]:
+    for path, text in files.items():
+        (root / path).write_text(text, encoding="utf-8")
+    return sorted(files)
+
+
+def test_a_file_that_crashes_the_parser_is_an_error_and_the_rest_is_checked(
+    tmp_path: Path,
+) -> None:
+    paths = _write(
+        tmp_path,
+        {"a_broken.py": "def f(:\n", "deep.py": NESTED_PARENS, "z_ok.py": "x = (\n"},
+    )
+
+    findings = lint_paths(tmp_path, paths, Config(jobs=1))
+
+    assert [(f.path, f.rule, f.severity) for f in findings] == [
+        ("a_broken.py", PARSE_ERROR_RULE, "error"),
+        ("deep.py", ANALYSIS_FAILED_RULE, "error"),
+        ("z_ok.py", PARSE_ERROR_RULE, "error"),
+    ]
+    assert "could not be analysed" in findings[1].message
+    assert "SIGSEGV" in findings[1].message
+
+
+def test_a_file_over_its_time_budget_is_an_error_and_does_not_hold_the_rest(
+    tmp_path: Path,
+) -> None:
+    paths = _write(tmp_path, {"chain.py": LONG_CHAIN, "later.py": "def g(:\n"})
+
+    started = time.monotonic()
+    findings = lint_paths(tmp_path, paths, Config(jobs=1), time_budget=1.0)
+    elapsed = time.monotonic() - started
+
+    assert [(f.path, f.rule) for f in findings] == [
+        ("chain.py", ANALYSIS_FAILED_RULE),
+        ("later.py", PARSE_ERROR_RULE),
+    ]
+    assert "longer than its 1.0 s time budget" in findings[0].message
+    assert elapsed < 4.5  # the 5 s parse was cut short, not waited for
+
+
+def test_a_file_too_large_for_the_engine_is_an_error_not_a_silent_pass(
+    tmp_path: Path,
+) -> None:
+    paths = _write(tmp_path, {"padded.py": PADDED_BARE_EXCEPT})
+    assert (tmp_path / "padded.py").stat().st_size > MAX_FILE_BYTES
+
+    findings = lint_paths(tmp_path, paths, Config(jobs=1))
+
+    assert [(f.rule, f.severity, f.line) for f in findings] == [
+        (ANALYSIS_FAILED_RULE, "error", 1)
+    ]
+    assert "over their 2 MiB limit" in findings[0].message
+
+
+def test_many_files_over_several_workers_keep_path_order(tmp_path: Path) -> None:
+    files = {f"m{i:02d}.py": "def f(:\n" for i in range(20)}
+    files["m05.py"] = NESTED_PARENS
+    paths = _write(tmp_path, files)
+
+    findings = lint_paths(tmp_path, paths, Config(jobs=2))
+
+    assert [f.path for f in findings] == paths
+    assert [f.rule for f in findings if f.path == "m05.py"] == [ANALYSIS_FAILED_RULE]
+
+
+def test_the_ai_prompt_guesses_roles_without_parsing_hostile_files() -> None:
+    from pattern_review.ai.prompt import file_roles
+
+    # Would crash (SIGSEGV) or take seconds in this process if libcst saw them.
+    assert file_roles("lib/deep.py", Config(), NESTED_PARENS) == ("other",)
+    assert file_roles("lib/chain.py", Config(), LONG_CHAIN) == ("other",)
+    assert not safe_to_parse_here(NESTED_PARENS)
+    assert not safe_to_parse_here(LONG_CHAIN)
+    assert safe_to_parse_here("from fastapi import APIRouter\n")
+
+
+def test_a_worker_runs_at_the_niceness_of_the_check_that_starts_it(
+    tmp_path: Path,
+) -> None:
+    # The review lowers a yielding check's thread priority; the engine's
+    # workers (forked by the forkserver, at its priority) must follow, or
+    # they take the CPU the niced tests should get after mypy.
+    niceness: dict[str, int] = {}
+    prestart()  # as the review does: the forkserver starts at full priority
+
+    def start_from_a_niced_thread() -> None:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 7)
+        pool = _Pool(tmp_path, Config(), None, 1)
+        try:
+            niceness["worker"] = os.getpriority(
+                os.PRIO_PROCESS, pool.workers[0].process.pid or 0
+            )
+        finally:
+            pool.close()
+
+    thread = threading.Thread(target=start_from_a_niced_thread)
+    thread.start()
+    thread.join(60)
+    assert niceness == {"worker": 7}
