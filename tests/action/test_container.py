@@ -36,7 +36,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 REQUIREMENTS = ROOT / "requirements" / "container.txt"
 BIN = Path(sys.executable).parent
 OTHER_UID = 65534  # nobody: the workspace is not ours, as in the container
-SPEC_OUTPUTS = {
+DOCUMENTED_OUTPUTS = {
     "conclusion",
     "findings-count",
     "errors-count",
@@ -151,7 +151,7 @@ def test_action_yml_validates_and_declares_every_input_and_output() -> None:
         re.findall(r"^  ([a-z-]+):$", block[1].split("\nruns:")[0], re.M)
     )
     assert declared_inputs == set(INPUT_NAMES)
-    assert declared_outputs == SPEC_OUTPUTS
+    assert declared_outputs == DOCUMENTED_OUTPUTS
 
 
 def test_workflows_validate() -> None:

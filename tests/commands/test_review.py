@@ -15,7 +15,7 @@ import pytest
 from tests.cli import review_cli, review_json, run_cli
 from tests.conftest import FIXTURES, SEED_AGENT_FILE
 from tests.gitrepo import GitRepo
-from tests.spec_schema import SPEC_SCHEMA
+from tests.report_schema import REPORT_SCHEMA
 
 PYPROJECT = """\
 [project]
@@ -254,7 +254,7 @@ def test_json_matches_the_spec_schema(calc_repo: GitRepo) -> None:
 
     _, report = review_json(calc_repo, "--checks", "ruff,conventions")
 
-    jsonschema.validate(report, SPEC_SCHEMA)
+    jsonschema.validate(report, REPORT_SCHEMA)
     assert all(len(report[key]) == 40 for key in ("base", "head"))
     assert report["findings"], "the PR has lint findings"
     assert {c["name"]: c["status"] for c in report["checks"]}["mypy"] == "skipped"

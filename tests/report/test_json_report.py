@@ -1,4 +1,4 @@
-"""The JSON report: SPEC.md's schema, its key order, and a lossless round trip."""
+"""The JSON report: the documented schema, its key order, and a lossless round trip."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pattern_review.models import AiInfo, CheckResult, Finding, Report, TargetIn
 from pattern_review.report import render
 from pattern_review.report.json_report import render_json
 from pattern_review.rulebook.agent_file import builtin_agent_file
-from tests.spec_schema import SPEC_SCHEMA
+from tests.report_schema import REPORT_SCHEMA
 
-SPEC_KEY_ORDER = ["version", "conclusion", "base", "head", "target", "findings"]
+DOCUMENTED_KEY_ORDER = ["version", "conclusion", "base", "head", "target", "findings"]
 
 
 def _finding(rule: str, severity: str, path: str, line: int, **extra: Any) -> Finding:
@@ -66,20 +66,20 @@ def _report() -> Report:
 
 def test_output_validates_against_the_spec_schema() -> None:
     data = json.loads(render_json(_report()))
-    jsonschema.Draft202012Validator(SPEC_SCHEMA).validate(data)
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(data)
 
 
 def test_schema_rejects_what_the_spec_forbids() -> None:
     # The schema above must have teeth, or the validation test proves nothing.
     data = json.loads(render_json(_report()))
     data["findings"][0]["severity"] = "fatal"
-    errors = list(jsonschema.Draft202012Validator(SPEC_SCHEMA).iter_errors(data))
+    errors = list(jsonschema.Draft202012Validator(REPORT_SCHEMA).iter_errors(data))
     assert errors
 
 
 def test_keys_follow_the_spec_order() -> None:
     data = json.loads(render_json(_report()))
-    assert list(data)[: len(SPEC_KEY_ORDER)] == SPEC_KEY_ORDER
+    assert list(data)[: len(DOCUMENTED_KEY_ORDER)] == DOCUMENTED_KEY_ORDER
     assert list(data)[6:8] == ["checks", "ai"]
     assert list(data["ai"])[:5] == [
         "status",

@@ -1,10 +1,11 @@
 """Make model-written text safe to post on a pull request.
 
-The model read untrusted PR content, so its answer is untrusted too (SPEC
-principle 5). Before posting: no ``@mention`` that pings, no raw HTML (an HTML
-comment could imitate the sticky comment's hidden marker), no images, links
-only to allowed prefixes (the repository, which holds the agent file), nothing
-shaped like a secret, and a length cap.
+The model read untrusted PR content, so its answer is untrusted too: PR text is
+data, and what the model says about it is sanitised. Before posting: no
+``@mention`` that pings, no raw HTML (an HTML comment could imitate the sticky
+comment's hidden marker), no images, links only to allowed prefixes (the
+repository, which holds the agent file), nothing shaped like a secret, and a
+length cap.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Keep only model comments that cite a catalogued pattern on a changed line.
 
-SPEC principle 1: an advisory finding that does not cite a catalogued pattern
-and anchor to a changed line is dropped. Drops are counted by reason so the
-report can say how many were discarded and why.
+The model may only add advisory findings, and one that does not cite a
+catalogued pattern and anchor to a changed line is dropped. Drops are counted
+by reason so the report can say how many were discarded and why.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def _code_block(code: str) -> list[str]:
 
 def _why(slug: str, agent: AgentFile) -> list[str]:
     """The agent file's words for a slug, falling back to the built-in file's."""
-    from pattern_review.report import pattern_title
+    from pattern_review.report.shared import pattern_title
     from pattern_review.rulebook.agent_file import builtin_agent_file
 
     source = agent

@@ -79,7 +79,7 @@ def catalog(rulebook: Rulebook | None = None) -> list[CatalogEntry]:
     """
     from pattern_review.config import Config
     from pattern_review.conventions.team_rules import rules_with
-    from pattern_review.report import pattern_title
+    from pattern_review.report.shared import pattern_title
     from pattern_review.rulebook.agent_file import builtin_agent_file
     from pattern_review.rulebook.binding import build_rulebook
     from pattern_review.rulebook.catalog import REVIEW_RULES, RUFF_MAPPINGS

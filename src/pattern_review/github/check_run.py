@@ -20,8 +20,8 @@ from github.CheckRun import CheckRun
 from github.Repository import Repository
 
 from pattern_review.models import Finding, Report
-from pattern_review.report import counts_line, ordered, pattern_title
 from pattern_review.report.markdown import render_markdown
+from pattern_review.report.shared import counts_line, ordered, pattern_title
 from pattern_review.rulebook.agent_file import AgentFile
 
 CHECK_NAME = "pattern-review"

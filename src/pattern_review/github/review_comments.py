@@ -18,8 +18,8 @@ from github.PullRequest import PullRequest
 from github.PullRequestComment import PullRequestComment
 
 from pattern_review.models import Finding, Report
-from pattern_review.report import ordered, pattern_title
 from pattern_review.report.markdown import escape_md, message_md
+from pattern_review.report.shared import ordered, pattern_title
 from pattern_review.rulebook.agent_file import AgentFile
 
 FP_TAG = "<!-- pattern-review:fp={} -->"

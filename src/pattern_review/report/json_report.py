@@ -1,4 +1,7 @@
-"""The JSON format of SPEC.md: what ``publish`` reads back and scripts consume."""
+"""The JSON report: what ``publish`` reads back and scripts consume.
+
+Its documented keys and their order are in docs/architecture.md.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ import json
 from typing import Any
 
 from pattern_review.models import Report
-from pattern_review.report import ordered
+from pattern_review.report.shared import ordered
 
-# SPEC.md's keys first, in its order; the extra keys a saved report needs to
+# The documented keys first, in their order; the extra keys a saved report needs to
 # be published without the repo (hunks, skipped files, ...) follow.
 _TOP_ORDER = ("version", "conclusion", "base", "head", "target", "findings", "checks")
 _AI_ORDER = ("status", "model", "input_tokens", "output_tokens", "cache_read_tokens")
@@ -21,7 +24,7 @@ def _ordered_keys(data: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any
 
 
 def render_json(report: Report) -> str:
-    """Render the report as SPEC.md's JSON object.
+    """Render the report as the documented JSON object.
 
     Findings are most severe first so two runs of the same review give the
     same bytes.

@@ -22,7 +22,7 @@ from pattern_review.models import (
     FindingDelta,
     Report,
 )
-from pattern_review.report import (
+from pattern_review.report.shared import (
     counts_line,
     missing_sections,
     not_python_line,

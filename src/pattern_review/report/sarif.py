@@ -18,7 +18,7 @@ from urllib.parse import quote
 from pattern_review import __version__
 from pattern_review.conventions.registry import all_rules
 from pattern_review.models import Finding, Report
-from pattern_review.report import ordered, pattern_title
+from pattern_review.report.shared import ordered, pattern_title
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.rulebook.catalog import cite_ruff_code
 

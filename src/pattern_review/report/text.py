@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from pattern_review.models import Report
-from pattern_review.report import (
+from pattern_review.report.shared import (
     counts_line,
     missing_sections,
     not_python_line,

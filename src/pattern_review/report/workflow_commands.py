@@ -8,7 +8,7 @@ notice says how many were left out.
 from __future__ import annotations
 
 from pattern_review.models import Finding, Report
-from pattern_review.report import ordered
+from pattern_review.report.shared import ordered
 
 _LEVELS: dict[str, str] = {"error": "error", "warning": "warning", "note": "notice"}
 

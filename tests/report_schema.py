@@ -1,4 +1,4 @@
-"""The JSON report's schema, written from SPEC.md's ``--format json`` section."""
+"""The JSON report's schema, as docs/architecture.md documents it."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 _STR_OR_NULL = {"type": ["string", "null"]}
 
-# Written from SPEC.md's "--format json" section. The extra top-level keys
+# The documented keys, typed. The extra top-level keys
 # (agent file, skipped files, hunks, safe mode) are what `publish` needs to
 # post a saved report; they are typed here too.
-SPEC_SCHEMA: dict[str, Any] = {
+REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "required": [
