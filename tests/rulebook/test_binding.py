@@ -29,13 +29,9 @@ from pattern_review.models import ReviewTarget
 from pattern_review.report.markdown import render_markdown
 from pattern_review.review import AiOptions, run_review
 from pattern_review.rulebook.agent_file import builtin_agent_file, parse_agent_file
-from pattern_review.rulebook.binding import (
-    RULE_FACTS,
-    build_rulebook,
-    rule_facts_json,
-    similarity,
-    words,
-)
+from pattern_review.rulebook.book import build_rulebook
+from pattern_review.rulebook.facts import RULE_FACTS, rule_facts_json
+from pattern_review.rulebook.matching import similarity, words
 from pattern_review.target import build_target
 from tests.cli import review_json, run_cli
 from tests.conftest import SEED_AGENT_FILE
@@ -525,7 +521,7 @@ def test_a_rule_reports_only_the_variants_its_sentence_asks_for() -> None:
 def test_the_rule_facts_file_says_what_the_rule_classes_say() -> None:
     # A review binds the built-in rules from this file, without importing
     # them; after editing a rule's sentence, id, pattern or variants, run
-    # uv run python -c "from pattern_review.rulebook.binding import write_rule_facts;
+    # uv run python -c "from pattern_review.rulebook.facts import write_rule_facts;
     # write_rule_facts()"
     shipped = Path(__file__).parents[2] / "src/pattern_review/data" / RULE_FACTS
     assert shipped.read_text(encoding="utf-8") == rule_facts_json(all_rules())
