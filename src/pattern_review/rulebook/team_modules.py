@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pattern_review import git
 from pattern_review.config import Config
 from pattern_review.models import ReviewTarget
-from pattern_review.rulebook.agent_file import AgentFile
+from pattern_review.rulebook.agent_file import AgentFile, AgentFileError, inside_repo
 from pattern_review.rulebook.book import Rulebook, build_rulebook
 from pattern_review.rulebook.facts import builtin_rule_facts
 
@@ -28,8 +29,8 @@ def _module_file(spec: str, target: ReviewTarget, folder: Path) -> str:
     Under ``pull_request_target`` the file is taken from the base commit
     (copied under ``folder``): the PR's own version is never loaded.
     """
+    # Lazy: team_rules loads the rule base class, and with it libcst.
     from pattern_review.conventions.team_rules import RuleModuleError
-    from pattern_review.rulebook.agent_file import AgentFileError, inside_repo
 
     try:
         path, relative = inside_repo(target.repo, spec)
@@ -39,8 +40,6 @@ def _module_file(spec: str, target: ReviewTarget, folder: Path) -> str:
         if not path.is_file():
             raise RuleModuleError(f"rule module {spec} does not exist")
         return str(path)
-    from pattern_review import git
-
     data = git.show_file(target.repo, target.base, relative)
     if data is None:
         raise RuleModuleError(f"rule module {spec} does not exist at base")
