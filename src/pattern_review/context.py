@@ -16,7 +16,7 @@ from pattern_review.projects.discovery import ROOT, Project
 OUTPUT_LIMIT = 4000
 
 if TYPE_CHECKING:
-    from pattern_review.rulebook.binding import Rulebook
+    from pattern_review.rulebook.book import Rulebook
 
 
 class CheckError(Exception):

@@ -338,7 +338,8 @@ def run_review(
     Returns:
         The report: findings in scope, one result per check, the conclusion.
     """
-    from pattern_review.rulebook.binding import coverage_items, rulebook_for
+    from pattern_review.rulebook.coverage import coverage_items
+    from pattern_review.rulebook.team_modules import rulebook_for
 
     requested = requested_checks(config, agent)
     target = exclude_files(target, config.exclude)
@@ -423,7 +424,7 @@ def run_review(
         rulebook_notice=rulebook.notice(),
     )
     if not agent.builtin and not target.safe_mode and target.file(agent.path):
-        report.coverage = coverage_items(rulebook)  # the PR edits the rulebook
+        report.coverage = coverage_items(rulebook.rows)  # the PR edits the rulebook
     if ai is None:
         report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")
     elif not ai.api_key:

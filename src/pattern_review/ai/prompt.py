@@ -350,7 +350,7 @@ def build_prompt(
     roles = {path: file_roles(path, config, text) for path, text in sources.items()}
     instructions = INSTRUCTIONS.format(slugs=", ".join(sorted(PATTERN_SLUGS)))
     if uncovered is None:
-        from pattern_review.rulebook.binding import build_rulebook
+        from pattern_review.rulebook.book import build_rulebook
 
         book = build_rulebook(agent, config)
         uncovered = [(row.slug or "", row.text) for row in book.uncovered()]

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pattern_review.rulebook.agent_file import AgentFile
-    from pattern_review.rulebook.binding import Binding, Rulebook
+    from pattern_review.rulebook.binding import Binding
+    from pattern_review.rulebook.book import Rulebook
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def catalog(rulebook: Rulebook | None = None) -> list[CatalogEntry]:
     from pattern_review.conventions.team_rules import rules_with
     from pattern_review.report.shared import pattern_title
     from pattern_review.rulebook.agent_file import builtin_agent_file
-    from pattern_review.rulebook.binding import build_rulebook
+    from pattern_review.rulebook.book import build_rulebook
     from pattern_review.rulebook.catalog import REVIEW_RULES, RUFF_MAPPINGS
 
     agent = builtin_agent_file()
@@ -227,11 +228,11 @@ def coverage_json(book: Rulebook) -> str:
     """
     import json
 
-    from pattern_review.rulebook.binding import coverage_items
+    from pattern_review.rulebook.coverage import coverage_items
 
     data = {
         "agent_file": book.agent_path,
-        "rules": [item.model_dump(mode="json") for item in coverage_items(book)],
+        "rules": [item.model_dump(mode="json") for item in coverage_items(book.rows)],
         "off": [{"rule": b.rule, "reason": b.reason} for b in book.off()],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -285,7 +286,7 @@ def _team_rulebook(args: argparse.Namespace) -> tuple[Rulebook, AgentFile]:
     from pattern_review.config import load_config
     from pattern_review.models import ReviewTarget
     from pattern_review.rulebook.agent_file import find_agent_file, parse_agent_file
-    from pattern_review.rulebook.binding import rulebook_for
+    from pattern_review.rulebook.team_modules import rulebook_for
 
     repo = Path(args.repo).resolve()
     try:

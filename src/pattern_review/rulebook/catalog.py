@@ -1,8 +1,10 @@
 """Citation slugs and the table that cites ruff codes to the agent file's rules.
 
-A slug names one section (or numbered style rule) of the agent file; SPEC.md
-fixes the list. ``agent_file.py`` finds the real heading text and anchor in a
-team's own file; this module only knows the slugs and their default headings.
+A slug names one section (or numbered style rule) of the agent file. The list
+is closed: every finding, AI comment and team rule cites one of these slugs,
+so a citation always names a section the seed agent file has. ``agent_file.py``
+finds the real heading text and anchor in a team's own file; this module only
+knows the slugs and their default headings.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def is_pattern_slug(slug: str) -> bool:
         slug: A candidate slug, e.g. from a model's answer.
 
     Returns:
-        True for the slugs of SPEC.md's citation table.
+        True for the pattern sections (``router-pattern`` ...) and the
+        numbered style rules (``style-rules#1`` to ``style-rules#14``).
     """
     return slug in PATTERN_SLUGS
 

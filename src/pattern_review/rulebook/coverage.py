@@ -1,0 +1,135 @@
+"""What enforces each sentence of the agent file.
+
+Every bullet and numbered rule is mapped to its strongest enforcer: a
+convention rule, a ruff code, a Completion Checklist tool, or none, which
+leaves it to the AI review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pattern_review.models import CoverageItem
+from pattern_review.rulebook.agent_file import CHECKLIST_TOOLS, AgentFile, Item
+from pattern_review.rulebook.binding import Binding
+
+Enforcer = Literal["convention", "ruff", "checklist", "ai", "nothing"]
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One bullet or numbered rule of the agent file and what enforces it.
+
+    Attributes:
+        line: 1-based line in the agent file.
+        section: The heading it stands under.
+        slug: Its citation slug, None for a section that is not a pattern.
+        text: The sentence as written.
+        enforced_by: The strongest enforcer: ``convention``, ``ruff``,
+            ``checklist``, ``ai`` (no static check: the AI reviews it) or
+            ``nothing`` (not a citable pattern).
+        rules: Convention rule ids bound to it.
+        ruff: Ruff codes cited to it.
+        tools: Checklist tools it names.
+    """
+
+    line: int
+    section: str
+    slug: str | None
+    text: str
+    enforced_by: Enforcer
+    rules: tuple[str, ...] = ()
+    ruff: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+
+
+def _row(
+    agent: AgentFile, item: Item, enforcers: Mapping[int, list[Binding]]
+) -> CoverageRow:
+    slug = agent.slug_of(item.heading, item.number)
+    bound = enforcers.get(item.line, [])
+    rules = tuple(b.rule for b in bound if b.via == "convention")
+    ruff = tuple(b.rule for b in bound if b.via == "ruff")
+    tools: tuple[str, ...] = ()
+    if slug == "completion-checklist":
+        tools = tuple(n for n, p in CHECKLIST_TOOLS.items() if p.search(item.text))
+    enforced: Enforcer
+    if rules:
+        enforced = "convention"
+    elif ruff:
+        enforced = "ruff"
+    elif tools:
+        enforced = "checklist"
+    elif slug is not None:
+        enforced = "ai"
+    else:
+        enforced = "nothing"
+    return CoverageRow(
+        item.line, item.heading, slug, item.text, enforced, rules, ruff, tools
+    )
+
+
+def coverage(agent: AgentFile, bindings: Sequence[Binding]) -> list[CoverageRow]:
+    """Map every bullet and numbered rule of the file to what enforces it.
+
+    A section whose rules live in its example code (the Celery Task Pattern)
+    gets a row of its own for that code.
+
+    Args:
+        agent: The team's file.
+        bindings: From :func:`build_rulebook`.
+
+    Returns:
+        Rows in file order.
+    """
+    by_line: dict[int, list[Binding]] = {}
+    by_code: dict[str, list[str]] = {}
+    for binding in bindings:
+        if not binding.on:
+            continue
+        for match in binding.matches:
+            if match.where == "code":
+                by_code.setdefault(match.heading, []).append(binding.rule)
+            elif match.found and match.item is not None:
+                by_line.setdefault(match.item.line, []).append(binding)
+    rows = [_row(agent, item, by_line) for item in agent.items]
+    for section in agent.sections:
+        coded = tuple(dict.fromkeys(by_code.get(section.heading, [])))
+        if coded:
+            rows.append(
+                CoverageRow(
+                    section.line,
+                    section.heading,
+                    agent.slug_of(section.heading),
+                    f"(example code of {section.heading})",
+                    "convention",
+                    coded,
+                )
+            )
+    rows.sort(key=lambda row: row.line)
+    return rows
+
+
+def coverage_items(rows: Iterable[CoverageRow]) -> list[CoverageItem]:
+    """Return the coverage as report data.
+
+    Args:
+        rows: The review's coverage (``Rulebook.rows``).
+
+    Returns:
+        One item per row, enforcers listed rule ids first, then ruff codes,
+        then checklist tools.
+    """
+    return [
+        CoverageItem(
+            line=row.line,
+            section=row.section,
+            pattern=row.slug,
+            text=row.text,
+            enforced_by=row.enforced_by,
+            rules=[*row.rules, *row.ruff, *row.tools],
+        )
+        for row in rows
+    ]
