@@ -27,11 +27,8 @@ from importlib import import_module
 from pathlib import Path
 
 from benchmarks.generate import GeneratedRepo, generate
-from pattern_review.baseline.matching import (
-    COMPARED_CHECKS,
-    base_paths,
-    mark_introduced,
-)
+from pattern_review.baseline.matching import base_paths, mark_introduced
+from pattern_review.checks.registry import check_spec, compared_checks
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.findings.core import in_scope
@@ -81,7 +78,7 @@ def measure(repo: GeneratedRepo, size: int, cache: Path, repeat: int) -> Baselin
         The measurements.
     """
     target = build_target(repo.path, repo.base, repo.head)
-    checks = list(COMPARED_CHECKS)
+    checks = [spec.name for spec in compared_checks()]
     config = Config(checks=checks, runner="direct", result_cache=False)
     context = CheckContext(target, config, cache)
     sources = {
@@ -97,7 +94,7 @@ def measure(repo: GeneratedRepo, size: int, cache: Path, repeat: int) -> Baselin
         reviews.append(time.perf_counter() - started)
         head: list[Finding] = []
         for name in checks:
-            head += import_module(COMPARED_CHECKS[name]).run(context).findings
+            head += import_module(check_spec(name).module).run(context).findings
         started = time.perf_counter()
         mark_introduced(head, target, context, sources, checks)
         comparisons.append(time.perf_counter() - started)

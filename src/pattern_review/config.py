@@ -17,7 +17,8 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pattern_review.models import CHECK_NAMES, FailOn, FilterMode
+from pattern_review.checks.registry import CHECK_NAMES
+from pattern_review.models import FailOn, FilterMode
 
 Role = Literal[
     "router", "schema", "model", "service", "task", "test", "migration", "other"
@@ -48,7 +49,8 @@ class Config(BaseSettings):
         agent_file: Path of the agent definition file, relative to the repo;
             None finds ``.claude/agents/*.md`` or uses the built-in rulebook.
         fail_on: Lowest severity that fails the review.
-        filter_mode: Which lines of a changed file count (SPEC principle 2).
+        filter_mode: Which lines of a changed file count: by default only
+            what the PR introduces.
         checks: Checks to run; None means the agent file's checklist plus
             conventions.
         runner: How checklist tools run: ``uv`` (``uv run`` in the target),

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pattern_review import git
 from pattern_review.baseline.matching import mark_introduced
+from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spec
 from pattern_review.checks.result_cache import ResultCache, state_of
 from pattern_review.config import Config
 from pattern_review.context import CheckContext, CheckError
@@ -35,7 +36,6 @@ from pattern_review.findings.core import (
     unreadable_files,
 )
 from pattern_review.models import (
-    CHECK_NAMES,
     AddedSuppression,
     AiInfo,
     CheckOutcome,
@@ -57,29 +57,11 @@ from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.target import exclude_files
 
-CHECK_MODULES: dict[str, str] = {
-    "ruff-format": "pattern_review.checks.ruff_format",
-    "ruff": "pattern_review.checks.ruff_check",
-    "mypy": "pattern_review.checks.mypy_check",
-    "pytest": "pattern_review.checks.pytest_check",
-    "conventions": "pattern_review.checks.conventions",
-}
-CHECK_SOURCE: dict[str, str] = {
-    "ruff-format": "ruff-format",
-    "ruff": "ruff",
-    "mypy": "mypy",
-    "pytest": "pytest",
-    "conventions": "convention",
-}
-SAFE_MODE_SKIPS: dict[str, str] = {
-    "pytest": "not run under pull_request_target: PR code is never executed",
-}
 # The check a cold review waits for. The others run at a lower priority so
 # that, on a small runner, they fill the cores it leaves idle instead of
 # slowing it down.
 LONG_POLE = "mypy"
 YIELD_NICENESS = 19
-_CONVENTION_PREFIXES = ("RTR", "SCH", "MDL", "SVC", "TSK", "STY", "ERR", "PR")
 
 
 @dataclass(frozen=True)
@@ -141,27 +123,6 @@ def cache_dir_for(config: Config, repo: Path) -> Path:
     return root
 
 
-def check_of_rule(rule: str) -> str:
-    """Return the check that produces a rule id (or an ignore entry's prefix).
-
-    Args:
-        rule: A rule id such as ``E501``, ``mypy:arg-type`` or ``RTR001``.
-
-    Returns:
-        One of CHECK_NAMES.
-    """
-    upper = rule.upper()
-    if upper.startswith("MYPY"):
-        return "mypy"
-    if upper.startswith("PYTEST"):
-        return "pytest"
-    if upper.startswith("RUFF-FORMAT"):
-        return "ruff-format"
-    if upper.startswith(_CONVENTION_PREFIXES):
-        return "conventions"
-    return "ruff"
-
-
 def _run_check(name: str, context: CheckContext) -> CheckOutcome:
     if context.niceness:
         # Linux schedules threads separately: this lowers the priority of the
@@ -170,7 +131,7 @@ def _run_check(name: str, context: CheckContext) -> CheckOutcome:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), context.niceness)
     started = time.perf_counter()
     try:
-        module = importlib.import_module(CHECK_MODULES[name])
+        module = importlib.import_module(check_spec(name).module)
         run: Callable[[CheckContext], CheckOutcome] = module.run
         outcome = run(context)
     except CheckError as exc:
@@ -201,6 +162,7 @@ def _suppress(
     sources: dict[str, str],
     config: Config,
     ran: set[str],
+    convention_rules: frozenset[str],
 ) -> tuple[list[Finding], list[AddedSuppression]]:
     from pattern_review.findings.suppressions import suppress
 
@@ -209,7 +171,7 @@ def _suppress(
         findings,
         sources,
         config,
-        checked=lambda rule: check_of_rule(rule) in ran,
+        checked=lambda rule: check_of_rule(rule, convention_rules) in ran,
         added_lines=added,
     )
     return done.kept, done.added_by_pr
@@ -344,7 +306,7 @@ def run_review(
     target = exclude_files(target, config.exclude)
     target = with_projects(target, config.projects)
     folder = cache_dir_for(config, target.repo)
-    # Which rules the team's agent file still asks for (SPEC principle 8).
+    # Which rules the team's agent file still asks for.
     rulebook = rulebook_for(
         target, config, agent, folder, conventions="conventions" in requested
     )
@@ -359,8 +321,8 @@ def run_review(
                 if config.checks is None
                 else "left out by the checks setting"
             )
-        elif target.safe_mode and name in SAFE_MODE_SKIPS:
-            reason = SAFE_MODE_SKIPS[name]
+        elif target.safe_mode and check_spec(name).safe_mode_skip:
+            reason = check_spec(name).safe_mode_skip
         elif not context.python_paths:
             reason = "no changed Python files"
         if reason:
@@ -384,9 +346,13 @@ def run_review(
     kept = []
     pre_existing = 0
     added_suppressions: list[AddedSuppression] = []
+    # Team rules included: an ignore entry names the check that owns its rule.
+    convention_rules = frozenset(
+        b.rule for b in rulebook.bindings if b.via == "convention"
+    )
     for project, group, texts in split_by_project(target, found, sources):
         own = configs.get(project, config)
-        part, added = _suppress(group, target, texts, own, ran)
+        part, added = _suppress(group, target, texts, own, ran, convention_rules)
         added_suppressions += added
         if own.filter_mode == "added":  # the mode that leaves them out
             pre_existing += count_pre_existing(part, target)
@@ -395,7 +361,7 @@ def run_review(
     kept = sort_findings(fingerprint(kept, sources))
     checks = []
     for name in CHECK_NAMES:
-        source = CHECK_SOURCE[name]
+        source = check_spec(name).source
         checks.append(
             _final_result(
                 outcomes[name].result,

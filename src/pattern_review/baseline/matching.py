@@ -29,6 +29,7 @@ from importlib import import_module
 from pathlib import Path, PurePosixPath
 
 from pattern_review import git
+from pattern_review.checks.registry import check_spec, compared_checks
 from pattern_review.config import Config
 from pattern_review.context import CheckContext, CheckError
 from pattern_review.findings.core import FILE_LEVEL_RULES, in_scope
@@ -40,18 +41,7 @@ from pattern_review.models import (
     ReviewTarget,
 )
 
-# Checks whose findings are compared with the base version's, by module.
-COMPARED_CHECKS: dict[str, str] = {
-    "ruff-format": "pattern_review.checks.ruff_format",
-    "ruff": "pattern_review.checks.ruff_check",
-    "conventions": "pattern_review.checks.conventions",
-}
-CHECK_SOURCE: dict[str, str] = {
-    "ruff-format": "ruff-format",
-    "ruff": "ruff",
-    "conventions": "convention",
-}
-_COMPARED_SOURCES = frozenset(CHECK_SOURCE.values())
+_COMPARED_SOURCES = frozenset(spec.source for spec in compared_checks())
 # Rules about a place, not about the code there: the module (a missing
 # docstring or required import, at line 1 whatever line 1 holds) or its
 # import block (unsorted as a whole). Matched by rule and message alone: an
@@ -471,7 +461,7 @@ def _run_base_check(
             return reused
     try:
         run: Callable[[CheckContext], CheckOutcome] = import_module(
-            COMPARED_CHECKS[name]
+            check_spec(name).module
         ).run
         outcome = run(context)
     except CheckError:
@@ -570,7 +560,7 @@ def mark_introduced(
         f.model_copy(update={"introduced": in_scope(f, target, "added")})
         for f in findings
     ]
-    sources_ran = {CHECK_SOURCE.get(name) for name in ran}
+    sources_ran = {check_spec(name).source for name in ran}
     head = [f for f in marked if compared(f) and f.source in sources_ran]
     candidates = [f for f in head if f.introduced]
     if not candidates:
@@ -579,16 +569,16 @@ def mark_introduced(
     base_sources = read_base_sources(target, to_base.values())
     # Each check only where it has a candidate: the engine's parse dominates.
     chosen = {
-        name: files_to_check(
-            [f for f in candidates if f.source == CHECK_SOURCE[name]],
+        spec.name: files_to_check(
+            [f for f in candidates if f.source == spec.source],
             sources,
             base_sources,
             to_base,
         )
-        for name in COMPARED_CHECKS
+        for spec in compared_checks()
     }
     base, base_ran = base_findings(target, context, chosen, base_sources)
-    checked = {CHECK_SOURCE[name] for name in base_ran}
+    checked = {check_spec(name).source for name in base_ran}
     # Only files that can take part in a match: keys cost a parse per file.
     run_on = set().union(*chosen.values())
     relevant = {f.path for f in candidates}

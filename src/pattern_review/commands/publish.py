@@ -187,8 +187,9 @@ def merge_reports(reports: Sequence[Report]) -> Report:
         PublishError: The reports are of different heads, bases, repositories
             or PRs.
     """
+    from pattern_review.checks.registry import CHECK_NAMES
     from pattern_review.findings.core import sort_findings
-    from pattern_review.models import CHECK_NAMES, Finding, TargetInfo
+    from pattern_review.models import Finding, TargetInfo
 
     head = _agreed([r.head for r in reports], "head commit")
     base = _agreed([r.base for r in reports], "base commit")

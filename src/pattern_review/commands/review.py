@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pattern_review.models import CHECK_NAMES
+from pattern_review.checks.registry import CHECK_NAMES
 from pattern_review.report import FORMATS
 
 
