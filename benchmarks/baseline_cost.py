@@ -31,7 +31,7 @@ from pattern_review.baseline.matching import base_paths, mark_introduced
 from pattern_review.checks.registry import check_spec, compared_checks
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
-from pattern_review.findings.core import in_scope
+from pattern_review.findings.scope import in_scope
 from pattern_review.models import Finding
 from pattern_review.review import run_review
 from pattern_review.rulebook.agent_file import builtin_agent_file

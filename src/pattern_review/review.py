@@ -26,13 +26,12 @@ from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spe
 from pattern_review.checks.result_cache import ResultCache, state_of
 from pattern_review.config import Config
 from pattern_review.context import CheckContext, CheckError
-from pattern_review.findings.core import (
-    conclude,
+from pattern_review.findings.conclusion import conclude, sort_findings
+from pattern_review.findings.fingerprints import fingerprint
+from pattern_review.findings.rules import one_syntax_error_per_file
+from pattern_review.findings.scope import (
     count_pre_existing,
     filter_findings,
-    fingerprint,
-    one_syntax_error_per_file,
-    sort_findings,
     unreadable_files,
 )
 from pattern_review.models import (

@@ -14,17 +14,15 @@ from pathlib import Path
 
 from pattern_review.config import Config, project_config
 from pattern_review.context import CheckContext
+from pattern_review.findings.conclusion import worst_status
 from pattern_review.models import (
     CheckOutcome,
     CheckResult,
-    CheckStatus,
     Finding,
     ReviewTarget,
 )
 from pattern_review.projects.discovery import ROOT, Project, assign
 from pattern_review.rulebook.agent_file import AgentFile, find_agent_file
-
-_STATUS_RANK = {"error": 3, "failed": 2, "passed": 1, "skipped": 0}
 
 
 def with_projects(target: ReviewTarget, configured: list[str] | None) -> ReviewTarget:
@@ -153,13 +151,10 @@ def merge_outcomes(
     findings: list[Finding] = []
     details = []
     output = []
-    worst: CheckStatus = "skipped"
     duration = 0.0
     for project, outcome in outcomes:
         result = outcome.result
         findings += outcome.findings
-        if _STATUS_RANK[result.status] > _STATUS_RANK[worst]:
-            worst = result.status
         duration = max(duration, result.duration_s)
         label = project.label
         details.append(f"{label}: {result.detail}" if result.detail else label)
@@ -167,7 +162,7 @@ def merge_outcomes(
             output.append(f"--- {label}\n{result.output}")
     merged = CheckResult(
         name=name,
-        status=worst,
+        status=worst_status(outcome.result.status for _, outcome in outcomes),
         duration_s=duration,
         detail="; ".join(details),
         output="\n".join(output),
