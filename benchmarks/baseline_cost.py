@@ -2,7 +2,7 @@
 
 A review compares ruff's, the formatter's and the convention engine's
 findings with those of the base version of the changed files (issue #12,
-``pattern_review.baseline.matching``). Per PR size, in one process, this times
+``pattern_review.baseline.base_run``). Per PR size, in one process, this times
 
 1. the review with the checks that need no environment (ruff-format, ruff,
    conventions), the comparison included;
@@ -27,7 +27,7 @@ from importlib import import_module
 from pathlib import Path
 
 from benchmarks.generate import GeneratedRepo, generate
-from pattern_review.baseline.matching import base_paths, mark_introduced
+from pattern_review.baseline.base_run import base_paths, mark_introduced
 from pattern_review.checks.registry import check_spec, compared_checks
 from pattern_review.config import Config
 from pattern_review.context import CheckContext

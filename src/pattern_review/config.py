@@ -76,7 +76,7 @@ class Config(BaseSettings):
         result_cache: Reuse a check's outcome when the work tree, environment
             and config are byte-for-byte those of an earlier run.
         projects: Folders (or globs) of the repository's Python projects;
-            None finds them by their marker files (see projects.py).
+            None finds them by their marker files (see projects/discovery.py).
         environment: Where mypy and pytest find a project's packages:
             ``auto`` tries, in order, ``venv`` (its own ``.venv``/``venv`` or
             ``$VIRTUAL_ENV``), ``uv`` (``uv sync --frozen``), ``requirements``

@@ -44,7 +44,7 @@ class ChangedFile(BaseModel):
         skip_reason: Why the file is not reviewed (binary, deleted, not Python,
             not UTF-8, ...), or None when it is reviewed.
         project: Folder of the Python project the file belongs to, relative
-            to the repo root (``.`` for the root; see projects.py).
+            to the repo root (``.`` for the root; see projects/discovery.py).
         skip_kind: ``generated`` or ``excluded`` when the file is left out
             on purpose (its ``skip_reason`` says why); None otherwise.
     """
@@ -140,7 +140,7 @@ class Finding(BaseModel):
 
     Attributes:
         rule: Stable rule id (``RTR001``, ``E501``, ``mypy:arg-type`` ...).
-        pattern: Citation slug of the agent file section (see catalog.py).
+        pattern: Citation slug of the agent file section (see rulebook/catalog.py).
         source: The check that produced it.
         severity: ``error``, ``warning`` or ``note``.
         path: Path relative to the repo root.
@@ -155,7 +155,7 @@ class Finding(BaseModel):
             the repo root), None when not known.
         introduced: False when the PR did not introduce it: it lies on no
             added line, or (ruff, formatting, conventions) the base version
-            of the code already had it (see baseline.py).
+            of the code already had it (see baseline/base_run.py).
     """
 
     rule: str

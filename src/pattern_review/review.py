@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pattern_review import git
-from pattern_review.baseline.matching import mark_introduced
+from pattern_review.baseline.base_run import mark_introduced
 from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spec
 from pattern_review.checks.result_cache import ResultCache, state_of
 from pattern_review.config import Config

@@ -30,7 +30,7 @@ def in_scope(finding: Finding, target: ReviewTarget, mode: FilterMode) -> bool:
         finding: The finding.
         target: The reviewed change.
         mode: ``added`` (a line of the finding was added, and the finding
-            is ``introduced``: see baseline.py), ``diff_context``
+            is ``introduced``: see baseline/base_run.py), ``diff_context``
             (a line lies in a diff hunk), ``file`` (the file changed) or
             ``nofilter`` (everything).
 

@@ -1,6 +1,6 @@
 """The checklist once per touched project, and one result per check for the report.
 
-A review's checks run per project (projects.py): each project gets a context
+A review's checks run per project (projects/discovery.py): each project gets a context
 of its own (its folder, its config, its own cache folder) and the outcomes of
 all projects are merged into one result per check, whose detail names each
 project when there are several (or one outside the root).
