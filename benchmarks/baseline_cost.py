@@ -143,7 +143,7 @@ def section(costs: list[BaselineCost], origin: str = "") -> str:
         "ruff, the formatter and the convention engine also check the base "
         "version of the changed files that hold a possibly new finding, so "
         "that a finding the code already had is not reported as the PR's "
-        "(`pattern_review/baseline.py`). *Comparison* is that extra work alone "
+        "(`pattern_review/baseline/`). *Comparison* is that extra work alone "
         "(median of the runs), *share* its part of a review with those three "
         "checks; in a default review mypy, the long pole, runs for longer. "
         "*Planted reported*: seeded violations the line filter alone reports "

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from pattern_review import review
-from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spec
+from pattern_review.checks.registry import CHECK_NAMES, check_spec
+from pattern_review.checks.schedule import YIELD_NICENESS
 from pattern_review.config import Config
 from pattern_review.context import CheckContext, CheckError
 from pattern_review.models import CheckOutcome, CheckResult
@@ -104,7 +105,7 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
     assert all(starts[name][0] >= launched_at[0] for name in starts)
     niceness = {name: nice for name, (_, nice) in starts.items()}
     assert niceness.pop("mypy") == 0
-    assert set(niceness.values()) == {review.YIELD_NICENESS}
+    assert set(niceness.values()) == {YIELD_NICENESS}
     assert set(statuses.values()) == {"passed"}
 
 
@@ -209,13 +210,3 @@ def test_an_unused_ignore_of_a_team_rule_is_reported_when_conventions_ran(
         "PR100 9 Unused pattern-review ignore[ACME001]: no ACME001 finding here;"
         " remove the entry."
     ]
-
-
-def test_rule_ids_map_to_their_check_through_the_bound_convention_rules() -> None:
-    team = frozenset({"ACME001", "RTR001"})
-    assert check_of_rule("ACME001", team) == "conventions"
-    assert check_of_rule("acme", team) == "conventions"  # the family
-    assert check_of_rule("ACME001") == "ruff"  # unknown: ruff's codes are open
-    assert check_of_rule("E501", team) == "ruff"
-    assert check_of_rule("mypy:arg-type", team) == "mypy"
-    assert check_of_rule("RTR002") == "conventions"
