@@ -2,7 +2,7 @@
 
 A review compares ruff's, the formatter's and the convention engine's
 findings with those of the base version of the changed files (issue #12,
-``pattern_review.baseline.matching``). Per PR size, in one process, this times
+``pattern_review.baseline.base_run``). Per PR size, in one process, this times
 
 1. the review with the checks that need no environment (ruff-format, ruff,
    conventions), the comparison included;
@@ -27,14 +27,11 @@ from importlib import import_module
 from pathlib import Path
 
 from benchmarks.generate import GeneratedRepo, generate
-from pattern_review.baseline.matching import (
-    COMPARED_CHECKS,
-    base_paths,
-    mark_introduced,
-)
+from pattern_review.baseline.base_run import base_paths, mark_introduced
+from pattern_review.checks.registry import check_spec, compared_checks
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
-from pattern_review.findings.core import in_scope
+from pattern_review.findings.scope import in_scope
 from pattern_review.models import Finding
 from pattern_review.review import run_review
 from pattern_review.rulebook.agent_file import builtin_agent_file
@@ -81,7 +78,7 @@ def measure(repo: GeneratedRepo, size: int, cache: Path, repeat: int) -> Baselin
         The measurements.
     """
     target = build_target(repo.path, repo.base, repo.head)
-    checks = list(COMPARED_CHECKS)
+    checks = [spec.name for spec in compared_checks()]
     config = Config(checks=checks, runner="direct", result_cache=False)
     context = CheckContext(target, config, cache)
     sources = {
@@ -97,7 +94,7 @@ def measure(repo: GeneratedRepo, size: int, cache: Path, repeat: int) -> Baselin
         reviews.append(time.perf_counter() - started)
         head: list[Finding] = []
         for name in checks:
-            head += import_module(COMPARED_CHECKS[name]).run(context).findings
+            head += import_module(check_spec(name).module).run(context).findings
         started = time.perf_counter()
         mark_introduced(head, target, context, sources, checks)
         comparisons.append(time.perf_counter() - started)
@@ -146,7 +143,7 @@ def section(costs: list[BaselineCost], origin: str = "") -> str:
         "ruff, the formatter and the convention engine also check the base "
         "version of the changed files that hold a possibly new finding, so "
         "that a finding the code already had is not reported as the PR's "
-        "(`pattern_review/baseline.py`). *Comparison* is that extra work alone "
+        "(`pattern_review/baseline/`). *Comparison* is that extra work alone "
         "(median of the runs), *share* its part of a review with those three "
         "checks; in a default review mypy, the long pole, runs for longer. "
         "*Planted reported*: seeded violations the line filter alone reports "

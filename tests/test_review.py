@@ -1,6 +1,6 @@
-"""How a review schedules its checks: the long pole first, the others yield.
+"""A whole review: how it schedules its checks, and whose rules its ignores name.
 
-The checks here are stand-ins registered under the real check names, so the
+The scheduling tests register stand-ins under the real check names, so the
 test sees exactly when and how ``run_review`` starts each one.
 """
 
@@ -16,11 +16,15 @@ from pathlib import Path
 import pytest
 
 from pattern_review import review
+from pattern_review.checks.registry import CHECK_NAMES, check_spec
+from pattern_review.checks.schedule import YIELD_NICENESS
 from pattern_review.config import Config
 from pattern_review.context import CheckContext, CheckError
-from pattern_review.models import CHECK_NAMES, CheckOutcome, CheckResult
-from pattern_review.rulebook.agent_file import builtin_agent_file
+from pattern_review.models import CheckOutcome, CheckResult
+from pattern_review.rulebook.agent_file import builtin_agent_file, parse_agent_file
+from pattern_review.target import build_target
 from tests.check_context import check_context
+from tests.conftest import SEED_AGENT_FILE
 from tests.gitrepo import GitRepo
 
 Starts = dict[str, tuple[float, int]]
@@ -31,8 +35,8 @@ def _register(
 ) -> None:
     module = types.ModuleType(f"tests_fake_check_{name.replace('-', '_')}")
     module.run = run  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setitem(review.CHECK_MODULES, name, module.__name__)
+    # Found where the registry says the check lives: run_review imports it then.
+    monkeypatch.setitem(sys.modules, check_spec(name).module, module)
 
 
 def _passed(name: str) -> CheckOutcome:
@@ -86,7 +90,7 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
 
     _register(monkeypatch, "mypy", pole)
     _others(monkeypatch, starts)
-    ruff = sys.modules[review.CHECK_MODULES["ruff"]].run
+    ruff = sys.modules[check_spec("ruff").module].run
 
     def ruff_beside_the_pole(ctx: CheckContext) -> object:
         others_ran_beside_it.set()
@@ -101,7 +105,7 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
     assert all(starts[name][0] >= launched_at[0] for name in starts)
     niceness = {name: nice for name, (_, nice) in starts.items()}
     assert niceness.pop("mypy") == 0
-    assert set(niceness.values()) == {review.YIELD_NICENESS}
+    assert set(niceness.values()) == {YIELD_NICENESS}
     assert set(statuses.values()) == {"passed"}
 
 
@@ -124,3 +128,85 @@ def test_a_long_pole_that_fails_before_its_tool_starts_holds_nothing_up(
     assert statuses.pop("mypy") == "error"
     assert set(statuses.values()) == {"passed"}
     assert set(starts) == set(statuses)
+
+
+# -- which check an ignore entry belongs to ------------------------------------
+
+TEAM_SENTENCE = "Never call `print()` in application code; log instead"
+TEAM_RULE = f'''\
+"""The team's own rule: no print() in application code."""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from pattern_review.conventions.rule import Example, Rule
+
+
+class NoPrintRule(Rule):
+    """Application code logs; ``print`` output is lost in production."""
+
+    ID = "ACME001"
+    PATTERN = "error-handling"
+    SUMMARY = "No print() in application code"
+    AGENT_TEXT = "{TEAM_SENTENCE}"
+    MESSAGE = "print() in application code: log with logging.getLogger(__name__)."
+    SEVERITY = "warning"
+    VALID = (Example("def show(value: int) -> str:\\n    return str(value)\\n"),)
+    INVALID = (Example("print('x')\\n", line=1, column=1),)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Flag a call of the builtin ``print``."""
+        if m.matches(node, m.Call(func=m.Name("print"))):
+            self.report(node)
+'''
+HELPERS = '''\
+"""Helpers."""
+
+from __future__ import annotations
+
+
+def double(value: int) -> int:
+    """Return twice the value."""
+    print(value)  # pattern-review: ignore[ACME001] a demo script
+    return value * 2  # pattern-review: ignore[ACME001] stale
+'''
+
+
+def _team_rule_review(git_repo: GitRepo, tmp_path: Path, check: str) -> list[str]:
+    """Review a PR under a team rule with one used and one unused ignore of it."""
+    anchor = "- Use Pydantic validators for input validation"
+    seed = SEED_AGENT_FILE.read_text(encoding="utf-8")
+    agent_text = seed.replace(anchor, f"{anchor}\n- {TEAM_SENTENCE}")
+    git_repo.write(".claude/agents/backend-developer.md", agent_text, dedent=False)
+    git_repo.write("review_rules/acme.py", TEAM_RULE, dedent=False)
+    git_repo.write("app/__init__.py", "")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("app/helpers.py", HELPERS, dedent=False)
+    git_repo.commit("feature")
+    config = Config(
+        checks=[check],
+        rule_modules=["review_rules/acme.py"],
+        cache_dir=str(tmp_path / "cache"),
+        result_cache=False,
+    )
+    report = review.run_review(
+        build_target(git_repo.path, "main", "HEAD"),
+        config,
+        parse_agent_file(agent_text, ".claude/agents/backend-developer.md"),
+    )
+    return [f"{f.rule} {f.line} {f.message}" for f in report.findings]
+
+
+def test_an_unused_ignore_of_a_team_rule_is_reported_when_conventions_ran(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    found = _team_rule_review(git_repo, tmp_path, "conventions")
+    # ACME001 belongs to the convention engine, which ran: the used entry
+    # silences the print, the stale one is a note (not taken for ruff's).
+    assert found == [
+        "PR100 9 Unused pattern-review ignore[ACME001]: no ACME001 finding here;"
+        " remove the entry."
+    ]

@@ -17,7 +17,8 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pattern_review.models import CHECK_NAMES, FailOn, FilterMode
+from pattern_review.checks.registry import CHECK_NAMES
+from pattern_review.models import FailOn, FilterMode
 
 Role = Literal[
     "router", "schema", "model", "service", "task", "test", "migration", "other"
@@ -48,7 +49,8 @@ class Config(BaseSettings):
         agent_file: Path of the agent definition file, relative to the repo;
             None finds ``.claude/agents/*.md`` or uses the built-in rulebook.
         fail_on: Lowest severity that fails the review.
-        filter_mode: Which lines of a changed file count (SPEC principle 2).
+        filter_mode: Which lines of a changed file count: by default only
+            what the PR introduces.
         checks: Checks to run; None means the agent file's checklist plus
             conventions.
         runner: How checklist tools run: ``uv`` (``uv run`` in the target),
@@ -74,7 +76,7 @@ class Config(BaseSettings):
         result_cache: Reuse a check's outcome when the work tree, environment
             and config are byte-for-byte those of an earlier run.
         projects: Folders (or globs) of the repository's Python projects;
-            None finds them by their marker files (see projects.py).
+            None finds them by their marker files (see projects/discovery.py).
         environment: Where mypy and pytest find a project's packages:
             ``auto`` tries, in order, ``venv`` (its own ``.venv``/``venv`` or
             ``$VIRTUAL_ENV``), ``uv`` (``uv sync --frozen``), ``requirements``

@@ -1,6 +1,6 @@
 """Plain data types that carry a review from one stage to the next.
 
-Data flows one way (SPEC.md, "Shape of the code"):
+Data flows one way:
 ReviewTarget -> checks -> Finding/CheckResult -> AI -> Report -> publishers.
 Every stage takes and returns these types; none of them holds behaviour beyond
 small derived properties.
@@ -25,7 +25,6 @@ AiStatus = Literal["ok", "skipped", "unavailable", "over_budget"]
 # the config's ``exclude`` globs.
 SkipKind = Literal["generated", "excluded"]
 
-CHECK_NAMES: tuple[str, ...] = ("ruff-format", "ruff", "mypy", "pytest", "conventions")
 # The skip reason of a changed file that is not Python (YAML, Markdown, ...).
 NOT_PYTHON = "not a Python file"
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "note": 1}
@@ -45,7 +44,7 @@ class ChangedFile(BaseModel):
         skip_reason: Why the file is not reviewed (binary, deleted, not Python,
             not UTF-8, ...), or None when it is reviewed.
         project: Folder of the Python project the file belongs to, relative
-            to the repo root (``.`` for the root; see projects.py).
+            to the repo root (``.`` for the root; see projects/discovery.py).
         skip_kind: ``generated`` or ``excluded`` when the file is left out
             on purpose (its ``skip_reason`` says why); None otherwise.
     """
@@ -141,7 +140,7 @@ class Finding(BaseModel):
 
     Attributes:
         rule: Stable rule id (``RTR001``, ``E501``, ``mypy:arg-type`` ...).
-        pattern: Citation slug of the agent file section (see catalog.py).
+        pattern: Citation slug of the agent file section (see rulebook/catalog.py).
         source: The check that produced it.
         severity: ``error``, ``warning`` or ``note``.
         path: Path relative to the repo root.
@@ -156,7 +155,7 @@ class Finding(BaseModel):
             the repo root), None when not known.
         introduced: False when the PR did not introduce it: it lies on no
             added line, or (ruff, formatting, conventions) the base version
-            of the code already had it (see baseline.py).
+            of the code already had it (see baseline/base_run.py).
     """
 
     rule: str
@@ -187,7 +186,7 @@ class CheckResult(BaseModel):
     """How one check went.
 
     Attributes:
-        name: One of CHECK_NAMES.
+        name: The check's name (see checks/registry.py).
         status: ``passed``, ``failed`` (it ran and found problems),
             ``skipped`` (not requested, or not allowed in safe mode) or
             ``error`` (it could not run: never reported as passed).
@@ -294,7 +293,7 @@ class CoverageItem(BaseModel):
 
 
 class Report(BaseModel):
-    """The whole review: the JSON report of SPEC.md, and what every output reads.
+    """The whole review: the JSON report, and what every output reads.
 
     Attributes:
         version: Schema version of the JSON report.
@@ -303,7 +302,7 @@ class Report(BaseModel):
         head: Head commit SHA.
         target: Repository, PR and event.
         findings: Every finding that passed the filter, most severe first.
-        checks: One result per check, in CHECK_NAMES order.
+        checks: One result per check, in the registry's order.
         ai: The AI section.
         agent_file: Path of the agent file the citations point to.
         skipped_files: Changed files not reviewed, with the reason.

@@ -1,41 +1,37 @@
 """A whole review: ReviewTarget in, Report out.
 
-The checks run concurrently (each tool is its own subprocess, and the
-convention engine spreads over the cores), so a review takes about as long as
-its slowest check. Their findings are suppressed, filtered to the diff,
-fingerprinted and ordered; the conclusion comes from them alone; the optional
-AI review only adds advisory findings and its own section.
+The stages, in order: narrow the target and assign projects; bind the
+rulebook; run the checks (checks/schedule.py: per project, concurrently, so a
+review takes about as long as its slowest check); collect their findings and
+mark what the PR introduced (baseline/); suppress, filter to the diff,
+fingerprint and order them (findings/); conclude from them alone; and let the
+optional AI review add advisory findings and its own section. Everything
+published is rendered from the report, redacted last.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib
 import os
-import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pattern_review import git
-from pattern_review.baseline.matching import mark_introduced
-from pattern_review.checks.result_cache import ResultCache, state_of
+from pattern_review.baseline.base_run import mark_introduced
+from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spec
+from pattern_review.checks.schedule import run_per_project
 from pattern_review.config import Config
-from pattern_review.context import CheckContext, CheckError
-from pattern_review.findings.core import (
-    conclude,
+from pattern_review.context import CheckContext
+from pattern_review.findings.conclusion import conclude, sort_findings
+from pattern_review.findings.fingerprints import fingerprint
+from pattern_review.findings.rules import one_syntax_error_per_file
+from pattern_review.findings.scope import (
     count_pre_existing,
     filter_findings,
-    fingerprint,
-    one_syntax_error_per_file,
-    sort_findings,
     unreadable_files,
 )
 from pattern_review.models import (
-    CHECK_NAMES,
     AddedSuppression,
     AiInfo,
     CheckOutcome,
@@ -47,9 +43,7 @@ from pattern_review.models import (
 )
 from pattern_review.projects.per_project import (
     label_findings,
-    merge_outcomes,
     project_configs,
-    project_contexts,
     split_by_project,
     with_projects,
 )
@@ -57,29 +51,8 @@ from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.target import exclude_files
 
-CHECK_MODULES: dict[str, str] = {
-    "ruff-format": "pattern_review.checks.ruff_format",
-    "ruff": "pattern_review.checks.ruff_check",
-    "mypy": "pattern_review.checks.mypy_check",
-    "pytest": "pattern_review.checks.pytest_check",
-    "conventions": "pattern_review.checks.conventions",
-}
-CHECK_SOURCE: dict[str, str] = {
-    "ruff-format": "ruff-format",
-    "ruff": "ruff",
-    "mypy": "mypy",
-    "pytest": "pytest",
-    "conventions": "convention",
-}
-SAFE_MODE_SKIPS: dict[str, str] = {
-    "pytest": "not run under pull_request_target: PR code is never executed",
-}
-# The check a cold review waits for. The others run at a lower priority so
-# that, on a small runner, they fill the cores it leaves idle instead of
-# slowing it down.
-LONG_POLE = "mypy"
-YIELD_NICENESS = 19
-_CONVENTION_PREFIXES = ("RTR", "SCH", "MDL", "SVC", "TSK", "STY", "ERR", "PR")
+if TYPE_CHECKING:
+    from pattern_review.rulebook.book import Rulebook
 
 
 @dataclass(frozen=True)
@@ -141,185 +114,6 @@ def cache_dir_for(config: Config, repo: Path) -> Path:
     return root
 
 
-def check_of_rule(rule: str) -> str:
-    """Return the check that produces a rule id (or an ignore entry's prefix).
-
-    Args:
-        rule: A rule id such as ``E501``, ``mypy:arg-type`` or ``RTR001``.
-
-    Returns:
-        One of CHECK_NAMES.
-    """
-    upper = rule.upper()
-    if upper.startswith("MYPY"):
-        return "mypy"
-    if upper.startswith("PYTEST"):
-        return "pytest"
-    if upper.startswith("RUFF-FORMAT"):
-        return "ruff-format"
-    if upper.startswith(_CONVENTION_PREFIXES):
-        return "conventions"
-    return "ruff"
-
-
-def _run_check(name: str, context: CheckContext) -> CheckOutcome:
-    if context.niceness:
-        # Linux schedules threads separately: this lowers the priority of the
-        # in-process convention engine as well as of the tools started here.
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), context.niceness)
-    started = time.perf_counter()
-    try:
-        module = importlib.import_module(CHECK_MODULES[name])
-        run: Callable[[CheckContext], CheckOutcome] = module.run
-        outcome = run(context)
-    except CheckError as exc:
-        outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
-        outcome.result.detail = str(exc)
-        outcome.result.output = exc.output
-    # pattern-review: ignore[ERR002] a crashing check is reported, not fatal
-    except Exception as exc:  # noqa: BLE001
-        outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
-        outcome.result.detail = f"internal error: {type(exc).__name__}: {exc}"
-    outcome.result.duration_s = round(time.perf_counter() - started, 3)
-    return outcome
-
-
-def _read_sources(target: ReviewTarget) -> dict[str, str]:
-    sources: dict[str, str] = {}
-    for changed in target.reviewed_files:
-        try:
-            sources[changed.path] = (target.repo / changed.path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-    return sources
-
-
-def _suppress(
-    findings: list[Finding],
-    target: ReviewTarget,
-    sources: dict[str, str],
-    config: Config,
-    ran: set[str],
-) -> tuple[list[Finding], list[AddedSuppression]]:
-    from pattern_review.findings.suppressions import suppress
-
-    added = {f.path: f.added_lines for f in target.reviewed_files}
-    done = suppress(
-        findings,
-        sources,
-        config,
-        checked=lambda rule: check_of_rule(rule) in ran,
-        added_lines=added,
-    )
-    return done.kept, done.added_by_pr
-
-
-def _context_for(name: str, running: list[str], context: CheckContext) -> CheckContext:
-    """Adapt the shared context to a check that runs beside ``running``."""
-    if len(running) == 1:
-        return context  # alone: every core is its own
-    if name == "conventions" and context.config.jobs == 0:
-        # Worker processes would only fight the tools for the cores (and pay
-        # a start-up of their own): one in-process engine is faster here.
-        context = replace(context, config=context.config.model_copy(update={"jobs": 1}))
-    if LONG_POLE in running and name != LONG_POLE:
-        context = replace(context, niceness=YIELD_NICENESS)
-    return context
-
-
-def _run_checks(
-    names: list[str], context: CheckContext, cache: ResultCache | None
-) -> dict[str, CheckOutcome]:
-    """Run checks concurrently, reusing cached outcomes of identical runs."""
-    outcomes: dict[str, CheckOutcome] = {}
-    to_run: list[str] = []
-    for name in names:
-        cached = cache.get(name) if cache else None
-        if cached is None:
-            to_run.append(name)
-            continue
-        note = "reused: same content, environment and config as an earlier run"
-        detail = f"{cached.result.detail}; {note}" if cached.result.detail else note
-        cached.result = cached.result.model_copy(
-            update={"detail": detail, "duration_s": 0.0}
-        )
-        outcomes[name] = cached
-    if not to_run:
-        return outcomes
-    if "conventions" in to_run:
-        from pattern_review.conventions.pool import prestart
-
-        prestart()  # PR files are parsed out of process: it boots meanwhile
-    with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
-        futures: dict[str, Future[CheckOutcome]] = {}
-        if LONG_POLE in to_run and len(to_run) > 1:
-            # The long pole starts alone: the others' start-up (libcst's
-            # import, tool launches) would otherwise delay its process, and
-            # everything that delays it delays the review.
-            launched = threading.Event()
-            pole_context = replace(
-                _context_for(LONG_POLE, to_run, context), tool_started=launched
-            )
-            futures[LONG_POLE] = pool.submit(_run_check, LONG_POLE, pole_context)
-            # Also released if the pole ends without starting its tool.
-            futures[LONG_POLE].add_done_callback(lambda _: launched.set())
-            launched.wait()
-        for name in to_run:
-            if name not in futures:
-                futures[name] = pool.submit(
-                    _run_check, name, _context_for(name, to_run, context)
-                )
-        for name in to_run:
-            future = futures[name]
-            outcomes[name] = future.result()
-            if cache:
-                cache.put(name, outcomes[name])
-    return outcomes
-
-
-def _run_projects(names: list[str], context: CheckContext) -> dict[str, CheckOutcome]:
-    """Run the checks once per touched project, projects side by side."""
-    contexts = project_contexts(context)
-
-    def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
-        own = project_context.config.checks
-        left_out = {n for n in names if own is not None and n not in own}
-        cache = None
-        if project_context.config.result_cache:
-            folder = project_context.cache_dir / "results"
-            cache = ResultCache(folder, state_of(project_context))
-        wanted = [n for n in names if n not in left_out]
-        outcomes = _run_checks(wanted, project_context, cache) if wanted else {}
-        for name in left_out:
-            skipped = CheckResult(
-                name=name, status="skipped", detail="left out by the project's checks"
-            )
-            outcomes[name] = CheckOutcome(result=skipped)
-        return outcomes
-
-    workers = max(1, min(len(contexts), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(run_project, contexts))
-    pairs = list(zip(contexts, done, strict=True))
-    return {
-        name: merge_outcomes(name, [(c.where, runs[name]) for c, runs in pairs])
-        for name in names
-    }
-
-
-def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:
-    if result.status in ("error", "skipped"):
-        return result
-    status = "failed" if kept else "passed"
-    detail = f"{kept} finding(s) in scope"
-    if found > kept:
-        detail += f", {found - kept} outside the diff or suppressed"
-    if result.detail:
-        detail += f"; {result.detail}"
-    return result.model_copy(update={"status": status, "detail": detail})
-
-
 def run_review(
     target: ReviewTarget,
     config: Config,
@@ -339,64 +133,172 @@ def run_review(
         The report: findings in scope, one result per check, the conclusion.
     """
     from pattern_review.rulebook.coverage import coverage_items
-    from pattern_review.rulebook.team_modules import rulebook_for
 
     requested = requested_checks(config, agent)
-    target = exclude_files(target, config.exclude)
-    target = with_projects(target, config.projects)
+    target = with_projects(exclude_files(target, config.exclude), config.projects)
     folder = cache_dir_for(config, target.repo)
-    # Which rules the team's agent file still asks for (SPEC principle 8).
-    rulebook = rulebook_for(
-        target, config, agent, folder, conventions="conventions" in requested
-    )
+    rulebook = _bind_rulebook(target, config, agent, folder, requested)
     context = CheckContext(target, config, folder, rulebook=rulebook)
+    outcomes = _run_requested(requested, context)
+    ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
+    sources = _read_sources(target)
+    found = _found_findings(outcomes, context, rulebook, sources, ran)
+    kept = _kept_findings(found, context, rulebook, sources, ran)
+    checks = _check_results(outcomes, kept.findings, found)
+    report = _report(kept, checks, context, rulebook, agent)
+    if not agent.builtin and not target.safe_mode and target.file(agent.path):
+        report.coverage = coverage_items(rulebook.rows)  # the PR edits the rulebook
+    report = _with_ai_section(report, context, rulebook, agent, ai, sources)
+    # Everything published or written is rendered from this report: no
+    # secret a PR's test printed gets past here.
+    return redact_report(report, ai.secrets if ai else ())
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What the filter stage keeps of a review's findings.
+
+    Attributes:
+        findings: The findings in scope, fingerprinted, most severe first.
+        pre_existing: Findings the ``added`` filter mode left out as not the
+            PR's.
+        added_suppressions: Findings silenced by ignore comments the PR adds.
+    """
+
+    findings: list[Finding]
+    pre_existing: int
+    added_suppressions: list[AddedSuppression]
+
+
+def _bind_rulebook(
+    target: ReviewTarget,
+    config: Config,
+    agent: AgentFile,
+    folder: Path,
+    requested: list[str],
+) -> Rulebook:
+    """Return which rules the team's agent file still asks for, team rules too."""
+    from pattern_review.rulebook.team_modules import rulebook_for
+
+    conventions = "conventions" in requested
+    return rulebook_for(target, config, agent, folder, conventions=conventions)
+
+
+def _skip_reason(name: str, requested: list[str], context: CheckContext) -> str | None:
+    """Return why a check does not run in this review, or None when it does."""
+    if name not in requested:
+        if context.config.checks is None:
+            return "not in the agent file's Completion Checklist"
+        return "left out by the checks setting"
+    if context.target.safe_mode and check_spec(name).safe_mode_skip:
+        return check_spec(name).safe_mode_skip
+    if not context.python_paths:
+        return "no changed Python files"
+    return None
+
+
+def _run_requested(
+    requested: list[str], context: CheckContext
+) -> dict[str, CheckOutcome]:
+    """Run the checks that apply; every other check is skipped with its reason."""
     outcomes: dict[str, CheckOutcome] = {}
     runnable: list[str] = []
     for name in CHECK_NAMES:
-        reason = None
-        if name not in requested:
-            reason = (
-                "not in the agent file's Completion Checklist"
-                if config.checks is None
-                else "left out by the checks setting"
-            )
-        elif target.safe_mode and name in SAFE_MODE_SKIPS:
-            reason = SAFE_MODE_SKIPS[name]
-        elif not context.python_paths:
-            reason = "no changed Python files"
+        reason = _skip_reason(name, requested, context)
         if reason:
             result = CheckResult(name=name, status="skipped", detail=reason)
             outcomes[name] = CheckOutcome(result=result)
         else:
             runnable.append(name)
     if runnable:
-        outcomes.update(_run_projects(runnable, context))
+        outcomes.update(run_per_project(runnable, context))
+    return outcomes
 
-    sources = _read_sources(target)
+
+def _read_sources(target: ReviewTarget) -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for changed in target.reviewed_files:
+        try:
+            sources[changed.path] = (target.repo / changed.path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def _found_findings(
+    outcomes: dict[str, CheckOutcome],
+    context: CheckContext,
+    rulebook: Rulebook,
+    sources: dict[str, str],
+    ran: set[str],
+) -> list[Finding]:
+    """Collect every check's findings, cited and labelled, ``introduced`` set."""
+    target = context.target
     found = [
         rulebook.recite(f) for name in CHECK_NAMES for f in outcomes[name].findings
     ]
     found += unreadable_files(target)
     found = label_findings(found, target)
-    ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
-    found = mark_introduced(found, target, context, sources, ran)
-    # Each project's own select/ignore lists and filter mode apply to it.
+    return mark_introduced(found, target, context, sources, ran)
+
+
+def _kept_findings(
+    found: list[Finding],
+    context: CheckContext,
+    rulebook: Rulebook,
+    sources: dict[str, str],
+    ran: set[str],
+) -> _Kept:
+    """Suppress and filter the findings, each project by its own config."""
+    target, config = context.target, context.config
     configs = project_configs(target, config)
+    # Team rules included: an ignore entry names the check that owns its rule.
+    convention_rules = frozenset(
+        b.rule for b in rulebook.bindings if b.via == "convention"
+    )
     kept = []
     pre_existing = 0
     added_suppressions: list[AddedSuppression] = []
     for project, group, texts in split_by_project(target, found, sources):
         own = configs.get(project, config)
-        part, added = _suppress(group, target, texts, own, ran)
+        part, added = _suppress(group, target, texts, own, ran, convention_rules)
         added_suppressions += added
         if own.filter_mode == "added":  # the mode that leaves them out
             pre_existing += count_pre_existing(part, target)
         kept += filter_findings(part, target, own.filter_mode)
     kept = label_findings(kept, target)  # the suppressions' own notes too
     kept = sort_findings(fingerprint(kept, sources))
+    return _Kept(kept, pre_existing, added_suppressions)
+
+
+def _suppress(
+    findings: list[Finding],
+    target: ReviewTarget,
+    sources: dict[str, str],
+    config: Config,
+    ran: set[str],
+    convention_rules: frozenset[str],
+) -> tuple[list[Finding], list[AddedSuppression]]:
+    from pattern_review.findings.suppressions import suppress
+
+    added = {f.path: f.added_lines for f in target.reviewed_files}
+    done = suppress(
+        findings,
+        sources,
+        config,
+        checked=lambda rule: check_of_rule(rule, convention_rules) in ran,
+        added_lines=added,
+    )
+    return done.kept, done.added_by_pr
+
+
+def _check_results(
+    outcomes: dict[str, CheckOutcome], kept: list[Finding], found: list[Finding]
+) -> list[CheckResult]:
+    """Give each check its final status and counts, in the registry's order."""
     checks = []
     for name in CHECK_NAMES:
-        source = CHECK_SOURCE[name]
+        source = check_spec(name).source
         checks.append(
             _final_result(
                 outcomes[name].result,
@@ -404,37 +306,70 @@ def run_review(
                 sum(1 for f in found if f.source == source),
             )
         )
+    return checks
+
+
+def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:
+    if result.status in ("error", "skipped"):
+        return result
+    status = "failed" if kept else "passed"
+    detail = f"{kept} finding(s) in scope"
+    if found > kept:
+        detail += f", {found - kept} outside the diff or suppressed"
+    if result.detail:
+        detail += f"; {result.detail}"
+    return result.model_copy(update={"status": status, "detail": detail})
+
+
+def _report(
+    kept: _Kept,
+    checks: list[CheckResult],
+    context: CheckContext,
+    rulebook: Rulebook,
+    agent: AgentFile,
+) -> Report:
+    """Assemble the report of the deterministic checks, and conclude."""
+    target, config = context.target, context.config
     # Each check's status counts its own syntax errors; the list says each once.
-    kept = one_syntax_error_per_file(kept)
-    report = Report(
-        conclusion=conclude(kept, checks, config.fail_on),
+    findings = one_syntax_error_per_file(kept.findings)
+    return Report(
+        conclusion=conclude(findings, checks, config.fail_on),
         base=target.base,
         head=target.head,
         target=TargetInfo(
             repository=target.repository, pr=target.pr, event=target.event
         ),
-        findings=kept,
+        findings=findings,
         checks=checks,
         agent_file=agent.path,
         skipped_files={f.path: f.skip_reason for f in target.files if f.skip_reason},
         diff_hunks={f.path: list(f.hunks) for f in target.reviewed_files},
         safe_mode=target.safe_mode,
-        added_suppressions=added_suppressions,
-        pre_existing=pre_existing,
+        added_suppressions=kept.added_suppressions,
+        pre_existing=kept.pre_existing,
         rulebook_notice=rulebook.notice(),
     )
-    if not agent.builtin and not target.safe_mode and target.file(agent.path):
-        report.coverage = coverage_items(rulebook.rows)  # the PR edits the rulebook
+
+
+def _with_ai_section(
+    report: Report,
+    context: CheckContext,
+    rulebook: Rulebook,
+    agent: AgentFile,
+    ai: AiOptions | None,
+    sources: dict[str, str],
+) -> Report:
+    """Run the AI review when it is on and has a key; else say why not."""
     if ai is None:
         report.ai = AiInfo(status="skipped", notice="AI review turned off (--no-ai)")
-    elif not ai.api_key:
+        return report
+    if not ai.api_key:
         report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
-    else:
-        uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
-        report = _with_ai(report, target, config, agent, ai, sources, uncovered)
-    # Everything published or written is rendered from this report: no
-    # secret a PR's test printed gets past here.
-    return redact_report(report, ai.secrets if ai else ())
+        return report
+    uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
+    return _with_ai(
+        report, context.target, context.config, agent, ai, sources, uncovered
+    )
 
 
 def _with_ai(

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from pattern_review.checks import result_cache
+from pattern_review.checks.registry import check_of_rule
 from pattern_review.config import Config
 from pattern_review.git import detached_worktree
 from pattern_review.models import Report
-from pattern_review.review import cache_dir_for, check_of_rule, run_review
+from pattern_review.review import cache_dir_for, run_review
 from pattern_review.rulebook.agent_file import builtin_agent_file
 from pattern_review.target import build_target
 from tests.gitrepo import GitRepo

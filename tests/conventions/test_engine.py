@@ -31,7 +31,7 @@ from pattern_review.conventions.engine import (
     lint_source,
 )
 from pattern_review.conventions.rule import FileContext, Rule
-from pattern_review.findings.core import (
+from pattern_review.findings.rules import (
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,

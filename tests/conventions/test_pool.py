@@ -14,7 +14,7 @@ from pattern_review.conventions.pool import (
     prestart,
     safe_to_parse_here,
 )
-from pattern_review.findings.core import ANALYSIS_FAILED_RULE, PARSE_ERROR_RULE
+from pattern_review.findings.rules import ANALYSIS_FAILED_RULE, PARSE_ERROR_RULE
 from tests.hostile import LONG_CHAIN, NESTED_PARENS, PADDED_BARE_EXCEPT
 
 

@@ -22,7 +22,7 @@ import starlette
 
 from pattern_review.config import Config
 from pattern_review.conventions.engine import lint_paths
-from pattern_review.findings.core import (
+from pattern_review.findings.rules import (
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,
     RULE_CRASH_RULE,

@@ -6,17 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from pattern_review.checks.schedule import merge_outcomes, project_contexts
+from pattern_review.commands.monorepo import only_under, subfolder
 from pattern_review.config import ConfigError, load_config, project_config
 from pattern_review.models import ChangedFile, ReviewTarget
 from pattern_review.projects.discovery import Project, assign, discover, uv_lock
-from pattern_review.projects.per_project import (
-    label_findings,
-    merge_outcomes,
-    only_under,
-    project_contexts,
-    subfolder,
-    with_projects,
-)
+from pattern_review.projects.per_project import label_findings, with_projects
 from pattern_review.projects.ruff_version import pinned_ruff
 from pattern_review.projects.tool_config import mypy_excluded, within_testpaths
 from tests.check_context import check_context

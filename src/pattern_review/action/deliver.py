@@ -242,7 +242,8 @@ def skipped_report(run: ActionRun, reason: str) -> Report:
     Returns:
         The report.
     """
-    from pattern_review.models import CHECK_NAMES, CheckResult, Report, TargetInfo
+    from pattern_review.checks.registry import CHECK_NAMES
+    from pattern_review.models import CheckResult, Report, TargetInfo
 
     return Report(
         conclusion="neutral",

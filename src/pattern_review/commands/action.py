@@ -135,8 +135,8 @@ def review_run(run: ActionRun) -> int:
             commits, bad inputs or config).
     """
     from pattern_review import git
+    from pattern_review.commands.monorepo import agent_file_for_change
     from pattern_review.config import ConfigError
-    from pattern_review.projects.per_project import agent_file_for_change
     from pattern_review.review import AiOptions, run_review
     from pattern_review.rulebook.agent_file import AgentFileError
     from pattern_review.target import TargetError, build_target

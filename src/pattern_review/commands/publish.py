@@ -26,8 +26,6 @@ from pattern_review.models import CheckResult, Report
 from pattern_review.redaction import redact_report
 
 EXIT_USAGE = 2
-DEFAULT_MAX_INLINE = 30  # as Config.max_inline_comments
-_STATUS_RANK = {"error": 3, "failed": 2, "passed": 1, "skipped": 0}
 _CONCLUSION_RANK = {"failure": 2, "neutral": 1, "success": 0}
 
 
@@ -153,13 +151,13 @@ def load_reports(paths: Sequence[str]) -> list[Report]:
 
 
 def _merge_check(results: list[CheckResult]) -> CheckResult:
+    from pattern_review.findings.conclusion import worst_status
     from pattern_review.models import CheckResult
 
-    worst = max(results, key=lambda r: _STATUS_RANK.get(r.status, 0))
     details = list(dict.fromkeys(r.detail for r in results if r.detail))
     return CheckResult(
-        name=worst.name,
-        status=worst.status,
+        name=results[0].name,
+        status=worst_status(r.status for r in results),
         duration_s=round(sum(r.duration_s for r in results), 3),
         detail="; ".join(details),
     )
@@ -187,8 +185,9 @@ def merge_reports(reports: Sequence[Report]) -> Report:
         PublishError: The reports are of different heads, bases, repositories
             or PRs.
     """
-    from pattern_review.findings.core import sort_findings
-    from pattern_review.models import CHECK_NAMES, Finding, TargetInfo
+    from pattern_review.checks.registry import CHECK_NAMES
+    from pattern_review.findings.conclusion import sort_findings
+    from pattern_review.models import Finding, TargetInfo
 
     head = _agreed([r.head for r in reports], "head commit")
     base = _agreed([r.base for r in reports], "base commit")
@@ -350,6 +349,7 @@ def publish_saved_reports(paths: Sequence[str], run: ActionRun) -> int:
     from pattern_review.action.env import ActionEnvError
     from pattern_review.action.errors import ActionError
     from pattern_review.action.settings import int_input
+    from pattern_review.github.publish import DEFAULT_MAX_INLINE
 
     try:
         report = _aim(merge_reports(load_reports(paths)), run)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pattern_review.models import CHECK_NAMES
+from pattern_review.checks.registry import CHECK_NAMES
 from pattern_review.report import FORMATS
 
 
@@ -145,12 +145,12 @@ def main(args: argparse.Namespace) -> int:
         The exit status.
     """
     from pattern_review import git
-    from pattern_review.config import ConfigError, load_config
-    from pattern_review.projects.per_project import (
+    from pattern_review.commands.monorepo import (
         agent_file_for_change,
         only_under,
         subfolder,
     )
+    from pattern_review.config import ConfigError, load_config
     from pattern_review.report import render
     from pattern_review.review import AiOptions, run_review
     from pattern_review.rulebook.agent_file import AgentFileError, find_agent_file

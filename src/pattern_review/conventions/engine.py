@@ -39,7 +39,7 @@ from pattern_review.conventions.rule import (
     VisitorMethod,
 )
 from pattern_review.conventions.suggestions import ModuleScope, is_committable
-from pattern_review.findings.core import (
+from pattern_review.findings.rules import (
     ANALYSIS_FAILED_RULE,
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pattern_review.config import Config
 from pattern_review.conventions.selection import RuleSelection
-from pattern_review.findings.core import ANALYSIS_FAILED_RULE
+from pattern_review.findings.rules import ANALYSIS_FAILED_RULE
 from pattern_review.models import Finding
 
 # What the forkserver imports once, so that each worker starts warm.

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from pattern_review.config import Config
-from pattern_review.findings.core import FILE_LEVEL_RULES, SYNTAX_ERROR_RULES
+from pattern_review.findings.rules import FILE_LEVEL_RULES, SYNTAX_ERROR_RULES
 from pattern_review.globs import glob_match
 from pattern_review.lines import LINE_BREAK
 from pattern_review.models import AddedSuppression, Finding

@@ -1,30 +1,17 @@
-"""The checklist once per touched project, and one result per check for the report.
+"""Which project each changed file and finding belongs to, and each one's config.
 
-A review's checks run per project (projects.py): each project gets a context
-of its own (its folder, its config, its own cache folder) and the outcomes of
-all projects are merged into one result per check, whose detail names each
-project when there are several (or one outside the root).
+A repository may hold several Python projects (projects/discovery.py finds
+them). Each changed file is assigned to one, each project may have its own
+``[tool.pattern-review]`` table, and the findings are split by project so
+that each project's own suppression lists and filter mode apply to them.
+Running the checks per project is checks/schedule.py's.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import replace
-from pathlib import Path
-
 from pattern_review.config import Config, project_config
-from pattern_review.context import CheckContext
-from pattern_review.models import (
-    CheckOutcome,
-    CheckResult,
-    CheckStatus,
-    Finding,
-    ReviewTarget,
-)
-from pattern_review.projects.discovery import ROOT, Project, assign
-from pattern_review.rulebook.agent_file import AgentFile, find_agent_file
-
-_STATUS_RANK = {"error": 3, "failed": 2, "passed": 1, "skipped": 0}
+from pattern_review.models import Finding, ReviewTarget
+from pattern_review.projects.discovery import ROOT, assign
 
 
 def with_projects(target: ReviewTarget, configured: list[str] | None) -> ReviewTarget:
@@ -43,50 +30,6 @@ def with_projects(target: ReviewTarget, configured: list[str] | None) -> ReviewT
         for f in target.files
     )
     return target.model_copy(update={"files": files})
-
-
-def _cache_dir(root: Path, project: Project) -> Path:
-    if project.path == ROOT:
-        return root
-    slug = hashlib.sha256(project.path.encode()).hexdigest()[:8]
-    name = project.path.replace("/", "_")[:40]
-    return root / "projects" / f"{name}-{slug}"
-
-
-def project_contexts(context: CheckContext) -> list[CheckContext]:
-    """Split a review's context into one per project with changed Python files.
-
-    A project's own ``[tool.pattern-review]`` applies over the root's (not in
-    safe mode, where the PR's config is not read).
-
-    Args:
-        context: The review's context (the repository root's).
-
-    Returns:
-        One context per project, in folder order.
-
-    Raises:
-        ConfigError: A project's own table is malformed.
-    """
-    target = context.target
-    folders = sorted(
-        {f.project for f in target.reviewed_files if f.path.endswith(".py")}
-    )
-    configs = project_configs(target, context.config)
-    contexts = []
-    for folder in folders:
-        project = Project(
-            folder, target.repo / folder if folder != ROOT else target.repo
-        )
-        contexts.append(
-            replace(
-                context,
-                project=project,
-                config=configs[folder],
-                cache_dir=_cache_dir(context.cache_dir, project),
-            )
-        )
-    return contexts
 
 
 def project_configs(target: ReviewTarget, config: Config) -> dict[str, Config]:
@@ -134,47 +77,6 @@ def split_by_project(
     return [(folder, *groups[folder]) for folder in sorted(groups)]
 
 
-def merge_outcomes(
-    name: str, outcomes: list[tuple[Project, CheckOutcome]]
-) -> CheckOutcome:
-    """Combine one check's outcomes over the projects into one.
-
-    Args:
-        name: The check.
-        outcomes: Each project and the check's outcome there.
-
-    Returns:
-        All findings; the worst status (``error`` over ``failed`` over
-        ``passed``); the longest duration (projects run side by side); a
-        detail naming each project, unless the only one is the root.
-    """
-    if len(outcomes) == 1 and outcomes[0][0].path == ROOT:
-        return outcomes[0][1]
-    findings: list[Finding] = []
-    details = []
-    output = []
-    worst: CheckStatus = "skipped"
-    duration = 0.0
-    for project, outcome in outcomes:
-        result = outcome.result
-        findings += outcome.findings
-        if _STATUS_RANK[result.status] > _STATUS_RANK[worst]:
-            worst = result.status
-        duration = max(duration, result.duration_s)
-        label = project.label
-        details.append(f"{label}: {result.detail}" if result.detail else label)
-        if result.output:
-            output.append(f"--- {label}\n{result.output}")
-    merged = CheckResult(
-        name=name,
-        status=worst,
-        duration_s=duration,
-        detail="; ".join(details),
-        output="\n".join(output),
-    )
-    return CheckOutcome(result=merged, findings=findings)
-
-
 def label_findings(findings: list[Finding], target: ReviewTarget) -> list[Finding]:
     """Set each finding's ``project`` from the file it is on.
 
@@ -199,83 +101,3 @@ def label_findings(findings: list[Finding], target: ReviewTarget) -> list[Findin
         return None
 
     return [f.model_copy(update={"project": project_of(f.path)}) for f in findings]
-
-
-def subfolder(root: Path, folder: Path) -> str | None:
-    """Return ``folder`` relative to the repository root, None for the root.
-
-    Args:
-        root: The repository's root.
-        folder: A folder the user named (``--repo backend``), resolved.
-
-    Returns:
-        The relative folder, or None when it is the root (or outside it).
-    """
-    try:
-        inside = folder.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
-    return None if inside in ("", ".") else inside
-
-
-def only_under(target: ReviewTarget, folder: str) -> tuple[ReviewTarget, int]:
-    """Narrow a target to the changed files under a folder.
-
-    Args:
-        target: The whole change.
-        folder: A folder relative to the repository root.
-
-    Returns:
-        The target with only those files, and how many were left out.
-    """
-    prefix = folder.rstrip("/") + "/"
-    kept = tuple(f for f in target.files if f.path.startswith(prefix))
-    narrowed = target.model_copy(update={"files": kept})
-    return narrowed, len(target.files) - len(kept)
-
-
-def single_project(target: ReviewTarget, configured: list[str] | None) -> str | None:
-    """Return the one project outside the root that all reviewed files are in.
-
-    Args:
-        target: The change.
-        configured: The ``projects`` setting.
-
-    Returns:
-        Its folder, or None when the files span several projects or the root.
-    """
-    paths = [f.path for f in target.reviewed_files]
-    folders = set(assign(target.repo, paths, configured).values())
-    if len(folders) != 1:
-        return None
-    only = folders.pop()
-    return None if only == ROOT else only
-
-
-def agent_file_for_change(
-    repo: Path, target: ReviewTarget, config: Config, found: AgentFile
-) -> AgentFile:
-    """Return the agent file of the one project a change lies in, if it has one.
-
-    A monorepo's projects may keep their own ``.claude/agents``: a change that
-    lies in one project follows the file nearest it. The ``agent_file``
-    setting, or a change spanning projects, keeps ``found``.
-
-    Args:
-        repo: The work tree.
-        target: The change.
-        config: Its ``agent_file`` and ``projects`` settings.
-        found: The agent file found from the repository root.
-
-    Returns:
-        The agent file the review follows.
-
-    Raises:
-        AgentFileError: The nearest agent file cannot be read.
-    """
-    if config.agent_file:
-        return found
-    touched = single_project(target, config.projects)
-    if touched is None:
-        return found
-    return find_agent_file(repo, None, repo / touched)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from pattern_review.findings.core import sort_findings
+from pattern_review.findings.conclusion import sort_findings
 from pattern_review.models import NOT_PYTHON, Finding, Report
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.rulebook.catalog import heading_for

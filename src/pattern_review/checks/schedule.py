@@ -1,0 +1,273 @@
+"""Running the checks: once per touched project, side by side, merged into one.
+
+A review's checks run per project: each project gets a context of its own
+(its folder, its config, its own cache folder), its checks run concurrently
+(each tool is its own subprocess), and the outcomes of all projects are
+merged into one result per check, whose detail names each project when there
+are several (or one outside the root). A cold review takes about as long as
+its slowest check, so that check starts first and the others yield to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from pattern_review.checks.registry import check_spec
+from pattern_review.checks.result_cache import ResultCache, state_of
+from pattern_review.context import CheckContext, CheckError
+from pattern_review.findings.conclusion import worst_status
+from pattern_review.models import CheckOutcome, CheckResult, Finding
+from pattern_review.projects.discovery import ROOT, Project
+from pattern_review.projects.per_project import project_configs
+
+# The check a cold review waits for. The others run at a lower priority so
+# that, on a small runner, they fill the cores it leaves idle instead of
+# slowing it down.
+LONG_POLE = "mypy"
+YIELD_NICENESS = 19
+
+
+def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckOutcome]:
+    """Run checks once per touched project, projects side by side.
+
+    Args:
+        names: The checks to run.
+        context: The review's context (the repository root's).
+
+    Returns:
+        One merged outcome per check.
+
+    Raises:
+        ConfigError: A project's own table is malformed.
+    """
+    contexts = project_contexts(context)
+
+    def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
+        own = project_context.config.checks
+        left_out = {n for n in names if own is not None and n not in own}
+        cache = None
+        if project_context.config.result_cache:
+            folder = project_context.cache_dir / "results"
+            cache = ResultCache(folder, state_of(project_context))
+        wanted = [n for n in names if n not in left_out]
+        outcomes = run_checks(wanted, project_context, cache) if wanted else {}
+        for name in left_out:
+            skipped = CheckResult(
+                name=name, status="skipped", detail="left out by the project's checks"
+            )
+            outcomes[name] = CheckOutcome(result=skipped)
+        return outcomes
+
+    workers = max(1, min(len(contexts), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(run_project, contexts))
+    pairs = list(zip(contexts, done, strict=True))
+    return {
+        name: merge_outcomes(name, [(c.where, runs[name]) for c, runs in pairs])
+        for name in names
+    }
+
+
+def _cache_dir(root: Path, project: Project) -> Path:
+    if project.path == ROOT:
+        return root
+    slug = hashlib.sha256(project.path.encode()).hexdigest()[:8]
+    name = project.path.replace("/", "_")[:40]
+    return root / "projects" / f"{name}-{slug}"
+
+
+def project_contexts(context: CheckContext) -> list[CheckContext]:
+    """Split a review's context into one per project with changed Python files.
+
+    A project's own ``[tool.pattern-review]`` applies over the root's (not in
+    safe mode, where the PR's config is not read).
+
+    Args:
+        context: The review's context (the repository root's).
+
+    Returns:
+        One context per project, in folder order.
+
+    Raises:
+        ConfigError: A project's own table is malformed.
+    """
+    target = context.target
+    folders = sorted(
+        {f.project for f in target.reviewed_files if f.path.endswith(".py")}
+    )
+    configs = project_configs(target, context.config)
+    contexts = []
+    for folder in folders:
+        project = Project(
+            folder, target.repo / folder if folder != ROOT else target.repo
+        )
+        contexts.append(
+            replace(
+                context,
+                project=project,
+                config=configs[folder],
+                cache_dir=_cache_dir(context.cache_dir, project),
+            )
+        )
+    return contexts
+
+
+def merge_outcomes(
+    name: str, outcomes: list[tuple[Project, CheckOutcome]]
+) -> CheckOutcome:
+    """Combine one check's outcomes over the projects into one.
+
+    Args:
+        name: The check.
+        outcomes: Each project and the check's outcome there.
+
+    Returns:
+        All findings; the worst status (``error`` over ``failed`` over
+        ``passed``); the longest duration (projects run side by side); a
+        detail naming each project, unless the only one is the root.
+    """
+    if len(outcomes) == 1 and outcomes[0][0].path == ROOT:
+        return outcomes[0][1]
+    findings: list[Finding] = []
+    details = []
+    output = []
+    duration = 0.0
+    for project, outcome in outcomes:
+        result = outcome.result
+        findings += outcome.findings
+        duration = max(duration, result.duration_s)
+        label = project.label
+        details.append(f"{label}: {result.detail}" if result.detail else label)
+        if result.output:
+            output.append(f"--- {label}\n{result.output}")
+    merged = CheckResult(
+        name=name,
+        status=worst_status(outcome.result.status for _, outcome in outcomes),
+        duration_s=duration,
+        detail="; ".join(details),
+        output="\n".join(output),
+    )
+    return CheckOutcome(result=merged, findings=findings)
+
+
+def run_checks(
+    names: list[str], context: CheckContext, cache: ResultCache | None
+) -> dict[str, CheckOutcome]:
+    """Run one project's checks concurrently, reusing cached outcomes.
+
+    Args:
+        names: The checks to run.
+        context: The project's context.
+        cache: Outcomes of earlier identical runs; None when it is off.
+
+    Returns:
+        The outcome of each check.
+    """
+    outcomes: dict[str, CheckOutcome] = {}
+    to_run: list[str] = []
+    for name in names:
+        cached = cache.get(name) if cache else None
+        if cached is None:
+            to_run.append(name)
+            continue
+        note = "reused: same content, environment and config as an earlier run"
+        detail = f"{cached.result.detail}; {note}" if cached.result.detail else note
+        cached.result = cached.result.model_copy(
+            update={"detail": detail, "duration_s": 0.0}
+        )
+        outcomes[name] = cached
+    if not to_run:
+        return outcomes
+    if "conventions" in to_run:
+        from pattern_review.conventions.pool import prestart
+
+        prestart()  # PR files are parsed out of process: it boots meanwhile
+    with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
+        futures: dict[str, Future[CheckOutcome]] = {}
+        if LONG_POLE in to_run and len(to_run) > 1:
+            # The long pole starts alone: the others' start-up (libcst's
+            # import, tool launches) would otherwise delay its process, and
+            # everything that delays it delays the review.
+            launched = threading.Event()
+            pole_context = replace(
+                context_for(LONG_POLE, to_run, context), tool_started=launched
+            )
+            futures[LONG_POLE] = pool.submit(run_check, LONG_POLE, pole_context)
+            # Also released if the pole ends without starting its tool.
+            futures[LONG_POLE].add_done_callback(lambda _: launched.set())
+            launched.wait()
+        for name in to_run:
+            if name not in futures:
+                futures[name] = pool.submit(
+                    run_check, name, context_for(name, to_run, context)
+                )
+        for name in to_run:
+            future = futures[name]
+            outcomes[name] = future.result()
+            if cache:
+                cache.put(name, outcomes[name])
+    return outcomes
+
+
+def context_for(name: str, running: list[str], context: CheckContext) -> CheckContext:
+    """Adapt the shared context to a check that runs beside ``running``.
+
+    Args:
+        name: The check.
+        running: Every check that runs now, ``name`` included.
+        context: The project's context.
+
+    Returns:
+        The context as is when the check runs alone; else the convention
+        engine in process, and every check but the long pole yielding to it.
+    """
+    if len(running) == 1:
+        return context  # alone: every core is its own
+    if name == "conventions" and context.config.jobs == 0:
+        # Worker processes would only fight the tools for the cores (and pay
+        # a start-up of their own): one in-process engine is faster here.
+        context = replace(context, config=context.config.model_copy(update={"jobs": 1}))
+    if LONG_POLE in running and name != LONG_POLE:
+        context = replace(context, niceness=YIELD_NICENESS)
+    return context
+
+
+def run_check(name: str, context: CheckContext) -> CheckOutcome:
+    """Run one check, its module imported now; a check that cannot run is an error.
+
+    Args:
+        name: The check.
+        context: Its context.
+
+    Returns:
+        Its outcome, timed; status ``error`` with the reason when it raised.
+    """
+    if context.niceness:
+        # Linux schedules threads separately: this lowers the priority of the
+        # in-process convention engine as well as of the tools started here.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), context.niceness)
+    started = time.perf_counter()
+    try:
+        module = importlib.import_module(check_spec(name).module)
+        run: Callable[[CheckContext], CheckOutcome] = module.run
+        outcome = run(context)
+    except CheckError as exc:
+        outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
+        outcome.result.detail = str(exc)
+        outcome.result.output = exc.output
+    # pattern-review: ignore[ERR002] a crashing check is reported, not fatal
+    except Exception as exc:  # noqa: BLE001
+        outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
+        outcome.result.detail = f"internal error: {type(exc).__name__}: {exc}"
+    outcome.result.duration_s = round(time.perf_counter() - started, 3)
+    return outcome
