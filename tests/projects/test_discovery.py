@@ -8,7 +8,13 @@ import pytest
 
 from pattern_review.config import ConfigError, load_config, project_config
 from pattern_review.models import ChangedFile, ReviewTarget
-from pattern_review.projects.discovery import Project, assign, discover, uv_lock
+from pattern_review.projects.discovery import (
+    Project,
+    assign,
+    discover,
+    is_uv_project,
+    uv_lock,
+)
 from pattern_review.projects.per_project import (
     label_findings,
     merge_outcomes,
@@ -74,6 +80,18 @@ def test_a_uv_workspace_member_is_a_project_synced_from_the_workspace_lock(
     assert uv_lock(tmp_path, "packages/core") == tmp_path / "uv.lock"
     assert uv_lock(tmp_path, "packages/own") is None  # excluded from it
     assert uv_lock(tmp_path, ".") == tmp_path / "uv.lock"
+
+
+def test_uv_project_detection(tmp_path: Path) -> None:
+    assert not is_uv_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert not is_uv_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.uv]\npackage = false\n")
+    assert is_uv_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.uv\n")  # broken TOML
+    assert not is_uv_project(tmp_path)
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    assert is_uv_project(tmp_path)
 
 
 def test_the_projects_setting_replaces_discovery(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from pattern_review.models import ReviewTarget
 from pattern_review.projects.environments import project_environment
 from pattern_review.projects.process import (
     is_secret,
-    is_uv_project,
     run_command,
     run_tool,
 )
@@ -90,18 +89,6 @@ def test_timeout_kills_the_tool_and_its_children(tmp_path: Path) -> None:
     while running() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not running()
-
-
-def test_uv_project_detection(tmp_path: Path) -> None:
-    assert not is_uv_project(tmp_path)
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    assert not is_uv_project(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.uv]\npackage = false\n")
-    assert is_uv_project(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.uv\n")  # broken TOML
-    assert not is_uv_project(tmp_path)
-    (tmp_path / "uv.lock").write_text("version = 1\n")
-    assert is_uv_project(tmp_path)
 
 
 def test_a_plain_repo_and_safe_mode_use_the_bundled_tools(tmp_path: Path) -> None:

@@ -36,7 +36,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
@@ -51,6 +50,7 @@ from pattern_review.projects.accounts import (
 )
 from pattern_review.projects.discovery import REQUIREMENTS_GLOB, Project, uv_lock
 from pattern_review.projects.process import ToolRun, run_command
+from pattern_review.projects.tool_config import read_pyproject
 
 EnvironmentKind = Literal["venv", "uv", "requirements", "install", "bundled"]
 _PRINT_PREFIX = "import sys; print(sys.prefix)"
@@ -301,25 +301,17 @@ def _has_lock(ctx: CheckContext) -> bool:
     return uv_lock(ctx.target.repo, ctx.where.path) is not None
 
 
-def _pyproject(project: Project) -> dict[str, object]:
-    try:
-        text = (project.folder / "pyproject.toml").read_text(encoding="utf-8")
-        return tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
-
-
 def _requirement_files(project: Project) -> list[Path]:
     return sorted(p for p in project.folder.glob(REQUIREMENTS_GLOB) if p.is_file())
 
 
 def _dependency_groups(project: Project) -> list[str]:
-    groups = _pyproject(project).get("dependency-groups")
+    groups = read_pyproject(project.folder).get("dependency-groups")
     return sorted(groups) if isinstance(groups, dict) else []
 
 
 def _has_pep621_dependencies(project: Project) -> bool:
-    table = _pyproject(project).get("project")
+    table = read_pyproject(project.folder).get("project")
     declared = isinstance(table, dict) and (
         bool(table.get("dependencies")) or bool(table.get("optional-dependencies"))
     )

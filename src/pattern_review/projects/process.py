@@ -28,7 +28,6 @@ import subprocess
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,27 +222,6 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         pass
     process.communicate()
-
-
-def is_uv_project(repo: Path) -> bool:
-    """Return whether a folder holds a uv project.
-
-    Args:
-        repo: A project's folder.
-
-    Returns:
-        True when it has ``uv.lock`` or a ``[tool.uv]`` table in
-        ``pyproject.toml``.
-    """
-    if (repo / "uv.lock").is_file():
-        return True
-    pyproject = repo / "pyproject.toml"
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "uv" in tool
 
 
 def _pinned_ruff_command(ctx: CheckContext) -> tuple[list[str], str]:

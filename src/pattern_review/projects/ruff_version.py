@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from pattern_review.projects.discovery import REQUIREMENTS_GLOB, Project, uv_lock
+from pattern_review.projects.tool_config import read_toml
 
 # Only plain release versions reach the command line (the pin is PR content).
 _VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
@@ -42,11 +42,7 @@ class RuffPin:
 
 
 def _from_lock(path: Path) -> str | None:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    packages = data.get("package")
+    packages = read_toml(path).get("package")
     if not isinstance(packages, list):
         return None
     for package in packages:
