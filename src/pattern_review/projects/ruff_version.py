@@ -11,13 +11,19 @@ check's detail says which ruff it was.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.projects.discovery import REQUIREMENTS_GLOB, Project, uv_lock
+from pattern_review.projects.environments import find_uv
+from pattern_review.projects.environments.kinds import PRINT_PREFIX
+from pattern_review.projects.process import failure_reason, run_command
 from pattern_review.projects.tool_config import read_toml
 
 # Only plain release versions reach the command line (the pin is PR content).
@@ -125,3 +131,69 @@ def bundled_command() -> list[str]:
         The argv prefix.
     """
     return [sys.executable, "-P", "-m", "ruff"]
+
+
+def ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
+    """Return how ruff starts for the context's project, and which ruff it is.
+
+    The one place that decides the ruff version: the bundled ruff in safe
+    mode, with the ``direct`` runner, without a pin or without uv; else the
+    pinned version, fetched once per review (a failure falls back to the
+    bundled ruff, and the note says why).
+
+    Args:
+        ctx: A check's context.
+
+    Returns:
+        The argv prefix that starts ruff, and the note naming which ruff it is.
+    """
+    bundled = f"bundled ruff {bundled_version()}"
+    if ctx.target.safe_mode or ctx.config.runner == "direct":
+        return bundled_command(), bundled
+    pin = pinned_ruff(ctx.where, ctx.target.repo)
+    if pin is None:
+        return bundled_command(), f"{bundled}, the project pins none"
+    which = f"ruff {pin.version}, pinned in {pin.source}"
+    if pin.version == bundled_version():
+        return bundled_command(), which
+    uv = find_uv()
+    if uv is None:
+        return bundled_command(), f"{bundled}: no uv to run ruff {pin.version}"
+    shared = ctx.shared
+    found = shared.once(
+        shared.ruff_programs,
+        ("ruff", pin.version),
+        lambda: _fetch_pinned(ctx, uv, pin.version),
+    )
+    if not isinstance(found, Path):
+        return bundled_command(), (
+            f"{bundled}: ruff {pin.version} (pinned in {pin.source}) could not be"
+            f" run: {found}"
+        )
+    return [str(found)], which
+
+
+def _fetch_pinned(ctx: CheckContext, uv: str, version: str) -> Path | str:
+    """Return the program of a pinned ruff, or why it could not be run.
+
+    uv fetches that ruff into its cache once; asked for the tool's
+    environment, it lets the checks start its ruff directly, with no uv in
+    between. A failure falls back to the bundled ruff.
+    """
+    probe = [uv, "tool", "run", "--from", f"ruff=={version}"]
+    probe += ["python", "-c", PRINT_PREFIX]
+    env = {}
+    if os.environ.get("UV_NO_CACHE"):
+        # A throwaway cache (the container's setting) would delete the tool
+        # with it: keep it in the review's cache folder.
+        env = {"UV_NO_CACHE": "0", "UV_CACHE_DIR": str(ctx.cache_dir / "uv")}
+    try:
+        timeout = ctx.config.tool_timeout_s
+        run = run_command(probe, ctx.where.folder, timeout, env)
+    except CheckError as exc:
+        return str(exc)
+    lines = run.stdout.strip().splitlines()
+    program = Path(lines[-1]) / "bin" / "ruff" if lines else None
+    if run.exit_code == 0 and program is not None and program.is_file():
+        return program
+    return failure_reason(run, probe)
