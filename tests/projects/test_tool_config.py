@@ -6,6 +6,9 @@ from pathlib import Path
 
 from pattern_review.projects.tool_config import (
     mypy_excluded,
+    read_pyproject,
+    read_toml,
+    tool_table,
     within_testpaths,
 )
 
@@ -35,3 +38,30 @@ def test_pytest_testpaths_of_the_projects_config(tmp_path: Path) -> None:
     assert within_testpaths(tmp_path, tests) == [tests[0], tests[2]]
     (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = app\n")
     assert within_testpaths(tmp_path, tests) == ["app/test_b.py"]
+
+
+def test_pyproject_is_read_one_way_and_a_bad_one_reads_as_empty(
+    tmp_path: Path,
+) -> None:
+    assert read_pyproject(tmp_path) == {}  # none
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.uv]\npackage = false\n[tool.mypy]\nstrict = 1\n'
+    )
+    assert read_pyproject(tmp_path)["project"] == {"name": "x"}
+    assert tool_table(tmp_path, "uv") == {"package": False}
+    assert tool_table(tmp_path, "ruff") is None
+    (tmp_path / "pyproject.toml").write_text("[tool.uv\n")  # broken TOML
+    assert read_pyproject(tmp_path) == {}
+    assert tool_table(tmp_path, "uv") is None
+    (tmp_path / "pyproject.toml").write_bytes(b'[project]\nname = "\xff"\n')
+    assert read_pyproject(tmp_path) == {}  # not UTF-8
+    (tmp_path / "pyproject.toml").write_text('tool = "not a table"\n')
+    assert tool_table(tmp_path, "uv") is None
+
+
+def test_a_lock_file_is_read_by_the_same_reader(tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    lock.write_text('version = 1\n\n[[package]]\nname = "ruff"\nversion = "0.6.9"\n')
+    assert read_toml(lock)["package"] == [{"name": "ruff", "version": "0.6.9"}]
+    assert read_toml(tmp_path / "missing.lock") == {}
+    assert read_toml(tmp_path) == {}  # a folder, not a file

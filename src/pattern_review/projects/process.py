@@ -134,7 +134,7 @@ def run_command(
             processes it starts), so that it yields the CPU to others.
         launched: Set once the process has started.
         account: Run as this user, in its own HOME (a PR's code, when the
-            review is root: ``unprivileged``).
+            review is root: ``accounts``).
 
     Returns:
         Exit code, output and wall time.

@@ -7,6 +7,9 @@ into its cache). ruff needs nothing of the project's environment, so it never
 waits for one. Without a pin, without uv, in safe mode, or when that version
 cannot be fetched, the ruff installed with pattern-review runs, and the
 check's detail says which ruff it was.
+
+This module is the one place that decides which ruff runs (``ruff_command``,
+and ``run_ruff`` when an old pinned ruff refuses the review's arguments).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +27,12 @@ from pattern_review.errors import CheckError
 from pattern_review.projects.discovery import REQUIREMENTS_GLOB, Project, uv_lock
 from pattern_review.projects.environments import find_uv
 from pattern_review.projects.environments.kinds import PRINT_PREFIX
-from pattern_review.projects.process import failure_reason, run_command
+from pattern_review.projects.process import (
+    RunnerKind,
+    ToolRun,
+    failure_reason,
+    run_command,
+)
 from pattern_review.projects.tool_config import read_toml
 
 # Only plain release versions reach the command line (the pin is PR content).
@@ -197,3 +206,54 @@ def _fetch_pinned(ctx: CheckContext, uv: str, version: str) -> Path | str:
     if run.exit_code == 0 and program is not None and program.is_file():
         return program
     return failure_reason(run, probe)
+
+
+def _first_line(run: ToolRun) -> str:
+    lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
+    if lines and lines[0] == "ruff failed" and len(lines) > 1:
+        return f"ruff failed: {lines[1]}"[:200]
+    return lines[0][:200] if lines else "no output"
+
+
+def _refused_arguments(run: ToolRun) -> bool:
+    """Whether ruff rejected its command line (not a file, rule or config)."""
+    if run.exit_code != 2 or run.stdout.strip():
+        return False
+    text = run.stderr
+    if "Unknown rule selector" in text or "invalid value" in text:
+        return False  # the check drops the code it lacks and asks again
+    return "try '--help'" in text or text.lstrip().startswith("ruff failed")
+
+
+def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> ToolRun:
+    """Run the ruff ``ruff_command`` chose on the context's project.
+
+    Args:
+        ctx: The check's context.
+        args: Arguments after ``ruff``.
+        env: Extra environment variables.
+
+    Returns:
+        The finished run; ``note`` says which ruff ran, ``runner`` whether
+        it was the pinned one (``uv``) or the bundled one (``direct``).
+
+    Raises:
+        CheckError: ruff cannot start or timed out.
+    """
+    folder = ctx.where.folder
+    timeout = ctx.config.tool_timeout_s
+    nice = ctx.niceness
+    command, which = ruff_command(ctx)
+    run = run_command([*command, *args], folder, timeout, env, nice, ctx.tool_started)
+    kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
+    if kind == "uv" and _refused_arguments(run):
+        # An old pinned ruff that lacks an option the review needs (inline
+        # ``--config`` overrides came with 0.2): the bundled one stands in.
+        why = _first_line(run)
+        which = (
+            f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
+            f" run the review's arguments ({why})"
+        )
+        run = run_command([*bundled_command(), *args], folder, timeout, env, nice, None)
+        kind = "direct"
+    return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)

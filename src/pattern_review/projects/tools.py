@@ -34,12 +34,8 @@ from pattern_review.projects.accounts import (
     why_unrunnable,
 )
 from pattern_review.projects.environments import project_environment
-from pattern_review.projects.process import RunnerKind, ToolRun, run_command
-from pattern_review.projects.ruff_version import (
-    bundled_command,
-    bundled_version,
-    ruff_command,
-)
+from pattern_review.projects.process import ToolRun, run_command
+from pattern_review.projects.ruff_version import run_ruff
 
 Tool = Literal["ruff", "mypy", "pytest"]
 
@@ -65,23 +61,6 @@ def _check_runnable(account: Account, tool: Tool, program: Path | None) -> None:
         raise CheckError(refusal(f"{tool} not run", why))
 
 
-def _first_line(run: ToolRun) -> str:
-    lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
-    if lines and lines[0] == "ruff failed" and len(lines) > 1:
-        return f"ruff failed: {lines[1]}"[:200]
-    return lines[0][:200] if lines else "no output"
-
-
-def _refused_arguments(run: ToolRun) -> bool:
-    """Whether ruff rejected its command line (not a file, rule or config)."""
-    if run.exit_code != 2 or run.stdout.strip():
-        return False
-    text = run.stderr
-    if "Unknown rule selector" in text or "invalid value" in text:
-        return False  # the check drops the code it lacks and asks again
-    return "try '--help'" in text or text.lstrip().startswith("ruff failed")
-
-
 def run_tool(
     ctx: CheckContext,
     tool: Tool,
@@ -95,7 +74,7 @@ def run_tool(
 
     ruff is the version the project pins (or the bundled one) and needs no
     environment; mypy and pytest run from the project's environment
-    (environments.py) when it has them, else the bundled tools run.
+    (``environments``) when it has them, else the bundled tools run.
 
     Args:
         ctx: The check's context.
@@ -116,29 +95,12 @@ def run_tool(
         CheckError: The tool is missing, cannot start, or timed out, or the
             project's environment could not be set up (mypy and pytest only).
     """
+    env = dict(env or {})
+    if tool == "ruff":
+        return run_ruff(ctx, args, env)
     folder = ctx.where.folder
     timeout = ctx.config.tool_timeout_s
     nice = ctx.niceness
-    env = dict(env or {})
-    if tool == "ruff":
-        command, which = ruff_command(ctx)
-        run = run_command(
-            [*command, *args], folder, timeout, env, nice, ctx.tool_started
-        )
-        kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
-        if kind == "uv" and _refused_arguments(run):
-            # An old pinned ruff that lacks an option the review needs (inline
-            # ``--config`` overrides came with 0.2): the bundled one stands in.
-            why = _first_line(run)
-            which = (
-                f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
-                f" run the review's arguments ({why})"
-            )
-            run = run_command(
-                [*bundled_command(), *args], folder, timeout, env, nice, None
-            )
-            kind = "direct"
-        return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)
     environment = project_environment(ctx)
     program = environment.program(tool)
     if account is not None:
