@@ -1,4 +1,10 @@
-"""What every check receives, and the error a check raises when it cannot run."""
+"""What every check receives, and what the checks of one review set up once.
+
+``CheckError`` (a check could not run) is defined in ``errors``, below every
+layer, and offered here too. This module imports no check and no environment
+strategy: the projects layer (``projects.environments``, ``projects.tools``)
+builds on it.
+"""
 
 from __future__ import annotations
 
