@@ -34,3 +34,15 @@ def check_context(
 def tree_state(repo: GitRepo) -> str:
     """Everything git sees in the work tree, ignored files included."""
     return repo.git("status", "--porcelain", "--ignored", "--untracked-files=all")
+
+
+def folder_context(
+    folder: Path, tmp_path: Path, config: Config | None = None, safe_mode: bool = False
+) -> CheckContext:
+    """A context for the project at ``folder``, with no changed file."""
+    target = ReviewTarget(
+        repo=folder, base="0" * 40, head="1" * 40, safe_mode=safe_mode
+    )
+    return CheckContext(
+        target=target, config=config or Config(), cache_dir=tmp_path / "cache"
+    )

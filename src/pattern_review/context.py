@@ -1,58 +1,38 @@
-"""What every check receives, and the error a check raises when it cannot run."""
+"""What every check receives, and what the checks of one review set up once.
+
+``CheckError`` (a check could not run) is defined in ``errors``, below every
+layer, and offered here too. This module imports no check and no environment
+strategy: the projects layer (``projects.environments``, ``projects.tools``)
+builds on it.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pattern_review.config import Config
+from pattern_review.errors import OUTPUT_LIMIT, CheckError, bounded
 from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
 from pattern_review.projects.discovery import ROOT, Project
 
-# How much of a failed command's output a check's detail keeps.
-OUTPUT_LIMIT = 4000
-
 if TYPE_CHECKING:
+    from pattern_review.projects.environments.kinds import Environment
     from pattern_review.rulebook.book import Rulebook
 
+__all__ = [
+    "OUTPUT_LIMIT",
+    "CheckContext",
+    "CheckError",
+    "SharedSetup",
+    "bounded",
+    "finished",
+]
 
-class CheckError(Exception):
-    """A check could not run (tool missing, timed out, crashed).
-
-    The message is the one-line reason shown to the user; the check is then
-    reported with status ``error``, never ``passed``. ``output`` keeps what
-    the failed command printed (bounded), for the JSON detail and
-    ``--verbose``.
-    """
-
-    def __init__(self, message: str, output: str = "") -> None:
-        """Create the error.
-
-        Args:
-            message: The one-line reason.
-            output: The failed command's whole output, or empty.
-        """
-        super().__init__(message)
-        self.output = bounded(output)
-
-
-def bounded(text: str, limit: int = OUTPUT_LIMIT) -> str:
-    """Return text cut to its last ``limit`` characters (where errors end up).
-
-    Args:
-        text: Any output.
-        limit: Characters kept.
-
-    Returns:
-        The text, stripped, with a marker when it was cut.
-    """
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    return "[...]\n" + text[-limit:]
+SetUp = TypeVar("SetUp")
 
 
 @dataclass
@@ -62,13 +42,45 @@ class SharedSetup:
     Attributes:
         environments: Each project's environment, or why it could not be
             set up, by environment key.
+        ruff_programs: The pinned ruff each version resolved to, or why it
+            could not be run, by ``("ruff", version)``.
         lock: Held while a check looks up or adds an entry of ``locks``.
-        locks: One lock per environment key, held while it is set up.
+        locks: One lock per key, held while its entry is set up.
     """
 
-    environments: dict[tuple[str, ...], object] = field(default_factory=dict)
+    environments: dict[tuple[str, ...], Environment | CheckError] = field(
+        default_factory=dict
+    )
+    ruff_programs: dict[tuple[str, ...], Path | str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
+
+    def once(
+        self,
+        table: dict[tuple[str, ...], SetUp],
+        key: tuple[str, ...],
+        set_up: Callable[[], SetUp],
+    ) -> SetUp:
+        """Return ``table[key]``, set up by the first check to ask.
+
+        The others asking for the same key wait for it; different keys are
+        set up side by side (one lock per key).
+
+        Args:
+            table: ``environments`` or ``ruff_programs``.
+            key: The entry's key.
+            set_up: Makes the entry; it must not raise (a failure is kept
+                as the entry, so every check reports the same reason).
+
+        Returns:
+            The entry.
+        """
+        with self.lock:
+            own_lock = self.locks.setdefault(key, threading.Lock())
+        with own_lock:
+            if key not in table:
+                table[key] = set_up()
+            return table[key]
 
 
 @dataclass(frozen=True)

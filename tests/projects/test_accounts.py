@@ -23,11 +23,21 @@ from typing import Any
 import pytest
 
 from pattern_review.config import Config
-from pattern_review.context import CheckContext
+from pattern_review.context import CheckContext, CheckError
 from pattern_review.models import ReviewTarget
-from pattern_review.projects.accounts import Account, why_unrunnable
+from pattern_review.projects.accounts import (
+    Account,
+    UnprivilegedError,
+    account_for,
+    refusal,
+    why_unrunnable,
+)
 from pattern_review.projects.discovery import Project
-from pattern_review.projects.environments import find_uv, project_environment
+from pattern_review.projects.environments import (
+    code_account,
+    find_uv,
+    project_environment,
+)
 from pattern_review.redaction import REDACTED
 from tests.gitrepo import GitRepo
 from tests.secret_pr import (
@@ -345,3 +355,57 @@ def test_a_venv_the_user_cannot_run_is_named_when_the_bundled_tools_stand_in(
         "bundled tools: no environment found for the repository root (.venv: out"
         " of the reach of 'nobody', the user the PR's code runs as)"
     )
+
+
+def test_the_refusal_says_what_was_not_run_why_and_how_to_go_on() -> None:
+    assert refusal("mypy not run", "the user 'nobody' may not run /x/mypy") == (
+        "mypy not run (the review is root): the user 'nobody' may not run /x/mypy;"
+        " make it reachable, or set PATTERN_REVIEW_RUN_AS=root where the code is"
+        " trusted"
+    )
+    assert "make it readable," in refusal("tests not run", "why", "readable")
+
+
+def test_who_runs_the_prs_code_is_decided_by_account_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "nobody")
+    assert account_for(tmp_path, "tests not run", safe_mode=True) is None
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "root")
+    assert account_for(tmp_path, "tests not run") is None
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "no-such-user-here")
+    with pytest.raises(UnprivilegedError) as missing:
+        account_for(tmp_path, "tests not run")
+    assert str(missing.value) == (
+        "tests not run (the review is root): the user 'no-such-user-here' to run"
+        " the PR's code as does not exist (set PATTERN_REVIEW_RUN_AS)"
+    )
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "nobody")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    with pytest.raises(UnprivilegedError) as unreadable:
+        account_for(private, "mypy not run")
+    message = str(unreadable.value)
+    assert message.startswith(
+        "mypy not run (the review is root): the user 'nobody' that runs the PR's"
+        " code may not "
+    )
+    assert message.endswith(
+        "; make it readable, or set PATTERN_REVIEW_RUN_AS=root where the code is"
+        " trusted"
+    )
+    with readable_folder() as folder:
+        account = account_for(folder, "mypy not run")
+    assert account is not None and account.name == "nobody"
+
+
+def test_a_check_gets_the_refusal_as_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATTERN_REVIEW_RUN_AS", "nobody")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    target = ReviewTarget(repo=private, base="0" * 40, head="1" * 40)
+    ctx = CheckContext(target=target, config=Config(), cache_dir=tmp_path / "cache")
+    with pytest.raises(CheckError, match=r"^tests not run \(the review is root\)"):
+        code_account(ctx, "tests not run")

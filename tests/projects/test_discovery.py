@@ -10,10 +10,14 @@ from pattern_review.checks.schedule import merge_outcomes, project_contexts
 from pattern_review.commands.monorepo import only_under, subfolder
 from pattern_review.config import ConfigError, load_config, project_config
 from pattern_review.models import ChangedFile, ReviewTarget
-from pattern_review.projects.discovery import Project, assign, discover, uv_lock
+from pattern_review.projects.discovery import (
+    Project,
+    assign,
+    discover,
+    is_uv_project,
+    uv_lock,
+)
 from pattern_review.projects.per_project import label_findings, with_projects
-from pattern_review.projects.ruff_version import pinned_ruff
-from pattern_review.projects.tool_config import mypy_excluded, within_testpaths
 from tests.check_context import check_context
 from tests.gitrepo import GitRepo
 
@@ -23,6 +27,14 @@ def _touch(root: Path, *paths: str) -> None:
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("")
+
+
+def _target(repo: Path, *paths: str) -> ReviewTarget:
+    files = tuple(
+        ChangedFile(path=p, status="modified", added_lines=frozenset({1}))
+        for p in paths
+    )
+    return ReviewTarget(repo=repo, base="0" * 40, head="1" * 40, files=files)
 
 
 def test_a_file_belongs_to_its_nearest_project(tmp_path: Path) -> None:
@@ -69,6 +81,18 @@ def test_a_uv_workspace_member_is_a_project_synced_from_the_workspace_lock(
     assert uv_lock(tmp_path, "packages/core") == tmp_path / "uv.lock"
     assert uv_lock(tmp_path, "packages/own") is None  # excluded from it
     assert uv_lock(tmp_path, ".") == tmp_path / "uv.lock"
+
+
+def test_uv_project_detection(tmp_path: Path) -> None:
+    assert not is_uv_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert not is_uv_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.uv]\npackage = false\n")
+    assert is_uv_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.uv\n")  # broken TOML
+    assert not is_uv_project(tmp_path)
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    assert is_uv_project(tmp_path)
 
 
 def test_the_projects_setting_replaces_discovery(tmp_path: Path) -> None:
@@ -121,71 +145,6 @@ def test_a_bad_project_table_is_a_config_error_naming_the_file(
     (tmp_path / "pyproject.toml").write_text("[tool.pattern-review]\njobs = -1\n")
     with pytest.raises(ConfigError, match=r"pyproject.toml \[tool.pattern-review\]"):
         project_config(load_config(tmp_path / "missing"), tmp_path)
-
-
-def test_mypy_exclude_of_the_projects_config(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.mypy]\nexclude = ["alembic/versions/", "^build/"]\n'
-    )
-    paths = ["alembic/versions/1.py", "app/x.py", "build/y.py", "app/build/z.py"]
-    assert mypy_excluded(tmp_path, paths) == ["alembic/versions/1.py", "build/y.py"]
-    (tmp_path / "mypy.ini").write_text("[mypy]\nexclude = (?x)(^app/ | ^nothing)\n")
-    # mypy.ini comes first, and its pattern may span lines in verbose mode.
-    assert mypy_excluded(tmp_path, paths) == ["app/x.py", "app/build/z.py"]
-    (tmp_path / "mypy.ini").write_text("[mypy]\nexclude = [unclosed\n")
-    assert mypy_excluded(tmp_path, paths) == []
-    # Files outside the config's ``files`` are not what ``mypy`` checks either.
-    (tmp_path / "mypy.ini").write_text("[mypy]\nfiles = app, alembic/*/1.py\n")
-    assert mypy_excluded(tmp_path, paths) == ["build/y.py"]
-
-
-def test_pytest_testpaths_of_the_projects_config(tmp_path: Path) -> None:
-    tests = ["tests/test_a.py", "app/test_b.py", "integration/test_c.py"]
-    assert within_testpaths(tmp_path, tests) == tests  # no config
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.pytest.ini_options]\ntestpaths = ["tests", "integration"]\n'
-    )
-    assert within_testpaths(tmp_path, tests) == [tests[0], tests[2]]
-    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = app\n")
-    assert within_testpaths(tmp_path, tests) == ["app/test_b.py"]
-
-
-def test_the_ruff_a_project_pins(tmp_path: Path) -> None:
-    backend = Project("backend", tmp_path / "backend")
-    backend.folder.mkdir()
-    assert pinned_ruff(backend, tmp_path) is None
-    (tmp_path / ".pre-commit-config.yaml").write_text(
-        "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
-        "    rev: v0.5.7\n    hooks:\n      - id: ruff\n"
-    )
-    found = pinned_ruff(backend, tmp_path)
-    assert found is not None
-    assert (found.version, found.source) == ("0.5.7", ".pre-commit-config.yaml")
-    (backend.folder / "requirements-dev.txt").write_text("pytest\nruff==0.6.1\n")
-    found = pinned_ruff(backend, tmp_path)
-    assert found is not None
-    assert (found.version, found.source) == ("0.6.1", "backend/requirements-dev.txt")
-    (backend.folder / "uv.lock").write_text(
-        'version = 1\n\n[[package]]\nname = "ruff"\nversion = "0.6.9"\n'
-    )
-    found = pinned_ruff(backend, tmp_path)
-    assert found is not None
-    assert (found.version, found.source) == ("0.6.9", "backend/uv.lock")
-    # A pin that is no plain version never reaches a command line.
-    (backend.folder / "uv.lock").write_text(
-        'version = 1\n\n[[package]]\nname = "ruff"\nversion = "0.6.9 --x"\n'
-    )
-    found = pinned_ruff(backend, tmp_path)
-    assert found is not None
-    assert found.version == "0.6.1"
-
-
-def _target(repo: Path, *paths: str) -> ReviewTarget:
-    files = tuple(
-        ChangedFile(path=p, status="modified", added_lines=frozenset({1}))
-        for p in paths
-    )
-    return ReviewTarget(repo=repo, base="0" * 40, head="1" * 40, files=files)
 
 
 def test_one_context_per_touched_project_with_its_own_cache(

@@ -14,13 +14,23 @@ from pattern_review.context import CheckContext, CheckError
 from pattern_review.models import ReviewTarget
 from pattern_review.projects.discovery import Project
 from pattern_review.projects.environments import (
-    failure_reason,
     find_uv,
     project_environment,
 )
-from pattern_review.projects.process import ToolRun
+from tests.check_context import folder_context, tree_state
+from tests.gitrepo import GitRepo
 
 needs_uv = pytest.mark.skipif(find_uv() is None, reason="uv is not installed")
+UV_PROJECT = """\
+[project]
+name = "target"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = []
+
+[tool.uv]
+package = false
+"""
 
 
 def _context(
@@ -157,41 +167,33 @@ def test_uv_is_found_from_the_uv_variable_first(
     assert find_uv() == str(fake)
 
 
-def test_the_reason_is_the_first_error_line_and_the_command() -> None:
-    run = ToolRun(
-        exit_code=2,
-        stdout="",
-        stderr="Using CPython 3.12\nwarning: x\nerror: Failed to fetch `httpx`\n"
-        "  Caused by: dns error\nhint: try --offline\n",
-        seconds=0.1,
-    )
-    reason = failure_reason(run, ["/opt/bin/uv", "sync", "--frozen"])
-    assert reason == "error: Failed to fetch `httpx` (`uv sync --frozen`)"
+def test_a_plain_repo_and_safe_mode_use_the_bundled_tools(tmp_path: Path) -> None:
+    assert project_environment(folder_context(tmp_path, tmp_path)).kind == "bundled"
+    direct = folder_context(tmp_path, tmp_path, Config(runner="direct"))
+    assert project_environment(direct).kind == "bundled"
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    safe = folder_context(tmp_path, tmp_path, Config(runner="uv"), safe_mode=True)
+    found = project_environment(safe)
+    assert (found.kind, found.prefix) == ("bundled", None)
+    assert "safe mode" in found.origin
 
 
-def test_a_pyenv_shims_failure_is_named_as_such() -> None:
-    run = ToolRun(
-        exit_code=127,
-        stdout="",
-        stderr="pyenv: version `3.99' is not installed (set by /r/.python-version)\n",
-        seconds=0.1,
-    )
-    reason = failure_reason(run, ["/root/.pyenv/shims/uv", "sync"])
-    assert reason.startswith("uv is a pyenv shim that failed here: pyenv: version")
+@needs_uv
+def test_the_uv_environment_is_set_up_once_outside_the_work_tree(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("pyproject.toml", UV_PROJECT)
+    git_repo.write("pkg/mod.py", "import os\n")
+    git_repo.commit()
+    before = tree_state(git_repo)
+    ctx = folder_context(git_repo.path, tmp_path, Config(runner="uv"))
 
+    first = project_environment(ctx)
+    again = project_environment(ctx)
 
-def test_an_exception_a_tool_let_out_is_the_reason() -> None:
-    run = ToolRun(
-        exit_code=1,
-        stdout="Installing dependencies from lock file\n\n"
-        "  - Installing pyyaml (5.4.1): Failed\n\nChefBuildError\n\n"
-        "Backend subprocess exited when trying to invoke get_requires_for_build\n"
-        "  File x, line 3\n  AttributeError: 'build_ext' object\n",
-        stderr="Warning: The file chosen for install of gitpython is yanked.\n",
-        seconds=0.1,
-    )
-    reason = failure_reason(run, ["/bin/sh", "-c", "poetry install"])
-    assert reason == (
-        "ChefBuildError: Backend subprocess exited when trying to invoke"
-        " get_requires_for_build (`sh -c poetry install`)"
-    )
+    assert first == again
+    assert first.kind == "uv"
+    assert first.prefix is not None
+    assert first.prefix.is_relative_to(tmp_path / "cache")
+    assert (first.prefix / "bin" / "python").exists()
+    assert tree_state(git_repo) == before

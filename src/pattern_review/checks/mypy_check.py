@@ -20,8 +20,9 @@ from pattern_review.projects.environments import (
     code_account,
     project_environment,
 )
-from pattern_review.projects.process import ToolRun, run_tool
+from pattern_review.projects.process import ToolRun
 from pattern_review.projects.tool_config import mypy_excluded
+from pattern_review.projects.tools import run_tool
 
 NAME = "mypy"
 # Codes that enforce style rule 2 ("type annotations on all parameters and

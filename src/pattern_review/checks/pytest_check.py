@@ -20,8 +20,8 @@ from pattern_review.checks.related_tests import related_tests
 from pattern_review.context import CheckContext, CheckError, finished
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.environments import code_account
-from pattern_review.projects.process import run_tool
 from pattern_review.projects.tool_config import within_testpaths
+from pattern_review.projects.tools import run_tool
 
 NAME = "pytest"
 _EXIT_NO_TESTS = 5

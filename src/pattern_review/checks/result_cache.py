@@ -27,6 +27,8 @@ from pydantic import ValidationError
 from pattern_review import __version__, git
 from pattern_review.context import CheckContext
 from pattern_review.models import CheckOutcome
+from pattern_review.projects.accounts import RUN_AS_VARIABLE
+from pattern_review.projects.process import PASS_ENV_VARIABLE
 from pattern_review.redaction import Redactor
 
 KEEP_ENTRIES = 500
@@ -73,7 +75,7 @@ def _environment_identity(repo: Path) -> str:
     """Describe the environments the tools may run in, cheaply."""
     parts = [_tool_identity()]
     # Whom the PR's code runs as, and which secret-named variables it gets.
-    for name in ("PATTERN_REVIEW_RUN_AS", "PATTERN_REVIEW_PASS_ENV"):
+    for name in (RUN_AS_VARIABLE, PASS_ENV_VARIABLE):
         parts.append(f"{name}={os.environ.get(name, '')}")
     parts.append(f"euid={os.geteuid() if hasattr(os, 'geteuid') else ''}")
     for name in _LOCK_FILES:
@@ -116,7 +118,7 @@ def tree_state(root: Path, context: CheckContext) -> str:
     """Return the key part of a check run on a tree outside any repository.
 
     The base-version comparison checks the base files in a temporary tree
-    (``baseline.py``): everything in that tree, pattern-review's own code and
+    (``baseline``): everything in that tree, pattern-review's own code and
     tools, and the configuration decide its findings.
 
     Args:

@@ -30,7 +30,7 @@ from pattern_review.conventions.pool import could_not_analyse
 from pattern_review.lines import split_lines
 from pattern_review.migrations import is_migration
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
-from pattern_review.projects.process import run_tool
+from pattern_review.projects.tools import run_tool
 from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 
 NAME = "ruff"

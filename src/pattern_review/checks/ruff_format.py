@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pattern_review.checks.ruff_check import SAFE_MODE_NOTE, config_args
 from pattern_review.context import CheckContext, CheckError, finished
 from pattern_review.models import CheckOutcome, CheckResult, Finding
-from pattern_review.projects.process import run_tool
+from pattern_review.projects.tools import run_tool
 
 NAME = "ruff-format"
 # A file ruff cannot parse: a whole-file finding (findings.FILE_LEVEL_RULES).

@@ -17,6 +17,12 @@ mypy's cache then live in a folder that user owns (``cache_folder``).
 
 That user must be able to read the work tree and run the programs; when it
 cannot, the code is not run (the check reports why) rather than run as root.
+``account_for`` is the one place that decides who runs the PR's code;
+``refusal`` is the one wording of why it was not run.
+
+Only the standard library is imported here: the process primitive sits on
+top of this module, and ``hide_environment`` is tested by running this
+file's source alone as another user.
 """
 
 from __future__ import annotations
@@ -199,27 +205,53 @@ def pr_code_account() -> Account | None:
     return Account(name, entry.pw_uid, entry.pw_gid, _home_for(entry))
 
 
-def account_for(repo: Path) -> Account | None:
-    """Return the user the PR's code runs as, checked against the work tree.
+def refusal(what: str, why: str, remedy: str = "reachable") -> str:
+    """Say that PR code was not run as root, why, and how to go on.
+
+    Args:
+        what: What did not happen (``mypy not run``).
+        why: What the unprivileged user cannot do (``why_unreadable``).
+        remedy: What the folder or program must become (``readable``).
+
+    Returns:
+        The one-line reason of the failed check or environment.
+    """
+    return (
+        f"{what} (the review is root): {why}; make it {remedy}, or set"
+        f" {RUN_AS_VARIABLE}=root where the code is trusted"
+    )
+
+
+def account_for(repo: Path, what: str, safe_mode: bool = False) -> Account | None:
+    """Return the user a PR's code runs as: the one place that decides it.
+
+    Everything that runs the PR's code (its tests, mypy, setting its
+    environment up) asks here.
 
     Args:
         repo: The work tree that user must read.
+        what: What does not happen when that user cannot
+            (``tests not run``).
+        safe_mode: No PR code runs at all (then nobody runs it).
 
     Returns:
-        None when the code runs as we are (not root, or the switch is off).
+        None when the code runs as we are: in safe mode, when not root, or
+        when the switch is off.
 
     Raises:
         UnprivilegedError: The user does not exist or cannot read the work
             tree; the message says why and how to go on.
     """
-    account = pr_code_account()
+    if safe_mode:
+        return None
+    try:
+        account = pr_code_account()
+    except UnprivilegedError as exc:
+        raise UnprivilegedError(f"{what} (the review is root): {exc}") from exc
     if account is not None:
         why = why_unreadable(account, repo)
         if why:
-            raise UnprivilegedError(
-                f"{why}; make it readable, or set {RUN_AS_VARIABLE}=root where"
-                " the code is trusted"
-            )
+            raise UnprivilegedError(refusal(what, why, "readable"))
     return account
 
 

@@ -16,10 +16,11 @@ The checklist then runs once per project, from its folder, with its config.
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from pattern_review.projects.tool_config import tool_table
 
 ROOT = "."
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "mypy.ini", "pytest.ini")
@@ -100,13 +101,8 @@ def has_marker(folder: Path) -> bool:
 
 def _workspace_members(folder: Path) -> tuple[list[str], list[str]] | None:
     """Return a uv workspace's member and exclude globs, None if no workspace."""
-    try:
-        data = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    tool = data.get("tool")
-    uv = tool.get("uv") if isinstance(tool, dict) else None
-    workspace = uv.get("workspace") if isinstance(uv, dict) else None
+    uv = tool_table(folder, "uv")
+    workspace = uv.get("workspace") if uv is not None else None
     if not isinstance(workspace, dict):
         return None
     members = [m for m in workspace.get("members", []) if isinstance(m, str)]
@@ -142,6 +138,19 @@ def discover(repo: Path, path: str) -> str:
         if has_marker(repo / parent):
             return parent.as_posix()
     return ROOT
+
+
+def is_uv_project(repo: Path) -> bool:
+    """Return whether a folder holds a uv project.
+
+    Args:
+        repo: A project's folder.
+
+    Returns:
+        True when it has ``uv.lock`` or a ``[tool.uv]`` table in
+        ``pyproject.toml``.
+    """
+    return (repo / "uv.lock").is_file() or tool_table(repo, "uv") is not None
 
 
 def uv_lock(repo: Path, project: str) -> Path | None:

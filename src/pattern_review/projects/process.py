@@ -1,50 +1,35 @@
-"""How the Completion Checklist tools (ruff, mypy, pytest) are started.
+"""The process primitive: how every command of a review is started.
 
-Each tool runs from its project's folder (projects.py). mypy and pytest run
-in the project's environment (environments.py): its own copy of the tool
-when it has one, else the copy installed with pattern-review, pointed at the
-environment. ruff runs the version the project pins (ruff_tool.py) and needs
-no environment. In safe mode nothing of the PR may execute: only the bundled
-tools run.
+A command runs from a folder with a scrubbed environment (no secret of the
+run: tokens, the action's inputs, secret-named variables), in a process group
+of its own (a timeout ends its children too), at a niceness, and, for a PR's
+code when the review is root, as another account (``accounts``). Python
+writes no bytecode into the work tree.
 
-The bundled tools start with ``python -P``, so the work tree is not on
-``sys.path``: a PR's own ``ruff/`` or ``mypy/`` package cannot stand in for
-the tool. No tool gets the run's secrets (tokens, the action's inputs): none
-needs them, and a target's tests or build steps could leak them.
-
-Nothing here may write into the work tree: environments that are built go to
-the cache folder, a project without ``uv.lock`` is never locked, and Python
-never writes bytecode.
+This module knows nothing of tools, projects or environments: which program
+runs a tool in which environment is decided above it (``tools``,
+``environments``, ``ruff_version``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
+import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pattern_review.context import CheckContext, CheckError
-from pattern_review.projects.accounts import (
-    RUN_AS_VARIABLE,
-    Account,
-    why_unreadable,
-    why_unrunnable,
-)
+from pattern_review.errors import CheckError
+from pattern_review.projects.accounts import Account
 from pattern_review.redaction import SECRET_NAMES
 
-Tool = Literal["ruff", "mypy", "pytest"]
-_PRINT_PREFIX = "import sys; print(sys.prefix)"
 RunnerKind = Literal["env", "uv", "direct"]
 # Never passed to a tool: the action's inputs (``INPUT_*``) carry the tokens too.
 SECRET_VARIABLES = frozenset(
@@ -149,7 +134,7 @@ def run_command(
             processes it starts), so that it yields the CPU to others.
         launched: Set once the process has started.
         account: Run as this user, in its own HOME (a PR's code, when the
-            review is root: ``unprivileged``).
+            review is root: ``accounts``).
 
     Returns:
         Exit code, output and wall time.
@@ -225,228 +210,39 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     process.communicate()
 
 
-def is_uv_project(repo: Path) -> bool:
-    """Return whether a folder holds a uv project.
+_ERROR_LINE = re.compile(r"^(?:error|fatal)\b", re.IGNORECASE)
+# A Python exception a tool let out (``ChefBuildError``, ``OSError: ...``),
+# unindented: not a frame of a traceback.
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b(?::|$)")
+
+
+def failure_reason(run: ToolRun, argv: list[str]) -> str:
+    """Return the meaningful line of a failed command, and the command.
 
     Args:
-        repo: A project's folder.
+        run: The finished command.
+        argv: What was run.
 
     Returns:
-        True when it has ``uv.lock`` or a ``[tool.uv]`` table in
-        ``pyproject.toml``.
+        A pyenv shim's complaint, named as such; else the first ``error:``
+        line (uv, pip); else the first exception a tool let out, with the
+        line after it when it names none; else the last line. Then the
+        command, shortened.
     """
-    if (repo / "uv.lock").is_file():
-        return True
-    pyproject = repo / "pyproject.toml"
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "uv" in tool
-
-
-def _pinned_ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
-    """Return how ruff starts for the context's project, and which ruff it is."""
-    from pattern_review.projects.environments import failure_reason, find_uv
-    from pattern_review.projects.ruff_version import (
-        bundled_command,
-        bundled_version,
-        pinned_ruff,
-    )
-
-    bundled = f"bundled ruff {bundled_version()}"
-    if ctx.target.safe_mode or ctx.config.runner == "direct":
-        return bundled_command(), bundled
-    pin = pinned_ruff(ctx.where, ctx.target.repo)
-    if pin is None:
-        return bundled_command(), f"{bundled}, the project pins none"
-    which = f"ruff {pin.version}, pinned in {pin.source}"
-    if pin.version == bundled_version():
-        return bundled_command(), which
-    uv = find_uv()
-    if uv is None:
-        return bundled_command(), f"{bundled}: no uv to run ruff {pin.version}"
-    key = ("ruff", pin.version)
-    shared = ctx.shared
-    with shared.lock:
-        own_lock = shared.locks.setdefault(key, threading.Lock())
-    with own_lock:
-        if key not in shared.environments:
-            # uv fetches that ruff into its cache once; asked for the tool's
-            # environment, it lets the checks start its ruff directly, with
-            # no uv in between. A failure falls back to the bundled ruff.
-            probe = [uv, "tool", "run", "--from", f"ruff=={pin.version}"]
-            probe += ["python", "-c", _PRINT_PREFIX]
-            env = {}
-            if os.environ.get("UV_NO_CACHE"):
-                # A throwaway cache (the container's setting) would delete
-                # the tool with it: keep it in the review's cache folder.
-                env = {"UV_NO_CACHE": "0", "UV_CACHE_DIR": str(ctx.cache_dir / "uv")}
-            try:
-                timeout = ctx.config.tool_timeout_s
-                run = run_command(probe, ctx.where.folder, timeout, env)
-                lines = run.stdout.strip().splitlines()
-                program = Path(lines[-1]) / "bin" / "ruff" if lines else None
-                if run.exit_code == 0 and program is not None and program.is_file():
-                    shared.environments[key] = program
-                else:
-                    shared.environments[key] = failure_reason(run, probe)
-            except CheckError as exc:
-                shared.environments[key] = str(exc)
-        found = shared.environments[key]
-    if not isinstance(found, Path):
-        return bundled_command(), (
-            f"{bundled}: ruff {pin.version} (pinned in {pin.source}) could not be"
-            f" run: {found}"
-        )
-    return [str(found)], which
-
-
-def _check_runnable(account: Account, tool: Tool, program: Path | None) -> None:
-    """Fail the check, saying why, when its user cannot run its tool.
-
-    Args:
-        account: The user the tool runs as.
-        tool: ``mypy`` or ``pytest``.
-        program: The environment's own copy of the tool; None runs the
-            bundled one, from this interpreter.
-
-    Raises:
-        CheckError: A folder on the way, or the program, is out of reach.
-    """
-    why = why_unrunnable(account, program or Path(sys.executable))
-    if why is None and program is None:
-        found = importlib.util.find_spec(tool)
-        if found is not None and found.origin:
-            why = why_unreadable(account, Path(found.origin).parent)
-    if why:
-        raise CheckError(
-            f"{tool} not run (the review is root): {why}; make it reachable, or"
-            f" set {RUN_AS_VARIABLE}=root where the code is trusted"
-        )
-
-
-def _first_line(run: ToolRun) -> str:
-    lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
-    if lines and lines[0] == "ruff failed" and len(lines) > 1:
-        return f"ruff failed: {lines[1]}"[:200]
-    return lines[0][:200] if lines else "no output"
-
-
-def _refused_arguments(run: ToolRun) -> bool:
-    """Whether ruff rejected its command line (not a file, rule or config)."""
-    if run.exit_code != 2 or run.stdout.strip():
-        return False
-    text = run.stderr
-    if "Unknown rule selector" in text or "invalid value" in text:
-        return False  # the check drops the code it lacks and asks again
-    return "try '--help'" in text or text.lstrip().startswith("ruff failed")
-
-
-def run_tool(
-    ctx: CheckContext,
-    tool: Tool,
-    args: Sequence[str],
-    env: Mapping[str, str] | None = None,
-    direct_args: Sequence[str] = (),
-    direct_env: Mapping[str, str] | None = None,
-    account: Account | None = None,
-) -> ToolRun:
-    """Run a checklist tool on the context's project, from its folder.
-
-    ruff is the version the project pins (or the bundled one) and needs no
-    environment; mypy and pytest run from the project's environment
-    (environments.py) when it has them, else the bundled tools run.
-
-    Args:
-        ctx: The check's context.
-        tool: ``ruff``, ``mypy`` or ``pytest``.
-        args: Arguments after the tool name.
-        env: Extra environment variables.
-        direct_args: Arguments added only when the bundled tool runs (it
-            lacks the project's environment, e.g. mypy's
-            ``--python-executable``).
-        direct_env: Environment variables added only when the bundled tool
-            runs (e.g. pytest's ``PYTHONPATH`` to the uninstalled project).
-        account: Run the tool as this user (it runs the PR's code).
-
-    Returns:
-        The finished run; ``note`` says which tool and environment ran.
-
-    Raises:
-        CheckError: The tool is missing, cannot start, or timed out, or the
-            project's environment could not be set up (mypy and pytest only).
-    """
-    from pattern_review.projects.environments import project_environment
-
-    folder = ctx.where.folder
-    timeout = ctx.config.tool_timeout_s
-    nice = ctx.niceness
-    env = dict(env or {})
-    if tool == "ruff":
-        command, which = _pinned_ruff_command(ctx)
-        run = run_command(
-            [*command, *args], folder, timeout, env, nice, ctx.tool_started
-        )
-        kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
-        if kind == "uv" and _refused_arguments(run):
-            # An old pinned ruff that lacks an option the review needs (inline
-            # ``--config`` overrides came with 0.2): the bundled one stands in.
-            from pattern_review.projects.ruff_version import (
-                bundled_command,
-                bundled_version,
-            )
-
-            why = _first_line(run)
-            which = (
-                f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
-                f" run the review's arguments ({why})"
-            )
-            run = run_command(
-                [*bundled_command(), *args], folder, timeout, env, nice, None
-            )
-            kind = "direct"
-        return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)
-    environment = project_environment(ctx)
-    program = environment.program(tool)
-    if account is not None:
-        _check_runnable(account, tool, program)
-    if program is not None and environment.prefix is not None:
-        # What ``uv run`` or an activated environment does: its bin/ first
-        # on PATH, VIRTUAL_ENV set (the project's tests may rely on it).
-        path = os.environ.get("PATH", "")
-        tool_env = {
-            "VIRTUAL_ENV": str(environment.prefix),
-            "PATH": os.pathsep.join([str(environment.prefix / "bin"), path]),
-            **env,
-        }
-        run = run_command(
-            [str(program), *args],
-            folder,
-            timeout,
-            tool_env,
-            nice,
-            ctx.tool_started,
-            account,
-        )
-        note = f"in {environment.origin}"
-        return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "env", note)
-    if environment.prefix is None:
-        note = environment.origin
-    else:
-        note = f"bundled {tool} on {environment.origin}"
-    # -P keeps the work tree off sys.path, so "-m mypy" is the installed mypy
-    # even if the PR has a mypy/ package. pytest keeps it: its direct mode
-    # imports the target from the work tree, and it never runs in safe mode.
-    isolate = [] if tool == "pytest" else ["-P"]
-    argv = [sys.executable, *isolate, "-m", tool, *direct_args, *args]
-    bundled_env = {**env, **(direct_env or {})}
-    direct = run_command(
-        argv, folder, timeout, bundled_env, nice, ctx.tool_started, account
-    )
-    if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
-        raise CheckError(f"{tool} is not installed with pattern-review")
-    return ToolRun(
-        direct.exit_code, direct.stdout, direct.stderr, direct.seconds, "direct", note
-    )
+    raw = f"{run.stderr}\n{run.stdout}".splitlines()
+    lines = [line.strip() for line in raw if line.strip()]
+    shown = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv))
+    shown = shown if len(shown) <= 120 else shown[:117] + "..."
+    for line in lines:
+        if line.startswith("pyenv:"):
+            return f"uv is a pyenv shim that failed here: {line[:200]} (`{shown}`)"
+    found = next((line for line in lines if _ERROR_LINE.match(line)), None)
+    if found is None:
+        unindented = [line.rstrip() for line in raw if line.strip() and line[0] != " "]
+        for index, line in enumerate(unindented):
+            if _EXCEPTION_LINE.match(line):
+                found = line
+                if ":" not in line and index + 1 < len(unindented):
+                    found = f"{line}: {unindented[index + 1]}"
+                break
+    return f"{(found or run.last_line())[:300]} (`{shown}`)"

@@ -7,18 +7,33 @@ into its cache). ruff needs nothing of the project's environment, so it never
 waits for one. Without a pin, without uv, in safe mode, or when that version
 cannot be fetched, the ruff installed with pattern-review runs, and the
 check's detail says which ruff it was.
+
+This module is the one place that decides which ruff runs (``ruff_command``,
+and ``run_ruff`` when an old pinned ruff refuses the review's arguments).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.projects.discovery import REQUIREMENTS_GLOB, Project, uv_lock
+from pattern_review.projects.environments import find_uv
+from pattern_review.projects.environments.kinds import PRINT_PREFIX
+from pattern_review.projects.process import (
+    RunnerKind,
+    ToolRun,
+    failure_reason,
+    run_command,
+)
+from pattern_review.projects.tool_config import read_toml
 
 # Only plain release versions reach the command line (the pin is PR content).
 _VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
@@ -42,11 +57,7 @@ class RuffPin:
 
 
 def _from_lock(path: Path) -> str | None:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    packages = data.get("package")
+    packages = read_toml(path).get("package")
     if not isinstance(packages, list):
         return None
     for package in packages:
@@ -129,3 +140,120 @@ def bundled_command() -> list[str]:
         The argv prefix.
     """
     return [sys.executable, "-P", "-m", "ruff"]
+
+
+def ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
+    """Return how ruff starts for the context's project, and which ruff it is.
+
+    The one place that decides the ruff version: the bundled ruff in safe
+    mode, with the ``direct`` runner, without a pin or without uv; else the
+    pinned version, fetched once per review (a failure falls back to the
+    bundled ruff, and the note says why).
+
+    Args:
+        ctx: A check's context.
+
+    Returns:
+        The argv prefix that starts ruff, and the note naming which ruff it is.
+    """
+    bundled = f"bundled ruff {bundled_version()}"
+    if ctx.target.safe_mode or ctx.config.runner == "direct":
+        return bundled_command(), bundled
+    pin = pinned_ruff(ctx.where, ctx.target.repo)
+    if pin is None:
+        return bundled_command(), f"{bundled}, the project pins none"
+    which = f"ruff {pin.version}, pinned in {pin.source}"
+    if pin.version == bundled_version():
+        return bundled_command(), which
+    uv = find_uv()
+    if uv is None:
+        return bundled_command(), f"{bundled}: no uv to run ruff {pin.version}"
+    shared = ctx.shared
+    found = shared.once(
+        shared.ruff_programs,
+        ("ruff", pin.version),
+        lambda: _fetch_pinned(ctx, uv, pin.version),
+    )
+    if not isinstance(found, Path):
+        return bundled_command(), (
+            f"{bundled}: ruff {pin.version} (pinned in {pin.source}) could not be"
+            f" run: {found}"
+        )
+    return [str(found)], which
+
+
+def _fetch_pinned(ctx: CheckContext, uv: str, version: str) -> Path | str:
+    """Return the program of a pinned ruff, or why it could not be run.
+
+    uv fetches that ruff into its cache once; asked for the tool's
+    environment, it lets the checks start its ruff directly, with no uv in
+    between. A failure falls back to the bundled ruff.
+    """
+    probe = [uv, "tool", "run", "--from", f"ruff=={version}"]
+    probe += ["python", "-c", PRINT_PREFIX]
+    env = {}
+    if os.environ.get("UV_NO_CACHE"):
+        # A throwaway cache (the container's setting) would delete the tool
+        # with it: keep it in the review's cache folder.
+        env = {"UV_NO_CACHE": "0", "UV_CACHE_DIR": str(ctx.cache_dir / "uv")}
+    try:
+        timeout = ctx.config.tool_timeout_s
+        run = run_command(probe, ctx.where.folder, timeout, env)
+    except CheckError as exc:
+        return str(exc)
+    lines = run.stdout.strip().splitlines()
+    program = Path(lines[-1]) / "bin" / "ruff" if lines else None
+    if run.exit_code == 0 and program is not None and program.is_file():
+        return program
+    return failure_reason(run, probe)
+
+
+def _first_line(run: ToolRun) -> str:
+    lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
+    if lines and lines[0] == "ruff failed" and len(lines) > 1:
+        return f"ruff failed: {lines[1]}"[:200]
+    return lines[0][:200] if lines else "no output"
+
+
+def _refused_arguments(run: ToolRun) -> bool:
+    """Whether ruff rejected its command line (not a file, rule or config)."""
+    if run.exit_code != 2 or run.stdout.strip():
+        return False
+    text = run.stderr
+    if "Unknown rule selector" in text or "invalid value" in text:
+        return False  # the check drops the code it lacks and asks again
+    return "try '--help'" in text or text.lstrip().startswith("ruff failed")
+
+
+def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> ToolRun:
+    """Run the ruff ``ruff_command`` chose on the context's project.
+
+    Args:
+        ctx: The check's context.
+        args: Arguments after ``ruff``.
+        env: Extra environment variables.
+
+    Returns:
+        The finished run; ``note`` says which ruff ran, ``runner`` whether
+        it was the pinned one (``uv``) or the bundled one (``direct``).
+
+    Raises:
+        CheckError: ruff cannot start or timed out.
+    """
+    folder = ctx.where.folder
+    timeout = ctx.config.tool_timeout_s
+    nice = ctx.niceness
+    command, which = ruff_command(ctx)
+    run = run_command([*command, *args], folder, timeout, env, nice, ctx.tool_started)
+    kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
+    if kind == "uv" and _refused_arguments(run):
+        # An old pinned ruff that lacks an option the review needs (inline
+        # ``--config`` overrides came with 0.2): the bundled one stands in.
+        why = _first_line(run)
+        which = (
+            f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
+            f" run the review's arguments ({why})"
+        )
+        run = run_command([*bundled_command(), *args], folder, timeout, env, nice, None)
+        kind = "direct"
+    return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)

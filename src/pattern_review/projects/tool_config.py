@@ -1,4 +1,9 @@
-"""What a project's own tool config says the tools look at.
+"""What a project's own tool config says the tools look at; the one TOML reader.
+
+Every ``pyproject.toml`` (and TOML lock file) of a reviewed project is read
+through ``read_toml``: PR content, so an unreadable or invalid file reads as
+empty rather than failing the review. It is not cached: the review may read
+a file again after a tool rewrote it, and parsing one is cheap.
 
 Files named on the command line bypass mypy's ``exclude`` and ``files`` (they
 apply only to a run that finds files itself), and pytest's ``testpaths`` only
@@ -27,11 +32,46 @@ _PYTEST_INI = (
 )
 
 
-def _toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """Return a TOML file's tables, empty when it is missing or invalid.
+
+    Args:
+        path: The file (``pyproject.toml``, ``uv.lock``, ``poetry.lock``).
+
+    Returns:
+        Its content, or an empty dict.
+    """
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
+
+
+def read_pyproject(folder: Path) -> dict[str, Any]:
+    """Return a folder's ``pyproject.toml``, empty when it has none or it is invalid.
+
+    Args:
+        folder: A project's folder.
+
+    Returns:
+        Its content, or an empty dict.
+    """
+    return read_toml(folder / "pyproject.toml")
+
+
+def tool_table(folder: Path, name: str) -> dict[str, Any] | None:
+    """Return a folder's ``[tool.<name>]`` table of ``pyproject.toml``.
+
+    Args:
+        folder: A project's folder.
+        name: The tool's name (``mypy``, ``uv``).
+
+    Returns:
+        The table, or None when there is none.
+    """
+    tool = read_pyproject(folder).get("tool")
+    table = tool.get(name) if isinstance(tool, dict) else None
+    return table if isinstance(table, dict) else None
 
 
 def _ini_section(path: Path, section: str) -> dict[str, str] | None:
@@ -43,18 +83,12 @@ def _ini_section(path: Path, section: str) -> dict[str, str] | None:
     return dict(parser[section]) if parser.has_section(section) else None
 
 
-def _tool_table(folder: Path, name: str) -> dict[str, Any] | None:
-    tool = _toml(folder / "pyproject.toml").get("tool")
-    table = tool.get(name) if isinstance(tool, dict) else None
-    return table if isinstance(table, dict) else None
-
-
 def _mypy_settings(folder: Path) -> tuple[list[str], list[str] | None]:
     """Return ``exclude`` patterns and ``files`` of the mypy config used here."""
     for name, section in _MYPY_INI[:2]:
         if (folder / name).is_file():
             return _ini_mypy(_ini_section(folder / name, section) or {})
-    table = _tool_table(folder, "mypy")
+    table = tool_table(folder, "mypy")
     if table is not None:
         return _listed(table.get("exclude")) or [], _listed(table.get("files"))
     name, section = _MYPY_INI[2]
@@ -120,7 +154,7 @@ def _pytest_testpaths(folder: Path) -> list[str] | None:
         if (folder / name).is_file():
             values = _ini_section(folder / name, section) or {}
             return values.get("testpaths", "").split() or None
-    table = _tool_table(folder, "pytest")
+    table = tool_table(folder, "pytest")
     options = table.get("ini_options") if table else None
     if isinstance(options, dict):
         value = options.get("testpaths")

@@ -1,0 +1,224 @@
+"""Where mypy and pytest find a project's packages: its Python environment.
+
+Each project gets one environment per review, found or built by the first
+check that needs it and shared with the others (``SharedSetup``). In order,
+unless the ``environment`` setting picks one:
+
+1. ``venv``: the project's own ``.venv`` or ``venv``, else ``$VIRTUAL_ENV``
+   (an environment the job's earlier steps activated), whose interpreter runs;
+2. ``uv``: a uv project (its ``uv.lock``, or its workspace's), synced with
+   ``uv sync --frozen`` into the cache folder, as ``uv run`` would;
+3. ``requirements``: ``requirements*.txt``, or PEP 621 dependencies and
+   dependency groups without a uv lock: an environment uv builds from them in
+   the cache folder, keyed by those files' content;
+4. ``install``: the ``install`` command of the config, run into a fresh
+   environment in the cache folder;
+5. ``bundled``: none; the tools installed with pattern-review run alone (mypy
+   then ignores missing imports), and the check's detail says so.
+
+ruff needs none of this: it never waits for an environment (see ``ruff_version``).
+An environment that cannot be set up fails only the checks that need it,
+with the meaningful line of the failed command as the reason.
+
+This package is the entry (``project_environment``) and the dispatcher; each
+strategy is a module of its own (``venv``, ``uv``, ``requirements``,
+``install``, ``bundled``), built environments share ``build``.
+
+Finding and building an environment runs the PR's code (a committed
+``.venv/bin/python``, its build backend, its ``install`` command): when the
+review is root, all of it runs as the unprivileged user of ``accounts``,
+into a folder that user owns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pattern_review.context import CheckContext, CheckError
+from pattern_review.projects.accounts import (
+    Account,
+    UnprivilegedError,
+    account_for,
+)
+from pattern_review.projects.discovery import uv_lock
+from pattern_review.projects.environments.build import require_runnable
+from pattern_review.projects.environments.bundled import bundled
+from pattern_review.projects.environments.install import from_install_command
+from pattern_review.projects.environments.kinds import (
+    Environment,
+    EnvironmentKind,
+    EnvironmentSetupError,
+    environment_failure,
+)
+from pattern_review.projects.environments.requirements import (
+    from_requirements,
+    has_pep621_dependencies,
+    requirement_files,
+)
+from pattern_review.projects.environments.uv import find_uv, has_lock, uv_sync
+from pattern_review.projects.environments.venv import (
+    existing_venv,
+    venvs_out_of_reach,
+)
+
+__all__ = [
+    "Environment",
+    "EnvironmentKind",
+    "EnvironmentSetupError",
+    "cache_root",
+    "code_account",
+    "environment_failure",
+    "find_uv",
+    "project_environment",
+]
+
+
+def code_account(ctx: CheckContext, what: str) -> Account | None:
+    """Return the user the project's code runs as (None: as we are).
+
+    Args:
+        ctx: A check's context.
+        what: What does not happen when that user cannot (``tests not run``).
+
+    Returns:
+        None in safe mode (no PR code runs), when not root, or when the
+        switch is off (``accounts.account_for`` decides).
+
+    Raises:
+        CheckError: That user does not exist or cannot read the work tree.
+    """
+    try:
+        return account_for(ctx.target.repo, what, ctx.target.safe_mode)
+    except UnprivilegedError as exc:
+        raise CheckError(str(exc)) from exc
+
+
+def cache_root(ctx: CheckContext, account: Account | None) -> Path:
+    """Return where the project's environments and mypy's cache live.
+
+    Args:
+        ctx: A check's context.
+        account: The user the project's code runs as, if not us.
+
+    Returns:
+        The project's cache folder, or a folder of it that user owns.
+    """
+    if account is None:
+        return ctx.cache_dir
+    return account.cache_folder(ctx.cache_dir)
+
+
+def _wanted(ctx: CheckContext) -> str:
+    if ctx.config.runner == "direct":
+        return "bundled"
+    if ctx.config.runner == "uv":
+        return "uv"
+    return ctx.config.environment
+
+
+def _set_up(ctx: CheckContext) -> Environment:
+    """Find or build the project's environment; see the module docstring."""
+    project = ctx.where
+    if ctx.target.safe_mode:
+        return bundled(project, "safe mode, no PR code runs")
+    wanted = _wanted(ctx)
+    if wanted == "bundled":
+        return bundled(project, "the environment setting says so")
+    uv = find_uv()
+    account = code_account(ctx, "the PR's code is not run")
+    root = cache_root(ctx, account)
+    if wanted in ("auto", "venv"):
+        found = existing_venv(project, account)
+        if found is not None:
+            return found
+        if wanted == "venv":
+            raise environment_failure(
+                project, "no .venv or venv whose python runs, and no $VIRTUAL_ENV", ""
+            )
+    if wanted in ("auto", "uv") and (has_lock(ctx) or wanted == "uv"):
+        if uv is None:
+            raise environment_failure(project, "uv is not installed", "")
+        require_runnable(project, account, uv)
+        return uv_sync(ctx, uv, account, root)
+    needs_install = wanted == "install" or (wanted == "auto" and ctx.config.install)
+    if wanted in ("auto", "requirements") and not needs_install:
+        if requirement_files(project) or has_pep621_dependencies(project):
+            if uv is None:
+                raise environment_failure(
+                    project, "uv is needed to build it and is not installed", ""
+                )
+            require_runnable(project, account, uv)
+            return from_requirements(ctx, uv, account, root)
+        if wanted == "requirements":
+            raise environment_failure(
+                project, "no requirements*.txt or PEP 621 dependencies", ""
+            )
+    if needs_install:
+        if not ctx.config.install:
+            raise environment_failure(project, "no install command configured", "")
+        if uv is not None:
+            require_runnable(project, account, uv)
+        return from_install_command(ctx, uv, account, root)
+    why = f"no environment found for {project.label}"
+    out_of_reach = venvs_out_of_reach(project, account)
+    if out_of_reach:
+        assert account is not None
+        why += (
+            f" ({', '.join(out_of_reach)}: out of the reach of {account.name!r},"
+            " the user the PR's code runs as)"
+        )
+    return bundled(project, why)
+
+
+def _key(ctx: CheckContext) -> tuple[str, ...]:
+    folder = ctx.where.folder
+    stamps = []
+    for name in ("uv.lock", "pyproject.toml", ".python-version"):
+        try:
+            stat = (folder / name).stat()
+            stamps.append(f"{name}:{stat.st_mtime_ns}:{stat.st_size}")
+        except OSError:
+            stamps.append(f"{name}:-")
+    lock = uv_lock(ctx.target.repo, ctx.where.path)
+    if lock is not None and lock.parent != folder:
+        stat = lock.stat()
+        stamps.append(f"{lock}:{stat.st_mtime_ns}:{stat.st_size}")
+    config = ctx.config
+    settings = (config.runner, config.environment, config.install or "")
+    return (str(folder), str(ctx.cache_dir), *settings, *stamps)
+
+
+def project_environment(ctx: CheckContext) -> Environment:
+    """Return the environment of the context's project, set up once per review.
+
+    The first check to ask sets it up while the others wait; a failure is
+    kept too, so every check that needs it reports the same reason at once.
+
+    Args:
+        ctx: A check's context.
+
+    Returns:
+        The environment.
+
+    Raises:
+        CheckError: It could not be set up (``environment of backend/ could
+            not be set up: <reason>``).
+    """
+    if ctx.tool_started is not None:
+        # Setting an environment up is mostly waiting (downloads, installs):
+        # the checks that need none start now rather than after it.
+        ctx.tool_started.set()
+    found = ctx.shared.once(
+        ctx.shared.environments, _key(ctx), lambda: _set_up_or_failure(ctx)
+    )
+    if isinstance(found, CheckError):
+        raise EnvironmentSetupError(str(found), found.output)
+    return found
+
+
+def _set_up_or_failure(ctx: CheckContext) -> Environment | CheckError:
+    """Set the environment up, or return why it could not be (kept for all)."""
+    try:
+        return _set_up(ctx)
+    except CheckError as exc:
+        return exc
