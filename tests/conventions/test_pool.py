@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 from pattern_review.config import Config
-from pattern_review.conventions.engine import MAX_FILE_BYTES, lint_paths
+from pattern_review.conventions.engine import MAX_FILE_BYTES
 from pattern_review.conventions.pool import (
     _Pool,
+    lint_paths,
     prestart,
     safe_to_parse_here,
 )

@@ -3,7 +3,7 @@
 One file: parse (libcst), detect roles, instantiate only the rules that apply
 to those roles, run them all in one batched traversal, and resolve positions
 only when a rule reported something (position metadata costs about three
-parses). Many files: the same per file, in child processes (``isolation``).
+parses). Many files: the same per file, in child processes (``pool``).
 A file that cannot be read, decoded, parsed or analysed in time gives one
 finding, never a crash.
 """
@@ -47,41 +47,14 @@ from pattern_review.findings.core import (
     RULE_CRASH_RULE,
     UNREADABLE_RULE,
 )
+from pattern_review.findings.failures import file_failure
 from pattern_review.lines import LINE_BREAK
 from pattern_review.migrations import is_alembic_revision
-from pattern_review.models import Finding, Severity
-
-ENGINE_PATTERN = "completion-checklist"
-# Engine rule id -> what it means, for check details and ``pattern-review rules``.
-ENGINE_RULES: dict[str, str] = {
-    PARSE_ERROR_RULE: "file(s) that do not parse",
-    DECODE_ERROR_RULE: "file(s) not UTF-8",
-    BINARY_FILE_RULE: "binary file(s) skipped",
-    RULE_CRASH_RULE: "file(s) where a rule crashed",
-    UNREADABLE_RULE: "unreadable file(s)",
-    ANALYSIS_FAILED_RULE: "file(s) that could not be analysed",
-}
+from pattern_review.models import Finding
 
 # Larger files are not parsed (libcst's tree takes ~100 times the file's
 # size in memory); ruff and the formatter, which take any size, still run.
 MAX_FILE_BYTES = 2 * 1024 * 1024
-
-
-def _engine_finding(
-    rule: str, path: str, message: str, *, line: int = 1, column: int = 1
-) -> Finding:
-    severity: Severity = "error"
-    return Finding(
-        rule=rule,
-        pattern=ENGINE_PATTERN,
-        source="convention",
-        severity=severity,
-        path=path,
-        line=max(line, 1),
-        column=max(column, 1),
-        message=message,
-    )
-
 
 _VISITED_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 _LIBCST_WHERE = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
@@ -98,7 +71,7 @@ def _parse_error(path: str, source: str, exc: cst.ParserSyntaxError) -> Finding:
     try:
         compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as syntax:
-        return _engine_finding(
+        return file_failure(
             PARSE_ERROR_RULE,
             path,
             f"File does not parse: {syntax.msg}",
@@ -113,7 +86,7 @@ def _parse_error(path: str, source: str, exc: cst.ParserSyntaxError) -> Finding:
     if where:
         line, column = int(where.group(1)), int(where.group(2)) + 1
         message = message[where.end() :]
-    return _engine_finding(
+    return file_failure(
         PARSE_ERROR_RULE,
         path,
         f"File does not parse: {message}",
@@ -398,7 +371,7 @@ def lint_source(
     except (RecursionError, MemoryError, ValueError) as exc:
         # Nesting beyond the parser's stack, or text the tokenizer refuses.
         message = f"File could not be parsed: {type(exc).__name__}: {exc}"
-        return [_engine_finding(PARSE_ERROR_RULE, path, message)]
+        return [file_failure(PARSE_ERROR_RULE, path, message)]
     if roles is None:
         roles = detect_roles(path, module, config)
     active = [rule for rule in candidates if rule.applies_to(roles)]
@@ -414,7 +387,7 @@ def lint_source(
     except Exception as exc:  # noqa: BLE001
         names = ", ".join(rule.ID for rule in active)
         return [
-            _engine_finding(
+            file_failure(
                 RULE_CRASH_RULE,
                 path,
                 f"Convention rules ({names}) crashed on this file: "
@@ -475,7 +448,7 @@ def lint_file(
         size = (repo / path).stat().st_size
         if size > MAX_FILE_BYTES:
             return [
-                _engine_finding(
+                file_failure(
                     ANALYSIS_FAILED_RULE,
                     path,
                     f"File could not be analysed by the convention rules: "
@@ -487,10 +460,10 @@ def lint_file(
             ]
         data = (repo / path).read_bytes()
     except OSError as exc:
-        return [_engine_finding(UNREADABLE_RULE, path, f"Cannot read file: {exc}")]
+        return [file_failure(UNREADABLE_RULE, path, f"Cannot read file: {exc}")]
     if b"\0" in data:
         return [
-            _engine_finding(
+            file_failure(
                 BINARY_FILE_RULE,
                 path,
                 "Binary file (NUL byte): Python would not run it; not reviewed.",
@@ -502,7 +475,7 @@ def lint_file(
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return [
-            _engine_finding(
+            file_failure(
                 DECODE_ERROR_RULE,
                 path,
                 f"File is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
@@ -512,53 +485,3 @@ def lint_file(
             )
         ]
     return lint_source(path, source, config, selection=selection)
-
-
-def lint_paths(
-    repo: Path,
-    paths: Sequence[str],
-    config: Config,
-    selection: RuleSelection | None = None,
-    *,
-    time_budget: float | None = None,
-) -> list[Finding]:
-    """Run the convention rules over many files of a work tree, out of process.
-
-    PR files are parsed in child processes (``isolation``): a file that
-    crashes the parser or overruns its time budget gives one error finding,
-    never a crash of the review. Files are spread over ``config.jobs``
-    workers (0: all cores) when there are enough of them to pay for it.
-
-    Args:
-        repo: The work tree.
-        paths: Paths relative to ``repo``.
-        config: The review's configuration.
-        selection: The rules the team's agent file turns on; None: all.
-        time_budget: Seconds each file may take; None: by its size
-            (``isolation.budget_for``).
-
-    Returns:
-        Findings in path order, then line order (the same for any job count).
-    """
-    from pattern_review.conventions import pool as isolation
-
-    ordered = sorted(set(paths))
-
-    def budget(path: str) -> float:
-        if time_budget is not None:
-            return time_budget
-        try:
-            size = (repo / path).stat().st_size
-        except OSError:
-            size = 0
-        return isolation.budget_for(size)
-
-    results = isolation.lint_isolated(
-        repo,
-        ordered,
-        config,
-        selection,
-        workers=isolation.worker_count(config, len(ordered)),
-        budget=budget,
-    )
-    return [finding for path in ordered for finding in results.get(path, ())]

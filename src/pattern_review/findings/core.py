@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from pattern_review.findings.failures import file_failure
 from pattern_review.lines import split_lines
 from pattern_review.models import (
     NOT_PYTHON,
@@ -216,19 +217,7 @@ def unreadable_files(target: ReviewTarget) -> list[Finding]:
         else:
             rule = UNREADABLE_RULE
             message = f"File was not reviewed: it {reason}."
-        findings.append(
-            Finding.model_validate(
-                {
-                    "rule": rule,
-                    "pattern": "completion-checklist",
-                    "source": "convention",
-                    "severity": "error",
-                    "path": changed.path,
-                    "line": 1,
-                    "message": message,
-                }
-            )
-        )
+        findings.append(file_failure(rule, changed.path, message))
     return findings
 
 
