@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-
 from pattern_review.ai.budget import (
     REQUEST_OVERHEAD_TOKENS,
     FileBlock,
@@ -29,8 +27,7 @@ from pattern_review.ai.budget import (
 )
 from pattern_review.ai.sanitize import redact_secrets
 from pattern_review.config import Config
-from pattern_review.conventions.pool import safe_to_parse_here
-from pattern_review.conventions.roles import detect_roles, path_roles
+from pattern_review.conventions.roles import detect_roles, guess_tree, path_roles
 from pattern_review.migrations import is_alembic_revision
 from pattern_review.models import ChangedFile, FilterMode, Finding, ReviewTarget
 from pattern_review.rulebook.agent_file import AgentFile
@@ -165,18 +162,10 @@ def file_roles(path: str, config: Config, source: str | None = None) -> tuple[st
     """
     if source is not None and is_alembic_revision(source):
         return ("migration",)
-    module = None
-    if (
-        source is not None
-        and path.endswith(".py")
-        and not path_roles(path, config)
-        and safe_to_parse_here(source)  # hostile nesting would crash libcst here
-    ):
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError:
-            module = None
-    return tuple(sorted(detect_roles(path, module, config)))
+    tree = None
+    if source is not None and path.endswith(".py") and not path_roles(path, config):
+        tree = guess_tree(source)
+    return tuple(sorted(detect_roles(path, config, tree, source or "")))
 
 
 def rulebook_text(

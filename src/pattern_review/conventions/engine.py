@@ -30,7 +30,7 @@ from libcst.metadata import (
 
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
-from pattern_review.conventions.roles import detect_roles, path_roles
+from pattern_review.conventions.roles import detect_roles, parse_tree, path_roles
 from pattern_review.conventions.rule import (
     FileContext,
     Rule,
@@ -160,15 +160,18 @@ def _subtree(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
                 stack.extend(item for item in value if isinstance(item, cst.CSTNode))
 
 
-def _statement_lines(module: cst.Module, source: str) -> list[int] | None:
+def _statement_lines(
+    module: cst.Module, source: str, tree: ast.Module | None = None
+) -> list[int] | None:
     """Return the first line of each top-level statement, from CPython's parser.
 
     Every libcst small statement is one ``ast`` statement and every compound
     statement one too, so the two bodies line up; None when they do not.
+    ``tree`` is CPython's tree of ``source`` when the caller has it already.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if tree is None:
+        tree = parse_tree(source)
+    if tree is None:
         return None
     statements = iter(tree.body)
     lines: list[int] = []
@@ -186,7 +189,10 @@ def _statement_lines(module: cst.Module, source: str) -> list[int] | None:
 
 
 def _positions(
-    wrapper: MetadataWrapper, source: str, nodes: Sequence[cst.CSTNode]
+    wrapper: MetadataWrapper,
+    source: str,
+    nodes: Sequence[cst.CSTNode],
+    tree: ast.Module | None = None,
 ) -> Mapping[cst.CSTNode, CodeRange]:
     """Return the source range of each reported node.
 
@@ -194,7 +200,8 @@ def _positions(
     three parses). Only the top-level statements holding a reported node are
     regenerated here, each on its own, and shifted to the line CPython's
     parser gives it; anything unusual (a report on the module itself, bodies
-    that do not line up) falls back to the whole-module provider.
+    that do not line up) falls back to the whole-module provider. ``tree``
+    is CPython's tree of ``source`` when the caller has it already.
     """
     module = wrapper.module
     remaining = set(nodes)
@@ -206,7 +213,7 @@ def _positions(
             if node in remaining:
                 owner[node] = index
                 remaining.discard(node)
-    starts = None if remaining else _statement_lines(module, source)
+    starts = None if remaining else _statement_lines(module, source, tree)
     if starts is None:
         return wrapper.resolve(PositionProvider)
     ranges: dict[cst.CSTNode, CodeRange] = {}
@@ -372,8 +379,10 @@ def lint_source(
         # Nesting beyond the parser's stack, or text the tokenizer refuses.
         message = f"File could not be parsed: {type(exc).__name__}: {exc}"
         return [file_failure(PARSE_ERROR_RULE, path, message)]
+    # CPython's tree gives the roles, and later the reported statements' lines.
+    tree = parse_tree(source) if roles is None else None
     if roles is None:
-        roles = detect_roles(path, module, config)
+        roles = detect_roles(path, config, tree, source)
     active = [rule for rule in candidates if rule.applies_to(roles)]
     if not active:
         return []
@@ -399,7 +408,7 @@ def lint_source(
     # Only the line breaks the parser counts (str.splitlines also splits on \f).
     source_lines = LINE_BREAK.split(source)
     reported = [report.node for visitor in visitors for report in visitor.reports]
-    ranges = _positions(wrapper, source, reported)
+    ranges = _positions(wrapper, source, reported, tree)
     scope = ModuleScope(source)
     findings: list[Finding] = []
     for visitor in visitors:

@@ -16,7 +16,6 @@ only for the pipe.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import multiprocessing
 import os
@@ -43,10 +42,6 @@ PRELOAD = "pattern_review.conventions.preload"
 # file (a long ``1+1+...`` chain: 20 KiB, over 5 s) is far slower.
 BASE_BUDGET_S = 3.0
 BUDGET_S_PER_MIB = 10.0
-# In-process libcst parses (the AI prompt's role guess) only take files whose
-# syntax tree is at most this deep; CPython's own parser is the judge.
-MAX_IN_PROCESS_DEPTH = 100
-MAX_IN_PROCESS_BYTES = 512 * 1024
 # Below this many files per worker, another worker costs more than it saves.
 MIN_FILES_PER_WORKER = 8
 _JOIN_S = 2.0
@@ -72,33 +67,6 @@ def budget_for(size: int) -> float:
         Seconds.
     """
     return BASE_BUDGET_S + BUDGET_S_PER_MIB * size / (1024 * 1024)
-
-
-def safe_to_parse_here(source: str) -> bool:
-    """Return whether libcst may parse ``source`` in the review's own process.
-
-    For the few places outside the engine that parse a PR file: deep nesting
-    or a huge file is left to the isolated engine, which reports it.
-
-    Args:
-        source: A PR file's text.
-
-    Returns:
-        False when CPython rejects it or its tree is deep or it is large.
-    """
-    if len(source) > MAX_IN_PROCESS_BYTES:
-        return False
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_IN_PROCESS_DEPTH:
-            return False
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return True
 
 
 def _serve(
