@@ -25,7 +25,8 @@ from pattern_review.config import Config, Role
 from pattern_review.globs import glob_match
 from pattern_review.lines import LINE_BREAK
 
-_MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
+# Base classes of a SQLAlchemy model (the model rules read the same list).
+MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
 _SCHEMA_BASES = frozenset({"BaseModel"})
 _TASK_DECORATORS = frozenset({"shared_task", "task"})
 # Names whose import marks a module as part of FastAPI's web layer.
@@ -117,7 +118,7 @@ def _class_roles(
     # "Base" alone is too common a class name (unittest.mock has one): it
     # makes a model only in a module that imports SQLAlchemy.
     if (
-        (bases & _MODEL_BASES and uses_sqlalchemy)
+        (bases & MODEL_BASES and uses_sqlalchemy)
         or "DeclarativeBase" in bases
         or _has_tablename(node, lines)
     ):

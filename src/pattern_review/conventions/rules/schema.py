@@ -8,6 +8,7 @@ import libcst.matchers as m
 from pattern_review.config import Role
 from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, FileContext, Rule
+from pattern_review.conventions.rules.vocabulary import code
 
 PATTERN = "schema-pattern"
 SCHEMA: frozenset[Role] = frozenset({"schema"})
@@ -36,10 +37,6 @@ V1_CONFIG_KEYS: dict[str, str] = {
 }
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
 def _config_dict(body: cst.BaseSuite) -> str | None:
     """Return ``model_config = ConfigDict(...)`` for a v1 Config body, or None."""
     if not isinstance(body, cst.IndentedBlock):
@@ -61,7 +58,7 @@ def _config_dict(body: cst.BaseSuite) -> str | None:
         key = cst.ensure_type(assign.targets[0].target, cst.Name).value
         if key not in V1_CONFIG_KEYS:
             return None
-        pairs.append(f"{V1_CONFIG_KEYS[key]}={_code(assign.value)}")
+        pairs.append(f"{V1_CONFIG_KEYS[key]}={code(assign.value)}")
     return f"model_config = ConfigDict({', '.join(pairs)})"
 
 
@@ -198,13 +195,12 @@ class NoV1ClassConfig(Rule):
         if not node.bases or not isinstance(node.body, cst.IndentedBlock):
             return
         if "schema" not in self.context.roles and not any(
-            _code(base.value).rpartition(".")[2] in _PYDANTIC_BASES
+            code(base.value).rpartition(".")[2] in _PYDANTIC_BASES
             for base in node.bases
         ):
             return
         settings = any(
-            _code(base.value).rpartition(".")[2] == "BaseSettings"
-            for base in node.bases
+            code(base.value).rpartition(".")[2] == "BaseSettings" for base in node.bases
         )
         for statement in node.body.body:
             if not m.matches(statement, m.ClassDef(name=m.Name("Config"))):
@@ -272,9 +268,7 @@ class NoOrmMode(Rule):
         if node.keyword is not None and node.keyword.value == "orm_mode":
             self.report(
                 node,
-                suggestion=_code(
-                    node.with_changes(keyword=cst.Name("from_attributes"))
-                ),
+                suggestion=code(node.with_changes(keyword=cst.Name("from_attributes"))),
             )
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
@@ -285,7 +279,7 @@ class NoOrmMode(Rule):
             fixed = node.with_changes(
                 key=cst.SimpleString(f"{quote}from_attributes{quote}")
             )
-            self.report(node, suggestion=_code(fixed))
+            self.report(node, suggestion=code(fixed))
 
 
 class UpdateFieldsOptional(Rule):
@@ -372,7 +366,7 @@ class UpdateFieldsOptional(Rule):
                 continue
             suggestion = None
             if field.value is None:
-                wanted = _code(annotation) + ("" if optional else " | None")
+                wanted = code(annotation) + ("" if optional else " | None")
                 suggestion = f"{name}: {wanted} = None"
             self.report(
                 field,
