@@ -114,7 +114,7 @@ def _names_table(node: cst.ClassDef) -> bool:
     )
 
 
-class NoLegacyColumn(Rule):
+class NoLegacyColumnRule(Rule):
     """Columns are ``Mapped[...] = mapped_column(...)``, never ``Column()``.
 
     ``Column()`` is SQLAlchemy 1.x's declarative style: the attribute has no
@@ -242,7 +242,7 @@ class NoLegacyColumn(Rule):
             self.report(node)
 
 
-class StringHasLength(Rule):
+class StringHasLengthRule(Rule):
     """Varchar columns are ``String(N)``; unlimited text is ``Text``.
 
     A bare ``String`` is ``VARCHAR`` without a length: PostgreSQL accepts it
@@ -302,7 +302,7 @@ class StringHasLength(Rule):
             self.report(value)
 
 
-class TimestampDefaults(Rule):
+class TimestampDefaultsRule(Rule):
     """``created_at``/``updated_at`` get their values from the database.
 
     ``server_default=func.now()`` sets the time in the database, so rows
@@ -406,7 +406,7 @@ class TimestampDefaults(Rule):
         )
 
 
-class ExplicitTablename(Rule):
+class ExplicitTablenameRule(Rule):
     """Every model sets ``__tablename__`` explicitly.
 
     A generated or inherited table name changes when the class is renamed;
@@ -521,7 +521,7 @@ class ExplicitTablename(Rule):
         )
 
 
-class MappedAnnotation(Rule):
+class MappedAnnotationRule(Rule):
     """A ``mapped_column()`` attribute is annotated ``Mapped[...]``.
 
     Without ``Mapped[]`` the annotation lies: ``name: str`` on a model class

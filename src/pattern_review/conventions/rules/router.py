@@ -120,7 +120,7 @@ def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
     }
 
 
-class RouterPrefixAndTags(Rule):
+class RouterPrefixAndTagsRule(Rule):
     """Every ``APIRouter`` is built with ``prefix`` and ``tags``.
 
     The prefix keeps a resource's paths in one place; the tags group its
@@ -311,7 +311,7 @@ def _session_injection(param: cst.Param) -> tuple[str, str | None] | None:
     return None
 
 
-class SessionViaDepends(Rule):
+class SessionViaDependsRule(Rule):
     """Handlers receive an ``AsyncSession`` through ``Depends(...)``.
 
     One dependency owns the session's lifetime (open, commit, close); a sync
@@ -471,7 +471,7 @@ class SessionViaDepends(Rule):
                 self.report(param)
 
 
-class NoHandMadeSession(Rule):
+class NoHandMadeSessionRule(Rule):
     """Routers never open a database session themselves.
 
     A session made in a handler escapes the ``get_db`` dependency that closes
@@ -584,7 +584,7 @@ class NoHandMadeSession(Rule):
                 )
 
 
-class NoDataAccessInRouter(Rule):
+class NoDataAccessInRouterRule(Rule):
     """Routers delegate to a service; they do not query the database.
 
     Queries and writes in a handler duplicate business logic the service
@@ -752,7 +752,7 @@ def _returned_schema(node: cst.FunctionDef) -> str | None:
     return None
 
 
-class ResponseModelOnRoutes(Rule):
+class ResponseModelOnRoutesRule(Rule):
     """Every route that returns a body declares its response model.
 
     The response model filters and documents what leaves the API; without it
@@ -1031,7 +1031,7 @@ def _declares_body(node: cst.FunctionDef, call: cst.Call) -> bool:
     return returns is not None and not m.matches(returns, m.Name("None"))
 
 
-class CreatedAndNoContentStatus(Rule):
+class CreatedAndNoContentStatusRule(Rule):
     """A POST that creates answers 201; a DELETE without a body answers 204.
 
     Clients and generated SDKs read the status to know what happened; 200 on
@@ -1156,7 +1156,7 @@ class CreatedAndNoContentStatus(Rule):
             )
 
 
-class StatusConstants(Rule):
+class StatusConstantsRule(Rule):
     """Status codes are written as ``status.HTTP_*`` constants.
 
     ``status.HTTP_404_NOT_FOUND`` says what it means; ``404`` makes the reader

@@ -98,7 +98,7 @@ def _class_statements(node: cst.ClassDef) -> list[cst.BaseSmallStatement]:
 _PYDANTIC_BASES = frozenset({"BaseModel", "BaseSettings", "SQLModel", "GenericModel"})
 
 
-class NoV1ClassConfig(Rule):
+class NoV1ClassConfigRule(Rule):
     """Schemas configure Pydantic with ``model_config``, not ``class Config``.
 
     ``class Config`` is Pydantic v1's API: v2 still reads it with a
@@ -217,7 +217,7 @@ class NoV1ClassConfig(Rule):
                 self.report(config, suggestion=_config_dict(config.body))
 
 
-class NoOrmMode(Rule):
+class NoOrmModeRule(Rule):
     """``orm_mode`` is spelled ``from_attributes`` in Pydantic v2.
 
     v2 ignores ``orm_mode`` in ``ConfigDict`` with only a warning, so a Read
@@ -282,7 +282,7 @@ class NoOrmMode(Rule):
             self.report(node, suggestion=code(fixed))
 
 
-class UpdateFieldsOptional(Rule):
+class UpdateFieldsOptionalRule(Rule):
     """Every field of an ``*Update`` schema is optional: ``X | None = None``.
 
     Update schemas serve PATCH: the client sends only what changes, and the
@@ -376,7 +376,7 @@ class UpdateFieldsOptional(Rule):
             )
 
 
-class ReadFromAttributes(Rule):
+class ReadFromAttributesRule(Rule):
     """``*Read`` schemas set ``model_config = ConfigDict(from_attributes=True)``.
 
     Services return ORM objects; without ``from_attributes`` the router's
@@ -455,7 +455,7 @@ class ReadFromAttributes(Rule):
             self.report(node.name)
 
 
-class CreateReadInheritBase(Rule):
+class CreateReadInheritBaseRule(Rule):
     """``*Create`` and ``*Read`` schemas inherit the resource's ``*Base``.
 
     The Base schema holds the shared fields once; a Create or Read that
