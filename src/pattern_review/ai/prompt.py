@@ -6,8 +6,9 @@ from the prompt cache (nothing per-PR goes there, so the prefix stays stable).
 
 User part: the PR title and body, the deterministic findings and the changed
 hunks widened to their enclosing function or class, each inside a block
-fenced by a random per-request id and declared to be data, not instructions
-(SPEC principle 5). The PR cannot forge the closing fence: it never sees the id.
+fenced by a random per-request id and declared to be data, not instructions:
+what a PR says never steers the review. The PR cannot forge the closing
+fence: it never sees the id.
 """
 
 from __future__ import annotations
