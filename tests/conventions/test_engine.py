@@ -27,9 +27,9 @@ from pattern_review.conventions.engine import (
     _subtree,
     _traverse,
     _walk,
-    lint_paths,
     lint_source,
 )
+from pattern_review.conventions.pool import lint_paths
 from pattern_review.conventions.rule import FileContext, Rule
 from pattern_review.findings.rules import (
     BINARY_FILE_RULE,

@@ -21,7 +21,7 @@ import sqlalchemy
 import starlette
 
 from pattern_review.config import Config
-from pattern_review.conventions.engine import lint_paths
+from pattern_review.conventions.pool import lint_paths
 from pattern_review.findings.rules import (
     DECODE_ERROR_RULE,
     PARSE_ERROR_RULE,

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
+
 import pytest
 
 from pattern_review.config import Config
-from pattern_review.conventions.roles import content_roles, detect_roles
+from pattern_review.conventions.roles import (
+    content_roles,
+    detect_roles,
+    guess_tree,
+    parse_tree,
+)
 from pattern_review.globs import glob_match
 
 
@@ -51,7 +57,7 @@ def test_glob_match(path: str, pattern: str, expected: bool) -> None:
     ],
 )
 def test_default_globs_give_roles_by_path(path: str, roles: set[str]) -> None:
-    assert detect_roles(path, None, Config()) == frozenset(roles)
+    assert detect_roles(path, Config()) == frozenset(roles)
 
 
 @pytest.mark.parametrize(
@@ -83,27 +89,95 @@ def test_default_globs_give_roles_by_path(path: str, roles: set[str]) -> None:
     ],
 )
 def test_content_gives_roles(code: str, roles: set[str]) -> None:
-    assert content_roles(cst.parse_module(code)) == frozenset(roles)
+    assert content_roles(ast.parse(code), code) == frozenset(roles)
 
 
 def test_path_and_content_roles_add_up() -> None:
-    module = cst.parse_module("class ItemRead(BaseModel):\n    id: int\n")
-    assert detect_roles("src/app/routers/items.py", module, Config()) == {
+    code = "class ItemRead(BaseModel):\n    id: int\n"
+    module = ast.parse(code)
+    assert detect_roles("src/app/routers/items.py", Config(), module, code) == {
         "router",
         "schema",
     }
-    assert detect_roles("src/app/main.py", module, Config()) == {"schema"}
+    assert detect_roles("src/app/main.py", Config(), module, code) == {"schema"}
 
 
 def test_a_test_file_is_only_a_test_whatever_it_contains() -> None:
-    module = cst.parse_module("router = APIRouter()\nclass Item(Base):\n    pass\n")
-    assert detect_roles("tests/test_items.py", module, Config()) == {"test"}
+    code = "router = APIRouter()\nclass Item(Base):\n    pass\n"
+    module = ast.parse(code)
+    assert detect_roles("tests/test_items.py", Config(), module, code) == {"test"}
 
 
 def test_configured_globs_replace_that_roles_defaults_only() -> None:
     config = Config(roles={"router": ["src/web/endpoints/*.py"]})
-    assert detect_roles("src/web/endpoints/items.py", None, config) == {"router"}
-    assert detect_roles("src/app/routers/items.py", None, config) == {"other"}
+    assert detect_roles("src/web/endpoints/items.py", config) == {"router"}
+    assert detect_roles("src/app/routers/items.py", config) == {"other"}
     # Roles not configured keep their defaults: tests stay tests.
-    assert detect_roles("tests/test_items.py", None, config) == {"test"}
-    assert detect_roles("src/app/models/item.py", None, config) == {"model"}
+    assert detect_roles("tests/test_items.py", config) == {"test"}
+    assert detect_roles("src/app/models/item.py", config) == {"model"}
+
+
+# Roles are read from whole statement lines, as they were when libcst read
+# them: a statement sharing its line (``;``, a class body after the colon)
+# gives none; async functions count as functions; a BOM changes nothing.
+@pytest.mark.parametrize(
+    ("code", "roles"),
+    [
+        ("router = APIRouter(); x = 1\n", set()),
+        ("x = 1; router = APIRouter()\n", set()),
+        ("router = APIRouter();\n", {"router"}),
+        ("router = APIRouter()\n", {"router"}),
+        ("a = b = APIRouter()\n", {"router"}),
+        ("router: APIRouter\n", set()),
+        ("APIRouter()\n", {"router"}),
+        ("class Item(Base): __tablename__ = 'items'\n", set()),
+        ("class Item(Base):\n    __tablename__ = 'items'; x = 1\n", set()),
+        ("class Item(Base):\n    x = 1; __tablename__ = 'items'\n", set()),
+        ("class Item(Base):\n    __tablename__ = x = 'items'\n", set()),
+        ("class Item(Base):\n    __tablename__: str\n", {"model"}),
+        ("class Item(Base):\n    '''doc'''\n    __tablename__ = 'items'\n", {"model"}),
+        ("class Item(\n    Base\n):\n    __tablename__ = 'items'\n", {"model"}),
+        ("class Item(*bases):\n    pass\n", set()),
+        ("class Item(*[BaseModel]):\n    pass\n", set()),
+        ("@shared_task\nasync def sync():\n    pass\n", {"task"}),
+        ("async def a(): pass\nclass S(BaseModel):\n    x: int\n", {"schema"}),
+        (
+            "def a(): pass\nasync def b(): pass\nclass S(BaseModel):\n    x: int\n",
+            set(),
+        ),
+        ("from fastapi import Depends\nclass S(BaseModel):\n    x: int\n", set()),
+        ("from fastapi.routing import x\nclass S(BaseModel):\n    x: int\n", set()),
+        ("from fastapi import *\nclass S(BaseModel):\n    x: int\n", {"schema"}),
+        ("from . import x\nclass S(BaseModel):\n    x: int\n", {"schema"}),
+        ("from .fastapi import y\nclass S(BaseModel):\n    x: int\n", {"schema"}),
+        (
+            "@router.get('/')\nasync def a(): pass\n"
+            "class S(BaseModel):\n    x: int\nclass T(S):\n    y: int\n",
+            set(),
+        ),
+        ("app = FastAPI(); 1\nclass S(BaseModel):\n    x: int\n", set()),
+        ("import sqlalchemy.orm as orm\nclass Item(db.Base):\n    pass\n", {"model"}),
+        ("import os, sqlalchemy\nclass Item(Base):\n    pass\n", {"model"}),
+        (
+            "from sqlalchemy.orm import x; import y\nclass Item(Base):\n    pass\n",
+            {"model"},
+        ),
+        ("class ItemService(Base):\n    pass\n", {"service"}),
+        ("if True:\n    router = APIRouter()\n", set()),
+        ("\ufeffrouter = APIRouter()\n", {"router"}),
+        ("x = 'é'; router = APIRouter()\n", set()),
+        ("class Item(Base):\n    x = 'é'; __tablename__ = 'items'\n", set()),
+        ("class A:\n  __tablename__ = 1\n", {"model"}),
+    ],
+)
+def test_roles_come_from_whole_statement_lines(code: str, roles: set[str]) -> None:
+    tree = parse_tree(code)
+    assert tree is not None
+    assert content_roles(tree, code) == frozenset(roles)
+
+
+def test_outside_the_workers_only_small_shallow_files_are_read_for_roles() -> None:
+    assert guess_tree("router = APIRouter()\n") is not None
+    assert guess_tree("x = 1\n" * 100_000) is None  # over 512 KiB
+    assert guess_tree("x = " + "[" * 120 + "]" * 120 + "\n") is None  # deep
+    assert guess_tree("def broken(:\n") is None

@@ -6,8 +6,9 @@ from the prompt cache (nothing per-PR goes there, so the prefix stays stable).
 
 User part: the PR title and body, the deterministic findings and the changed
 hunks widened to their enclosing function or class, each inside a block
-fenced by a random per-request id and declared to be data, not instructions
-(SPEC principle 5). The PR cannot forge the closing fence: it never sees the id.
+fenced by a random per-request id and declared to be data, not instructions:
+what a PR says never steers the review. The PR cannot forge the closing
+fence: it never sees the id.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-
 from pattern_review.ai.budget import (
     REQUEST_OVERHEAD_TOKENS,
     FileBlock,
@@ -29,8 +28,7 @@ from pattern_review.ai.budget import (
 )
 from pattern_review.ai.sanitize import redact_secrets
 from pattern_review.config import Config
-from pattern_review.conventions.pool import safe_to_parse_here
-from pattern_review.conventions.roles import detect_roles, path_roles
+from pattern_review.conventions.roles import detect_roles, guess_tree, path_roles
 from pattern_review.migrations import is_alembic_revision
 from pattern_review.models import ChangedFile, FilterMode, Finding, ReviewTarget
 from pattern_review.rulebook.agent_file import AgentFile
@@ -165,18 +163,10 @@ def file_roles(path: str, config: Config, source: str | None = None) -> tuple[st
     """
     if source is not None and is_alembic_revision(source):
         return ("migration",)
-    module = None
-    if (
-        source is not None
-        and path.endswith(".py")
-        and not path_roles(path, config)
-        and safe_to_parse_here(source)  # hostile nesting would crash libcst here
-    ):
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError:
-            module = None
-    return tuple(sorted(detect_roles(path, module, config)))
+    tree = None
+    if source is not None and path.endswith(".py") and not path_roles(path, config):
+        tree = guess_tree(source)
+    return tuple(sorted(detect_roles(path, config, tree, source or "")))
 
 
 def rulebook_text(

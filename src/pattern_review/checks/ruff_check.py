@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pattern_review.context import CheckContext, CheckError, finished
-from pattern_review.conventions.pool import could_not_analyse
+from pattern_review.conventions.failures import could_not_analyse
 from pattern_review.lines import split_lines
 from pattern_review.migrations import is_migration
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity

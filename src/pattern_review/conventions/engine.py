@@ -3,7 +3,7 @@
 One file: parse (libcst), detect roles, instantiate only the rules that apply
 to those roles, run them all in one batched traversal, and resolve positions
 only when a rule reported something (position metadata costs about three
-parses). Many files: the same per file, in child processes (``isolation``).
+parses). Many files: the same per file, in child processes (``pool``).
 A file that cannot be read, decoded, parsed or analysed in time gives one
 finding, never a crash.
 """
@@ -30,7 +30,7 @@ from libcst.metadata import (
 
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
-from pattern_review.conventions.roles import detect_roles, path_roles
+from pattern_review.conventions.roles import detect_roles, parse_tree, path_roles
 from pattern_review.conventions.rule import (
     FileContext,
     Rule,
@@ -39,6 +39,7 @@ from pattern_review.conventions.rule import (
     VisitorMethod,
 )
 from pattern_review.conventions.suggestions import ModuleScope, is_committable
+from pattern_review.findings.failures import file_failure
 from pattern_review.findings.rules import (
     ANALYSIS_FAILED_RULE,
     BINARY_FILE_RULE,
@@ -49,39 +50,11 @@ from pattern_review.findings.rules import (
 )
 from pattern_review.lines import LINE_BREAK
 from pattern_review.migrations import is_alembic_revision
-from pattern_review.models import Finding, Severity
-
-ENGINE_PATTERN = "completion-checklist"
-# Engine rule id -> what it means, for check details and ``pattern-review rules``.
-ENGINE_RULES: dict[str, str] = {
-    PARSE_ERROR_RULE: "file(s) that do not parse",
-    DECODE_ERROR_RULE: "file(s) not UTF-8",
-    BINARY_FILE_RULE: "binary file(s) skipped",
-    RULE_CRASH_RULE: "file(s) where a rule crashed",
-    UNREADABLE_RULE: "unreadable file(s)",
-    ANALYSIS_FAILED_RULE: "file(s) that could not be analysed",
-}
+from pattern_review.models import Finding
 
 # Larger files are not parsed (libcst's tree takes ~100 times the file's
 # size in memory); ruff and the formatter, which take any size, still run.
 MAX_FILE_BYTES = 2 * 1024 * 1024
-
-
-def _engine_finding(
-    rule: str, path: str, message: str, *, line: int = 1, column: int = 1
-) -> Finding:
-    severity: Severity = "error"
-    return Finding(
-        rule=rule,
-        pattern=ENGINE_PATTERN,
-        source="convention",
-        severity=severity,
-        path=path,
-        line=max(line, 1),
-        column=max(column, 1),
-        message=message,
-    )
-
 
 _VISITED_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 _LIBCST_WHERE = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
@@ -98,7 +71,7 @@ def _parse_error(path: str, source: str, exc: cst.ParserSyntaxError) -> Finding:
     try:
         compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as syntax:
-        return _engine_finding(
+        return file_failure(
             PARSE_ERROR_RULE,
             path,
             f"File does not parse: {syntax.msg}",
@@ -113,7 +86,7 @@ def _parse_error(path: str, source: str, exc: cst.ParserSyntaxError) -> Finding:
     if where:
         line, column = int(where.group(1)), int(where.group(2)) + 1
         message = message[where.end() :]
-    return _engine_finding(
+    return file_failure(
         PARSE_ERROR_RULE,
         path,
         f"File does not parse: {message}",
@@ -187,15 +160,18 @@ def _subtree(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
                 stack.extend(item for item in value if isinstance(item, cst.CSTNode))
 
 
-def _statement_lines(module: cst.Module, source: str) -> list[int] | None:
+def _statement_lines(
+    module: cst.Module, source: str, tree: ast.Module | None = None
+) -> list[int] | None:
     """Return the first line of each top-level statement, from CPython's parser.
 
     Every libcst small statement is one ``ast`` statement and every compound
     statement one too, so the two bodies line up; None when they do not.
+    ``tree`` is CPython's tree of ``source`` when the caller has it already.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if tree is None:
+        tree = parse_tree(source)
+    if tree is None:
         return None
     statements = iter(tree.body)
     lines: list[int] = []
@@ -213,7 +189,10 @@ def _statement_lines(module: cst.Module, source: str) -> list[int] | None:
 
 
 def _positions(
-    wrapper: MetadataWrapper, source: str, nodes: Sequence[cst.CSTNode]
+    wrapper: MetadataWrapper,
+    source: str,
+    nodes: Sequence[cst.CSTNode],
+    tree: ast.Module | None = None,
 ) -> Mapping[cst.CSTNode, CodeRange]:
     """Return the source range of each reported node.
 
@@ -221,7 +200,8 @@ def _positions(
     three parses). Only the top-level statements holding a reported node are
     regenerated here, each on its own, and shifted to the line CPython's
     parser gives it; anything unusual (a report on the module itself, bodies
-    that do not line up) falls back to the whole-module provider.
+    that do not line up) falls back to the whole-module provider. ``tree``
+    is CPython's tree of ``source`` when the caller has it already.
     """
     module = wrapper.module
     remaining = set(nodes)
@@ -233,7 +213,7 @@ def _positions(
             if node in remaining:
                 owner[node] = index
                 remaining.discard(node)
-    starts = None if remaining else _statement_lines(module, source)
+    starts = None if remaining else _statement_lines(module, source, tree)
     if starts is None:
         return wrapper.resolve(PositionProvider)
     ranges: dict[cst.CSTNode, CodeRange] = {}
@@ -398,9 +378,11 @@ def lint_source(
     except (RecursionError, MemoryError, ValueError) as exc:
         # Nesting beyond the parser's stack, or text the tokenizer refuses.
         message = f"File could not be parsed: {type(exc).__name__}: {exc}"
-        return [_engine_finding(PARSE_ERROR_RULE, path, message)]
+        return [file_failure(PARSE_ERROR_RULE, path, message)]
+    # CPython's tree gives the roles, and later the reported statements' lines.
+    tree = parse_tree(source) if roles is None else None
     if roles is None:
-        roles = detect_roles(path, module, config)
+        roles = detect_roles(path, config, tree, source)
     active = [rule for rule in candidates if rule.applies_to(roles)]
     if not active:
         return []
@@ -414,7 +396,7 @@ def lint_source(
     except Exception as exc:  # noqa: BLE001
         names = ", ".join(rule.ID for rule in active)
         return [
-            _engine_finding(
+            file_failure(
                 RULE_CRASH_RULE,
                 path,
                 f"Convention rules ({names}) crashed on this file: "
@@ -426,7 +408,7 @@ def lint_source(
     # Only the line breaks the parser counts (str.splitlines also splits on \f).
     source_lines = LINE_BREAK.split(source)
     reported = [report.node for visitor in visitors for report in visitor.reports]
-    ranges = _positions(wrapper, source, reported)
+    ranges = _positions(wrapper, source, reported, tree)
     scope = ModuleScope(source)
     findings: list[Finding] = []
     for visitor in visitors:
@@ -475,7 +457,7 @@ def lint_file(
         size = (repo / path).stat().st_size
         if size > MAX_FILE_BYTES:
             return [
-                _engine_finding(
+                file_failure(
                     ANALYSIS_FAILED_RULE,
                     path,
                     f"File could not be analysed by the convention rules: "
@@ -487,10 +469,10 @@ def lint_file(
             ]
         data = (repo / path).read_bytes()
     except OSError as exc:
-        return [_engine_finding(UNREADABLE_RULE, path, f"Cannot read file: {exc}")]
+        return [file_failure(UNREADABLE_RULE, path, f"Cannot read file: {exc}")]
     if b"\0" in data:
         return [
-            _engine_finding(
+            file_failure(
                 BINARY_FILE_RULE,
                 path,
                 "Binary file (NUL byte): Python would not run it; not reviewed.",
@@ -502,7 +484,7 @@ def lint_file(
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return [
-            _engine_finding(
+            file_failure(
                 DECODE_ERROR_RULE,
                 path,
                 f"File is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
@@ -512,53 +494,3 @@ def lint_file(
             )
         ]
     return lint_source(path, source, config, selection=selection)
-
-
-def lint_paths(
-    repo: Path,
-    paths: Sequence[str],
-    config: Config,
-    selection: RuleSelection | None = None,
-    *,
-    time_budget: float | None = None,
-) -> list[Finding]:
-    """Run the convention rules over many files of a work tree, out of process.
-
-    PR files are parsed in child processes (``isolation``): a file that
-    crashes the parser or overruns its time budget gives one error finding,
-    never a crash of the review. Files are spread over ``config.jobs``
-    workers (0: all cores) when there are enough of them to pay for it.
-
-    Args:
-        repo: The work tree.
-        paths: Paths relative to ``repo``.
-        config: The review's configuration.
-        selection: The rules the team's agent file turns on; None: all.
-        time_budget: Seconds each file may take; None: by its size
-            (``isolation.budget_for``).
-
-    Returns:
-        Findings in path order, then line order (the same for any job count).
-    """
-    from pattern_review.conventions import pool as isolation
-
-    ordered = sorted(set(paths))
-
-    def budget(path: str) -> float:
-        if time_budget is not None:
-            return time_budget
-        try:
-            size = (repo / path).stat().st_size
-        except OSError:
-            size = 0
-        return isolation.budget_for(size)
-
-    results = isolation.lint_isolated(
-        repo,
-        ordered,
-        config,
-        selection,
-        workers=isolation.worker_count(config, len(ordered)),
-        budget=budget,
-    )
-    return [finding for path in ordered for finding in results.get(path, ())]

@@ -9,13 +9,13 @@ findings and takes the next. A worker that dies (a signal, an exit) or
 overruns the file's time budget is killed and replaced; that file gets one
 error finding ("could not be analysed"), and the other files go on.
 
-This module itself imports neither libcst nor the rules: the review's
-process pays only for the pipe.
+This module itself imports neither libcst nor the rules (the worker loop,
+``worker``, is imported in the children only): the review's process pays
+only for the pipe.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import multiprocessing
 import os
@@ -31,8 +31,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from pattern_review.config import Config
+from pattern_review.conventions.failures import could_not_analyse
 from pattern_review.conventions.selection import RuleSelection
-from pattern_review.findings.rules import ANALYSIS_FAILED_RULE
 from pattern_review.models import Finding
 
 # What the forkserver imports once, so that each worker starts warm.
@@ -42,13 +42,11 @@ PRELOAD = "pattern_review.conventions.preload"
 # file (a long ``1+1+...`` chain: 20 KiB, over 5 s) is far slower.
 BASE_BUDGET_S = 3.0
 BUDGET_S_PER_MIB = 10.0
-# In-process libcst parses (the AI prompt's role guess) only take files whose
-# syntax tree is at most this deep; CPython's own parser is the judge.
-MAX_IN_PROCESS_DEPTH = 100
-MAX_IN_PROCESS_BYTES = 512 * 1024
 # Below this many files per worker, another worker costs more than it saves.
 MIN_FILES_PER_WORKER = 8
 _JOIN_S = 2.0
+# A worker's first message: it is up, and its first file's time may start.
+READY = "ready"
 START_TIMEOUT_S = 120.0
 
 
@@ -71,74 +69,14 @@ def budget_for(size: int) -> float:
     return BASE_BUDGET_S + BUDGET_S_PER_MIB * size / (1024 * 1024)
 
 
-def safe_to_parse_here(source: str) -> bool:
-    """Return whether libcst may parse ``source`` in the review's own process.
-
-    For the few places outside the engine that parse a PR file: deep nesting
-    or a huge file is left to the isolated engine, which reports it.
-
-    Args:
-        source: A PR file's text.
-
-    Returns:
-        False when CPython rejects it or its tree is deep or it is large.
-    """
-    if len(source) > MAX_IN_PROCESS_BYTES:
-        return False
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_IN_PROCESS_DEPTH:
-            return False
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return True
-
-
-def could_not_analyse(path: str, by: str, reason: str) -> Finding:
-    """Return the error finding for a file a check could not analyse.
-
-    Args:
-        path: Path relative to the repo root.
-        by: The check: ``convention`` (the rules) or ``ruff``.
-        reason: Why, in a few words.
-
-    Returns:
-        A file-level error finding: the file is not reported as clean.
-    """
-    what = "the convention rules" if by == "convention" else by
-    return Finding.model_validate(
-        {
-            "rule": ANALYSIS_FAILED_RULE,
-            "pattern": "completion-checklist",
-            "source": by,
-            "severity": "error",
-            "path": path,
-            "line": 1,
-            "message": (
-                f"File could not be analysed by {what}: {reason}. The other "
-                "checks still ran on it; simplify the code or split the file "
-                "so that it can be reviewed."
-            ),
-        }
-    )
-
-
 def _serve(
     conn: Connection, repo: Path, config: Config, selection: RuleSelection | None
 ) -> None:
-    """Worker loop: lint each path received until told to stop (None)."""
-    from pattern_review.conventions.engine import lint_file
+    """Start the worker loop in the child: only the child imports it (and libcst)."""
+    from pattern_review.conventions.worker import serve
 
-    conn.send("ready")  # the budget of the first file starts from here
-    while True:
-        path = conn.recv()
-        if path is None:
-            return
-        conn.send(lint_file(repo, path, config, selection))
+    conn.send(READY)  # the budget of the first file starts from here
+    serve(conn, repo, config, selection)
 
 
 def _context() -> BaseContext:
@@ -241,7 +179,7 @@ class _Pool:
         # A loaded runner may take seconds to fork and import; that is not
         # the first file's time.
         try:
-            ready = ours.poll(START_TIMEOUT_S) and ours.recv() == "ready"
+            ready = ours.poll(START_TIMEOUT_S) and ours.recv() == READY
         except (EOFError, OSError):
             ready = False
         if not ready:
@@ -363,3 +301,51 @@ def worker_count(config: Config, files: int) -> int:
     """
     wanted = config.jobs or os.cpu_count() or 1
     return max(1, min(wanted, -(-files // MIN_FILES_PER_WORKER)))
+
+
+def lint_paths(
+    repo: Path,
+    paths: Sequence[str],
+    config: Config,
+    selection: RuleSelection | None = None,
+    *,
+    time_budget: float | None = None,
+) -> list[Finding]:
+    """Run the convention rules over many files of a work tree, out of process.
+
+    PR files are parsed in child processes: a file that crashes the parser
+    or overruns its time budget gives one error finding, never a crash of
+    the review. Files are spread over ``config.jobs`` workers (0: all cores)
+    when there are enough of them to pay for it.
+
+    Args:
+        repo: The work tree.
+        paths: Paths relative to ``repo``.
+        config: The review's configuration.
+        selection: The rules the team's agent file turns on; None: all.
+        time_budget: Seconds each file may take; None: by its size
+            (``budget_for``).
+
+    Returns:
+        Findings in path order, then line order (the same for any job count).
+    """
+    ordered = sorted(set(paths))
+
+    def budget(path: str) -> float:
+        if time_budget is not None:
+            return time_budget
+        try:
+            size = (repo / path).stat().st_size
+        except OSError:
+            size = 0
+        return budget_for(size)
+
+    results = lint_isolated(
+        repo,
+        ordered,
+        config,
+        selection,
+        workers=worker_count(config, len(ordered)),
+        budget=budget,
+    )
+    return [finding for path in ordered for finding in results.get(path, ())]

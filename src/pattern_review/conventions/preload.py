@@ -1,7 +1,7 @@
 """Imported once by the engine's forkserver: libcst, the rules, warm caches.
 
 Every engine worker is forked from that server, so each starts with all of
-this done (``isolation``). Importing this module does the work; it defines
+this done (``pool``). Importing this module does the work; it defines
 nothing.
 """
 

@@ -18,13 +18,15 @@ functions and classes.
 
 from __future__ import annotations
 
-import libcst as cst
-import libcst.matchers as m
+import ast
+from collections.abc import Sequence
 
 from pattern_review.config import Config, Role
 from pattern_review.globs import glob_match
+from pattern_review.lines import LINE_BREAK
 
-_MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
+# Base classes of a SQLAlchemy model (the model rules read the same list).
+MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
 _SCHEMA_BASES = frozenset({"BaseModel"})
 _TASK_DECORATORS = frozenset({"shared_task", "task"})
 # Names whose import marks a module as part of FastAPI's web layer.
@@ -33,6 +35,10 @@ _WEB_LAYER_IMPORTS = frozenset(
 )
 _WEB_LAYER_MODULES = ("fastapi", "starlette")
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_route"})
+# Outside the engine's workers (the AI prompt's guess), only files this
+# small and this shallow are read for content roles; the rest go by path.
+MAX_GUESS_DEPTH = 100
+MAX_GUESS_BYTES = 512 * 1024
 
 # Roles of application code: every role but tests and migrations. Rules about
 # how application code is written (I/O, error handling of writes) use it.
@@ -40,127 +46,125 @@ CODE_ROLES: frozenset[Role] = frozenset(
     {"router", "schema", "model", "service", "task", "other"}
 )
 
-
-def _name_of(node: cst.BaseExpression) -> str | None:
-    """Return the last name of ``x`` or ``a.b.x``, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return None
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _calls_api_router(statement: cst.BaseStatement) -> bool:
-    router_call = m.Call(
-        func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter"))
-    )
-    return m.matches(
-        statement,
-        m.SimpleStatementLine(
-            body=[
-                m.Assign(value=router_call)
-                | m.AnnAssign(value=router_call)
-                | m.Expr(value=router_call)
-            ]
-        ),
+def _name_of(node: ast.expr) -> str | None:
+    """Return the last name of ``x`` or ``a.b.x`` (or ``*x``), else None."""
+    if isinstance(node, ast.Starred):
+        return _name_of(node.value)
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _calls(node: ast.expr | None, name: str) -> bool:
+    """Whether ``node`` calls ``name`` or ``something.name``."""
+    return isinstance(node, ast.Call) and (
+        isinstance(node.func, (ast.Name, ast.Attribute)) and _name_of(node.func) == name
     )
 
 
-def _builds_web_layer(statement: cst.BaseStatement) -> bool:
-    """Whether a top-level statement builds an app or a route, or imports one."""
-    if isinstance(statement, cst.FunctionDef):
-        return any(
-            isinstance(decorator.decorator, cst.Call)
-            and isinstance(decorator.decorator.func, cst.Attribute)
-            and decorator.decorator.func.attr.value in _HTTP_METHODS
-            for decorator in statement.decorators
-        )
-    if not isinstance(statement, cst.SimpleStatementLine):
+def _alone(body: Sequence[ast.stmt], index: int, lines: Sequence[str]) -> bool:
+    """Whether ``body[index]`` is a statement line of its own.
+
+    Roles are read from whole statement lines: a statement that shares its
+    line with another (``a = 1; b = 2``, or a class body written after the
+    colon) is not one.
+    """
+    statement = body[index]
+    line = lines[statement.lineno - 1] if statement.lineno <= len(lines) else ""
+    if line.encode()[: statement.col_offset].strip():
         return False
-    app_call = m.Call(func=m.Name("FastAPI") | m.Attribute(attr=m.Name("FastAPI")))
-    for small in statement.body:
-        if m.matches(small, m.Assign(value=app_call) | m.AnnAssign(value=app_call)):
-            return True
-        if not isinstance(small, cst.ImportFrom) or small.module is None:
-            continue
-        module = cst.Module([]).code_for_node(small.module)
-        if not module.startswith(_WEB_LAYER_MODULES):
-            continue
-        if module.endswith((".routing", ".security")):
-            return True
-        if isinstance(small.names, cst.ImportStar):
-            continue
-        if any(
-            isinstance(alias.name, cst.Name) and alias.name.value in _WEB_LAYER_IMPORTS
-            for alias in small.names
-        ):
-            return True
-    return False
+    after = body[index + 1] if index + 1 < len(body) else None
+    return after is None or after.lineno > (statement.end_lineno or statement.lineno)
+
+
+def _calls_api_router(statement: ast.stmt) -> bool:
+    return isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Expr)) and _calls(
+        statement.value, "APIRouter"
+    )
+
+
+def _builds_web_layer(statement: ast.stmt) -> bool:
+    """Whether a top-level statement builds an app or a route, or imports one."""
+    if isinstance(statement, _Function):
+        return any(
+            isinstance(decorator, ast.Call)
+            and isinstance(decorator.func, ast.Attribute)
+            and decorator.func.attr in _HTTP_METHODS
+            for decorator in statement.decorator_list
+        )
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        return _calls(statement.value, "FastAPI")
+    if not isinstance(statement, ast.ImportFrom) or statement.module is None:
+        return False
+    module = statement.module
+    if not module.startswith(_WEB_LAYER_MODULES):
+        return False
+    if module.endswith((".routing", ".security")):
+        return True
+    return any(alias.name in _WEB_LAYER_IMPORTS for alias in statement.names)
 
 
 def _class_roles(
-    node: cst.ClassDef, uses_sqlalchemy: bool, schema_bases: set[str]
+    node: ast.ClassDef,
+    uses_sqlalchemy: bool,
+    schema_bases: set[str],
+    lines: Sequence[str],
 ) -> set[Role]:
     roles: set[Role] = set()
-    bases = {_name_of(arg.value) for arg in node.bases}
+    bases = {_name_of(base) for base in node.bases}
     # "Base" alone is too common a class name (unittest.mock has one): it
     # makes a model only in a module that imports SQLAlchemy.
     if (
-        (bases & _MODEL_BASES and uses_sqlalchemy)
+        (bases & MODEL_BASES and uses_sqlalchemy)
         or "DeclarativeBase" in bases
-        or _has_tablename(node)
+        or _has_tablename(node, lines)
     ):
         roles.add("model")
     if bases & schema_bases:
         roles.add("schema")
-    if node.name.value.endswith("Service"):
+    if node.name.endswith("Service"):
         roles.add("service")
     return roles
 
 
-def _has_tablename(node: cst.ClassDef) -> bool:
-    target = m.Name("__tablename__")
+def _is_tablename(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target: ast.expr = statement.targets[0]
+    elif isinstance(statement, ast.AnnAssign):
+        target = statement.target
+    else:
+        return False
+    return isinstance(target, ast.Name) and target.id == "__tablename__"
+
+
+def _has_tablename(node: ast.ClassDef, lines: Sequence[str]) -> bool:
     return any(
-        m.matches(
-            statement,
-            m.SimpleStatementLine(
-                body=[
-                    m.Assign(targets=[m.AssignTarget(target=target)])
-                    | m.AnnAssign(target=target)
-                ]
-            ),
-        )
-        for statement in node.body.body
+        _is_tablename(statement) and _alone(node.body, index, lines)
+        for index, statement in enumerate(node.body)
     )
 
 
-def _is_task(node: cst.FunctionDef) -> bool:
-    for decorator in node.decorators:
-        expr = decorator.decorator
-        if isinstance(expr, cst.Call):
-            expr = expr.func
-        if _name_of(expr) in _TASK_DECORATORS:
+def _is_task(node: _Function) -> bool:
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call):
+            decorator = decorator.func
+        if _name_of(decorator) in _TASK_DECORATORS:
             return True
     return False
 
 
-def _imports_sqlalchemy(statement: cst.BaseStatement) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    for small in statement.body:
-        if isinstance(small, cst.ImportFrom) and small.module is not None:
-            if cst.Module([]).code_for_node(small.module).startswith("sqlalchemy"):
-                return True
-        elif isinstance(small, cst.Import):
-            if any(
-                cst.Module([]).code_for_node(alias.name).startswith("sqlalchemy")
-                for alias in small.names
-            ):
-                return True
+def _imports_sqlalchemy(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.ImportFrom):
+        return (statement.module or "").startswith("sqlalchemy")
+    if isinstance(statement, ast.Import):
+        return any(alias.name.startswith("sqlalchemy") for alias in statement.names)
     return False
 
 
-def content_roles(module: cst.Module) -> frozenset[Role]:
+def content_roles(tree: ast.Module, source: str) -> frozenset[Role]:
     """Return the roles a module's top-level code shows.
 
     Only top-level statements are read: a role is a property of the module's
@@ -169,36 +173,82 @@ def content_roles(module: cst.Module) -> frozenset[Role]:
     module docstring).
 
     Args:
-        module: The parsed module.
+        tree: The module, as CPython's parser gives it.
+        source: Its text (to tell statements that share a line).
 
     Returns:
         Roles found (possibly empty).
     """
+    lines = LINE_BREAK.split(source)
     roles: set[Role] = set()
-    uses_sqlalchemy = any(_imports_sqlalchemy(s) for s in module.body)
+    uses_sqlalchemy = any(_imports_sqlalchemy(s) for s in tree.body)
     web_layer = False
     schemas = others = 0
     # A class deriving a schema of the same module is a schema too.
     schema_bases = set(_SCHEMA_BASES)
-    for statement in module.body:
+    for index, statement in enumerate(tree.body):
         web_layer = web_layer or _builds_web_layer(statement)
-        if isinstance(statement, cst.ClassDef):
-            found = _class_roles(statement, uses_sqlalchemy, schema_bases)
+        if isinstance(statement, ast.ClassDef):
+            found = _class_roles(statement, uses_sqlalchemy, schema_bases, lines)
             roles |= found - {"schema"}
             if "schema" in found:
-                schema_bases.add(statement.name.value)
+                schema_bases.add(statement.name)
                 schemas += 1
             else:
                 others += 1
-        elif isinstance(statement, cst.FunctionDef):
+        elif isinstance(statement, _Function):
             others += 1
             if _is_task(statement):
                 roles.add("task")
-        elif _calls_api_router(statement):
+        elif _calls_api_router(statement) and _alone(tree.body, index, lines):
             roles.add("router")
     if schemas and not web_layer and schemas >= others:
         roles.add("schema")
     return frozenset(roles)
+
+
+def parse_tree(source: str) -> ast.Module | None:
+    """Return CPython's tree of ``source``, or None when it does not parse.
+
+    A leading byte order mark is read as the tokenizer reads one in a file
+    (CPython refuses it in a string).
+
+    Args:
+        source: A file's text.
+
+    Returns:
+        The module, or None.
+    """
+    try:
+        return ast.parse(source.removeprefix("\ufeff"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def guess_tree(source: str) -> ast.Module | None:
+    """Return the tree of a file the review's own process may read for roles.
+
+    Outside the engine's workers (the AI prompt) a large or deeply nested PR
+    file is judged by its path alone, as the engine reports it anyway.
+
+    Args:
+        source: A PR file's text.
+
+    Returns:
+        The module; None when it does not parse, is large or is deep.
+    """
+    if len(source) > MAX_GUESS_BYTES:
+        return None
+    tree = parse_tree(source)
+    if tree is None:
+        return None
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_GUESS_DEPTH:
+            return None
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
 
 
 def path_roles(path: str, config: Config) -> frozenset[Role]:
@@ -219,14 +269,16 @@ def path_roles(path: str, config: Config) -> frozenset[Role]:
 
 
 def detect_roles(
-    path: str, module: cst.Module | None, config: Config
+    path: str, config: Config, tree: ast.Module | None = None, source: str = ""
 ) -> frozenset[Role]:
     """Return a file's roles from its path and its content.
 
     Args:
         path: Path relative to the repo root.
-        module: The parsed module, or None to use the path alone.
         config: Carries the role globs.
+        tree: The parsed module (``parse_tree``), or None to use the path
+            alone.
+        source: The module's text, with ``tree``.
 
     Returns:
         ``{"test"}`` for a test file, ``{"migration"}`` for a migration;
@@ -237,5 +289,5 @@ def detect_roles(
     for only in ("test", "migration"):
         if only in by_path:
             return frozenset({only})
-    found = by_path | (content_roles(module) if module is not None else frozenset())
+    found = by_path | (content_roles(tree, source) if tree is not None else frozenset())
     return found or frozenset({"other"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pattern_review.findings.failures import file_failure
 from pattern_review.findings.rules import (
     BINARY_FILE_RULE,
     DECODE_ERROR_RULE,
@@ -133,17 +134,5 @@ def unreadable_files(target: ReviewTarget) -> list[Finding]:
         else:
             rule = UNREADABLE_RULE
             message = f"File was not reviewed: it {reason}."
-        findings.append(
-            Finding.model_validate(
-                {
-                    "rule": rule,
-                    "pattern": "completion-checklist",
-                    "source": "convention",
-                    "severity": "error",
-                    "path": changed.path,
-                    "line": 1,
-                    "message": message,
-                }
-            )
-        )
+        findings.append(file_failure(rule, changed.path, message))
     return findings

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from pattern_review.config import Config, Role
-from pattern_review.conventions.engine import lint_paths, lint_source
+from pattern_review.conventions.engine import lint_source
+from pattern_review.conventions.pool import lint_paths
 from pattern_review.conventions.rule import Rule
 from pattern_review.conventions.rules.errors import (
     HttpExceptionInRoutersRule,

@@ -10,13 +10,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import libcst as cst
 import pytest
 
 from pattern_review.checks import ruff_check
 from pattern_review.config import Config
 from pattern_review.conventions.engine import lint_source
-from pattern_review.conventions.roles import detect_roles
+from pattern_review.conventions.roles import detect_roles, parse_tree
 from pattern_review.models import Finding
 from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 from tests.check_context import check_context
@@ -32,7 +31,8 @@ def _rules(findings: list[Finding]) -> list[str]:
 
 
 def _roles(path: str, code: str) -> frozenset[str]:
-    return detect_roles(path, cst.parse_module(textwrap.dedent(code)), Config())
+    source = textwrap.dedent(code)
+    return detect_roles(path, Config(), parse_tree(source), source)
 
 
 # Roles -------------------------------------------------------------------

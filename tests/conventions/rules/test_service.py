@@ -176,3 +176,39 @@ def test_http_errors_in_a_service_are_the_service_familys_not_err001() -> None:
     """
     findings = _lint(code)
     assert [(f.rule, f.line) for f in findings] == [("SVC006", 1), ("SVC006", 6)]
+
+
+def test_a_service_that_builds_its_session_with_async_session_maker_is_reported() -> (
+    None
+):
+    # The router family knew this factory; the service family now shares its list.
+    findings = _lint(
+        """\
+        class ItemService:
+            async def purge(self) -> None:
+                async with async_session_maker() as db:
+                    await db.execute(delete(Item))
+        """
+    )
+
+    assert [(f.rule, f.line, f.column, f.message) for f in findings] == [
+        (
+            "SVC001",
+            3,
+            20,
+            "Service creates its own database session with "
+            "`async_session_maker()`; the service pattern injects the "
+            "`AsyncSession` through `__init__`.",
+        )
+    ]
+
+
+def test_every_session_factory_a_router_may_not_call_a_service_may_not_either() -> None:
+    from pattern_review.conventions.rules.router import HAND_MADE_SESSIONS
+    from pattern_review.conventions.rules.vocabulary import SESSION_FACTORIES
+
+    for factory in sorted(SESSION_FACTORIES):
+        findings = _lint(f"def make():\n    return {factory}()\n")
+        assert [f.rule for f in findings] == ["SVC001"], factory
+    # A router also refuses SQLAlchemy's Session(); nothing else differs.
+    assert HAND_MADE_SESSIONS - SESSION_FACTORIES == {"Session"}

@@ -16,6 +16,7 @@ from libcst.helpers import get_full_name_for_node
 from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, Rule
 from pattern_review.conventions.rules.task import task_decorator
+from pattern_review.conventions.rules.vocabulary import named
 
 # FastAPI names that mark a module as part of the web layer (an app factory,
 # dependencies, middleware), where raising HTTPException is how FastAPI works.
@@ -515,7 +516,7 @@ def _handles_integrity_error(node: cst.Try) -> bool:
         and bool(
             m.findall(
                 handler.type,
-                m.Name("IntegrityError") | m.Attribute(attr=m.Name("IntegrityError")),
+                named("IntegrityError"),
             )
         )
         for handler in node.handlers

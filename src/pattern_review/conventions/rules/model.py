@@ -7,6 +7,12 @@ import libcst.matchers as m
 
 from pattern_review.config import Role
 from pattern_review.conventions.rule import Example, FileContext, Rule
+from pattern_review.conventions.rules.vocabulary import (
+    call_to,
+    code,
+    keyword,
+    named,
+)
 
 PATTERN = "model-pattern"
 MODEL: frozenset[Role] = frozenset({"model"})
@@ -24,23 +30,10 @@ PYTHON_TYPES: dict[str, tuple[str, bool]] = {
     "Unicode": ("str", False),
     "UnicodeText": ("str", False),
 }
-MODEL_BASES = frozenset({"Base", "DeclarativeBase", "DeclarativeBaseNoMeta"})
 
-_COLUMN = m.Call(func=m.Name("Column") | m.Attribute(attr=m.Name("Column")))
-_TABLE = m.Call(func=m.Name("Table") | m.Attribute(attr=m.Name("Table")))
-_MAPPED_COLUMN = m.Call(
-    func=m.Name("mapped_column") | m.Attribute(attr=m.Name("mapped_column"))
-)
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
-    return next(
-        (arg for arg in call.args if arg.keyword and arg.keyword.value == name), None
-    )
+_COLUMN = call_to("Column")
+_TABLE = call_to("Table")
+_MAPPED_COLUMN = call_to("mapped_column")
 
 
 def _type_name(value: cst.BaseExpression) -> str | None:
@@ -70,16 +63,16 @@ def _mapped_column_for(name: str, call: cst.Call) -> str | None:
         return None
     python_type, inferred = known
     primary = m.matches(
-        _keyword(call, "primary_key") or cst.Arg(cst.Name("False")),
+        keyword(call, "primary_key") or cst.Arg(cst.Name("False")),
         m.Arg(value=m.Name("True")),
     )
-    nullable = _keyword(call, "nullable")
+    nullable = keyword(call, "nullable")
     required = primary or (
         nullable is not None and m.matches(nullable.value, m.Name("False"))
     )
     annotation = python_type if required else f"{python_type} | None"
     kept = [
-        _code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        code(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
         for arg in call.args
         if not (arg is first and inferred and not isinstance(first.value, cst.Call))
         and arg is not nullable
@@ -114,14 +107,14 @@ def _names_table(node: cst.ClassDef) -> bool:
         isinstance(item, cst.FunctionDef)
         and item.name.value == "__tablename__"
         and any(
-            "declared_attr" in _code(decorator.decorator)
+            "declared_attr" in code(decorator.decorator)
             for decorator in item.decorators
         )
         for item in body
     )
 
 
-class NoLegacyColumn(Rule):
+class NoLegacyColumnRule(Rule):
     """Columns are ``Mapped[...] = mapped_column(...)``, never ``Column()``.
 
     ``Column()`` is SQLAlchemy 1.x's declarative style: the attribute has no
@@ -249,7 +242,7 @@ class NoLegacyColumn(Rule):
             self.report(node)
 
 
-class StringHasLength(Rule):
+class StringHasLengthRule(Rule):
     """Varchar columns are ``String(N)``; unlimited text is ``Text``.
 
     A bare ``String`` is ``VARCHAR`` without a length: PostgreSQL accepts it
@@ -309,7 +302,7 @@ class StringHasLength(Rule):
             self.report(value)
 
 
-class TimestampDefaults(Rule):
+class TimestampDefaultsRule(Rule):
     """``created_at``/``updated_at`` get their values from the database.
 
     ``server_default=func.now()`` sets the time in the database, so rows
@@ -385,7 +378,7 @@ class TimestampDefaults(Rule):
         name = cst.ensure_type(node.target, cst.Name).value
         call = cst.ensure_type(node.value, cst.Call)
         wanted = ["server_default"] + (["onupdate"] if name == "updated_at" else [])
-        missing = [key for key in wanted if _keyword(call, key) is None]
+        missing = [key for key in wanted if keyword(call, key) is None]
         if not missing or any(arg.star for arg in call.args):
             return
         added = [
@@ -404,7 +397,7 @@ class TimestampDefaults(Rule):
             *added,
         ]
         fixed = call.with_changes(args=args)
-        suggestion = None if "\n" in _code(call) else _code(fixed)
+        suggestion = None if "\n" in code(call) else code(fixed)
         self.report(
             call,
             f"{name} lacks {' and '.join(f'{key}=func.now()' for key in missing)}: "
@@ -413,7 +406,7 @@ class TimestampDefaults(Rule):
         )
 
 
-class ExplicitTablename(Rule):
+class ExplicitTablenameRule(Rule):
     """Every model sets ``__tablename__`` explicitly.
 
     A generated or inherited table name changes when the class is renamed;
@@ -514,10 +507,7 @@ class ExplicitTablename(Rule):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         """Check a class deriving the declarative ``Base``."""
-        if not any(
-            m.matches(arg.value, m.Name("Base") | m.Attribute(attr=m.Name("Base")))
-            for arg in node.bases
-        ):
+        if not any(m.matches(arg.value, named("Base")) for arg in node.bases):
             return
         if {_type_name(arg.value) for arg in node.bases} & self._naming:
             return
@@ -531,7 +521,7 @@ class ExplicitTablename(Rule):
         )
 
 
-class MappedAnnotation(Rule):
+class MappedAnnotationRule(Rule):
     """A ``mapped_column()`` attribute is annotated ``Mapped[...]``.
 
     Without ``Mapped[]`` the annotation lies: ``name: str`` on a model class
@@ -587,7 +577,7 @@ class MappedAnnotation(Rule):
         annotation = node.annotation.annotation
         if m.matches(
             annotation,
-            m.Subscript(value=m.Name("Mapped") | m.Attribute(attr=m.Name("Mapped"))),
+            m.Subscript(value=named("Mapped")),
         ):
             return
-        self.report(annotation, suggestion=f"Mapped[{_code(annotation)}]")
+        self.report(annotation, suggestion=f"Mapped[{code(annotation)}]")

@@ -16,26 +16,26 @@ import libcst.matchers as m
 
 from pattern_review.config import Role
 from pattern_review.conventions.rule import Example, Rule
+from pattern_review.conventions.rules.vocabulary import (
+    ASYNC_SESSION,
+    SESSION_FACTORIES,
+    SESSION_NAMES,
+    SYNC_SESSION,
+    annotated_parts,
+    call_to,
+    code,
+    keyword,
+)
 
 PATTERN = "router-pattern"
 ROUTER: frozenset[Role] = frozenset({"router"})
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
-SESSION_NAMES = frozenset({"db", "session", "_db", "_session", "db_session"})
 SESSION_CALLS = frozenset(
     {"execute", "add", "add_all", "commit", "flush", "refresh", "delete", "scalars"}
 )
-HAND_MADE_SESSIONS = frozenset(
-    {
-        "SessionLocal",
-        "AsyncSessionLocal",
-        "async_session",
-        "async_session_maker",
-        "sessionmaker",
-        "async_sessionmaker",
-        "Session",
-        "AsyncSession",
-    }
-)
+# In a router, SQLAlchemy's ``Session`` too (not ``requests.Session``: see
+# ``SQL_MODULES``).
+HAND_MADE_SESSIONS = SESSION_FACTORIES | {"Session"}
 SQL_MODULES = frozenset({"orm", "sqlalchemy.orm", "sa.orm", "database", "db"})
 
 _ROUTE_CALL = m.Call(
@@ -45,16 +45,6 @@ _ROUTE_CALL = m.Call(
     )
 )
 _ROUTE_DECORATOR = m.Decorator(decorator=_ROUTE_CALL)
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
-    return next(
-        (arg for arg in call.args if arg.keyword and arg.keyword.value == name), None
-    )
 
 
 def _route(node: cst.FunctionDef) -> tuple[str, cst.Call] | None:
@@ -97,7 +87,7 @@ def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
                 if m.matches(decorator, _ROUTE_DECORATOR):
                     call = cst.ensure_type(decorator.decorator, cst.Call)
                     func = cst.ensure_type(call.func, cst.Attribute)
-                    routed.add(_code(func.value))
+                    routed.add(code(func.value))
             continue
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
@@ -106,9 +96,7 @@ def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
                 small,
                 m.Assign(
                     targets=[m.AssignTarget(target=m.Name())],
-                    value=m.Call(
-                        func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter"))
-                    ),
+                    value=call_to("APIRouter"),
                 ),
             ):
                 assign = cst.ensure_type(small, cst.Assign)
@@ -126,13 +114,13 @@ def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
                 func = cst.ensure_type(
                     cst.ensure_type(expr.value, cst.Call).func, cst.Attribute
                 )
-                including.add(_code(func.value))
+                including.add(code(func.value))
     return {
         call for name, call in built.items() if name in including and name not in routed
     }
 
 
-class RouterPrefixAndTags(Rule):
+class RouterPrefixAndTagsRule(Rule):
     """Every ``APIRouter`` is built with ``prefix`` and ``tags``.
 
     The prefix keeps a resource's paths in one place; the tags group its
@@ -217,13 +205,13 @@ class RouterPrefixAndTags(Rule):
         """Check the keywords of an ``APIRouter(...)`` call."""
         if node in self._aggregators or not m.matches(
             node,
-            m.Call(func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter"))),
+            call_to("APIRouter"),
         ):
             return
         missing = [
             name
             for name in ("prefix", "tags")
-            if _keyword(node, name) is None and self.context.asks_for(self.ID, name)
+            if keyword(node, name) is None and self.context.asks_for(self.ID, name)
         ]
         if any(arg.star for arg in node.args) or not missing:
             return
@@ -235,10 +223,8 @@ class RouterPrefixAndTags(Rule):
         )
 
 
-_DEPENDS = m.Call(func=m.Name("Depends") | m.Attribute(attr=m.Name("Depends")))
+_DEPENDS = call_to("Depends")
 _SESSION_DEPENDENCY = re.compile(r"db|session", re.IGNORECASE)
-_ASYNC_SESSION = m.Name("AsyncSession") | m.Attribute(attr=m.Name("AsyncSession"))
-_SYNC_SESSION = m.Name("Session") | m.Attribute(attr=m.Name("Session"))
 
 
 class SessionDependencies:
@@ -261,7 +247,7 @@ class SessionDependencies:
             return
         target = node.args[0].value
         if isinstance(target, cst.Name | cst.Attribute):
-            name = _code(target)
+            name = code(target)
             if _SESSION_DEPENDENCY.search(name.rpartition(".")[2]):
                 self._used[name] += 1
 
@@ -291,7 +277,7 @@ def _depends_target(value: cst.BaseExpression | None) -> str | None:
     if value is None or not m.matches(value, _DEPENDS):
         return None
     call = cst.ensure_type(value, cst.Call)
-    return _code(call.args[0].value) if call.args else ""
+    return code(call.args[0].value) if call.args else ""
 
 
 def _session_injection(param: cst.Param) -> tuple[str, str | None] | None:
@@ -305,12 +291,8 @@ def _session_injection(param: cst.Param) -> tuple[str, str | None] | None:
         return None
     annotation = param.annotation.annotation
     depends = _depends_target(param.default)
-    if m.matches(annotation, m.Subscript(value=m.Name("Annotated"))):
-        parts = [
-            element.slice.value
-            for element in cst.ensure_type(annotation, cst.Subscript).slice
-            if isinstance(element.slice, cst.Index)
-        ]
+    parts = annotated_parts(annotation)
+    if parts is not None:
         if not parts:
             return None
         annotation = parts[0]
@@ -322,14 +304,14 @@ def _session_injection(param: cst.Param) -> tuple[str, str | None] | None:
             ),
             depends,
         )
-    if m.matches(annotation, _ASYNC_SESSION):
+    if m.matches(annotation, ASYNC_SESSION):
         return "async", depends
-    if m.matches(annotation, _SYNC_SESSION):
+    if m.matches(annotation, SYNC_SESSION):
         return "sync", depends
     return None
 
 
-class SessionViaDepends(Rule):
+class SessionViaDependsRule(Rule):
     """Handlers receive an ``AsyncSession`` through ``Depends(...)``.
 
     One dependency owns the session's lifetime (open, commit, close); a sync
@@ -489,7 +471,7 @@ class SessionViaDepends(Rule):
                 self.report(param)
 
 
-class NoHandMadeSession(Rule):
+class NoHandMadeSessionRule(Rule):
     """Routers never open a database session themselves.
 
     A session made in a handler escapes the ``get_db`` dependency that closes
@@ -584,7 +566,7 @@ class NoHandMadeSession(Rule):
             isinstance(func, cst.Attribute)
             and func.attr.value in HAND_MADE_SESSIONS
             # requests.Session() / httpx sessions are HTTP clients, not databases.
-            and (func.attr.value != "Session" or _code(func.value) in SQL_MODULES)
+            and (func.attr.value != "Session" or code(func.value) in SQL_MODULES)
         ):
             self._pending.append(node)
 
@@ -602,7 +584,7 @@ class NoHandMadeSession(Rule):
                 )
 
 
-class NoDataAccessInRouter(Rule):
+class NoDataAccessInRouterRule(Rule):
     """Routers delegate to a service; they do not query the database.
 
     Queries and writes in a handler duplicate business logic the service
@@ -687,7 +669,7 @@ class NoDataAccessInRouter(Rule):
         if isinstance(receiver, cst.Name) and receiver.value in SESSION_NAMES:
             self.report(
                 node,
-                f"{_code(func)}() in a router: move database access into the "
+                f"{code(func)}() in a router: move database access into the "
                 "resource's service and call service methods from the handler.",
             )
 
@@ -700,7 +682,7 @@ def _shapeless(annotation: cst.BaseExpression) -> bool:
     """Whether a return annotation names no schema (``Any``, ``dict[str, X]``)."""
     if isinstance(annotation, cst.Subscript):
         annotation = annotation.value
-    name = _code(annotation).rpartition(".")[2]
+    name = code(annotation).rpartition(".")[2]
     return name in _SHAPELESS
 
 
@@ -733,21 +715,21 @@ class _Returns(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         """Note ``name = XResponse(...)``."""
         if _builds_response(node.value):
-            self.responses.update(_code(target.target) for target in node.targets)
+            self.responses.update(code(target.target) for target in node.targets)
 
 
-_API_ROUTER = m.Call(func=m.Name("APIRouter") | m.Attribute(attr=m.Name("APIRouter")))
+_API_ROUTER = call_to("APIRouter")
 
 
 def _hidden(call: cst.Call) -> bool:
     """Whether a route or router call says ``include_in_schema=False``."""
-    flag = _keyword(call, "include_in_schema")
+    flag = keyword(call, "include_in_schema")
     return flag is not None and m.matches(flag.value, m.Name("False"))
 
 
 def _builds_response(value: cst.BaseExpression) -> bool:
     """Whether a returned value is a ``...Response(...)``: no model applies."""
-    return isinstance(value, cst.Call) and _code(value.func).endswith("Response")
+    return isinstance(value, cst.Call) and code(value.func).endswith("Response")
 
 
 def _returned_schema(node: cst.FunctionDef) -> str | None:
@@ -770,7 +752,7 @@ def _returned_schema(node: cst.FunctionDef) -> str | None:
     return None
 
 
-class ResponseModelOnRoutes(Rule):
+class ResponseModelOnRoutesRule(Rule):
     """Every route that returns a body declares its response model.
 
     The response model filters and documents what leaves the API; without it
@@ -897,7 +879,7 @@ class ResponseModelOnRoutes(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         """Find the module's routers kept out of the API docs."""
         self._undocumented = {
-            _code(target.target)
+            code(target.target)
             for statement in node.body
             if isinstance(statement, cst.SimpleStatementLine)
             for small in statement.body
@@ -913,13 +895,13 @@ class ResponseModelOnRoutes(Rule):
         if route is None:
             return
         _, call = route
-        if _hidden(call) or _code(cst.ensure_type(call.func, cst.Attribute).value) in (
+        if _hidden(call) or code(cst.ensure_type(call.func, cst.Attribute).value) in (
             self._undocumented
         ):
             return  # a route outside the API docs (a webhook, .well-known)
-        if _keyword(call, "response_model") or _keyword(call, "response_class"):
+        if keyword(call, "response_model") or keyword(call, "response_class"):
             return
-        status_arg = _keyword(call, "status_code")
+        status_arg = keyword(call, "status_code")
         if status_arg is not None and (
             _status_constant(status_arg.value) == "HTTP_204_NO_CONTENT"
             or m.matches(status_arg.value, m.Integer("204"))
@@ -934,7 +916,7 @@ class ResponseModelOnRoutes(Rule):
         if not values:
             return  # returns nothing: there is no body to describe
         if any(
-            _builds_response(value) or _code(value) in returned.responses
+            _builds_response(value) or code(value) in returned.responses
             for value in values
         ):
             return  # builds its own Response: no model applies
@@ -953,7 +935,7 @@ class ResponseModelOnRoutes(Rule):
         else:
             self.report(
                 call,
-                f"This route returns `{_code(returns)}`, which names no schema, "
+                f"This route returns `{code(returns)}`, which names no schema, "
                 f"and sets no response_model=: {fix}",
             )
 
@@ -1017,7 +999,7 @@ def _creating_call(node: cst.FunctionDef) -> bool:
         if not isinstance(func, cst.Attribute):
             continue
         method = func.attr.value
-        receiver = _code(func.value).rpartition(".")[2]
+        receiver = code(func.value).rpartition(".")[2]
         if method in {"add", "add_all"} and receiver in SESSION_NAMES:
             return True
         # ItemService(db).create(...), item_service.create(...), crud.create_user
@@ -1042,14 +1024,14 @@ def _takes_create_schema(node: cst.FunctionDef) -> bool:
 
 def _declares_body(node: cst.FunctionDef, call: cst.Call) -> bool:
     """Whether a route says it answers with a body (a model or annotation)."""
-    model = _keyword(call, "response_model")
+    model = keyword(call, "response_model")
     if model is not None:
         return not m.matches(model.value, m.Name("None"))
     returns = node.returns.annotation if node.returns is not None else None
     return returns is not None and not m.matches(returns, m.Name("None"))
 
 
-class CreatedAndNoContentStatus(Rule):
+class CreatedAndNoContentStatusRule(Rule):
     """A POST that creates answers 201; a DELETE without a body answers 204.
 
     Clients and generated SDKs read the status to know what happened; 200 on
@@ -1153,15 +1135,15 @@ class CreatedAndNoContentStatus(Rule):
                 _takes_create_schema(node) or _creating_call(node)
             ):
                 return
-            wanted, code = "HTTP_201_CREATED", "201"
+            wanted, number = "HTTP_201_CREATED", "201"
         elif method == "delete" and not _declares_body(node, call):
-            wanted, code = "HTTP_204_NO_CONTENT", "204"
+            wanted, number = "HTTP_204_NO_CONTENT", "204"
         else:
             return
-        status_arg = _keyword(call, "status_code")
+        status_arg = keyword(call, "status_code")
         if status_arg is not None and (
             _status_constant(status_arg.value) == wanted
-            or m.matches(status_arg.value, m.Integer(code))
+            or m.matches(status_arg.value, m.Integer(number))
         ):
             return
         if method == "post":
@@ -1174,7 +1156,7 @@ class CreatedAndNoContentStatus(Rule):
             )
 
 
-class StatusConstants(Rule):
+class StatusConstantsRule(Rule):
     """Status codes are written as ``status.HTTP_*`` constants.
 
     ``status.HTTP_404_NOT_FOUND`` says what it means; ``404`` makes the reader
@@ -1246,14 +1228,12 @@ class StatusConstants(Rule):
         """Flag integer status codes given to HTTPException or a route."""
         if m.matches(
             node,
-            m.Call(
-                func=m.Name("HTTPException") | m.Attribute(attr=m.Name("HTTPException"))
-            ),
+            call_to("HTTPException"),
         ):
             first = node.args[0] if node.args and not node.args[0].keyword else None
-            status_arg = _keyword(node, "status_code") or first
+            status_arg = keyword(node, "status_code") or first
         elif m.matches(node, _ROUTE_CALL):
-            status_arg = _keyword(node, "status_code")
+            status_arg = keyword(node, "status_code")
         else:
             return
         if status_arg is None or not isinstance(status_arg.value, cst.Integer):

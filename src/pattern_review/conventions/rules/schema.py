@@ -8,6 +8,7 @@ import libcst.matchers as m
 from pattern_review.config import Role
 from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, FileContext, Rule
+from pattern_review.conventions.rules.vocabulary import code
 
 PATTERN = "schema-pattern"
 SCHEMA: frozenset[Role] = frozenset({"schema"})
@@ -36,10 +37,6 @@ V1_CONFIG_KEYS: dict[str, str] = {
 }
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
 def _config_dict(body: cst.BaseSuite) -> str | None:
     """Return ``model_config = ConfigDict(...)`` for a v1 Config body, or None."""
     if not isinstance(body, cst.IndentedBlock):
@@ -61,7 +58,7 @@ def _config_dict(body: cst.BaseSuite) -> str | None:
         key = cst.ensure_type(assign.targets[0].target, cst.Name).value
         if key not in V1_CONFIG_KEYS:
             return None
-        pairs.append(f"{V1_CONFIG_KEYS[key]}={_code(assign.value)}")
+        pairs.append(f"{V1_CONFIG_KEYS[key]}={code(assign.value)}")
     return f"model_config = ConfigDict({', '.join(pairs)})"
 
 
@@ -101,7 +98,7 @@ def _class_statements(node: cst.ClassDef) -> list[cst.BaseSmallStatement]:
 _PYDANTIC_BASES = frozenset({"BaseModel", "BaseSettings", "SQLModel", "GenericModel"})
 
 
-class NoV1ClassConfig(Rule):
+class NoV1ClassConfigRule(Rule):
     """Schemas configure Pydantic with ``model_config``, not ``class Config``.
 
     ``class Config`` is Pydantic v1's API: v2 still reads it with a
@@ -198,13 +195,12 @@ class NoV1ClassConfig(Rule):
         if not node.bases or not isinstance(node.body, cst.IndentedBlock):
             return
         if "schema" not in self.context.roles and not any(
-            _code(base.value).rpartition(".")[2] in _PYDANTIC_BASES
+            code(base.value).rpartition(".")[2] in _PYDANTIC_BASES
             for base in node.bases
         ):
             return
         settings = any(
-            _code(base.value).rpartition(".")[2] == "BaseSettings"
-            for base in node.bases
+            code(base.value).rpartition(".")[2] == "BaseSettings" for base in node.bases
         )
         for statement in node.body.body:
             if not m.matches(statement, m.ClassDef(name=m.Name("Config"))):
@@ -221,7 +217,7 @@ class NoV1ClassConfig(Rule):
                 self.report(config, suggestion=_config_dict(config.body))
 
 
-class NoOrmMode(Rule):
+class NoOrmModeRule(Rule):
     """``orm_mode`` is spelled ``from_attributes`` in Pydantic v2.
 
     v2 ignores ``orm_mode`` in ``ConfigDict`` with only a warning, so a Read
@@ -272,9 +268,7 @@ class NoOrmMode(Rule):
         if node.keyword is not None and node.keyword.value == "orm_mode":
             self.report(
                 node,
-                suggestion=_code(
-                    node.with_changes(keyword=cst.Name("from_attributes"))
-                ),
+                suggestion=code(node.with_changes(keyword=cst.Name("from_attributes"))),
             )
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
@@ -285,10 +279,10 @@ class NoOrmMode(Rule):
             fixed = node.with_changes(
                 key=cst.SimpleString(f"{quote}from_attributes{quote}")
             )
-            self.report(node, suggestion=_code(fixed))
+            self.report(node, suggestion=code(fixed))
 
 
-class UpdateFieldsOptional(Rule):
+class UpdateFieldsOptionalRule(Rule):
     """Every field of an ``*Update`` schema is optional: ``X | None = None``.
 
     Update schemas serve PATCH: the client sends only what changes, and the
@@ -372,7 +366,7 @@ class UpdateFieldsOptional(Rule):
                 continue
             suggestion = None
             if field.value is None:
-                wanted = _code(annotation) + ("" if optional else " | None")
+                wanted = code(annotation) + ("" if optional else " | None")
                 suggestion = f"{name}: {wanted} = None"
             self.report(
                 field,
@@ -382,7 +376,7 @@ class UpdateFieldsOptional(Rule):
             )
 
 
-class ReadFromAttributes(Rule):
+class ReadFromAttributesRule(Rule):
     """``*Read`` schemas set ``model_config = ConfigDict(from_attributes=True)``.
 
     Services return ORM objects; without ``from_attributes`` the router's
@@ -461,7 +455,7 @@ class ReadFromAttributes(Rule):
             self.report(node.name)
 
 
-class CreateReadInheritBase(Rule):
+class CreateReadInheritBaseRule(Rule):
     """``*Create`` and ``*Read`` schemas inherit the resource's ``*Base``.
 
     The Base schema holds the shared fields once; a Create or Read that

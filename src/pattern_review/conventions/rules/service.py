@@ -13,19 +13,12 @@ import libcst.matchers as m
 from libcst.helpers import get_full_name_for_node
 
 from pattern_review.conventions.rule import Example, Rule
-
-# Names that make a session (a factory call inside a service hides the
-# session's lifetime from the request that should own it).
-_SESSION_FACTORIES = frozenset(
-    {
-        "SessionLocal",
-        "AsyncSessionLocal",
-        "async_session",
-        "sessionmaker",
-        "async_sessionmaker",
-        "AsyncSession",
-    }
+from pattern_review.conventions.rules.vocabulary import (
+    SESSION_FACTORIES,
+    SESSION_TYPES,
+    unannotated,
 )
+
 _UPDATE_PREFIXES = ("update", "patch", "partial_update")
 _NOT_SERVICE_BASES = frozenset(
     {"Exception", "BaseException", "BaseModel", "Enum", "StrEnum", "IntEnum"}
@@ -39,7 +32,7 @@ def _session_params(init: cst.FunctionDef) -> set[str]:
         if param.annotation is None:
             continue
         annotation = get_full_name_for_node(param.annotation.annotation) or ""
-        if annotation.rpartition(".")[2] in {"AsyncSession", "Session"}:
+        if annotation.rpartition(".")[2] in SESSION_TYPES:
             names.add(param.name.value)
     return names
 
@@ -185,7 +178,7 @@ class InjectedSessionRule(Rule):
             node: Any call.
         """
         name = get_full_name_for_node(node.func) or ""
-        if name.rpartition(".")[2] in _SESSION_FACTORIES:
+        if name.rpartition(".")[2] in SESSION_FACTORIES:
             self.report(
                 node,
                 "Service creates its own database session with "
@@ -200,13 +193,9 @@ def _method_session_params(method: cst.FunctionDef) -> list[cst.Param]:
     for param in (*method.params.params[1:], *method.params.kwonly_params):
         if param.annotation is None:
             continue
-        annotation = param.annotation.annotation
-        if m.matches(annotation, m.Subscript(value=m.Name("Annotated"))):
-            first = cst.ensure_type(annotation, cst.Subscript).slice[0].slice
-            if isinstance(first, cst.Index):
-                annotation = first.value
+        annotation = unannotated(param.annotation.annotation)
         name = get_full_name_for_node(annotation) or ""
-        if name.rpartition(".")[2] in {"AsyncSession", "Session"}:
+        if name.rpartition(".")[2] in SESSION_TYPES:
             found.append(param)
     return found
 

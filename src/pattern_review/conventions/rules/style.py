@@ -17,6 +17,7 @@ from libcst.helpers import get_full_name_for_node
 from pattern_review.conventions.roles import CODE_ROLES
 from pattern_review.conventions.rule import Example, Rule
 from pattern_review.conventions.rules.task import task_decorator
+from pattern_review.conventions.rules.vocabulary import SYNC_SESSION, unannotated
 
 # Module-level names that frameworks require in lower case (Alembic revisions).
 _REQUIRED_LOWERCASE_NAMES = frozenset(
@@ -373,7 +374,6 @@ _SESSION_IO = frozenset(
         "delete",
     }
 )
-_SYNC_SESSION = m.Name("Session") | m.Attribute(attr=m.Name("Session"))
 _BLOCKING_CALLS = frozenset(
     {
         *(
@@ -463,12 +463,8 @@ def _sync_session_params(node: cst.FunctionDef) -> frozenset[str]:
     for param in (*node.params.params, *node.params.kwonly_params):
         if param.annotation is None:
             continue
-        annotation = param.annotation.annotation
-        if m.matches(annotation, m.Subscript(value=m.Name("Annotated"))):
-            first = cst.ensure_type(annotation, cst.Subscript).slice[0].slice
-            if isinstance(first, cst.Index):
-                annotation = first.value
-        if m.matches(annotation, _SYNC_SESSION):
+        annotation = unannotated(param.annotation.annotation)
+        if m.matches(annotation, SYNC_SESSION):
             names.add(param.name.value)
     return frozenset(names)
 
