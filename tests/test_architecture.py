@@ -41,13 +41,16 @@ BELOW_THE_CHECKS = (
     "pattern_review.projects",
     "pattern_review.context",
     "pattern_review.findings",
-    "pattern_review.baseline",
+    "pattern_review.config",
     "pattern_review.models",
     "pattern_review.git",
     "pattern_review.target",
     "pattern_review.rulebook",
 )
 CHECKS = "pattern_review.checks"
+# The one table of checks is data (names, sources, dotted module names): the
+# config validates against it without importing any check.
+CHECK_TABLE = "pattern_review.checks.registry"
 
 
 def _within(module: str, prefixes: tuple[str, ...]) -> bool:
@@ -217,6 +220,6 @@ def test_no_layer_below_the_checks_imports_a_check(layer: str) -> None:
         for module, targets in graph.items()
         if _within(module, (layer,))
         for target in targets
-        if _within(target, (CHECKS,))
+        if _within(target, (CHECKS,)) and target != CHECK_TABLE
     )
     assert offenders == []

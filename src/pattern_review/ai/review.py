@@ -58,7 +58,7 @@ class AiRequest:
             None reads ``GITHUB_SERVER_URL``.
         retry: Backoff settings of the API client.
         uncovered: (slug, sentence) of each agent-file rule no static check
-            covers: the rules the model must check (``rulebook.py``); None
+            covers: the rules the model must check (``rulebook/binding.py``); None
             works them out from the agent file and the built-in rules.
     """
 

@@ -351,7 +351,7 @@ def lint_source(
         config: Carries the role globs.
         roles: The file's roles; None detects them from path and content.
         rules: The rules to consider; None means the whole catalog.
-        selection: What the team's agent file turns on (rulebook.py): only
+        selection: What the team's agent file turns on (rulebook/binding.py): only
             those rules (the team's own included) and variants run.
 
     Returns:

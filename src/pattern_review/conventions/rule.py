@@ -75,7 +75,7 @@ class FileContext:
         roles: The file's roles (router, schema, ...), from globs and content.
         source: The decoded file text.
         variants: Rule id -> the variants of it the team's agent file asks
-            for (``rulebook.py``); a rule not listed checks all of them.
+            for (``rulebook/binding.py``); a rule not listed checks all of them.
     """
 
     path: str
@@ -129,7 +129,7 @@ class Rule(cst.BatchableCSTVisitor):
         SENTENCES: The sentences of the agent file the rule is bound to, one
             each (a bullet, a numbered rule, or words of the section's
             example code); empty means the lines of AGENT_TEXT. The rule is
-            on while the team's file still has one of them (rulebook.py).
+            on while the team's file still has one of them (rulebook/binding.py).
         VARIANTS: Parts of the sentence the rule checks separately: variant
             name -> the word of the sentence that asks for it. A file whose
             sentence lacks the word turns that variant off; the rule tags

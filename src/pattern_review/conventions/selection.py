@@ -1,6 +1,6 @@
 """Which convention rules a review runs: plain data, without libcst.
 
-Built by ``rulebook.py`` from the team's agent file, read by the engine (in
+Built by ``rulebook/binding.py`` from the team's agent file, read by the engine (in
 its worker processes too), and cheap to import for a review that runs no
 convention rule at all.
 """

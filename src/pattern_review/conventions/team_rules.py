@@ -11,7 +11,7 @@ id, a catalogued ``PATTERN``, the agent-file sentence it enforces
 
 Loading a module runs its code, as a plugin does: the review loads what the
 trusted config names (under ``pull_request_target``, the base commit's
-files; see ``rulebook.py``).
+files; see ``rulebook/team_modules.py``).
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
             }
         ],
         "properties": {"pattern": finding.pattern, "source": finding.source},
-        # Compared with the base version of the code (baseline.py).
+        # Compared with the base version of the code (baseline/).
         "baselineState": "new" if finding.introduced else "unchanged",
     }
     if finding.fingerprint:
