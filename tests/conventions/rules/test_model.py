@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from pattern_review.config import Config, Role
-from pattern_review.conventions.engine import lint_source
-
-ROLE: frozenset[Role] = frozenset({"model"})
+from tests.conventions.rules.family import found_as
 
 
 def _found(code: str) -> list[tuple[str, int, int]]:
-    return [
-        (f.rule, f.line, f.column)
-        for f in lint_source("app/model_module.py", code, Config(), roles=ROLE)
-    ]
+    return found_as("model", code)
 
 
 @pytest.mark.parametrize(
