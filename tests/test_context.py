@@ -6,7 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from pattern_review.context import CheckError, SharedSetup
+from pattern_review.context import SharedSetup
+from pattern_review.errors import CheckError
 
 
 def test_an_entry_is_set_up_once_while_the_others_wait() -> None:

@@ -19,7 +19,8 @@ from pattern_review import review
 from pattern_review.checks.registry import CHECK_NAMES, check_spec
 from pattern_review.checks.schedule import YIELD_NICENESS
 from pattern_review.config import Config
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult
 from pattern_review.rulebook.agent_file import builtin_agent_file, parse_agent_file
 from pattern_review.target import build_target

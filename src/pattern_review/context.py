@@ -1,9 +1,9 @@
 """What every check receives, and what the checks of one review set up once.
 
-``CheckError`` (a check could not run) is defined in ``errors``, below every
-layer, and offered here too. This module imports no check and no environment
-strategy: the projects layer (``projects.environments``, ``projects.tools``)
-builds on it.
+``CheckError`` (a check could not run) lives in ``errors``, below every
+layer, so that the process primitive can raise it too. This module imports
+no check and no environment strategy: the projects layer
+(``projects.environments``, ``projects.tools``) builds on it.
 """
 
 from __future__ import annotations
@@ -15,22 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pattern_review.config import Config
-from pattern_review.errors import OUTPUT_LIMIT, CheckError, bounded
+from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
 from pattern_review.projects.discovery import ROOT, Project
 
 if TYPE_CHECKING:
     from pattern_review.projects.environments.kinds import Environment
     from pattern_review.rulebook.book import Rulebook
-
-__all__ = [
-    "OUTPUT_LIMIT",
-    "CheckContext",
-    "CheckError",
-    "SharedSetup",
-    "bounded",
-    "finished",
-]
 
 SetUp = TypeVar("SetUp")
 

@@ -8,7 +8,7 @@ import pytest
 
 from pattern_review.checks import pytest_check
 from pattern_review.config import Config
-from pattern_review.context import CheckError
+from pattern_review.errors import CheckError
 from tests.check_context import check_context, tree_state
 from tests.gitrepo import GitRepo
 

@@ -11,7 +11,8 @@ import pytest
 
 from pattern_review.checks import ruff_check
 from pattern_review.config import Config
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.projects.ruff_version import bundled_version
 from pattern_review.rulebook.agent_file import parse_agent_file
 from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT

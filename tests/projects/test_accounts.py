@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from pattern_review.config import Config
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.models import ReviewTarget
 from pattern_review.projects.accounts import (
     Account,

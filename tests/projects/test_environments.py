@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pattern_review.config import Config
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.models import ReviewTarget
 from pattern_review.projects.discovery import Project
 from pattern_review.projects.environments import (

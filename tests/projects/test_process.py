@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pattern_review.context import CheckError
+from pattern_review.errors import CheckError
 from pattern_review.projects.process import (
     ToolRun,
     failure_reason,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pattern_review.config import Config
-from pattern_review.context import CheckError
+from pattern_review.errors import CheckError
 from pattern_review.projects.environments import find_uv
 from pattern_review.projects.ruff_version import bundled_version
 from pattern_review.projects.tools import run_tool

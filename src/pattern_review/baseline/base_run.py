@@ -23,7 +23,8 @@ from pattern_review import git
 from pattern_review.baseline.matching import compared, unmatched
 from pattern_review.checks.registry import check_spec, compared_checks
 from pattern_review.config import Config
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.findings.scope import in_scope
 from pattern_review.lines import split_lines
 from pattern_review.models import (

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
 from pattern_review.conventions.failures import ENGINE_RULES
 from pattern_review.conventions.pool import EngineStartError, lint_paths
+from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, CheckStatus
 
 NAME = "conventions"

@@ -13,7 +13,8 @@ import json
 import re
 from pathlib import Path, PurePosixPath
 
-from pattern_review.context import CheckContext, CheckError, finished
+from pattern_review.context import CheckContext, finished
+from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.environments import (
     cache_root,

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from pattern_review.checks.related_tests import related_tests
-from pattern_review.context import CheckContext, CheckError, finished
+from pattern_review.context import CheckContext, finished
+from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.environments import code_account
 from pattern_review.projects.tool_config import within_testpaths

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pattern_review.context import CheckContext, CheckError, finished
+from pattern_review.context import CheckContext, finished
 from pattern_review.conventions.failures import could_not_analyse
+from pattern_review.errors import CheckError
 from pattern_review.lines import split_lines
 from pattern_review.migrations import is_migration
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity

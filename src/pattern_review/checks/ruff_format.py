@@ -13,7 +13,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from pattern_review.checks.ruff_check import SAFE_MODE_NOTE, config_args
-from pattern_review.context import CheckContext, CheckError, finished
+from pattern_review.context import CheckContext, finished
+from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.tools import run_tool
 

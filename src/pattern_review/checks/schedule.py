@@ -23,7 +23,8 @@ from pathlib import Path
 
 from pattern_review.checks.registry import check_spec
 from pattern_review.checks.result_cache import ResultCache, state_of
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.findings.conclusion import worst_status
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.discovery import ROOT, Project

@@ -26,7 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.projects.accounts import (
     Account,
     refusal,

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pattern_review.context import CheckContext, CheckError
+from pattern_review.context import CheckContext
+from pattern_review.errors import CheckError
 from pattern_review.projects.accounts import (
     Account,
     UnprivilegedError,
