@@ -198,7 +198,7 @@ def _fetch_pinned(ctx: CheckContext, uv: str, version: str) -> Path | str:
         env = {"UV_NO_CACHE": "0", "UV_CACHE_DIR": str(ctx.cache_dir / "uv")}
     try:
         timeout = ctx.config.tool_timeout_s
-        run = run_command(probe, ctx.where.folder, timeout, env)
+        run = run_command(probe, ctx.where.folder, timeout, env, deadline=ctx.deadline)
     except CheckError as exc:
         return str(exc)
     lines = run.stdout.strip().splitlines()
@@ -225,13 +225,20 @@ def _refused_arguments(run: ToolRun) -> bool:
     return "try '--help'" in text or text.lstrip().startswith("ruff failed")
 
 
-def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> ToolRun:
+def run_ruff(
+    ctx: CheckContext,
+    args: Sequence[str],
+    env: Mapping[str, str],
+    timeout_s: float | None = None,
+) -> ToolRun:
     """Run the ruff ``ruff_command`` chose on the context's project.
 
     Args:
         ctx: The check's context.
         args: Arguments after ``ruff``.
         env: Extra environment variables.
+        timeout_s: This run's own budget; None: the tool timeout. The
+            review's deadline applies either way.
 
     Returns:
         The finished run; ``note`` says which ruff ran, ``runner`` whether
@@ -241,10 +248,18 @@ def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> 
         CheckError: ruff cannot start or timed out.
     """
     folder = ctx.where.folder
-    timeout = ctx.config.tool_timeout_s
+    timeout = ctx.config.tool_timeout_s if timeout_s is None else timeout_s
     nice = ctx.niceness
     command, which = ruff_command(ctx)
-    run = run_command([*command, *args], folder, timeout, env, nice, ctx.tool_started)
+    run = run_command(
+        [*command, *args],
+        folder,
+        timeout,
+        env,
+        nice,
+        ctx.tool_started,
+        deadline=ctx.deadline,
+    )
     kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
     if kind == "uv" and _refused_arguments(run):
         # An old pinned ruff that lacks an option the review needs (inline
@@ -254,6 +269,13 @@ def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> 
             f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
             f" run the review's arguments ({why})"
         )
-        run = run_command([*bundled_command(), *args], folder, timeout, env, nice, None)
+        run = run_command(
+            [*bundled_command(), *args],
+            folder,
+            timeout,
+            env,
+            nice,
+            deadline=ctx.deadline,
+        )
         kind = "direct"
     return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)
