@@ -64,14 +64,7 @@ class Config(BaseSettings):
         runner: How checklist tools run: ``uv`` (``uv run`` in the target),
             ``direct`` (the tools installed with pattern-review), or ``auto``
             (``uv`` when the target is a uv project).
-        tool_timeout_s: Timeout of each checklist tool (each mypy or pytest
-            run, each environment set-up), at most 30 minutes.
-        ruff_timeout_s: Budget of ``ruff check`` and ``ruff format`` on one
-            file (a batch of files gets it plus a little per file); a file
-            that alone overruns it is an error finding on that file.
-        review_budget_s: Wall budget of the whole review: when it runs out,
-            every check still running is killed and reported as timed out,
-            and the review is published.
+        tool_timeout_s: Timeout of each checklist tool.
         cache_dir: Where tool caches (mypy's) live between runs; None uses
             ``$XDG_CACHE_HOME/pattern-review``. Never inside the work tree.
         roles: File role -> path globs (added to content detection); a role
@@ -103,6 +96,14 @@ class Config(BaseSettings):
             dependencies there.
         exclude: Path globs of files never reviewed (vendored or generated
             code git does not mark); the report lists them as not reviewed.
+        ruff_timeout_s: Budget of ``ruff check`` and ``ruff format`` on one
+            file (a batch of files gets it plus a little per file); a file
+            that alone overruns it is an error finding on that file.
+        review_budget_s: Wall budget of the whole review: when it runs out,
+            every check still running is killed and reported as timed out,
+            and the review is published. (``tool_timeout_s`` is bounded too:
+            each mypy or pytest run, each environment set-up, at most 30
+            minutes.)
     """
 
     model_config = SettingsConfigDict(

@@ -60,13 +60,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--config", help="config file (TOML)")
     parser.add_argument(
-        "--review-budget-s",
-        type=float,
-        metavar="SECONDS",
-        help="wall budget of the whole review (default 900): checks still"
-        " running when it runs out are reported as timed out",
-    )
-    parser.add_argument(
         "--verbose",
         action="store_true",
         help="print the whole output of a command that kept a check from running",
@@ -74,6 +67,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--checks",
         help=f"comma-separated checks to run, from {','.join(CHECK_NAMES)}",
+    )
+    parser.add_argument(
+        "--review-budget-s",
+        type=float,
+        metavar="SECONDS",
+        help="wall budget of the whole review (default 900): checks still"
+        " running when it runs out are reported as timed out",
     )
     parser.set_defaults(handler=main)
 
@@ -120,11 +120,11 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     if checks == []:
         raise UsageError("--checks names no check; leave it out to run them all")
     return {
+        "review_budget_s": getattr(args, "review_budget_s", None),
         "fail_on": args.fail_on,
         "filter_mode": args.filter_mode,
         "checks": checks,
         "result_cache": False if getattr(args, "no_cache", False) else None,
-        "review_budget_s": getattr(args, "review_budget_s", None),
     }
 
 
