@@ -82,7 +82,7 @@ def test_a_config_key_from_the_pr_cannot_write_commands_into_the_job_log(
     git_repo.write(".pattern-review.toml", f'"{key}" = 1\n')
     git_repo.write("app/main.py", "VALUE = 2\n")
     git_repo.commit("head")
-    args = [*("review", "--base", "HEAD~1", "--work-tree", "--no-ai")]
+    args = ["review", "--base", "HEAD~1", "--work-tree", "--no-ai"]
     args += ["--checks", "conventions", "--format", "github"]
     outside = _run_cli(git_repo.path, *args, actions=False)
     # Outside Actions the message is printed as it is (the key is in it) …
