@@ -277,7 +277,11 @@ def is_skipped_report(report: Report) -> bool:
 
 
 def deliver_skipped(
-    run: ActionRun, reason: str, *, client: Github | None = None, draft: bool = False
+    run: ActionRun,
+    reason: str,
+    *,
+    client: Github | None = None,
+    draft_head: str | None = None,
 ) -> int:
     """Report a run that needed no review: log, summary, outputs, JSON file.
 
@@ -290,7 +294,8 @@ def deliver_skipped(
         run: The run.
         reason: Why it was skipped.
         client: The GitHub client for the draft's check run, or None.
-        draft: Whether a draft PR was skipped by the ``review-drafts`` setting.
+        draft_head: The head commit of a draft PR that the ``review-drafts``
+            setting skipped; None for any other skip.
 
     Returns:
         1 for a skipped draft, else 0 (the conclusion is neutral).
@@ -308,10 +313,10 @@ def deliver_skipped(
         text = render_json(skipped_report(run, reason))
         outputs["report-json"] = _write_file(run, "report-json", json_file, text)
     write_outputs_quietly(run, outputs)
-    if not draft:
+    if draft_head is None:
         return 0
     if client is not None:
-        note = _post_skipped_check_run(client, run, reason)
+        note = _post_skipped_check_run(client, run.repository, draft_head, reason)
         print(f"pattern-review: {note}")
     print(
         "pattern-review: the job fails so that it never stands for a review: "
@@ -322,15 +327,17 @@ def deliver_skipped(
     return 1
 
 
-def _post_skipped_check_run(client: Github, run: ActionRun, reason: str) -> str:
+def _post_skipped_check_run(
+    client: Github, repository: str, head: str, reason: str
+) -> str:
     """Post the neutral "skipped: draft" check run; return a line for the log."""
     from pattern_review.github.check_run import CHECK_NAME
     from pattern_review.github.client import classify
 
     try:
-        client.get_repo(run.repository).create_check_run(
+        client.get_repo(repository).create_check_run(
             name=CHECK_NAME,
-            head_sha=run.head_sha,
+            head_sha=head,
             status="completed",
             conclusion="neutral",
             output={"title": "pattern-review: skipped: draft", "summary": reason},

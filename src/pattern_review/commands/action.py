@@ -157,9 +157,10 @@ def review_run(run: ActionRun) -> int:
         run.flag(name, False)
     reason = skip_reason(run)
     if reason is not None:
-        draft = is_skipped_draft(run)
-        client = client_for(run) if draft else None
-        return deliver_skipped(run, reason, client=client, draft=draft)
+        if not is_skipped_draft(run):
+            return deliver_skipped(run, reason)
+        client = client_for(run)
+        return deliver_skipped(run, reason, client=client, draft_head=run.head_sha)
     try:
         root = git.toplevel(run.workspace)
     except git.GitError as exc:
