@@ -384,12 +384,16 @@ def test_pull_request_target_never_runs_pr_code(world: World) -> None:
     assert "F401" in body
 
 
-def test_draft_pr_is_skipped_unless_asked(world: World) -> None:
+def test_a_draft_pr_is_reviewed_and_skipping_drafts_is_never_a_green_job(
+    world: World,
+) -> None:
     world.add_pull()
     payload = world.pr_payload(draft=True)
-    skipped = world.run(payload, sha=world.checkout_merge())
-    assert skipped.code == 0
+    skip = {"review-drafts": "false"}
+    skipped = world.run(payload, sha=world.checkout_merge(), inputs=skip)
+    assert skipped.code == 1, skipped.stderr
     assert "draft" in skipped.summary
+    assert "ready_for_review" in skipped.stderr
     assert skipped.outputs["conclusion"] == "neutral"
     assert set(skipped.outputs) == {
         "conclusion",
@@ -399,8 +403,12 @@ def test_draft_pr_is_skipped_unless_asked(world: World) -> None:
         "sarif-file",
         "report-json",
     }
-    assert not world.gh.writes()
-    reviewed = world.run(payload, inputs={"review-drafts": "true"})
+    # One write: the neutral check run that says why, on the PR's head.
+    assert not world.gh.issue_comments
+    [run] = world.gh.check_runs.values()
+    assert (run["conclusion"], run["head_sha"]) == ("neutral", world.head)
+    assert run["output"]["title"] == "pattern-review: skipped: draft"
+    reviewed = world.run(payload)  # drafts are reviewed by default
     assert reviewed.code == 1
     assert len(world.gh.issue_comments) == 1
 
@@ -412,10 +420,14 @@ def test_skipped_draft_still_saves_a_report_that_publishes_nothing(
     skipped = world.run(
         world.pr_payload(draft=True),
         sha=world.checkout_merge(),
-        inputs={"json-file": "out/report.json", "sarif-file": "out/report.sarif"},
+        inputs={
+            "json-file": "out/report.json",
+            "sarif-file": "out/report.sarif",
+            "review-drafts": "false",
+        },
         token="",
     )
-    assert skipped.code == 0, skipped.stderr
+    assert skipped.code == 1, skipped.stderr
     saved = world.workspace / "out" / "report.json"
     assert skipped.outputs["report-json"] == str(saved)
     # No analysis, no SARIF: an empty log would close every code-scanning alert.
@@ -441,11 +453,13 @@ def test_skipped_draft_still_saves_a_report_that_publishes_nothing(
         {}, "workflow_run", argv=("publish", str(saved), str(saved)), inputs={}
     )
     for result in (published, merged):
-        assert result.code == 0, result.stderr
+        assert result.code == 1, result.stderr
         assert "draft" in result.stdout
     assert published.outputs["conclusion"] == "neutral"
     assert "draft" in published.summary
-    assert not world.gh.writes()
+    # No review is claimed: no comment, only neutral "skipped: draft" runs.
+    assert not world.gh.issue_comments
+    assert {r["conclusion"] for r in world.gh.check_runs.values()} == {"neutral"}
 
 
 def _dispatch_payload(inputs: dict[str, str] | None = None) -> dict[str, Any]:

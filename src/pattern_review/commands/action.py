@@ -116,9 +116,21 @@ def skip_reason(run: ActionRun) -> str | None:
             f"{run.event_name} '{run.event_action}' needs no review "
             f"(reviews run on {', '.join(PR_ACTIONS)})"
         )
-    if run.is_pull_request and run.draft and not run.flag("review-drafts", False):
-        return f"PR #{run.pr} is a draft (set review-drafts: true to review drafts)"
+    if is_skipped_draft(run):
+        return f"PR #{run.pr} is a draft and review-drafts is false"
     return None
+
+
+def is_skipped_draft(run: ActionRun) -> bool:
+    """Return whether the run is a draft PR that the workflow asks not to review.
+
+    Args:
+        run: The run.
+
+    Returns:
+        True for a draft PR with ``review-drafts: false``.
+    """
+    return run.is_pull_request and run.draft and not run.flag("review-drafts", True)
 
 
 def review_run(run: ActionRun) -> int:
@@ -145,7 +157,10 @@ def review_run(run: ActionRun) -> int:
         run.flag(name, False)
     reason = skip_reason(run)
     if reason is not None:
-        return deliver_skipped(run, reason)
+        if not is_skipped_draft(run):
+            return deliver_skipped(run, reason)
+        client = client_for(run)
+        return deliver_skipped(run, reason, client=client, draft_head=run.head_sha)
     try:
         root = git.toplevel(run.workspace)
     except git.GitError as exc:

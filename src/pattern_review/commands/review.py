@@ -12,6 +12,7 @@ from typing import Any
 
 from pattern_review.checks.registry import CHECK_NAMES
 from pattern_review.report import FORMATS
+from pattern_review.workflow_log import write_commands
 
 
 class UsageError(Exception):
@@ -192,6 +193,8 @@ def main(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    elif args.format == "github":  # workflow commands by design, values escaped
+        write_commands(text if text.endswith("\n") else text + "\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     broken = [c.name for c in report.checks if c.status == "error"]
