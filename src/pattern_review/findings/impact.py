@@ -64,9 +64,10 @@ def _pattern_order(slug: str) -> int:
 
 
 def by_impact(findings: Iterable[Finding]) -> list[Finding]:
-    """Order findings by impact: tier, severity, then one pattern at a time.
+    """Order findings by impact: severity, tier, then one pattern at a time.
 
-    Within a tier and severity the patterns take turns (the first router
+    Errors come first (a note of mypy's is no reason to wait), each severity
+    by tier; within a tier the patterns take turns (the first router
     finding, the first service finding, ..., then the second of each), so a
     short list shows the breadth of what is wrong rather than one file's
     every line.
@@ -85,8 +86,8 @@ def by_impact(findings: Iterable[Finding]) -> list[Finding]:
     for index, finding in enumerate(ordered):
         tier = impact_tier(finding)
         severity = -SEVERITY_RANK[finding.severity]
-        group = (tier, severity, finding.pattern)
-        key = (tier, severity, turn[group], _pattern_order(finding.pattern))
+        group = (severity, tier, finding.pattern)
+        key = (severity, tier, turn[group], _pattern_order(finding.pattern))
         turn[group] += 1
         keyed.append((key, index, finding))
     return [finding for _, _, finding in sorted(keyed, key=lambda k: (k[0], k[1]))]
