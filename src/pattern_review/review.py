@@ -25,12 +25,14 @@ from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.findings.conclusion import conclude, sort_findings
 from pattern_review.findings.fingerprints import fingerprint
+from pattern_review.findings.merge import merge_duplicates
 from pattern_review.findings.rules import one_syntax_error_per_file
 from pattern_review.findings.scope import (
     count_pre_existing,
     filter_findings,
     unreadable_files,
 )
+from pattern_review.findings.severity import soften_test_style
 from pattern_review.models import (
     AddedSuppression,
     AiInfo,
@@ -145,7 +147,7 @@ def run_review(
     found = _found_findings(outcomes, context, rulebook, sources, ran)
     kept = _kept_findings(found, context, rulebook, sources, ran)
     checks = _check_results(outcomes, kept.findings, found)
-    report = _report(kept, checks, context, rulebook, agent)
+    report = _report(kept, checks, context, rulebook, agent, sources)
     if not agent.builtin and not target.safe_mode and target.file(agent.path):
         report.coverage = coverage_items(rulebook.rows)  # the PR edits the rulebook
     report = _with_ai_section(report, context, rulebook, agent, ai, sources)
@@ -327,11 +329,14 @@ def _report(
     context: CheckContext,
     rulebook: Rulebook,
     agent: AgentFile,
+    sources: dict[str, str],
 ) -> Report:
     """Assemble the report of the deterministic checks, and conclude."""
     target, config = context.target, context.config
-    # Each check's status counts its own syntax errors; the list says each once.
+    # Each check's status counts its own syntax errors; the list says each once,
+    # and what several checks say of one piece of code is one finding.
     findings = one_syntax_error_per_file(kept.findings)
+    findings = merge_duplicates(soften_test_style(findings, config), sources)
     return Report(
         conclusion=conclude(findings, checks, config.fail_on),
         base=target.base,

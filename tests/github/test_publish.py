@@ -109,7 +109,7 @@ def test_rerun_edits_the_comment_lists_fixed_and_posts_no_duplicates(
     assert again.delta is not None
     assert again.delta.new == {"fp0003"}
     assert [f.fingerprint for f in again.delta.fixed] == ["fp0001"]
-    assert "Fixed since the last run (1)" in fake.issue_comments[0]["body"]
+    assert "1 fixed since the last run" in fake.issue_comments[0]["body"]
     # fp0002 was commented on by the first run: only fp0003 is new inline.
     assert again.review_posted == 1
     assert sorted(c["line"] for c in fake.review_comments) == [2, 3, 4]
@@ -198,7 +198,7 @@ def test_review_rejected_with_422_falls_back_to_the_comment(
 def test_huge_report_comment_is_cut_to_githubs_limit(
     fake: FakeGitHub, gh: Github, agent: AgentFile
 ) -> None:
-    findings = [finding(n, line=1 + n % 40) for n in range(3000)]
+    findings = [finding(n, path=f"app/routers/r{n}.py") for n in range(3000)]
     result = run(gh, agent, report(findings), check_run=False)
     assert result.errors == []
     body = fake.issue_comments[0]["body"]
