@@ -11,7 +11,7 @@ annotation title 255, message 64 KiB).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import requests
@@ -98,7 +98,12 @@ def _batches(items: list[dict[str, str | int]]) -> Iterator[list[dict[str, str |
 
 
 def publish_check_run(
-    repo: Repository, report: Report, agent: AgentFile, *, blob_base: str | None
+    repo: Repository,
+    report: Report,
+    agent: AgentFile,
+    *,
+    blob_base: str | None,
+    threaded_lines: Collection[tuple[str, int]] = frozenset(),
 ) -> CheckRun:
     """Create the completed check run on the reviewed head with all annotations.
 
@@ -107,12 +112,18 @@ def publish_check_run(
         report: The review (its ``head`` is the SHA the run is attached to).
         agent: The agent file the citations point to.
         blob_base: Base of links into the repo, or None.
+        threaded_lines: (path, line) places an inline comment covers: a
+            finding there gets no annotation (one home per line).
 
     Returns:
         The check run.
     """
     output = check_output(report, agent, blob_base)
-    notes = [annotation(f, agent) for f in ordered(report.findings)]
+    notes = [
+        annotation(f, agent)
+        for f in ordered(report.findings)
+        if (f.path, f.line) not in threaded_lines
+    ]
     batches = list(_batches(notes)) or [[]]
     run = repo.create_check_run(
         name=CHECK_NAME,
