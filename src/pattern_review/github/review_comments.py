@@ -21,6 +21,7 @@ from github.PullRequest import PullRequest
 from github.PullRequestComment import PullRequestComment
 
 from pattern_review.findings.impact import by_impact
+from pattern_review.lines import split_lines
 from pattern_review.models import Finding, Report
 from pattern_review.report.markdown import escape_md, message_md
 from pattern_review.report.shared import pattern_title
@@ -103,8 +104,10 @@ def inline_body(finding: Finding, agent: AgentFile, blob_base: str | None) -> st
     ]
     if finding.suggestion is not None:
         fence = _fence(finding.suggestion)
-        suggestion = finding.suggestion.rstrip("\n")
-        lines += ["", f"{fence}suggestion", suggestion, fence]
+        # One block line per replacement line: a deletion is an empty block
+        # (a blank line in it would replace the code with a blank line).
+        block = split_lines(finding.suggestion)
+        lines += ["", f"{fence}suggestion", *block, fence]
     if finding.fingerprint:
         lines += ["", FP_TAG.format(finding.fingerprint)]
     return "\n".join(lines)
