@@ -53,12 +53,16 @@ def finding(rule: str, line: int, suggestion: str, path: str = "app/a.py") -> Fi
 
 
 def checked(
-    git_repo: GitRepo, tmp_path: Path, text: str, *findings: Finding
+    git_repo: GitRepo,
+    tmp_path: Path,
+    text: str,
+    *findings: Finding,
+    path: str = "app/a.py",
 ) -> list[Finding]:
     git_repo.write("pyproject.toml", "[project]\nname = 'x'\n")
-    git_repo.write("app/a.py", text, dedent=False)
-    ctx = check_context(git_repo, tmp_path, "app/a.py")
-    return check_suggestions(list(findings), {".": ctx}, {"app/a.py": text})
+    git_repo.write(path, text, dedent=False)
+    ctx = check_context(git_repo, tmp_path, path)
+    return check_suggestions(list(findings), {".": ctx}, {path: text})
 
 
 def posted_block(found: Finding) -> str:
@@ -108,6 +112,14 @@ def test_a_suggestion_that_does_not_parse_is_dropped(
 ) -> None:
     (dropped,) = checked(git_repo, tmp_path, NO_FUTURE, finding("X1", 4, "print(os\n"))
     assert dropped.suggestion is None
+
+
+def test_a_file_named_like_an_option_is_still_checked(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    safe, unsafe = finding("F401", 6, "", "-x.py"), finding("F401", 6, "\n", "-x.py")
+    kept, dropped = checked(git_repo, tmp_path, IMPORTS, safe, unsafe, path="-x.py")
+    assert kept.suggestion == "" and dropped.suggestion is None
 
 
 # -- the demo's shop example ---------------------------------------------------

@@ -91,7 +91,8 @@ def _lint_args(ctx: CheckContext, path: str, tool_path: str, text: str) -> list[
         select = ()  # as the ruff check lints a migration: its own rules only
     args = ruff_args(["-"], select, ctx.target.safe_mode)
     at = args.index("--")
-    return [*args[:at], "--stdin-filename", tool_path, *args[at:]]
+    # One argument: a PR's file named ``-x.py`` must not read as an option.
+    return [*args[:at], f"--stdin-filename={tool_path}", *args[at:]]
 
 
 def ruff_view(ctx: CheckContext, path: str, text: str) -> RuffView:
@@ -122,7 +123,7 @@ def ruff_view(ctx: CheckContext, path: str, text: str) -> RuffView:
         if isinstance(item, dict)
     )
     args = ["format", "--no-cache", *config_args(ctx.target.safe_mode)]
-    args += ["--stdin-filename", tool_path, "--", "-"]
+    args += [f"--stdin-filename={tool_path}", "--", "-"]
     formatted = run_ruff(ctx, args, {}, text)
     if formatted.exit_code == 0:
         changes = _changed_lines(text, formatted.stdout or text)
