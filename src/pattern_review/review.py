@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pattern_review import git
 from pattern_review.baseline.base_run import mark_introduced
 from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spec
-from pattern_review.checks.schedule import run_per_project
+from pattern_review.checks.safe_suggestions import (
+    check_suggestions,
+    project_contexts_by_folder,
+)
+from pattern_review.checks.schedule import project_contexts, run_per_project
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.findings.conclusion import conclude, sort_findings
@@ -146,6 +150,7 @@ def run_review(
     sources = _read_sources(target)
     found = _found_findings(outcomes, context, rulebook, sources, ran)
     kept = _kept_findings(found, context, rulebook, sources, ran)
+    kept = _with_safe_suggestions(kept, context, sources)
     checks = _check_results(outcomes, kept.findings, found)
     report = _report(kept, checks, context, rulebook, agent, sources)
     if not agent.builtin and not target.safe_mode and target.file(agent.path):
@@ -271,6 +276,16 @@ def _kept_findings(
     kept = label_findings(kept, target)  # the suppressions' own notes too
     kept = sort_findings(fingerprint(kept, sources))
     return _Kept(kept, pre_existing, added_suppressions)
+
+
+def _with_safe_suggestions(
+    kept: _Kept, context: CheckContext, sources: dict[str, str]
+) -> _Kept:
+    """Keep only the suggestions that, applied, leave ruff as clean as before."""
+    if all(f.suggestion is None for f in kept.findings):
+        return kept
+    contexts = project_contexts_by_folder(project_contexts(context))
+    return replace(kept, findings=check_suggestions(kept.findings, contexts, sources))
 
 
 def _suppress(

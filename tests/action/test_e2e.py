@@ -275,13 +275,20 @@ def test_pr_opened_posts_comment_review_check_run_summary_outputs(world: World) 
     for comment in gh.review_comments:
         ranges = hunks[comment["path"]]
         assert any(a <= comment["line"] <= b for a, b in ranges)
-    # One check run on the PR head (not the merge commit), with every annotation.
+    # One check run on the PR head (not the merge commit), annotating every
+    # finding that has no inline comment on its line (one home per line).
     assert len(gh.check_runs) == 1
     (run,) = gh.check_runs.values()
     assert run["head_sha"] == world.head != merge
     assert run["conclusion"] == "failure"
-    assert {a["path"] for a in _annotations(gh)} == {"app/totals.py"}
-    assert len(_annotations(gh)) == int(result.outputs["findings-count"]) >= 2
+    commented = {(c["path"], c["line"]) for c in gh.review_comments}
+    annotated = {(a["path"], a["start_line"]) for a in _annotations(gh)}
+    assert not commented & annotated
+    assert {path for path, _ in commented | annotated} == {"app/totals.py"}
+    assert len(_annotations(gh)) + len(gh.review_comments) == int(
+        result.outputs["findings-count"]
+    )
+    assert int(result.outputs["findings-count"]) >= 2
     # Summary and outputs.
     assert _rules(result) == {"F401", "F841"}
     assert result.outputs["conclusion"] == "failure"
@@ -711,7 +718,9 @@ def test_publish_cli_merges_shards(world: World) -> None:
     assert result.code == 1, result.stderr
     body = world.gh.issue_comments[0]["body"]
     assert "F401" in body and "F841" in body
-    assert len(_annotations(world.gh)) == len(data["findings"])
+    # Each finding has one home: an inline comment or an annotation.
+    homes = len(_annotations(world.gh)) + len(world.gh.review_comments)
+    assert homes == len(data["findings"])
 
 
 def test_review_rejected_with_422_puts_findings_in_the_comment(world: World) -> None:
@@ -754,8 +763,9 @@ def test_many_findings_fit_every_github_limit(world: World) -> None:
     body = world.gh.issue_comments[0]["body"]
     assert 60_000 < len(body) <= 65_536
     assert len(world.gh.review_comments) == 5
-    # Every annotation reached the check run, in requests of at most 50.
-    assert len(_annotations(world.gh)) == count
+    # Every finding without an inline comment is annotated, in requests of at
+    # most 50.
+    assert len(_annotations(world.gh)) == count - 5
     sent = world.gh.calls("POST", r"/check-runs$") + world.gh.calls(
         "PATCH", r"/check-runs/\d+$"
     )

@@ -150,7 +150,8 @@ def test_publish_posts_comment_review_and_check_run(
     assert len(gh.issue_comments) == 1 and "F401" in gh.issue_comments[0]["body"]
     assert [c["line"] for c in gh.review_comments] == [3]
     (run,) = gh.check_runs.values()
-    assert run["head_sha"] == HEAD and len(run["annotations"]) == 1
+    # The finding's one home on line 3 is its inline comment: no annotation.
+    assert run["head_sha"] == HEAD and run["annotations"] == []
     outputs = (actions_env / "outputs").read_text()
     assert gh.issue_comments[0]["html_url"] in outputs
     assert "F401" in (actions_env / "summary.md").read_text()

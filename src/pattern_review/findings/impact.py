@@ -64,13 +64,14 @@ def _pattern_order(slug: str) -> int:
 
 
 def by_impact(findings: Iterable[Finding]) -> list[Finding]:
-    """Order findings by impact: severity, tier, then one pattern at a time.
+    """Order findings by impact: tier, severity, then one pattern at a time.
 
-    Errors come first (a note of mypy's is no reason to wait), each severity
-    by tier; within a tier the patterns take turns (the first router
-    finding, the first service finding, ..., then the second of each), so a
-    short list shows the breadth of what is wrong rather than one file's
-    every line.
+    What a finding is about decides first (a swallowed exception flagged as
+    a warning matters more than a naming error); notes, which ask for
+    nothing, come after everything else. Within a tier and severity the
+    patterns take turns (the first router finding, the first service
+    finding, ..., then the second of each), so a short list shows the
+    breadth of what is wrong rather than one file's every line.
 
     Args:
         findings: Findings in any order.
@@ -81,13 +82,14 @@ def by_impact(findings: Iterable[Finding]) -> list[Finding]:
     ordered = sorted(
         findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.fingerprint)
     )
-    turn: Counter[tuple[int, int, str]] = Counter()
-    keyed: list[tuple[tuple[int, int, int, int], int, Finding]] = []
+    turn: Counter[tuple[bool, int, int, str]] = Counter()
+    keyed: list[tuple[tuple[bool, int, int, int, int], int, Finding]] = []
     for index, finding in enumerate(ordered):
+        note = finding.severity == "note"
         tier = impact_tier(finding)
         severity = -SEVERITY_RANK[finding.severity]
-        group = (severity, tier, finding.pattern)
-        key = (severity, tier, turn[group], _pattern_order(finding.pattern))
+        group = (note, tier, severity, finding.pattern)
+        key = (note, tier, severity, turn[group], _pattern_order(finding.pattern))
         turn[group] += 1
         keyed.append((key, index, finding))
     return [finding for _, _, finding in sorted(keyed, key=lambda k: (k[0], k[1]))]

@@ -11,7 +11,7 @@ annotation title 255, message 64 KiB).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import requests
@@ -121,6 +121,7 @@ def publish_check_run(
     *,
     blob_base: str | None,
     comment_url: str | None = None,
+    threaded_lines: Collection[tuple[str, int]] = frozenset(),
 ) -> CheckRun:
     """Create the completed check run on the reviewed head with all annotations.
 
@@ -130,12 +131,18 @@ def publish_check_run(
         agent: The agent file the citations point to.
         blob_base: Base of links into the repo, or None.
         comment_url: The sticky comment's URL, linked from the text.
+        threaded_lines: (path, line) places an inline comment covers: a
+            finding there gets no annotation (one home per line).
 
     Returns:
         The check run.
     """
     output = check_output(report, agent, blob_base, comment_url)
-    notes = [annotation(f, agent) for f in ordered(report.findings)]
+    notes = [
+        annotation(f, agent)
+        for f in ordered(report.findings)
+        if (f.path, f.line) not in threaded_lines
+    ]
     batches = list(_batches(notes)) or [[]]
     run = repo.create_check_run(
         name=CHECK_NAME,

@@ -117,6 +117,7 @@ def run_command(
     niceness: int = 0,
     launched: threading.Event | None = None,
     account: Account | None = None,
+    stdin_text: str | None = None,
 ) -> ToolRun:
     """Run a command to completion, killing its whole process group on timeout.
 
@@ -135,6 +136,7 @@ def run_command(
         launched: Set once the process has started.
         account: Run as this user, in its own HOME (a PR's code, when the
             review is root: ``accounts``).
+        stdin_text: Text given on the command's stdin (else it is empty).
 
     Returns:
         Exit code, output and wall time.
@@ -174,7 +176,7 @@ def run_command(
             command,
             cwd=cwd,
             env=full_env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             process_group=0,
@@ -189,7 +191,8 @@ def run_command(
     if launched:
         launched.set()
     try:
-        out, err = process.communicate(timeout=timeout_s)
+        given = None if stdin_text is None else stdin_text.encode("utf-8")
+        out, err = process.communicate(given, timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
         _kill_group(process)
         shown = " ".join(argv[:4])

@@ -225,13 +225,19 @@ def _refused_arguments(run: ToolRun) -> bool:
     return "try '--help'" in text or text.lstrip().startswith("ruff failed")
 
 
-def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> ToolRun:
+def run_ruff(
+    ctx: CheckContext,
+    args: Sequence[str],
+    env: Mapping[str, str],
+    stdin_text: str | None = None,
+) -> ToolRun:
     """Run the ruff ``ruff_command`` chose on the context's project.
 
     Args:
         ctx: The check's context.
         args: Arguments after ``ruff``.
         env: Extra environment variables.
+        stdin_text: Text on ruff's stdin (with ``--stdin-filename``).
 
     Returns:
         The finished run; ``note`` says which ruff ran, ``runner`` whether
@@ -244,7 +250,10 @@ def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> 
     timeout = ctx.config.tool_timeout_s
     nice = ctx.niceness
     command, which = ruff_command(ctx)
-    run = run_command([*command, *args], folder, timeout, env, nice, ctx.tool_started)
+    started = ctx.tool_started
+    run = run_command(
+        [*command, *args], folder, timeout, env, nice, started, stdin_text=stdin_text
+    )
     kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
     if kind == "uv" and _refused_arguments(run):
         # An old pinned ruff that lacks an option the review needs (inline
@@ -254,6 +263,7 @@ def run_ruff(ctx: CheckContext, args: Sequence[str], env: Mapping[str, str]) -> 
             f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
             f" run the review's arguments ({why})"
         )
-        run = run_command([*bundled_command(), *args], folder, timeout, env, nice, None)
+        bundled = [*bundled_command(), *args]
+        run = run_command(bundled, folder, timeout, env, nice, stdin_text=stdin_text)
         kind = "direct"
     return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)
