@@ -3,7 +3,9 @@
 A role decides which rule families look at a file. Roles come from two places,
 added together: the configured path globs, and what the module itself
 contains (a module that builds an ``APIRouter`` is a router wherever it lives).
-A test file is only ever ``test``: tests get no pattern rules. A migration is
+A test file is only ever ``test``: tests get no pattern rules; but a module
+named like a test that holds no test and shows application code (a router,
+models, services) is that code (evidence before names). A migration is
 only ``migration``: it gets the rules that make sense in any code (blind
 ``except``, loggers, constants), not the model, router or I/O rules (a
 migration's ``sa.Column`` and sync ``upgrade()`` are Alembic's API).
@@ -286,8 +288,27 @@ def detect_roles(
         neither gives one.
     """
     by_path = path_roles(path, config)
+    by_content = content_roles(tree, source) if tree is not None else frozenset()
+    if "test" in by_path and _code_not_tests(tree, by_content):
+        by_path -= {"test"}  # evidence before names: see _code_not_tests
     for only in ("test", "migration"):
         if only in by_path:
             return frozenset({only})
-    found = by_path | (content_roles(tree, source) if tree is not None else frozenset())
-    return found or frozenset({"other"})
+    return (by_path | by_content) or frozenset({"other"})
+
+
+def _code_not_tests(tree: ast.Module | None, by_content: frozenset[Role]) -> bool:
+    """Whether a module a test path names is application code, not tests.
+
+    A module that builds an ``APIRouter``, declares models, schemas,
+    services or tasks, and holds no test (``test_*`` function or ``Test*``
+    class), is that code whatever its name: renaming ``orders.py`` to
+    ``orders_test.py`` does not take a router out of review.
+    """
+    if tree is None or not by_content:
+        return False
+    return not any(
+        (isinstance(node, _Function) and node.name.startswith("test"))
+        or (isinstance(node, ast.ClassDef) and node.name.startswith("Test"))
+        for node in tree.body
+    )
