@@ -21,6 +21,7 @@ functions and classes.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 
 from pattern_review.config import Config, Role
@@ -295,6 +296,28 @@ def detect_roles(
         if only in by_path:
             return frozenset({only})
     return (by_path | by_content) or frozenset({"other"})
+
+
+# A line that starts a test function or class: the cheap sign, before any
+# parse, that a file a test path names really holds tests.
+_TEST_DEFINITION = re.compile(r"^(?:async\s+)?def test|^class Test", re.MULTILINE)
+
+
+def holds_tests(source: str) -> bool:
+    """Return whether a module's text defines a top-level test.
+
+    The engine skips parsing a file its path calls a test only when it
+    holds tests: a router renamed ``orders_test.py`` is parsed and judged by
+    its content.
+
+    Args:
+        source: The module's text.
+
+    Returns:
+        True when a line starts ``def test``, ``async def test`` or
+        ``class Test``.
+    """
+    return _TEST_DEFINITION.search(source) is not None
 
 
 def _code_not_tests(tree: ast.Module | None, by_content: frozenset[Role]) -> bool:
