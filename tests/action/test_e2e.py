@@ -835,10 +835,15 @@ def test_a_change_in_one_project_follows_that_projects_agent_file(
         seed[: seed.index("### Celery Task Pattern")]
         + seed[seed.index("## Style Rules") :]
     )
-    world.origin.checkout("feature")
-    world.origin.write("app/totals.py", BASE_CODE, dedent=False)  # only backend/
+    # The project's agent file is on the base branch: one the PR added would
+    # not be its rulebook.
+    world.origin.checkout("main")
     world.origin.write("backend/pyproject.toml", '[project]\nname = "backend"\n')
     world.origin.write("backend/.claude/agents/backend-developer.md", without_celery)
+    world.base = world.origin.commit("backend project")
+    world.origin.git("checkout", "-q", "-B", "feature", world.base)
+    world.ws.git("fetch", "-q", "origin", "+main:refs/remotes/origin/main")
+    world.ws.git("update-ref", "-d", "refs/remotes/origin/feature")
     world.head = world.push(
         "from celery import shared_task\n\n\n"
         "@shared_task\ndef ping() -> None:\n    pass\n",
