@@ -132,6 +132,21 @@ REPORT_SCHEMA: dict[str, Any] = {
             },
         },
         "safe_mode": {"type": "boolean"},
+        "standard_changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["path", "what", "base", "head", "effect"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "what": {"type": "string"},
+                    "base": _STR_OR_NULL,
+                    "head": _STR_OR_NULL,
+                    "effect": {"type": "string"},
+                },
+            },
+        },
         "pre_existing": {"type": "integer", "minimum": 0},
     },
 }

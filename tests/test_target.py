@@ -98,14 +98,22 @@ def test_binary_and_non_utf8_python_files_are_skipped_with_a_reason(
     assert [f.path for f in target.reviewed_files] == ["pkg/mod.py"]
 
 
-def test_symlink_is_skipped(repo: GitRepo) -> None:
+def test_a_python_symlink_is_reviewed_as_the_file_it_links_to(repo: GitRepo) -> None:
     os.symlink("mod.py", repo.path / "pkg" / "link.py")
-    repo.commit("link")
+    os.symlink("/etc/hostname", repo.path / "pkg" / "out.py")
+    os.symlink("notes.txt", repo.path / "pkg" / "data.txt")
+    repo.commit("links")
 
     target = build_target(repo.path, "main", "HEAD")
 
     link = target.file("pkg/link.py")
-    assert link is not None and link.skip_reason == "symlink"
+    assert link is not None and link.reviewed
+    text = (repo.path / "pkg" / "mod.py").read_text()
+    assert link.added_lines == frozenset(range(1, len(text.splitlines()) + 1))
+    out = target.file("pkg/out.py")
+    assert out is not None and out.skip_reason == "links out of the repository"
+    data = target.file("pkg/data.txt")
+    assert data is not None and data.skip_reason == "symlink"
 
 
 def test_unknown_base_is_a_clear_error(repo: GitRepo) -> None:

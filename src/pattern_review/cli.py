@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from pattern_review import __version__
 from pattern_review.projects.accounts import hide_environment
+from pattern_review.workflow_log import guard_streams
 
 # verb -> module in pattern_review.commands exposing add_parser() and main().
 VERBS: tuple[str, ...] = ("review", "action", "publish", "rules", "explain", "demo")
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Before any verb reads a token: PR code this review runs must not be
     # able to read them from this process (/proc/<pid>/environ).
     hide_environment()
+    # In an Actions job a printed line can be a workflow command: no text the
+    # PR controls may become one.
+    guard_streams()
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

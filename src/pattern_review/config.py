@@ -142,6 +142,9 @@ class Config(BaseSettings):
     # Settings given as flags or action inputs: a project's own table in its
     # pyproject.toml overrides the root's, never these.
     _given: frozenset[str] = PrivateAttr(default=frozenset())
+    # (work tree, commit) when the standard is the base commit's: a project's
+    # own table is then read at that commit too (rulebook/standard.py).
+    _standard_at: tuple[Path, str] | None = PrivateAttr(default=None)
     exclude: list[str] = Field(default_factory=list)
 
     @field_validator("roles")
@@ -307,9 +310,10 @@ def project_config(config: Config, folder: Path) -> Config:
         ConfigError: The project's table is malformed or has bad values.
     """
     pyproject = folder / "pyproject.toml"
-    if not pyproject.is_file():
+    data = _project_toml(config, pyproject)
+    if data is None:
         return config
-    table = settings_from_toml(_read_toml(pyproject), pyproject)
+    table = settings_from_toml(data, pyproject)
     own = {key.replace("-", "_"): value for key, value in table.items()}
     kept = config._given | {"projects"} | BUDGET_SETTINGS
     own = {k: v for k, v in own.items() if k not in kept}
@@ -325,4 +329,31 @@ def project_config(config: Config, folder: Path) -> Config:
             f"bad config ({pyproject} [tool.pattern-review]): {where}: {message}"
         ) from exc
     merged._given = config._given
+    merged._standard_at = config._standard_at
     return merged
+
+
+def _project_toml(config: Config, pyproject: Path) -> dict[str, Any] | None:
+    """Read a project's ``pyproject.toml`` where the review's standard lives.
+
+    When the standard is the base commit's, the project's table is the base
+    version's too: the PR's own edit of it does not judge the PR.
+    """
+    if config._standard_at is None:
+        return _read_toml(pyproject) if pyproject.is_file() else None
+    from pattern_review import git
+
+    root, rev = config._standard_at
+    try:
+        relative = pyproject.relative_to(root).as_posix()
+    except ValueError:
+        return None
+    data = git.show_file(root, rev, relative)
+    if data is None:
+        return None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(
+            f"config {relative} at base is not valid TOML: {exc}"
+        ) from exc

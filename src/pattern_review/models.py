@@ -97,6 +97,10 @@ class ReviewTarget(BaseModel):
         event: The GitHub event that started the review, or ``local``.
         safe_mode: True when no code of the PR may be executed
             (``pull_request_target``): pytest and ``uv run`` are skipped.
+        standard_from_base: True when pattern-review's own standard (its
+            settings, agent file, rule modules, generated-code marks) is
+            read from the base commit, not from the reviewed files
+            (``rulebook/standard.py`` decides).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -109,6 +113,7 @@ class ReviewTarget(BaseModel):
     pr: int | None = None
     event: str = "local"
     safe_mode: bool = False
+    standard_from_base: bool = False
 
     @property
     def reviewed_files(self) -> list[ChangedFile]:
@@ -292,6 +297,24 @@ class CoverageItem(BaseModel):
     rules: list[str] = Field(default_factory=list)
 
 
+class StandardChange(BaseModel):
+    """A change the PR makes to how it is judged: listed, not obeyed.
+
+    Attributes:
+        path: The file that carries the change (``pyproject.toml``).
+        what: What changed, in a few words (``setting fail-on``).
+        base: The base commit's value, as text; None when it had none.
+        head: The PR's value, as text; None when the PR removes it.
+        effect: What the change does to this review, in words.
+    """
+
+    path: str
+    what: str
+    base: str | None = None
+    head: str | None = None
+    effect: str
+
+
 class Report(BaseModel):
     """The whole review: the JSON report, and what every output reads.
 
@@ -316,6 +339,9 @@ class Report(BaseModel):
             one line (empty when all are on).
         coverage: What enforces each sentence of the agent file, when the
             PR changed that file (else None).
+        standard_changes: What the PR changes in pattern-review's own
+            standard (settings, agent file, rule modules, generated marks);
+            the base commit's standard judged it.
     """
 
     version: int = 1
@@ -334,6 +360,7 @@ class Report(BaseModel):
     added_suppressions: list[AddedSuppression] = Field(default_factory=list)
     rulebook_notice: str = ""
     coverage: list[CoverageItem] | None = None
+    standard_changes: list[StandardChange] = Field(default_factory=list)
 
     @property
     def deterministic_findings(self) -> list[Finding]:

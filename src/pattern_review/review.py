@@ -15,24 +15,30 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pattern_review import git
 from pattern_review.baseline.base_run import mark_introduced
 from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spec
-from pattern_review.checks.schedule import run_per_project
+from pattern_review.checks.safe_suggestions import (
+    check_suggestions,
+    project_contexts_by_folder,
+)
+from pattern_review.checks.schedule import project_contexts, run_per_project
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.findings.conclusion import conclude, sort_findings
 from pattern_review.findings.fingerprints import fingerprint
+from pattern_review.findings.merge import merge_duplicates
 from pattern_review.findings.rules import one_syntax_error_per_file
 from pattern_review.findings.scope import (
     count_pre_existing,
     filter_findings,
     unreadable_files,
 )
+from pattern_review.findings.severity import soften_test_style
 from pattern_review.models import (
     AddedSuppression,
     AiInfo,
@@ -148,8 +154,9 @@ def run_review(
     sources = _read_sources(target)
     found = _found_findings(outcomes, context, rulebook, sources, ran)
     kept = _kept_findings(found, context, rulebook, sources, ran)
+    kept = _with_safe_suggestions(kept, context, sources)
     checks = _check_results(outcomes, kept.findings, found)
-    report = _report(kept, checks, context, rulebook, agent)
+    report = _report(kept, checks, context, rulebook, agent, sources)
     if not agent.builtin and not target.safe_mode and target.file(agent.path):
         report.coverage = coverage_items(rulebook.rows)  # the PR edits the rulebook
     report = _with_ai_section(report, context, rulebook, agent, ai, sources)
@@ -275,6 +282,16 @@ def _kept_findings(
     return _Kept(kept, pre_existing, added_suppressions)
 
 
+def _with_safe_suggestions(
+    kept: _Kept, context: CheckContext, sources: dict[str, str]
+) -> _Kept:
+    """Keep only the suggestions that, applied, leave ruff as clean as before."""
+    if all(f.suggestion is None for f in kept.findings):
+        return kept
+    contexts = project_contexts_by_folder(project_contexts(context))
+    return replace(kept, findings=check_suggestions(kept.findings, contexts, sources))
+
+
 def _suppress(
     findings: list[Finding],
     target: ReviewTarget,
@@ -331,11 +348,14 @@ def _report(
     context: CheckContext,
     rulebook: Rulebook,
     agent: AgentFile,
+    sources: dict[str, str],
 ) -> Report:
     """Assemble the report of the deterministic checks, and conclude."""
     target, config = context.target, context.config
-    # Each check's status counts its own syntax errors; the list says each once.
+    # Each check's status counts its own syntax errors; the list says each once,
+    # and what several checks say of one piece of code is one finding.
     findings = one_syntax_error_per_file(kept.findings)
+    findings = merge_duplicates(soften_test_style(findings, config), sources)
     return Report(
         conclusion=conclude(findings, checks, config.fail_on),
         base=target.base,

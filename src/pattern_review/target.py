@@ -7,7 +7,9 @@ the ``ReviewTarget``, never git.
 from __future__ import annotations
 
 import codecs
+import difflib
 import io
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -67,6 +69,7 @@ def build_target(
     pr: int | None = None,
     event: str = "local",
     safe_mode: bool = False,
+    standard_from_base: bool = False,
 ) -> ReviewTarget:
     """Describe what a review of ``repo`` between ``base`` and ``head`` covers.
 
@@ -83,6 +86,9 @@ def build_target(
         pr: Pull request number, when known.
         event: What started the review.
         safe_mode: No PR code may run (``pull_request_target``).
+        standard_from_base: pattern-review's own standard, generated-code
+            marks included, is the base commit's (``rulebook/standard.py``
+            decides; safe mode implies it).
 
     Returns:
         The target, every changed file listed (skipped ones with a reason).
@@ -115,8 +121,9 @@ def build_target(
     if base_sha is None:
         raise TargetError(_no_merge_base(root, base, head or "HEAD"))
     diff_head = None if head is None else head_sha
+    from_base = standard_from_base or safe_mode
     try:
-        files = _changed_files(root, base_sha, diff_head, safe_mode=safe_mode)
+        files = _changed_files(root, base_sha, diff_head, from_base=from_base)
     except git.GitError as exc:
         raise TargetError(str(exc)) from exc
     return ReviewTarget(
@@ -128,6 +135,7 @@ def build_target(
         pr=pr,
         event=event,
         safe_mode=safe_mode,
+        standard_from_base=from_base,
     )
 
 
@@ -150,7 +158,7 @@ def _no_merge_base(root: Path, base: str, head: str) -> str:
 
 
 def _changed_files(
-    root: Path, base: str, head: str | None, *, safe_mode: bool
+    root: Path, base: str, head: str | None, *, from_base: bool
 ) -> list[ChangedFile]:
     changes = git.raw_changes(root, base, head)
     python = [c.path for c in changes if _is_python(c.path) and c.status != "D"]
@@ -158,23 +166,24 @@ def _changed_files(
     python += [c.old_path for c in changes if c.old_path and c.path in python]
     lines = _patch_lines(root, base, head, python) if python else {}
     files = [_describe(root, change, lines.get(change.path)) for change in changes]
+    files = [_as_link_target(root, base, f) for f in files]
     if head is None:
         known = {f.path for f in files}
         for path in git.untracked_files(root):
             if path not in known:
                 files.append(_untracked(root, path))
-    return _skip_generated(root, files, base, safe_mode=safe_mode)
+    return _skip_generated(root, files, base, from_base=from_base)
 
 
 def _generated_by_attribute(
-    root: Path, files: list[ChangedFile], base: str, *, safe_mode: bool
+    root: Path, files: list[ChangedFile], base: str, *, from_base: bool
 ) -> dict[str, str]:
     """Return path -> reason for files ``.gitattributes`` marks generated.
 
-    A PR cannot take its own files out of review by marking them: under
-    ``pull_request_target`` the base commit's attributes decide, as its
-    config does; otherwise a mark the PR's ``.gitattributes`` change adds
-    still counts, but its reason says so, for the human reviewer.
+    A PR cannot take its own files out of review by marking them: when the
+    standard comes from the base commit, the base's attributes decide, as
+    its config does; in a local work-tree review a mark the change adds
+    still counts, but its reason says so.
     """
     reviewed = [f.path for f in files if f.reviewed]
     at_head = git.generated_attribute(root, reviewed)
@@ -184,7 +193,7 @@ def _generated_by_attribute(
     if not (at_head and edits_attributes):
         return dict.fromkeys(at_head, GENERATED_ATTRIBUTE_REASON)
     at_base = git.generated_attribute(root, sorted(at_head), rev=base)
-    if safe_mode:
+    if from_base:
         return dict.fromkeys(at_base, GENERATED_ATTRIBUTE_REASON)
     return {
         path: GENERATED_ATTRIBUTE_REASON
@@ -195,10 +204,15 @@ def _generated_by_attribute(
 
 
 def _skip_generated(
-    root: Path, files: list[ChangedFile], base: str, *, safe_mode: bool
+    root: Path, files: list[ChangedFile], base: str, *, from_base: bool
 ) -> list[ChangedFile]:
-    """Leave out generated files: marked in ``.gitattributes`` or by a header."""
-    marked = _generated_by_attribute(root, files, base, safe_mode=safe_mode)
+    """Leave out generated files: marked in ``.gitattributes`` or by a header.
+
+    When the standard comes from the base commit, a header exempts a file
+    only if the base version had it too: a header the PR adds is the PR
+    marking its own code unreviewed.
+    """
+    marked = _generated_by_attribute(root, files, base, from_base=from_base)
     result: list[ChangedFile] = []
     for changed in files:
         reason = None
@@ -206,6 +220,8 @@ def _skip_generated(
             reason = marked[changed.path]
         elif changed.reviewed:
             header = generated_header(root / changed.path)
+            if header and from_base and not base_has_header(root, base, changed):
+                header = None
             reason = f"generated (header: {header})" if header else None
         if reason:
             changed = changed.model_copy(
@@ -232,6 +248,33 @@ def generated_header(path: Path) -> str | None:
             head = handle.read(HEADER_BYTES)
     except OSError:
         return None
+    return header_in(head)
+
+
+def base_has_header(root: Path, base: str, changed: ChangedFile) -> bool:
+    """Return whether the base version of a changed file had a generated header.
+
+    Args:
+        root: The work tree.
+        base: The base commit.
+        changed: The file (a rename's old path is the base version).
+
+    Returns:
+        True when the file existed at base with a generated header.
+    """
+    data = git.show_file(root, base, changed.old_path or changed.path)
+    return data is not None and header_in(data[:HEADER_BYTES]) is not None
+
+
+def header_in(head: bytes) -> str | None:
+    """Return the generated-code marking line of a file's first bytes, if any.
+
+    Args:
+        head: The file's first bytes (``HEADER_BYTES`` are enough).
+
+    Returns:
+        The marking line (stripped, at most 80 characters), or None.
+    """
     text = head.decode("utf-8", "replace")
     in_docstring = False
     for line in split_lines(text)[:HEADER_LINES]:
@@ -290,7 +333,12 @@ def _skip_reason(root: Path, path: str) -> str | None:
     """
     target = root / path
     if target.is_symlink():
-        return "symlink"  # never followed: it may point out of the repository
+        return "symlink"  # followed only into the repository: _as_link_target
+    return _content_reason(target)
+
+
+def _content_reason(target: Path) -> str | None:
+    """Say why a file's bytes are not Python source a check can read, or None."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     try:
@@ -344,6 +392,51 @@ def _describe(
         hunks=hunks,
         removed_lines=removed,
         skip_reason=reason,
+    )
+
+
+def _as_link_target(root: Path, base: str, changed: ChangedFile) -> ChangedFile:
+    """Review a changed ``.py`` symlink as the repository file it points to.
+
+    Python imports the link's target under the link's name, so a PR must not
+    pass by moving a module's code behind a link (to a ``.txt`` file, say).
+    A link out of the repository, or to nothing, is not reviewed and becomes
+    an error finding (its reason is not an intended skip). The added lines
+    are those of the target's text that the base version of the path lacks.
+    """
+    if changed.skip_reason != "symlink" or not _is_python(changed.path):
+        return changed
+    real = Path(os.path.realpath(root / changed.path))
+    reason: str | None = None
+    if not real.is_relative_to(root.resolve()):
+        reason = "links out of the repository"
+    elif not real.is_file():
+        reason = "links to no file of the repository"
+    else:
+        reason = _content_reason(real)
+    if reason is not None:
+        return changed.model_copy(update={"skip_reason": reason})
+    data = git.show_file(root, base, changed.old_path or changed.path) or b""
+    before = split_lines(data.decode("utf-8", "replace"))
+    after = split_lines(real.read_text(encoding="utf-8"))
+    added: set[int] = set()
+    hunks: list[tuple[int, int]] = []
+    removed = 0
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, first, last, start, end in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        removed += last - first
+        if end > start:
+            added.update(range(start + 1, end + 1))
+            hunks.append((start + 1, end))
+    return changed.model_copy(
+        update={
+            "skip_reason": None,
+            "added_lines": frozenset(added),
+            "hunks": tuple(hunks),
+            "removed_lines": removed,
+        }
     )
 
 

@@ -275,13 +275,20 @@ def test_pr_opened_posts_comment_review_check_run_summary_outputs(world: World) 
     for comment in gh.review_comments:
         ranges = hunks[comment["path"]]
         assert any(a <= comment["line"] <= b for a, b in ranges)
-    # One check run on the PR head (not the merge commit), with every annotation.
+    # One check run on the PR head (not the merge commit), annotating every
+    # finding that has no inline comment on its line (one home per line).
     assert len(gh.check_runs) == 1
     (run,) = gh.check_runs.values()
     assert run["head_sha"] == world.head != merge
     assert run["conclusion"] == "failure"
-    assert {a["path"] for a in _annotations(gh)} == {"app/totals.py"}
-    assert len(_annotations(gh)) == int(result.outputs["findings-count"]) >= 2
+    commented = {(c["path"], c["line"]) for c in gh.review_comments}
+    annotated = {(a["path"], a["start_line"]) for a in _annotations(gh)}
+    assert not commented & annotated
+    assert {path for path, _ in commented | annotated} == {"app/totals.py"}
+    assert len(_annotations(gh)) + len(gh.review_comments) == int(
+        result.outputs["findings-count"]
+    )
+    assert int(result.outputs["findings-count"]) >= 2
     # Summary and outputs.
     assert _rules(result) == {"F401", "F841"}
     assert result.outputs["conclusion"] == "failure"
@@ -384,12 +391,16 @@ def test_pull_request_target_never_runs_pr_code(world: World) -> None:
     assert "F401" in body
 
 
-def test_draft_pr_is_skipped_unless_asked(world: World) -> None:
+def test_a_draft_pr_is_reviewed_and_skipping_drafts_is_never_a_green_job(
+    world: World,
+) -> None:
     world.add_pull()
     payload = world.pr_payload(draft=True)
-    skipped = world.run(payload, sha=world.checkout_merge())
-    assert skipped.code == 0
+    skip = {"review-drafts": "false"}
+    skipped = world.run(payload, sha=world.checkout_merge(), inputs=skip)
+    assert skipped.code == 1, skipped.stderr
     assert "draft" in skipped.summary
+    assert "ready_for_review" in skipped.stderr
     assert skipped.outputs["conclusion"] == "neutral"
     assert set(skipped.outputs) == {
         "conclusion",
@@ -399,8 +410,12 @@ def test_draft_pr_is_skipped_unless_asked(world: World) -> None:
         "sarif-file",
         "report-json",
     }
-    assert not world.gh.writes()
-    reviewed = world.run(payload, inputs={"review-drafts": "true"})
+    # One write: the neutral check run that says why, on the PR's head.
+    assert not world.gh.issue_comments
+    [run] = world.gh.check_runs.values()
+    assert (run["conclusion"], run["head_sha"]) == ("neutral", world.head)
+    assert run["output"]["title"] == "pattern-review: skipped: draft"
+    reviewed = world.run(payload)  # drafts are reviewed by default
     assert reviewed.code == 1
     assert len(world.gh.issue_comments) == 1
 
@@ -412,10 +427,14 @@ def test_skipped_draft_still_saves_a_report_that_publishes_nothing(
     skipped = world.run(
         world.pr_payload(draft=True),
         sha=world.checkout_merge(),
-        inputs={"json-file": "out/report.json", "sarif-file": "out/report.sarif"},
+        inputs={
+            "json-file": "out/report.json",
+            "sarif-file": "out/report.sarif",
+            "review-drafts": "false",
+        },
         token="",
     )
-    assert skipped.code == 0, skipped.stderr
+    assert skipped.code == 1, skipped.stderr
     saved = world.workspace / "out" / "report.json"
     assert skipped.outputs["report-json"] == str(saved)
     # No analysis, no SARIF: an empty log would close every code-scanning alert.
@@ -441,11 +460,13 @@ def test_skipped_draft_still_saves_a_report_that_publishes_nothing(
         {}, "workflow_run", argv=("publish", str(saved), str(saved)), inputs={}
     )
     for result in (published, merged):
-        assert result.code == 0, result.stderr
+        assert result.code == 1, result.stderr
         assert "draft" in result.stdout
     assert published.outputs["conclusion"] == "neutral"
     assert "draft" in published.summary
-    assert not world.gh.writes()
+    # No review is claimed: no comment, only neutral "skipped: draft" runs.
+    assert not world.gh.issue_comments
+    assert {r["conclusion"] for r in world.gh.check_runs.values()} == {"neutral"}
 
 
 def _dispatch_payload(inputs: dict[str, str] | None = None) -> dict[str, Any]:
@@ -697,7 +718,9 @@ def test_publish_cli_merges_shards(world: World) -> None:
     assert result.code == 1, result.stderr
     body = world.gh.issue_comments[0]["body"]
     assert "F401" in body and "F841" in body
-    assert len(_annotations(world.gh)) == len(data["findings"])
+    # Each finding has one home: an inline comment or an annotation.
+    homes = len(_annotations(world.gh)) + len(world.gh.review_comments)
+    assert homes == len(data["findings"])
 
 
 def test_review_rejected_with_422_puts_findings_in_the_comment(world: World) -> None:
@@ -740,8 +763,9 @@ def test_many_findings_fit_every_github_limit(world: World) -> None:
     body = world.gh.issue_comments[0]["body"]
     assert 60_000 < len(body) <= 65_536
     assert len(world.gh.review_comments) == 5
-    # Every annotation reached the check run, in requests of at most 50.
-    assert len(_annotations(world.gh)) == count
+    # Every finding without an inline comment is annotated, in requests of at
+    # most 50.
+    assert len(_annotations(world.gh)) == count - 5
     sent = world.gh.calls("POST", r"/check-runs$") + world.gh.calls(
         "PATCH", r"/check-runs/\d+$"
     )
@@ -811,10 +835,15 @@ def test_a_change_in_one_project_follows_that_projects_agent_file(
         seed[: seed.index("### Celery Task Pattern")]
         + seed[seed.index("## Style Rules") :]
     )
-    world.origin.checkout("feature")
-    world.origin.write("app/totals.py", BASE_CODE, dedent=False)  # only backend/
+    # The project's agent file is on the base branch: one the PR added would
+    # not be its rulebook.
+    world.origin.checkout("main")
     world.origin.write("backend/pyproject.toml", '[project]\nname = "backend"\n')
     world.origin.write("backend/.claude/agents/backend-developer.md", without_celery)
+    world.base = world.origin.commit("backend project")
+    world.origin.git("checkout", "-q", "-B", "feature", world.base)
+    world.ws.git("fetch", "-q", "origin", "+main:refs/remotes/origin/main")
+    world.ws.git("update-ref", "-d", "refs/remotes/origin/feature")
     world.head = world.push(
         "from celery import shared_task\n\n\n"
         "@shared_task\ndef ping() -> None:\n    pass\n",

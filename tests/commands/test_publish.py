@@ -150,7 +150,8 @@ def test_publish_posts_comment_review_and_check_run(
     assert len(gh.issue_comments) == 1 and "F401" in gh.issue_comments[0]["body"]
     assert [c["line"] for c in gh.review_comments] == [3]
     (run,) = gh.check_runs.values()
-    assert run["head_sha"] == HEAD and len(run["annotations"]) == 1
+    # The finding's one home on line 3 is its inline comment: no annotation.
+    assert run["head_sha"] == HEAD and run["annotations"] == []
     outputs = (actions_env / "outputs").read_text()
     assert gh.issue_comments[0]["html_url"] in outputs
     assert "F401" in (actions_env / "summary.md").read_text()
@@ -224,12 +225,18 @@ def test_publish_read_only_token_falls_back_without_traceback(
 def test_publish_of_a_skipped_run_posts_nothing_but_a_real_neutral_one_posts(
     gh: FakeGitHub, actions_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    reason = "PR #7 is a draft"
+    reason = "pull_request 'labeled' needs no review"
     skipped = [CheckResult(name="ruff", status="skipped", detail=reason)]
     report = _report([], skipped, conclusion="neutral")
     assert cli_main(["publish", _save(actions_env, "skip.json", report)]) == 0
     assert reason in capsys.readouterr().out
     assert not gh.writes()
+    # A skipped draft: a neutral "skipped: draft" check run, and a failed job.
+    draft = [CheckResult(name="ruff", status="skipped", detail="PR #7 is a draft")]
+    report = _report([], draft, conclusion="neutral")
+    assert cli_main(["publish", _save(actions_env, "draft.json", report)]) == 1
+    assert [r["conclusion"] for r in gh.check_runs.values()] == ["neutral"]
+    assert not gh.issue_comments
     assert "neutral" in (actions_env / "outputs").read_text()
     # A neutral review where something ran (an errored check) is published.
     errored = [*skipped, CheckResult(name="mypy", status="error", detail="crashed")]

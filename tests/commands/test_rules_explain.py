@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -171,6 +172,26 @@ def test_explain_knows_every_id_a_review_can_report(
     assert (status, err) == (0, "")
     assert out.startswith("# ") and says in out
     assert "Pattern: " in out
+
+
+def _review_rule_ids_in_the_source() -> set[str]:
+    """Every ``PRnnn`` id written as a string anywhere in the source."""
+    source = Path(explain.__file__).parents[1]
+    found: set[str] = set()
+    for path in source.rglob("*.py"):
+        found |= set(re.findall(r"[\"'](PR\d{3})[\"']", path.read_text()))
+    return found
+
+
+def test_explain_knows_every_review_rule_id_the_code_can_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ids = _review_rule_ids_in_the_source()
+    assert {"PR000", "PR005", "PR100"} <= ids
+    for rule in sorted(ids):
+        status, out, err = _run(["explain", rule], capsys)
+        assert (status, err) == (0, ""), rule
+        assert out.startswith(f"# {rule}")
 
 
 def test_explain_cites_annotation_errors_to_style_rule_2(

@@ -162,7 +162,7 @@ def test_rules_for_other_roles_are_not_even_instantiated() -> None:
 
 
 def test_files_no_rule_applies_to_are_not_parsed() -> None:
-    broken = "def f(:\n"
+    broken = "def test_f(:\n"  # named and written as a test
     assert lint_source("tests/test_a.py", broken, Config()) == []
     assert lint_source("a.py", broken, Config(), roles=frozenset({"test"})) == []
     assert lint_source("a.py", broken, Config(), rules=[PrintToLog]) != []
@@ -208,7 +208,10 @@ def _write_tree(repo: GitRepo) -> list[str]:
     repo.write("src/app/latin1.py", "name = 'caf\xe9'\n".encode("latin-1"))
     repo.write("src/app/blob.py", b"\x00\x01binary")
     repo.write("src/app/broken.py", "def f(:\n")
-    repo.write("tests/test_items.py", "router = APIRouter()\n")
+    # A test file: it holds a test, so no pattern rule looks at it.
+    repo.write(
+        "tests/test_items.py", "router = APIRouter()\n\n\ndef test_it() -> None: ...\n"
+    )
     repo.commit("tree")
     return [
         "src/app/routers/items.py",

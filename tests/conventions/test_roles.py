@@ -11,6 +11,7 @@ from pattern_review.conventions.roles import (
     content_roles,
     detect_roles,
     guess_tree,
+    holds_tests,
     parse_tree,
 )
 from pattern_review.globs import glob_match
@@ -102,10 +103,30 @@ def test_path_and_content_roles_add_up() -> None:
     assert detect_roles("src/app/main.py", Config(), module, code) == {"schema"}
 
 
-def test_a_test_file_is_only_a_test_whatever_it_contains() -> None:
-    code = "router = APIRouter()\nclass Item(Base):\n    pass\n"
+def test_a_test_file_that_holds_tests_is_only_a_test() -> None:
+    code = (
+        "router = APIRouter()\nclass Item(Base):\n    pass\n"
+        "def test_items() -> None:\n    pass\n"
+    )
     module = ast.parse(code)
     assert detect_roles("tests/test_items.py", Config(), module, code) == {"test"}
+    assert holds_tests(code)
+
+
+@pytest.mark.parametrize("path", ["app/routers/orders_test.py", "tests/orders.py"])
+def test_code_named_like_a_test_is_judged_by_its_content(path: str) -> None:
+    # Evidence before names: a router with no test in it is a router.
+    code = "router = APIRouter()\n"
+    module = ast.parse(code)
+    assert not holds_tests(code)
+    assert "router" in detect_roles(path, Config(), module, code)
+    assert "test" not in detect_roles(path, Config(), module, code)
+
+
+def test_a_test_helper_without_application_code_stays_a_test() -> None:
+    code = "import pytest\n\n\n@pytest.fixture\ndef client() -> None:\n    pass\n"
+    module = ast.parse(code)
+    assert detect_roles("tests/conftest.py", Config(), module, code) == {"test"}
 
 
 def test_configured_globs_replace_that_roles_defaults_only() -> None:

@@ -6,7 +6,12 @@ and answers in the shapes of the recorded exchanges in
 ``tests/fixtures/github/api`` (every absolute URL rebuilt on its own base, as
 PyGithub refuses URLs of another host or port). It validates writes the way
 GitHub does (review lines inside a RIGHT-side hunk, at most 50 annotations per
-check-run request, body and summary lengths) and can inject faults.
+check-run request, body and summary lengths) and can inject faults. Its
+``/graphql`` endpoint knows the two review-thread operations, in the real
+API's shapes: the ``pullRequest.reviewThreads`` query (each root review
+comment is a thread) and the ``resolveReviewThread`` mutation, which a
+read-only token (or ``refuse_resolve``) gets refused with GraphQL's
+``FORBIDDEN`` error inside a 200 answer, as GitHub does.
 
 Usage::
 
@@ -141,6 +146,10 @@ class FakeGitHub:
         comment_login: Author of comments, reviews and check runs created
             through the API.
         read_only: When True, every write answers 403 as for a fork's token.
+        refuse_resolve: When True, ``resolveReviewThread`` is refused
+            (FORBIDDEN) as for a token that may not resolve threads.
+        threads_page_size: Most threads one ``reviewThreads`` page holds
+            (GitHub: the query's ``first``, at most 100).
         pulls: PR number -> pull.
         issue_comments: Every issue comment, in creation order.
         reviews: Every review, in creation order.
@@ -170,6 +179,8 @@ class FakeGitHub:
         self.user_login = user_login
         self.comment_login = comment_login
         self.read_only = False
+        self.refuse_resolve = False
+        self.threads_page_size = 100
         self.pulls: dict[int, FakePull] = {}
         self.issue_comments: list[dict[str, Json]] = []
         self.reviews: list[dict[str, Json]] = []
@@ -347,6 +358,34 @@ class FakeGitHub:
                 if r.method == method and re.search(path, r.path) is not None
             ]
 
+    def graphql_calls(self, operation: str) -> list[Recorded]:
+        """Return the recorded GraphQL requests whose document names an operation.
+
+        Args:
+            operation: A field name, e.g. ``resolveReviewThread``.
+
+        Returns:
+            The matching requests, in order.
+        """
+        return [
+            r
+            for r in self.calls("POST", r"^/graphql$")
+            if isinstance(r.body, dict) and operation in str(r.body.get("query"))
+        ]
+
+    def thread_resolved(self, comment_id: int) -> bool:
+        """Return whether the thread a review comment starts is resolved.
+
+        Args:
+            comment_id: The review comment's id.
+
+        Returns:
+            The thread's ``isResolved``.
+        """
+        with self._lock:
+            comment = next(c for c in self.review_comments if c["id"] == comment_id)
+            return bool(comment["_resolved"])
+
     def writes(self) -> list[Recorded]:
         """Return every recorded request that is not a read."""
         with self._lock:
@@ -475,7 +514,9 @@ class FakeGitHub:
                 if canned.after_acting:
                     self._route(method, path, query, body)
                 return canned.status, canned.body, canned.headers, canned.stall_s
-            if self.read_only and method not in ("GET", "HEAD"):
+            # GraphQL refuses inside a 200 answer, operation by operation.
+            graphql = path == "/graphql"
+            if self.read_only and method not in ("GET", "HEAD") and not graphql:
                 refusal = {"message": READ_ONLY_MESSAGE, "documentation_url": DOCS}
                 return 403, refusal, {}, 0.0
             return (*self._route(method, path, query, body), 0.0)
@@ -491,6 +532,8 @@ class FakeGitHub:
                     {},
                 )
             return 200, self._user(self.user_login), {}
+        if path == "/graphql" and method == "POST":
+            return (*self._graphql(body), {})
         prefix = f"/repos/{self.repository}"
         if not path.startswith(prefix):
             return _not_found()
@@ -505,6 +548,12 @@ class FakeGitHub:
             ("GET", r"/issues/comments/(\d+)", self._get_comment),
             ("PATCH", r"/issues/comments/(\d+)", lambda m: self._edit_comment(m, body)),
             ("GET", r"/pulls/(\d+)/comments", self._list_review_comments),
+            ("GET", r"/pulls/comments/(\d+)", self._get_review_comment),
+            (
+                "PATCH",
+                r"/pulls/comments/(\d+)",
+                lambda m: self._edit_review_comment(m, body),
+            ),
             ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
             ("POST", r"/pulls/(\d+)/reviews", lambda m: self._post_review(m, body)),
             ("POST", r"/check-runs", lambda m: self._post_check_run(body)),
@@ -653,7 +702,122 @@ class FakeGitHub:
             "original_commit_id": review["commit_id"],
             "user": self._user(self.comment_login),
             "_pull": pull.number,
+            "_resolved": False,
         }
+
+    def _find_review_comment(self, match: re.Match[str]) -> dict[str, Json] | None:
+        wanted = int(match.group(1))
+        return next((c for c in self.review_comments if c["id"] == wanted), None)
+
+    def _get_review_comment(self, match: re.Match[str]) -> tuple[int, Json]:
+        comment = self._find_review_comment(match)
+        return (404, _message("Not Found")) if comment is None else (200, comment)
+
+    def _edit_review_comment(
+        self, match: re.Match[str], body: Json
+    ) -> tuple[int, Json]:
+        comment = self._find_review_comment(match)
+        if comment is None:
+            return 404, _message("Not Found")
+        error = _check_body(body, "PullRequestReviewComment")
+        if error is not None:
+            return 422, error
+        comment["body"] = body["body"]
+        return 200, comment
+
+    # -- GraphQL ------------------------------------------------------------
+
+    def _graphql(self, body: Json) -> tuple[int, Json]:
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return 400, _message("Problems parsing JSON")
+        query: str = body["query"]
+        variables = body.get("variables") or {}
+        if re.search(r"\bresolveReviewThread\s*\(", query):
+            return 200, self._resolve_thread(variables)
+        if re.search(r"\breviewThreads\s*\(", query):
+            return 200, self._review_threads(variables)
+        return 200, _graphql_error(
+            "undefinedField", "This fake serves only the review-thread operations"
+        )
+
+    def _thread_node(self, comment: dict[str, Json]) -> dict[str, Json]:
+        login = comment["user"]["login"]
+        return {
+            "id": f"PRRT_{comment['id']}",
+            "isResolved": comment["_resolved"],
+            "isOutdated": False,
+            "path": comment["path"],
+            "line": comment["line"],
+            "comments": {
+                "nodes": [
+                    {
+                        "id": f"PRRC_{comment['id']}",
+                        "databaseId": comment["id"],
+                        "body": comment["body"],
+                        # GraphQL names a bot without REST's "[bot]".
+                        "author": {"login": login.removesuffix("[bot]")},
+                    }
+                ]
+            },
+        }
+
+    def _review_threads(self, variables: dict[str, Json]) -> Json:
+        owner, name = self.repository.split("/", 1)
+        if (variables.get("owner"), variables.get("name")) != (owner, name):
+            return {
+                "data": {"repository": None},
+                **_graphql_error(
+                    "NOT_FOUND",
+                    "Could not resolve to a Repository with the name "
+                    f"'{variables.get('owner')}/{variables.get('name')}'.",
+                    ["repository"],
+                ),
+            }
+        number = variables.get("number")
+        if number not in self.pulls:
+            return {
+                "data": {"repository": {"pullRequest": None}},
+                **_graphql_error(
+                    "NOT_FOUND",
+                    f"Could not resolve to a PullRequest with the number of {number}.",
+                    ["repository", "pullRequest"],
+                ),
+            }
+        roots = [c for c in self.review_comments if c["_pull"] == number]
+        start = int(variables.get("cursor") or 0)
+        page = roots[start : start + self.threads_page_size]
+        end = start + len(page)
+        threads = {
+            "pageInfo": {"hasNextPage": end < len(roots), "endCursor": str(end)},
+            "nodes": [self._thread_node(c) for c in page],
+        }
+        pull = {"reviewThreads": threads}
+        return {"data": {"repository": {"pullRequest": pull}}}
+
+    def _resolve_thread(self, variables: dict[str, Json]) -> Json:
+        thread_id = str((variables.get("input") or {}).get("threadId"))
+        if self.read_only or self.refuse_resolve:
+            return {
+                "data": {"resolveReviewThread": None},
+                **_graphql_error(
+                    "FORBIDDEN", READ_ONLY_MESSAGE, ["resolveReviewThread"]
+                ),
+            }
+        comment = next(
+            (c for c in self.review_comments if f"PRRT_{c['id']}" == thread_id), None
+        )
+        if comment is None:
+            return {
+                "data": {"resolveReviewThread": None},
+                **_graphql_error(
+                    "NOT_FOUND",
+                    f"Could not resolve to a node with the global id of '{thread_id}'",
+                    ["resolveReviewThread"],
+                ),
+            }
+        comment["_resolved"] = True
+        thread = {"id": thread_id, "isResolved": True}
+        return {"data": {"resolveReviewThread": {"thread": thread}}}
 
     def _post_check_run(self, body: Json) -> tuple[int, Json]:
         if (
@@ -731,6 +895,20 @@ class FakeGitHub:
 
 def _public(run: dict[str, Json]) -> dict[str, Json]:
     return {k: v for k, v in run.items() if k != "annotations"}
+
+
+def _graphql_error(
+    kind: str, message: str, path: list[str] | None = None
+) -> dict[str, Json]:
+    # GitHub's GraphQL error entry: type, path, locations, message.
+    error: dict[str, Json] = {
+        "type": kind,
+        "locations": [{"line": 2, "column": 3}],
+        "message": message,
+    }
+    if path is not None:
+        error["path"] = path
+    return {"errors": [error]}
 
 
 def _message(text: str) -> dict[str, str]:

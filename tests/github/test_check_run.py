@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -175,11 +176,21 @@ def test_severity_maps_to_annotation_level(agent: AgentFile) -> None:
 
 
 def test_annotation_cites_the_rule_and_stays_in_limits(agent: AgentFile) -> None:
-    note = annotation(finding(3, message="m" * 100_000), agent)
-    assert str(note["title"]).startswith("STY004")
+    note = annotation(finding(11, message="m" * 100_000), agent)
+    assert str(note["title"]).startswith("STY012")
     assert len(str(note["title"])) <= MAX_TITLE_CHARS
     assert len(str(note["message"])) < 65_536
-    assert note["raw_details"] == agent.rule_text("style-rules#4")
+    # The one sentence the rule is bound to, and where it stands.
+    assert note["raw_details"] == (
+        "**`model_dump()`** - Never use deprecated `.dict()`\n"
+        "(backend-developer.md (built-in), line 322)"
+    )
+
+
+def test_an_annotation_of_a_rule_bound_to_no_sentence_has_no_details(
+    agent: AgentFile,
+) -> None:
+    assert "raw_details" not in annotation(finding(3), agent)  # no STY004 rule
 
 
 def test_output_is_cut_to_the_check_run_limit(agent: AgentFile) -> None:
@@ -187,4 +198,21 @@ def test_output_is_cut_to_the_check_run_limit(agent: AgentFile) -> None:
     output = check_output(report(findings), agent, None)
     assert len(output["text"]) <= MAX_OUTPUT_CHARS
     assert len(output["summary"]) <= MAX_OUTPUT_CHARS
-    assert "pytest: error (no tests found)" in output["summary"]
+    assert "pytest: ❌ could not run (no tests found)" in output["summary"]
+
+
+def test_the_text_is_the_fix_first_list_and_a_link_not_the_comment(
+    agent: AgentFile,
+) -> None:
+    findings = [finding(n) for n in range(40)]
+    url = "https://github.example/octo-org/app/pull/7#issuecomment-1"
+
+    text = check_output(report(findings), agent, None, comment_url=url)["text"]
+
+    items = [line for line in text.splitlines() if re.match(r"^\d+\. ", line)]
+    assert len(items) == 8
+    assert "<details>" not in text
+    assert (
+        f"32 more findings and the full review: [the pull request comment]({url})"
+        in text
+    )

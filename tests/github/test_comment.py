@@ -169,7 +169,7 @@ def test_first_run_creates_then_rerun_edits_in_place_and_shows_fixed(
     assert len(fake.calls("PATCH", r"/issues/comments/\d+$")) == 1
     assert delta2 is not None and delta2.new == {"fp00003"}
     body = fake.issue_comments[0]["body"]
-    assert "Fixed since the last run (1)" in body
+    assert "1 fixed since the last run" in body
     assert "route 1 has no response" in body
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from github import Github, GithubException
+from github import Github, GithubException, UnknownObjectException
 
 from pattern_review.github.client import make_client
 from tests.fakes.github_server import (
@@ -166,3 +166,39 @@ def test_user_endpoint_answers_as_an_actions_token_by_default(
     assert caught.value.status == 403
     fake.user_login = "octocat"
     assert gh.get_user().login == "octocat"
+
+
+def test_graphql_review_threads_and_resolve_in_the_real_shapes(
+    fake: FakeGitHub, gh: Github
+) -> None:
+    pull = gh.get_repo("octo-org/app").get_pull(7)
+    pull.create_review(
+        commit=pull.base.repo.get_commit(HEAD),
+        body="x",
+        event="COMMENT",
+        comments=[_review_comment(4)],  # type: ignore[list-item]
+    )
+    query = (
+        "query($owner: String!, $name: String!, $number: Int!) { repository("
+        "owner: $owner, name: $name) { pullRequest(number: $number) { "
+        "reviewThreads(first: 100) { nodes { id isResolved comments(first: 1) "
+        "{ nodes { databaseId author { login } } } } } } } }"
+    )
+    variables = {"owner": "octo-org", "name": "app", "number": 7}
+    _, data = gh.requester.graphql_query(query, variables)
+    (thread,) = data["data"]["repository"]["pullRequest"]["reviewThreads"]["nodes"]
+    first = thread["comments"]["nodes"][0]
+    assert first["databaseId"] == fake.review_comments[0]["id"]
+    assert first["author"]["login"] == "github-actions"  # GraphQL drops "[bot]"
+    _, payload = gh.requester.graphql_named_mutation(
+        "resolveReviewThread", {"threadId": thread["id"]}, "thread { isResolved }"
+    )
+    assert payload == {"thread": {"id": thread["id"], "isResolved": True}}
+    fake.refuse_resolve = True
+    with pytest.raises(GithubException) as refused:
+        gh.requester.graphql_named_mutation(
+            "resolveReviewThread", {"threadId": thread["id"]}, "thread { id }"
+        )
+    assert refused.value.data["errors"][0]["type"] == "FORBIDDEN"
+    with pytest.raises(UnknownObjectException):  # GraphQL's NOT_FOUND
+        gh.requester.graphql_query(query, {**variables, "number": 8})

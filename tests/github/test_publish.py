@@ -18,7 +18,7 @@ from pattern_review.github.client import (
     make_client,
 )
 from pattern_review.github.publish import PublishRequest, PublishResult, publish
-from pattern_review.models import Finding, Report, TargetInfo
+from pattern_review.models import CheckResult, Finding, Report, TargetInfo
 from pattern_review.rulebook.agent_file import AgentFile, builtin_agent_file
 from tests.fakes.github_server import TOKEN, FakeGitHub
 
@@ -89,7 +89,11 @@ def test_pr_gets_one_comment_one_review_and_a_full_check_run(
     assert result.review_posted == 12 and result.inline_skipped == 26
     assert all(c["path"] == "app/routers/items.py" for c in fake.review_comments)
     (check_run,) = fake.check_runs.values()
-    assert len(check_run["annotations"]) == 120
+    # One home per line: the 12 commented lines get no annotation too.
+    assert len(check_run["annotations"]) == 108
+    inline = {(c["path"], c["line"]) for c in fake.review_comments}
+    annotated = {(a["path"], a["start_line"]) for a in check_run["annotations"]}
+    assert not inline & annotated
     assert (
         len(fake.calls("POST", "/check-runs$") + fake.calls("PATCH", "/check-runs/"))
         == 3
@@ -109,7 +113,7 @@ def test_rerun_edits_the_comment_lists_fixed_and_posts_no_duplicates(
     assert again.delta is not None
     assert again.delta.new == {"fp0003"}
     assert [f.fingerprint for f in again.delta.fixed] == ["fp0001"]
-    assert "Fixed since the last run (1)" in fake.issue_comments[0]["body"]
+    assert "1 fixed since the last run" in fake.issue_comments[0]["body"]
     # fp0002 was commented on by the first run: only fp0003 is new inline.
     assert again.review_posted == 1
     assert sorted(c["line"] for c in fake.review_comments) == [2, 3, 4]
@@ -129,7 +133,9 @@ def test_transient_502_is_retried(
 ) -> None:
     fake.fail("GET", r"/pulls/7$", 502, {"error": "Server Error"}, times=2)
     fake.fail("PATCH", r"/check-runs/\d+$", 502, times=1)
-    result = run(gh, agent, report([finding(n) for n in range(60)]))
+    # No inline comments: all 60 are annotations, so the run needs an update.
+    rep = report([finding(n) for n in range(60)])
+    result = run(gh, agent, rep, inline_comments=False)
     assert result.errors == []
     assert [r.status for r in fake.calls("GET", r"/pulls/7$")] == [502, 502, 200]
     assert len(next(iter(fake.check_runs.values()))["annotations"]) == 60
@@ -198,7 +204,7 @@ def test_review_rejected_with_422_falls_back_to_the_comment(
 def test_huge_report_comment_is_cut_to_githubs_limit(
     fake: FakeGitHub, gh: Github, agent: AgentFile
 ) -> None:
-    findings = [finding(n, line=1 + n % 40) for n in range(3000)]
+    findings = [finding(n, path=f"app/routers/r{n}.py") for n in range(3000)]
     result = run(gh, agent, report(findings), check_run=False)
     assert result.errors == []
     body = fake.issue_comments[0]["body"]
@@ -368,3 +374,111 @@ def test_a_comment_left_unanswered_is_not_posted_twice() -> None:
             gh.get_repo("octo-org/app").get_issue(7).create_comment("once")
         assert len(fake.calls("POST", r"/issues/7/comments$")) == 1
         assert [c["body"] for c in fake.issue_comments] == ["once"]
+
+
+# -- threads follow the code ---------------------------------------------------
+
+
+def ran(findings: list[Finding]) -> Report:
+    """A report whose conventions check ran (so a gone finding is fixed)."""
+    rep = report(findings)
+    rep.checks = [CheckResult(name="conventions", status="failed")]
+    return rep
+
+
+def push(fake: FakeGitHub, sha: str) -> Report:
+    fake.pulls[7].head_sha = sha
+    return report([])
+
+
+def test_second_push_resolves_the_fixed_threads_and_posts_only_the_new_one(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    # 40 findings in the diff, 30 inline slots: 10 are cut on the first push.
+    first = [finding(n) for n in range(40)]
+    result = run(gh, agent, ran(first))
+    assert result.review_posted == 30 and result.inline_skipped == 10
+    posted = {c["body"].rsplit("fp=", 1)[1][:6]: c["id"] for c in fake.review_comments}
+    fixed = sorted(posted)[:7]
+
+    second_head = "5" * 40
+    push(fake, second_head)
+    kept = [f for f in first if f.fingerprint not in fixed]
+    rep = ran([*kept, finding(77, line=21)])
+    rep.head = second_head
+    again = run(gh, agent, rep)
+
+    assert again.errors == [] and again.ok
+    # Exactly one new inline comment: the new finding; the 10 the cap cut
+    # the first time stay in the sticky comment.
+    assert again.review_posted == 1
+    (review,) = [r for r in fake.reviews if r["commit_id"] == second_head]
+    (new,) = [
+        c for c in fake.review_comments if c["pull_request_review_id"] == review["id"]
+    ]
+    assert "fp0077" in new["body"]
+    assert again.threads_resolved == 7 and again.threads_marked == 0
+    assert {fp for fp, cid in posted.items() if fake.thread_resolved(cid)} == set(fixed)
+    assert len(fake.graphql_calls("resolveReviewThread")) == 7
+    # A third run with nothing new resolves nothing again.
+    third = run(gh, agent, rep)
+    assert third.threads_resolved == 0 and third.review_posted == 0
+    assert len(fake.graphql_calls("resolveReviewThread")) == 7
+
+
+def test_where_resolving_is_refused_the_comment_is_marked_fixed(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    run(gh, agent, ran([finding(1), finding(2)]))
+    fake.refuse_resolve = True
+    rep = ran([finding(2)])
+    rep.head = "6" * 40
+    push(fake, rep.head)
+    result = run(gh, agent, rep)
+
+    assert result.errors == [] and result.threads_marked == 1
+    assert result.threads_resolved == 0
+    body = next(c["body"] for c in fake.review_comments if "fp0001" in c["body"])
+    assert body.startswith(f"✅ fixed in {'6' * 12}\n")
+    assert body.endswith("<!-- pattern-review:fp=fp0001 -->")  # still the bot's
+    other = next(c["body"] for c in fake.review_comments if "fp0002" in c["body"])
+    assert "fixed" not in other
+    # Marked once: the next run leaves it as it is.
+    run(gh, agent, rep)
+    assert len(fake.calls("PATCH", r"/pulls/comments/\d+$")) == 1
+
+
+def test_a_finding_of_a_check_that_did_not_run_is_not_called_fixed(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    run(gh, agent, ran([finding(1)]))
+    rep = report([])  # the conventions check did not run this time
+    rep.checks = [CheckResult(name="conventions", status="error", detail="crashed")]
+    run(gh, agent, rep)
+    assert fake.graphql_calls("reviewThreads") == []
+    assert not any(fake.thread_resolved(c["id"]) for c in fake.review_comments)
+
+
+def test_inline_slots_go_by_impact_not_by_severity(
+    fake: FakeGitHub, gh: Github, agent: AgentFile
+) -> None:
+    style = [
+        finding(n).model_copy(
+            update={"rule": "N801", "pattern": "style-rules#5", "source": "ruff"}
+        )
+        for n in range(3, 30, 3)  # errors, early in the path order
+    ]
+    failing = Finding(
+        rule="PYTEST:failed",
+        pattern="completion-checklist",
+        source="pytest",
+        severity="warning",
+        path="app/routers/items.py",
+        line=35,
+        message="test_items failed",
+        fingerprint="fp-test",
+    )
+    result = run(gh, agent, ran([*style, failing]), max_inline_comments=1)
+    assert result.review_posted == 1
+    (comment,) = fake.review_comments
+    assert "fp-test" in comment["body"]

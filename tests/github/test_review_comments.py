@@ -194,3 +194,35 @@ def test_a_tag_quoted_by_pr_text_does_not_pass_for_a_posted_finding(
     post_review(pull, HEAD, plan)
     already = posted_fingerprints(pull.get_review_comments(), AUTHORS)
     assert already == {"fp-app/service.py-12"}
+
+
+def test_findings_the_previous_run_reviewed_are_not_posted_later(
+    agent: AgentFile,
+) -> None:
+    # The previous run saw fp-…-12 but the cap left it out: it stays out.
+    findings = [finding(12), finding(15)]
+    plan = plan_inline(
+        report(findings),
+        agent,
+        blob_base=None,
+        max_inline=10,
+        reviewed={"fp-app/service.py-12"},
+    )
+    assert [f.line for f in plan.posted] == [15]
+    assert [f.line for f in plan.not_new] == [12]
+    # On a first run (no previous review) every finding is new.
+    first = plan_inline(report(findings), agent, blob_base=None, max_inline=10)
+    assert [f.line for f in first.posted] == [12, 15]
+
+
+def test_threaded_lines_cover_posted_and_earlier_comments(agent: AgentFile) -> None:
+    findings = [finding(12, end_line=14), finding(15), finding(18)]
+    plan = plan_inline(
+        report(findings),
+        agent,
+        blob_base=None,
+        max_inline=1,
+        already={"fp-app/service.py-15"},
+    )
+    assert plan.threaded_lines() == {("app/service.py", n) for n in (12, 13, 14, 15)}
+    assert [f.line for f in plan.over_cap] == [18]

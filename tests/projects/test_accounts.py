@@ -245,6 +245,7 @@ def test_a_program_out_of_reach_is_named() -> None:
         runnable = why_unrunnable(account, program)
     assert unreachable == (
         f"the user 'nobody' that runs the PR's code may not enter {private}"
+        f" (on the way to {program})"
     )
     assert owner_only == (
         f"the user 'nobody' that runs the PR's code may not run {program}"
@@ -294,7 +295,8 @@ def test_a_uv_the_user_cannot_run_fails_only_the_environment_and_says_why(
     assert said.startswith(
         "environment of the repository root could not be set up: the PR's code is"
         f" not run (the review is root): the user 'nobody' that runs the PR's code"
-        f" may not enter {private}; make it reachable, or set"
+        f" may not enter {private} (on the way to {hidden_uv}); make it reachable,"
+        " or set"
         " PATTERN_REVIEW_RUN_AS=root where the code is trusted"
     ), said
     conventions = next(c for c in report["checks"] if c["name"] == "conventions")

@@ -43,16 +43,42 @@ def test_a_file_belongs_to_its_nearest_project(tmp_path: Path) -> None:
         "pyproject.toml",
         "backend/pyproject.toml",
         "worker/requirements-dev.txt",
-        "tools/mypy.ini",
-        "legacy/setup.py",
+        "service/setup.cfg",
         "docs/conf.py",
+    )
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy/setup.py").write_text(
+        "from setuptools import setup\n\nsetup(name='legacy')\n"
     )
     assert discover(tmp_path, "backend/app/api/routes.py") == "backend"
     assert discover(tmp_path, "worker/tasks.py") == "worker"
-    assert discover(tmp_path, "tools/x/y.py") == "tools"
+    assert discover(tmp_path, "service/x/y.py") == "service"
     assert discover(tmp_path, "legacy/pkg/mod.py") == "legacy"
     assert discover(tmp_path, "docs/conf.py") == "."  # no marker: the root
     assert discover(tmp_path, "setup.py") == "."
+
+
+@pytest.mark.parametrize("ini", ["pytest.ini", "mypy.ini", "tox.ini"])
+def test_a_folder_with_only_a_tools_ini_belongs_to_the_enclosing_project(
+    tmp_path: Path, ini: str
+) -> None:
+    _touch(tmp_path, "pyproject.toml", f"tests/{ini}")
+    assert discover(tmp_path, "tests/test_api.py") == "."
+
+
+def test_a_module_named_setup_py_is_not_a_setup_script(tmp_path: Path) -> None:
+    _touch(tmp_path, "pyproject.toml")
+    memory = tmp_path / "mem0" / "memory"
+    memory.mkdir(parents=True)
+    # A package's own setup step: no setuptools, and no call of setup().
+    (memory / "setup.py").write_text(
+        "import os\n\n\ndef setup_config():\n    os.makedirs('x', exist_ok=True)\n"
+    )
+    assert discover(tmp_path, "mem0/memory/main.py") == "."
+    (memory / "setup.py").write_text(
+        "import setuptools\n\nsetuptools.setup(name='memory')\n"
+    )
+    assert discover(tmp_path, "mem0/memory/main.py") == "mem0/memory"
 
 
 def test_a_repository_without_markers_is_one_project_at_its_root(

@@ -27,9 +27,7 @@ from tests.conftest import SEED_AGENT_FILE
 BLOB = "https://github.example/octo/app/blob/" + "c" * 40
 MARKER = "<!-- pattern-review:comment -->\n"
 ZWJ = "\u200d"
-_FINDING_LINE = re.compile(
-    r"^- (?:🆕 \*\*new\*\* · |still open · )?(error|warning|note) · "
-)
+_FINDING_LINE = re.compile(r"^(?:\d+\. |\s*- )(?:🆕 )?(?:❌|⚠️|💬) ")
 
 
 def _team_agent() -> AgentFile:
@@ -117,35 +115,38 @@ def test_conclusion_and_summary_tables_link_the_cited_sections() -> None:
     assert router_url is not None and router_url.endswith("#router-pattern")
     assert f"| [Router Pattern]({router_url}) (`router-pattern`) | 2 | 0 | 0 |" in body
     assert "| ruff-format | ✅ passed | 0.12 s |  |" in body
-    assert "| ruff | ❌ failed | 0.30 s | 1 finding |" in body
+    assert "| ruff | ⚠️ warnings only | 0.30 s | 1 finding |" in body
     _assert_well_formed(body)
 
 
-def test_findings_grouped_by_pattern_with_the_agent_files_words() -> None:
+def test_fix_first_ranks_by_impact_and_quotes_the_bound_sentence() -> None:
     agent = _team_agent()
     body = render_markdown(_report(), agent, blob_base=BLOB)
-    headings = [line for line in body.splitlines() if line.startswith("### ")]
-    # Error groups first; within a group, findings most severe first.
-    assert [h.split(" · ")[1] for h in headings] == [
-        "`router-pattern`",
-        "`style-rules#4`",
-        "`completion-checklist`",
+    items = [line for line in body.splitlines() if re.match(r"^\d\. ", line)]
+    # Errors first, the router findings by path; the mypy note after the E501
+    # warning only by severity.
+    assert [re.search(r"`([\w:-]+)` ·", i).group(1) for i in items] == [  # type: ignore[union-attr]
+        "RTR004",
+        "RTR001",
+        "E501",
+        "mypy:arg-type",
     ]
-    router_block = body.split(headings[0], 1)[1].split(headings[1], 1)[0]
-    assert "> Use `APIRouter` with `prefix` and `tags`" in router_block
-    assert (
-        f"[src/app/routers/items.py:12]({BLOB}/src/app/routers/items.py#L12-L14)"
-        in router_block
+    assert items[1].startswith(
+        f"2. ❌ [src/app/routers/items.py:12]({BLOB}/src/app/routers/items.py#L12-L14)"
     )
-    assert "· `RTR001` · message 2" in router_block
-    style_block = body.split(headings[1], 1)[1]
-    assert "> PEP 8 - Enforced by Ruff (line length 88)" in style_block
+    lines = body.splitlines()
+    quote = lines[lines.index(items[1]) + 1]
+    assert quote == (
+        "   > “Use `APIRouter` with `prefix` and `tags`” ([backend-developer.md "
+        f"line 129]({BLOB}/.claude/agents/backend-developer.md#L129))"
+    )
 
 
 def test_without_blob_base_there_are_no_links() -> None:
     body = render_markdown(_report(), builtin_agent_file())
     assert "](" not in body
     assert "src/app/routers/items.py:12 · `RTR001`" in body
+    assert "(built-in agent file line 129)" in body
 
 
 def test_delta_marks_new_and_still_open_and_lists_fixed() -> None:
@@ -153,21 +154,64 @@ def test_delta_marks_new_and_still_open_and_lists_fixed() -> None:
     delta = FindingDelta(new={"fp2"}, fixed=[fixed])
     body = render_markdown(_report(), builtin_agent_file(), delta=delta)
     lines = _finding_lines(body)
-    new = [line for line in lines if "**new**" in line]
+    new = [line for line in lines if "🆕" in line]
     assert len(new) == 1 and "`RTR001`" in new[0]
-    assert sum("still open" in line for line in lines) == 3
-    assert "### ✅ Fixed since the last run (1)" in body
+    assert lines[0] == new[0]  # what this push brought leads
+    assert "still open" not in body
+    assert "<summary>✅ 1 fixed since the last run</summary>" in body
     assert "- ~~`SVC001`~~ · src/app/file9.py:10 · gone now" in body
     assert body.splitlines()[0].endswith("· 1 new, 1 fixed")
 
 
-def test_long_pattern_groups_are_collapsed() -> None:
-    findings = [_finding(f"RTR{n:03}", "error", "router-pattern", n) for n in range(8)]
+def test_the_rest_is_collapsed_by_pattern_with_repeats_folded() -> None:
+    findings = (
+        [_finding(f"RTR{n:03}", "error", "router-pattern", n) for n in range(10)]
+        + [
+            _finding(
+                "ANN001",
+                "error",
+                "style-rules#2",
+                n,
+                source="ruff",
+                path="src/app/x.py",
+                line=4 + n,
+            )
+            for n in range(24)
+        ]
+        + [
+            _finding("UP045", "error", "style-rules#9", 99, source="ruff"),
+            _finding(
+                "ANN001",
+                "warning",
+                "style-rules#2",
+                50,
+                source="ruff",
+                path="tests/test_x.py",
+                line=3,
+            ),
+            _finding(
+                "D103",
+                "warning",
+                "style-rules#3",
+                51,
+                source="ruff",
+                path="tests/test_x.py",
+                line=9,
+            ),
+        ]
+    )
     body = render_markdown(_report(findings=findings), builtin_agent_file())
     before, details = body.split("<details>", 1)
-    assert len(_finding_lines(before)) == 5
-    assert "<summary>3 more</summary>" in details
-    assert len(_finding_lines(details)) == 3
+    assert len(_finding_lines(before)) == 8
+    assert "<summary>29 more findings, by pattern</summary>" in details
+    groups = re.findall(r"^\*\*(.+?)\*\* · ", details, re.MULTILINE)
+    # The numbered style rules are one group.
+    assert groups == ["Router Pattern", "Style Rules \\(MANDATORY\\)"]
+    assert "  - ❌ src/app/x.py ×24 (L4, 5, 6, 7, 8, …) · message 0" in details
+    assert (
+        "- tests/test\\_x.py (test file) · `ANN001` ×1, `D103` ×1 · docstrings "
+        "and annotations in tests (L3, 9)"
+    ) in details
     _assert_well_formed(body)
 
 
@@ -214,9 +258,22 @@ def test_notices_for_checks_that_did_not_run_and_for_safe_mode() -> None:
     ]
     body = render_markdown(_report(checks=checks, safe_mode=True), builtin_agent_file())
     assert "> **mypy** could not run: mypy not found. Its result is unknown" in body
-    assert "> **pytest** was skipped: safe mode." in body
+    # Safe mode is said once, not again for each check it skipped.
+    assert "**pytest** was skipped" not in body
     assert "Safe mode (`pull_request_target`)" in body
-    assert body.index("[!WARNING]") < body.index("| Pattern |")
+    assert body.index("[!WARNING]") < body.index("### Fix first")
+
+
+def test_no_note_for_a_check_the_team_left_out() -> None:
+    checks = [
+        CheckResult(
+            name="mypy", status="skipped", detail="left out by the checks setting"
+        ),
+        CheckResult(name="pytest", status="skipped", detail="no pytest installed"),
+    ]
+    body = render_markdown(_report(checks=checks), builtin_agent_file())
+    assert "**mypy** was skipped" not in body
+    assert "> **pytest** was skipped: no pytest installed." in body
 
 
 def test_skipped_files_listed() -> None:
@@ -321,8 +378,8 @@ def test_huge_side_lists_are_cut_too() -> None:
     )
     assert len(body) <= 6000
     assert "3000 changed file(s) not reviewed" in body
-    assert "Fixed since the last run (3000)" in body
-    assert re.search(r"^… and 3000 more fixed\.$", body, re.MULTILINE)
+    assert "3000 fixed since the last run" in body
+    assert re.search(r"^- … and 3000 more fixed\.$", body, re.MULTILINE)
     _assert_well_formed(body)
 
 
@@ -344,11 +401,8 @@ def test_a_long_fixed_list_is_collapsed() -> None:
     body = render_markdown(
         _report(), builtin_agent_file(), delta=FindingDelta(fixed=fixed)
     )
-    section = body.split("### ✅ Fixed since the last run (25)", 1)[1]
-    inline, collapsed = section.split("<details>", 1)
-    assert inline.count("- ~~") == 10
-    assert "<summary>15 more</summary>" in collapsed
-    assert collapsed.split("</details>", 1)[0].count("- ~~") == 15
+    section = body.split("<summary>✅ 25 fixed since the last run</summary>", 1)[1]
+    assert section.split("</details>", 1)[0].count("- ~~") == 25
     _assert_well_formed(body)
 
 
@@ -410,7 +464,7 @@ def test_a_cited_section_the_teams_file_lacks_is_noted_once() -> None:
     team = parse_agent_file(renamed, ".claude/agents/backend-developer.md")
     body = render_markdown(_report(), team)
     assert (
-        "> .claude/agents/backend-developer.md has no section for "
+        "> `.claude/agents/backend-developer.md` has no section for "
         "`router-pattern`: those findings cite the pattern by its standard heading."
     ) in body
     assert "has no section" not in render_markdown(_report(), _team_agent())

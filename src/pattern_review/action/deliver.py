@@ -276,17 +276,29 @@ def is_skipped_report(report: Report) -> bool:
     )
 
 
-def deliver_skipped(run: ActionRun, reason: str) -> int:
+def deliver_skipped(
+    run: ActionRun,
+    reason: str,
+    *,
+    client: Github | None = None,
+    draft_head: str | None = None,
+) -> int:
     """Report a run that needed no review: log, summary, outputs, JSON file.
 
-    Nothing is posted on GitHub.
+    A skipped draft also gets a neutral check run saying so (when a client
+    is given), and fails the job: a green job would pass for a review where
+    the job is the required check, and it stays green when the PR is marked
+    ready under a workflow without ``ready_for_review``.
 
     Args:
         run: The run.
         reason: Why it was skipped.
+        client: The GitHub client for the draft's check run, or None.
+        draft_head: The head commit of a draft PR that the ``review-drafts``
+            setting skipped; None for any other skip.
 
     Returns:
-        0 (the conclusion is neutral).
+        1 for a skipped draft, else 0 (the conclusion is neutral).
 
     Raises:
         ActionError: The ``json-file`` cannot be written.
@@ -301,7 +313,40 @@ def deliver_skipped(run: ActionRun, reason: str) -> int:
         text = render_json(skipped_report(run, reason))
         outputs["report-json"] = _write_file(run, "report-json", json_file, text)
     write_outputs_quietly(run, outputs)
-    return 0
+    if draft_head is None:
+        return 0
+    if client is not None:
+        note = _post_skipped_check_run(client, run.repository, draft_head, reason)
+        print(f"pattern-review: {note}")
+    print(
+        "pattern-review: the job fails so that it never stands for a review: "
+        "mark the PR ready for review (workflow types include ready_for_review) "
+        "or set review-drafts: true",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _post_skipped_check_run(
+    client: Github, repository: str, head: str, reason: str
+) -> str:
+    """Post the neutral "skipped: draft" check run; return a line for the log."""
+    from pattern_review.github.check_run import CHECK_NAME
+    from pattern_review.github.client import classify
+
+    try:
+        client.get_repo(repository).create_check_run(
+            name=CHECK_NAME,
+            head_sha=head,
+            status="completed",
+            conclusion="neutral",
+            output={"title": "pattern-review: skipped: draft", "summary": reason},
+        )
+    # pattern-review: ignore[ERR002] fault boundary: the job still says why
+    except Exception as exc:  # noqa: BLE001 - any API failure is reported below
+        reason = classify(exc, writing=True).reason
+        return f"the skipped check run was not posted: {reason}"
+    return "posted a neutral check run: skipped: draft"
 
 
 def outputs_for(
@@ -369,6 +414,7 @@ def deliver(
     """
     from pattern_review.report.markdown import render_markdown
     from pattern_review.report.workflow_commands import render_workflow_commands
+    from pattern_review.workflow_log import write_commands
 
     delivery = publish_to_github(client, run, report, agent, options)
     if delivery.stale:
@@ -381,8 +427,7 @@ def deliver(
     if not delivery.check_run_posted or not delivery.complete:
         # Without a check run, or when publishing failed, annotations in the
         # log are the surest inline view left.
-        sys.stdout.write(render_workflow_commands(report))
-        sys.stdout.flush()
+        write_commands(render_workflow_commands(report))
     files = write_report_files(run, report, agent, options)
     header = summary_notes([*options.notes, *delivery.notes])
     summary = render_markdown(

@@ -1,21 +1,21 @@
-"""The review's settings: the action's inputs, and config from the base commit.
+"""The review's settings: the action's inputs over the base commit's standard.
 
-Under ``pull_request_target`` (safe mode) the PR's own config and agent file
-are untrusted, so both are read as they are at the base commit.
+On every event the action reviews, pattern-review's own config, agent file
+and rule modules are read as they are at the base commit
+(``rulebook/standard.py``): the PR's own versions are listed, not obeyed.
 """
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pattern_review.action.errors import ActionError
 
 if TYPE_CHECKING:
     from pattern_review.action.env import ActionRun
-    from pattern_review.config import Config
-    from pattern_review.rulebook.agent_file import AgentFile
+    from pattern_review.models import ReviewTarget
+    from pattern_review.rulebook.standard import Standard
 
 
 def split_paths(text: str) -> list[str]:
@@ -85,132 +85,38 @@ def config_overrides(run: ActionRun) -> dict[str, Any]:
     return overrides
 
 
-def base_commit_settings(root: Path, base: str, explicit: str | None) -> dict[str, Any]:
-    """Read the pattern-review config as it is at the base commit.
-
-    Under ``pull_request_target`` the PR's own config is untrusted: a PR
-    must not be able to switch checks off for itself.
+def load_settings(run: ActionRun, target: ReviewTarget) -> Standard:
+    """Read the review's standard (rulebook/standard.py) with the inputs applied.
 
     Args:
-        root: The work tree.
-        base: The base commit.
-        explicit: The ``config`` input, when given.
+        run: The run (its inputs win over any config file).
+        target: The change; on every event the action reviews, its
+            standard is the base commit's.
 
     Returns:
-        The settings table (empty when the base has no config).
-
-    Raises:
-        ActionError: The file at base is missing (when named), not TOML, or
-            its ``tool`` or ``tool.pattern-review`` is not a table.
-    """
-    from pattern_review import git
-    from pattern_review.config import (
-        CONFIG_FILE_NAME,
-        ConfigError,
-        settings_from_toml,
-    )
-
-    candidates = [explicit] if explicit else [CONFIG_FILE_NAME, "pyproject.toml"]
-    for path in candidates:
-        data = git.show_file(root, base, path)
-        if data is None:
-            if explicit:
-                raise ActionError(f"config {path} does not exist at base {base[:12]}")
-            continue
-        try:
-            parsed = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ActionError(
-                f"config {path} at base is not valid TOML: {exc}"
-            ) from exc
-        try:
-            return settings_from_toml(parsed, path)
-        except ConfigError as exc:
-            raise ActionError(f"{exc} (at base {base[:12]})") from exc
-    return {}
-
-
-def base_commit_agent(root: Path, base: str, configured: str | None) -> AgentFile:
-    """Read the agent file as it is at the base commit.
-
-    Args:
-        root: The work tree.
-        base: The base commit.
-        configured: The configured agent file path, when set.
-
-    Returns:
-        The base's agent file, or the built-in rulebook when it has none.
-
-    Raises:
-        ActionError: The configured file is missing at base or not UTF-8.
-    """
-    from pattern_review import git
-    from pattern_review.rulebook.agent_file import (
-        AGENTS_DIR,
-        builtin_agent_file,
-        parse_agent_file,
-    )
-
-    if configured:
-        data = git.show_file(root, base, configured)
-        if data is None:
-            raise ActionError(f"agent file {configured} does not exist at base")
-        try:
-            return parse_agent_file(data.decode("utf-8"), configured)
-        except UnicodeDecodeError as exc:
-            raise ActionError(f"agent file {configured} is not UTF-8") from exc
-    listing = git.run_git(
-        root, "ls-tree", "--name-only", f"{base}:{AGENTS_DIR.as_posix()}", check=False
-    )
-    for name in sorted(n for n in listing.splitlines() if n.endswith(".md")):
-        path = f"{AGENTS_DIR.as_posix()}/{name}"
-        data = git.show_file(root, base, path)
-        if data is None:
-            continue
-        try:
-            parsed = parse_agent_file(data.decode("utf-8"), path)
-        except UnicodeDecodeError:
-            continue
-        if parsed.section("completion-checklist") is not None:
-            return parsed
-    return builtin_agent_file()
-
-
-def load_settings(
-    run: ActionRun, root: Path, tree: Path, base: str
-) -> tuple[Config, AgentFile]:
-    """Build the review's config and find its agent file.
-
-    Args:
-        run: The run.
-        root: The workspace's work tree (where the base commit is).
-        tree: The work tree at the head.
-        base: The base commit.
-
-    Returns:
-        The config and the agent file: from the base commit in safe mode,
-        else from the head.
+        The config, the agent file and what the PR changes in them.
 
     Raises:
         ActionError: Bad inputs, config or agent file.
     """
-    from pattern_review.config import ConfigError, load_config
+    from pattern_review.config import ConfigError
     from pattern_review.review import requested_checks
-    from pattern_review.rulebook.agent_file import AgentFileError, find_agent_file
+    from pattern_review.rulebook.agent_file import AgentFileError
+    from pattern_review.rulebook.standard import load_standard
 
-    explicit = run.input("config") or None
-    overrides = config_overrides(run)
     try:
-        if run.safe_mode:
-            settings = base_commit_settings(root, base, explicit)
-            config = load_config(tree, None, overrides, file_settings=settings)
-            agent = base_commit_agent(root, base, config.agent_file)
-        else:
-            config = load_config(tree, Path(explicit) if explicit else None, overrides)
-            agent = find_agent_file(tree, config.agent_file)
+        standard = load_standard(
+            target,
+            target.repo,
+            explicit=run.input("config") or None,
+            overrides=config_overrides(run),
+        )
+        config = standard.config
         if not run.flag("run-tests", True):
-            wanted = [c for c in requested_checks(config, agent) if c != "pytest"]
+            wanted = [
+                c for c in requested_checks(config, standard.agent) if c != "pytest"
+            ]
             config = config.model_copy(update={"checks": wanted})
     except (ConfigError, AgentFileError) as exc:
         raise ActionError(str(exc)) from exc
-    return config, agent
+    return replace(standard, config=config)

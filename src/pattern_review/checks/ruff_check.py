@@ -313,7 +313,10 @@ def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:
     if contradicts_agent_file(code, message):
         return None
     try:
-        path = filename.resolve().relative_to(repo).as_posix()
+        # The folder is resolved, not the file: a changed module that is a
+        # link is reviewed under its own name (target.py).
+        named = filename.parent.resolve() / filename.name
+        path = named.relative_to(repo).as_posix()
     except ValueError:
         path = filename.as_posix()
     mapping = cite_ruff_code(code)

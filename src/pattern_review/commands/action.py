@@ -5,9 +5,10 @@ event, reviews the PR head (never the merge commit), then delivers: publish
 to the PR, job summary, step outputs, annotations, files. The exit status
 follows the conclusion so the job can be a required status check.
 
-Under ``pull_request_target`` no PR code runs: the agent file and config are
-read from the base commit and checklist tools run directly, not through the
-PR's own ``uv run``.
+On every event the review's own standard (config, agent file, rule modules,
+generated marks) is read from the base commit (rulebook/standard.py). Under
+``pull_request_target`` no PR code runs either: checklist tools run directly,
+not through the PR's own ``uv run``.
 
 The stages live in the action package: ``workspace`` (commits and the head
 work tree), ``settings`` (inputs, config, agent file) and ``deliver``
@@ -116,9 +117,21 @@ def skip_reason(run: ActionRun) -> str | None:
             f"{run.event_name} '{run.event_action}' needs no review "
             f"(reviews run on {', '.join(PR_ACTIONS)})"
         )
-    if run.is_pull_request and run.draft and not run.flag("review-drafts", False):
-        return f"PR #{run.pr} is a draft (set review-drafts: true to review drafts)"
+    if is_skipped_draft(run):
+        return f"PR #{run.pr} is a draft and review-drafts is false"
     return None
+
+
+def is_skipped_draft(run: ActionRun) -> bool:
+    """Return whether the run is a draft PR that the workflow asks not to review.
+
+    Args:
+        run: The run.
+
+    Returns:
+        True for a draft PR with ``review-drafts: false``.
+    """
+    return run.is_pull_request and run.draft and not run.flag("review-drafts", True)
 
 
 def review_run(run: ActionRun) -> int:
@@ -135,17 +148,19 @@ def review_run(run: ActionRun) -> int:
             commits, bad inputs or config).
     """
     from pattern_review import git
-    from pattern_review.commands.monorepo import agent_file_for_change
     from pattern_review.config import ConfigError
     from pattern_review.review import AiOptions, run_review
-    from pattern_review.rulebook.agent_file import AgentFileError
+    from pattern_review.rulebook.standard import standard_from_base
     from pattern_review.target import TargetError, build_target
 
     for name in BOOLEAN_INPUTS:  # bad values fail now, not after the review
         run.flag(name, False)
     reason = skip_reason(run)
     if reason is not None:
-        return deliver_skipped(run, reason)
+        if not is_skipped_draft(run):
+            return deliver_skipped(run, reason)
+        client = client_for(run)
+        return deliver_skipped(run, reason, client=client, draft_head=run.head_sha)
     try:
         root = git.toplevel(run.workspace)
     except git.GitError as exc:
@@ -171,7 +186,6 @@ def review_run(run: ActionRun) -> int:
     if run.event_name == "push":
         pr = None  # a push gets a check run only
     with head_tree(root, head) as tree:
-        config, agent = load_settings(run, root, tree, base)
         try:
             target = build_target(
                 tree,
@@ -181,14 +195,14 @@ def review_run(run: ActionRun) -> int:
                 pr=pr,
                 event=run.event_name,
                 safe_mode=run.safe_mode,
+                standard_from_base=standard_from_base(
+                    run.event_name, work_tree=False, environ=os.environ
+                ),
             )
         except TargetError as exc:
             raise ActionError(str(exc)) from exc
-        if not run.safe_mode:  # safe mode reads the base commit's root file
-            try:
-                agent = agent_file_for_change(tree, target, config, agent)
-            except AgentFileError as exc:
-                raise ActionError(str(exc)) from exc
+        standard = load_settings(run, target)
+        config, agent = standard.config, standard.agent
         api_key = (
             run.input("anthropic-api-key")
             or os.environ.get("ANTHROPIC_API_KEY", "").strip()
@@ -204,5 +218,6 @@ def review_run(run: ActionRun) -> int:
             report = run_review(target, config, agent, ai=ai)
         except ConfigError as exc:  # a team rule module that does not load
             raise ActionError(str(exc)) from exc
+        report.standard_changes = list(standard.changes)
     options = DeliverOptions.from_run(run, config.max_inline_comments, notes)
     return deliver(run, report, agent, options, client=client)

@@ -356,7 +356,11 @@ def publish_saved_reports(paths: Sequence[str], run: ActionRun) -> int:
         if is_skipped_report(report):
             # The analysing run skipped the PR (a draft, say): posting a
             # "neutral, nothing found" review would claim a review that never ran.
-            return deliver_skipped(run, report.checks[0].detail or "nothing ran")
+            reason = report.checks[0].detail or "nothing ran"
+            if "is a draft" not in reason:
+                return deliver_skipped(run, reason)
+            client = client_for(run)
+            return deliver_skipped(run, reason, client=client, draft_head=report.head)
         client = client_for(run)
         if client is None:
             raise PublishError("no GitHub token (set GITHUB_TOKEN): nothing to publish")

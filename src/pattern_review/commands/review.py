@@ -12,6 +12,7 @@ from typing import Any
 
 from pattern_review.checks.registry import CHECK_NAMES
 from pattern_review.report import FORMATS
+from pattern_review.workflow_log import write_commands
 
 
 class UsageError(Exception):
@@ -158,24 +159,25 @@ def main(args: argparse.Namespace) -> int:
         only_under,
         subfolder,
     )
-    from pattern_review.config import ConfigError, load_config
+    from pattern_review.config import ConfigError
     from pattern_review.report import render
     from pattern_review.review import AiOptions, run_review
     from pattern_review.rulebook.agent_file import AgentFileError, find_agent_file
+    from pattern_review.rulebook.standard import load_standard, standard_from_base
     from pattern_review.target import TargetError, build_target
 
     try:
         repo = git.toplevel(Path(args.repo).resolve())
-        config_path = Path(args.config).resolve() if args.config else None
-        config = load_config(repo, config_path, overrides_from(args))
+        overrides = overrides_from(args)
         folder = subfolder(repo, Path(args.repo).resolve())
         start = repo / folder if folder else None
-        agent = find_agent_file(repo, config.agent_file, start)
         # Like head, a relative base is the user's, resolved in their repo.
         base = args.base and (git.resolve_commit(repo, args.base) or args.base)
-        wanted_head = None if getattr(args, "work_tree", False) else args.head
+        work_tree = getattr(args, "work_tree", False)
+        wanted_head = None if work_tree else args.head
+        from_base = standard_from_base("local", work_tree=work_tree, environ=os.environ)
         with _tree_at(repo, wanted_head) as (tree, head):
-            target = build_target(tree, base, head)
+            target = build_target(tree, base, head, standard_from_base=from_base)
             if folder is not None:
                 target, left_out = only_under(target, folder)
                 print(
@@ -183,10 +185,18 @@ def main(args: argparse.Namespace) -> int:
                     f" ({left_out} changed file(s) outside it left out)",
                     file=sys.stderr,
                 )
-            if start is None:
-                agent = agent_file_for_change(repo, target, config, agent)
+            config_path = str(Path(args.config).resolve()) if args.config else None
+            standard = load_standard(
+                target, repo, explicit=config_path, overrides=overrides
+            )
+            config, agent = standard.config, standard.agent
+            if not from_base:
+                agent = find_agent_file(repo, config.agent_file, start)
+                if start is None:
+                    agent = agent_file_for_change(repo, target, config, agent)
             ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
             report = run_review(target, config, agent, ai=ai)
+            report.standard_changes = list(standard.changes)
     except (UsageError, ConfigError, AgentFileError, TargetError, git.GitError) as exc:
         print(f"pattern-review: {exc}", file=sys.stderr)
         return 2
@@ -200,6 +210,8 @@ def main(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    elif args.format == "github":  # workflow commands by design, values escaped
+        write_commands(text if text.endswith("\n") else text + "\n")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     broken = [c.name for c in report.checks if c.status == "error"]

@@ -30,7 +30,12 @@ from libcst.metadata import (
 
 from pattern_review.config import Config, Role
 from pattern_review.conventions.registry import all_rules
-from pattern_review.conventions.roles import detect_roles, parse_tree, path_roles
+from pattern_review.conventions.roles import (
+    detect_roles,
+    holds_tests,
+    parse_tree,
+    path_roles,
+)
 from pattern_review.conventions.rule import (
     FileContext,
     Rule,
@@ -365,7 +370,7 @@ def lint_source(
 
         team = team_rules(selection.modules)
         candidates = [r for r in (*candidates, *team) if r.ID in selection.rules]
-    if roles is None and "test" in path_roles(path, config):
+    if roles is None and "test" in path_roles(path, config) and holds_tests(source):
         roles = frozenset({"test"})  # known without parsing
     elif roles is None and is_alembic_revision(source):
         roles = frozenset({"migration"})  # wherever the project keeps them

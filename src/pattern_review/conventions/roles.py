@@ -3,7 +3,9 @@
 A role decides which rule families look at a file. Roles come from two places,
 added together: the configured path globs, and what the module itself
 contains (a module that builds an ``APIRouter`` is a router wherever it lives).
-A test file is only ever ``test``: tests get no pattern rules. A migration is
+A test file is only ever ``test``: tests get no pattern rules; but a module
+named like a test that holds no test and shows application code (a router,
+models, services) is that code (evidence before names). A migration is
 only ``migration``: it gets the rules that make sense in any code (blind
 ``except``, loggers, constants), not the model, router or I/O rules (a
 migration's ``sa.Column`` and sync ``upgrade()`` are Alembic's API).
@@ -19,6 +21,7 @@ functions and classes.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 
 from pattern_review.config import Config, Role
@@ -286,8 +289,49 @@ def detect_roles(
         neither gives one.
     """
     by_path = path_roles(path, config)
+    by_content = content_roles(tree, source) if tree is not None else frozenset()
+    if "test" in by_path and _code_not_tests(tree, by_content):
+        by_path -= {"test"}  # evidence before names: see _code_not_tests
     for only in ("test", "migration"):
         if only in by_path:
             return frozenset({only})
-    found = by_path | (content_roles(tree, source) if tree is not None else frozenset())
-    return found or frozenset({"other"})
+    return (by_path | by_content) or frozenset({"other"})
+
+
+# A line that starts a test function or class: the cheap sign, before any
+# parse, that a file a test path names really holds tests.
+_TEST_DEFINITION = re.compile(r"^(?:async\s+)?def test|^class Test", re.MULTILINE)
+
+
+def holds_tests(source: str) -> bool:
+    """Return whether a module's text defines a top-level test.
+
+    The engine skips parsing a file its path calls a test only when it
+    holds tests: a router renamed ``orders_test.py`` is parsed and judged by
+    its content.
+
+    Args:
+        source: The module's text.
+
+    Returns:
+        True when a line starts ``def test``, ``async def test`` or
+        ``class Test``.
+    """
+    return _TEST_DEFINITION.search(source) is not None
+
+
+def _code_not_tests(tree: ast.Module | None, by_content: frozenset[Role]) -> bool:
+    """Whether a module a test path names is application code, not tests.
+
+    A module that builds an ``APIRouter``, declares models, schemas,
+    services or tasks, and holds no test (``test_*`` function or ``Test*``
+    class), is that code whatever its name: renaming ``orders.py`` to
+    ``orders_test.py`` does not take a router out of review.
+    """
+    if tree is None or not by_content:
+        return False
+    return not any(
+        (isinstance(node, _Function) and node.name.startswith("test"))
+        or (isinstance(node, ast.ClassDef) and node.name.startswith("Test"))
+        for node in tree.body
+    )

@@ -11,7 +11,7 @@ annotation title 255, message 64 KiB).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import requests
@@ -20,8 +20,14 @@ from github.CheckRun import CheckRun
 from github.Repository import Repository
 
 from pattern_review.models import Finding, Report
-from pattern_review.report.markdown import render_markdown
-from pattern_review.report.shared import counts_line, ordered, pattern_title
+from pattern_review.report.citations import bound_sentence
+from pattern_review.report.markdown import message_md, render_fix_first
+from pattern_review.report.shared import (
+    check_state,
+    counts_line,
+    ordered,
+    pattern_title,
+)
 from pattern_review.rulebook.agent_file import AgentFile
 
 CHECK_NAME = "pattern-review"
@@ -56,14 +62,19 @@ def annotation(finding: Finding, agent: AgentFile) -> dict[str, str | int]:
         "title": _cut(title, MAX_TITLE_CHARS),
         "message": _cut(finding.message, MAX_MESSAGE_CHARS),
     }
-    rule = agent.rule_text(finding.pattern)
-    if rule:
-        note["raw_details"] = _cut(rule, MAX_MESSAGE_CHARS)
+    cited = bound_sentence(agent, finding)
+    if cited is not None:
+        # Plain text: GitHub shows raw_details verbatim, never as markdown.
+        where = f"{agent.path}, line {cited.line}"
+        note["raw_details"] = _cut(f"{cited.text}\n({where})", MAX_MESSAGE_CHARS)
     return note
 
 
 def check_output(
-    report: Report, agent: AgentFile, blob_base: str | None
+    report: Report,
+    agent: AgentFile,
+    blob_base: str | None,
+    comment_url: str | None = None,
 ) -> dict[str, str]:
     """Return the check run's title, summary and text (without annotations).
 
@@ -71,23 +82,29 @@ def check_output(
         report: The review.
         agent: The agent file the citations point to.
         blob_base: Base of links into the repo, or None.
+        comment_url: The sticky comment's URL, for the text's link.
 
     Returns:
         ``title``: the counts; ``summary``: conclusion and each check's
-        status; ``text``: the full review markdown.
+        status, as the comment words them; ``text``: the "Fix first" list
+        and a link to the full review (not the whole comment again).
     """
     lines = [f"**{report.conclusion}**: {counts_line(report.findings)}", ""]
-    lines += [
-        f"- {c.name}: {c.status}" + (f" ({c.detail})" if c.detail else "")
-        for c in report.checks
-    ]
+    for check in report.checks:
+        icon, words = check_state(check, report)
+        detail = f" ({message_md(check.detail)})" if check.detail else ""
+        lines.append(f"- {message_md(check.name)}: {icon} {words}{detail}")
     return {
         "title": _cut(
             f"pattern-review: {counts_line(report.findings)}", MAX_TITLE_CHARS
         ),
         "summary": _cut("\n".join(lines), MAX_OUTPUT_CHARS),
-        "text": render_markdown(
-            report, agent, blob_base=blob_base, max_chars=MAX_OUTPUT_CHARS
+        "text": render_fix_first(
+            report,
+            agent,
+            blob_base=blob_base,
+            comment_url=comment_url,
+            max_chars=MAX_OUTPUT_CHARS,
         ),
     }
 
@@ -98,7 +115,13 @@ def _batches(items: list[dict[str, str | int]]) -> Iterator[list[dict[str, str |
 
 
 def publish_check_run(
-    repo: Repository, report: Report, agent: AgentFile, *, blob_base: str | None
+    repo: Repository,
+    report: Report,
+    agent: AgentFile,
+    *,
+    blob_base: str | None,
+    comment_url: str | None = None,
+    threaded_lines: Collection[tuple[str, int]] = frozenset(),
 ) -> CheckRun:
     """Create the completed check run on the reviewed head with all annotations.
 
@@ -107,12 +130,19 @@ def publish_check_run(
         report: The review (its ``head`` is the SHA the run is attached to).
         agent: The agent file the citations point to.
         blob_base: Base of links into the repo, or None.
+        comment_url: The sticky comment's URL, linked from the text.
+        threaded_lines: (path, line) places an inline comment covers: a
+            finding there gets no annotation (one home per line).
 
     Returns:
         The check run.
     """
-    output = check_output(report, agent, blob_base)
-    notes = [annotation(f, agent) for f in ordered(report.findings)]
+    output = check_output(report, agent, blob_base, comment_url)
+    notes = [
+        annotation(f, agent)
+        for f in ordered(report.findings)
+        if (f.path, f.line) not in threaded_lines
+    ]
     batches = list(_batches(notes)) or [[]]
     run = repo.create_check_run(
         name=CHECK_NAME,

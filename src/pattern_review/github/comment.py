@@ -8,6 +8,7 @@ what the next run reports as fixed.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
@@ -90,6 +91,33 @@ def previous_run(sticky: IssueComment | None) -> MarkerData | None:
     return None if sticky is None else parse_marker(sticky.body or "")
 
 
+@dataclass(frozen=True)
+class Sticky:
+    """The sticky comment as found before this run writes anything.
+
+    Attributes:
+        comment: The bot's sticky comment, or None when there is none yet.
+        previous: What its marker remembers of the previous run, or None.
+    """
+
+    comment: IssueComment | None
+    previous: MarkerData | None
+
+
+def read_sticky(pull: PullRequest, authors: Collection[str]) -> Sticky:
+    """Find the sticky comment and read what it remembers.
+
+    Args:
+        pull: The pull request.
+        authors: Logins the bot posts as.
+
+    Returns:
+        The comment and its marker's data.
+    """
+    comment = find_sticky(pull.get_issue_comments(), authors)
+    return Sticky(comment, previous_run(comment))
+
+
 def upsert_comment(
     pull: PullRequest,
     report: Report,
@@ -98,6 +126,7 @@ def upsert_comment(
     authors: Collection[str],
     blob_base: str | None,
     notes: Iterable[str] = (),
+    found: Sticky | None = None,
 ) -> tuple[str, FindingDelta | None]:
     """Edit the sticky comment in place, or create it.
 
@@ -108,12 +137,14 @@ def upsert_comment(
         authors: Logins the bot posts as.
         blob_base: Base of links into the repo, or None.
         notes: Lines for the reader put above the review.
+        found: The sticky comment as read earlier in this run; None reads it.
 
     Returns:
         The comment's URL and the comparison with the previous run.
     """
-    sticky = find_sticky(pull.get_issue_comments(), authors)
-    delta = finding_delta(previous_run(sticky), report.findings)
+    found = read_sticky(pull, authors) if found is None else found
+    sticky = found.comment
+    delta = finding_delta(found.previous, report.findings)
     body = render_body(report, agent, blob_base=blob_base, delta=delta, notes=notes)
     if sticky is None:
         created = pull.create_issue_comment(body)

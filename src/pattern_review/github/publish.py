@@ -8,6 +8,11 @@ annotations. Before posting on a PR, the PR's head is compared with the
 reviewed SHA: a review of a commit that is no longer the head is not posted
 on the PR (a newer run will post); its check run still goes on the reviewed
 SHA, where it is true.
+
+Each finding has one home per line: the inline comments go to the findings
+that matter most and are new in this push; the check run annotates the rest,
+never a line an inline comment covers. On a new push, the inline comments of
+findings that are gone are resolved (github/threads.py).
 """
 
 from __future__ import annotations
@@ -17,19 +22,27 @@ from dataclasses import dataclass, field
 
 from github import Github
 from github.PullRequest import PullRequest
+from github.PullRequestComment import PullRequestComment
 from github.Repository import Repository
 
+from pattern_review.checks.registry import check_spec
 from pattern_review.config import Config
 from pattern_review.github.check_run import publish_check_run
 from pattern_review.github.client import GitHubError, classify
-from pattern_review.github.comment import ACTIONS_BOT, upsert_comment
+from pattern_review.github.comment import (
+    ACTIONS_BOT,
+    Sticky,
+    read_sticky,
+    upsert_comment,
+)
 from pattern_review.github.review_comments import (
     InlinePlan,
     plan_inline,
     post_review,
-    posted_fingerprints,
+    tagged_comments,
 )
-from pattern_review.models import FindingDelta, Report
+from pattern_review.github.threads import follow_threads, gone_comments
+from pattern_review.models import Finding, FindingDelta, Report
 from pattern_review.rulebook.agent_file import AgentFile
 
 DEFAULT_MAX_INLINE: int = Config.model_fields["max_inline_comments"].default
@@ -73,6 +86,9 @@ class PublishResult:
         inline_skipped: Findings in the diff not posted inline (over the cap
             or rejected); they are in the sticky comment.
         delta: New / fixed compared with the previous run, when known.
+        threads_resolved: Threads of fixed findings resolved in this run.
+        threads_marked: Comments of fixed findings edited to say so, where
+            resolving was refused.
         fallbacks: One line per part that fell back to another channel.
         errors: One line per part that failed.
         read_only: The token may not write: use the job summary instead.
@@ -84,6 +100,8 @@ class PublishResult:
     review_posted: int = 0
     inline_skipped: int = 0
     delta: FindingDelta | None = None
+    threads_resolved: int = 0
+    threads_marked: int = 0
     fallbacks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     read_only: bool = False
@@ -104,6 +122,7 @@ class _Publisher:
         self.report = request.report
         self.result = PublishResult()
         self.notes: list[str] = []
+        self.plan = InlinePlan()
 
     def fail(self, part: str, exc: BaseException, *, writing: bool) -> None:
         error = classify(exc, writing=writing)
@@ -141,19 +160,35 @@ class _Publisher:
             return False
         return True
 
-    def review(self, pull: PullRequest, authors: frozenset[str]) -> None:
-        plan = InlinePlan()
+    def sticky(self, pull: PullRequest, authors: frozenset[str]) -> Sticky | None:
+        # Read once, before anything is written: the inline comments need to
+        # know what the previous run reviewed, and the comment edits it.
         try:
-            already = posted_fingerprints(pull.get_review_comments(), authors)
+            return read_sticky(pull, authors)
+        # pattern-review: ignore[ERR002] fault boundary: never crash
+        except Exception as exc:  # noqa: BLE001 - classified into a one-line error
+            if self.request.comment:
+                self.fail("comment", exc, writing=False)
+            return None
+
+    def review(
+        self, pull: PullRequest, authors: frozenset[str], sticky: Sticky | None
+    ) -> None:
+        plan = InlinePlan()
+        previous = sticky.previous if sticky is not None else None
+        try:
+            tagged = tagged_comments(pull.get_review_comments(), authors)
             plan = plan_inline(
                 self.report,
                 self.request.agent,
                 blob_base=self.request.blob_base,
                 max_inline=min(self.request.max_inline_comments, MAX_INLINE),
-                already=already,
+                already=tagged.keys(),
+                reviewed=None if previous is None else previous.findings.keys(),
             )
             self.result.inline_skipped = len(plan.over_cap)
             self.result.review_posted = post_review(pull, self.report.head, plan)
+            self.plan = plan
         # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception as exc:  # noqa: BLE001 - classified into a one-line error
             error = classify(exc, writing=True)
@@ -168,10 +203,45 @@ class _Publisher:
                     "Inline comments could not be placed (GitHub answered 422); "
                     "every finding is listed below."
                 )
+                self.plan = InlinePlan(already_posted=plan.already_posted)
                 return
             self.fail("review", exc, writing=True)
+            return
+        if previous is not None:
+            self.follow(pull, tagged, previous.findings)
 
-    def comment(self, pull: PullRequest, authors: frozenset[str]) -> None:
+    def follow(
+        self,
+        pull: PullRequest,
+        tagged: dict[str, PullRequestComment],
+        reviewed: dict[str, Finding],
+    ) -> None:
+        """Resolve the threads of findings gone since the previous run."""
+        ran = {
+            check_spec(c.name).source
+            for c in self.report.checks
+            if c.status in ("passed", "failed")
+        }
+        checked = {fp for fp, f in reviewed.items() if f.source in ran}
+        current = {f.fingerprint for f in self.report.findings}
+        gone = gone_comments(tagged, current, checked)
+        if not gone:
+            return
+        try:
+            done = follow_threads(
+                pull, self.report.target.repository or "", gone, self.report.head
+            )
+        # pattern-review: ignore[ERR002] fault boundary: never crash
+        except Exception as exc:  # noqa: BLE001 - classified into a one-line error
+            self.fail("threads", exc, writing=True)
+            return
+        self.result.threads_resolved = done.resolved
+        self.result.threads_marked = done.marked
+        self.result.errors += [f"threads: {error}" for error in done.errors]
+
+    def comment(
+        self, pull: PullRequest, authors: frozenset[str], sticky: Sticky
+    ) -> None:
         try:
             url, delta = upsert_comment(
                 pull,
@@ -180,6 +250,7 @@ class _Publisher:
                 authors=authors,
                 blob_base=self.request.blob_base,
                 notes=self.notes,
+                found=sticky,
             )
         # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception as exc:  # noqa: BLE001 - classified into a one-line error
@@ -190,7 +261,12 @@ class _Publisher:
     def check_run(self, repo: Repository) -> None:
         try:
             run = publish_check_run(
-                repo, self.report, self.request.agent, blob_base=self.request.blob_base
+                repo,
+                self.report,
+                self.request.agent,
+                blob_base=self.request.blob_base,
+                comment_url=self.result.comment_url,
+                threaded_lines=self.plan.threaded_lines(),
             )
         # pattern-review: ignore[ERR002] fault boundary: never crash
         except Exception as exc:  # noqa: BLE001 - classified into a one-line error
@@ -209,10 +285,14 @@ class _Publisher:
             pull = repo.get_pull(target.pr)
             if self.head_is_current(pull):
                 authors = self.authors()
+                sticky = self.sticky(pull, authors)
                 if self.request.inline_comments:
-                    self.review(pull, authors)
-                if self.request.comment and not self.result.read_only:
-                    self.comment(pull, authors)
+                    self.review(pull, authors, sticky)
+                # An unreadable sticky comment is already an error: no
+                # second comment beside it.
+                can_write = not self.result.read_only
+                if self.request.comment and sticky is not None and can_write:
+                    self.comment(pull, authors, sticky)
         if self.request.check_run and not self.result.read_only:
             self.check_run(repo)
         return self.result

@@ -3,9 +3,12 @@
 GitHub rejects a whole review (422) when any comment's line is outside a
 RIGHT-side diff hunk or a multi-line range spans two hunks, and creating
 comments one by one trips the secondary rate limit. So the findings are
-filtered to ``report.diff_hunks`` first, the most severe ``max_inline`` go in
-one review, and each body carries a hidden fingerprint tag so a re-run does
-not post the same comment again.
+filtered to ``report.diff_hunks`` first, the ``max_inline`` that matter most
+(by impact: failing tests, type errors, unanalysable files, architecture,
+then style) go in one review, and each body carries a hidden fingerprint tag
+so a re-run does not post the same comment again. Only findings new since
+the last reviewed commit are posted: an old one the cap cut stays in the
+sticky comment, rather than arriving as a fresh comment pushes later.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from dataclasses import dataclass, field
 from github.PullRequest import PullRequest
 from github.PullRequestComment import PullRequestComment
 
+from pattern_review.findings.impact import by_impact
+from pattern_review.lines import split_lines
 from pattern_review.models import Finding, Report
 from pattern_review.report.markdown import escape_md, message_md
-from pattern_review.report.shared import ordered, pattern_title
+from pattern_review.report.shared import pattern_title
 from pattern_review.rulebook.agent_file import AgentFile
 
 FP_TAG = "<!-- pattern-review:fp={} -->"
@@ -39,6 +44,8 @@ class InlinePlan:
         over_cap: Findings in the diff left out by ``max_inline``.
         outside_diff: Findings on lines GitHub cannot comment on.
         already_posted: Findings an earlier run already commented on.
+        not_new: Findings the previous run reviewed without an inline
+            comment (the cap cut them): they stay in the sticky comment.
     """
 
     comments: list[dict[str, object]] = field(default_factory=list)
@@ -46,6 +53,20 @@ class InlinePlan:
     over_cap: list[Finding] = field(default_factory=list)
     outside_diff: list[Finding] = field(default_factory=list)
     already_posted: list[Finding] = field(default_factory=list)
+    not_new: list[Finding] = field(default_factory=list)
+
+    def threaded_lines(self) -> frozenset[tuple[str, int]]:
+        """Return the (path, line) places an inline comment covers.
+
+        Returns:
+            The lines of the comments posted now and of the findings whose
+            comment an earlier run posted: annotations stay off them.
+        """
+        return frozenset(
+            (f.path, line)
+            for f in (*self.posted, *self.already_posted)
+            for line in range(f.line, f.end_line + 1)
+        )
 
 
 def _hunk(report: Report, path: str, line: int) -> tuple[int, int] | None:
@@ -83,11 +104,34 @@ def inline_body(finding: Finding, agent: AgentFile, blob_base: str | None) -> st
     ]
     if finding.suggestion is not None:
         fence = _fence(finding.suggestion)
-        suggestion = finding.suggestion.rstrip("\n")
-        lines += ["", f"{fence}suggestion", suggestion, fence]
+        # One block line per replacement line: a deletion is an empty block
+        # (a blank line in it would replace the code with a blank line).
+        block = split_lines(finding.suggestion)
+        lines += ["", f"{fence}suggestion", *block, fence]
     if finding.fingerprint:
         lines += ["", FP_TAG.format(finding.fingerprint)]
     return "\n".join(lines)
+
+
+def tagged_comments(
+    comments: Iterable[PullRequestComment], authors: Collection[str]
+) -> dict[str, PullRequestComment]:
+    """Return the bot's inline comments by the fingerprint they carry.
+
+    Args:
+        comments: The PR's review comments, oldest first.
+        authors: Logins the bot posts as.
+
+    Returns:
+        Fingerprint -> the first comment of the bot's that carries it.
+    """
+    found: dict[str, PullRequestComment] = {}
+    for comment in comments:
+        if comment.user is not None and comment.user.login in authors:
+            tag = _FP_TAG.search(comment.body or "")
+            if tag:
+                found.setdefault(tag.group(1), comment)
+    return found
 
 
 def posted_fingerprints(
@@ -102,13 +146,7 @@ def posted_fingerprints(
     Returns:
         Fingerprints found in the bot's comment tags.
     """
-    found: set[str] = set()
-    for comment in comments:
-        if comment.user is not None and comment.user.login in authors:
-            tag = _FP_TAG.search(comment.body or "")
-            if tag:
-                found.add(tag.group(1))
-    return found
+    return set(tagged_comments(comments, authors))
 
 
 def plan_inline(
@@ -118,6 +156,7 @@ def plan_inline(
     blob_base: str | None,
     max_inline: int,
     already: Collection[str] = frozenset(),
+    reviewed: Collection[str] | None = None,
 ) -> InlinePlan:
     """Choose the inline comments of a review.
 
@@ -127,17 +166,21 @@ def plan_inline(
         blob_base: Base of links into the repo, or None.
         max_inline: At most this many comments.
         already: Fingerprints already commented on by an earlier run.
+        reviewed: Fingerprints the previous run reviewed (its sticky
+            comment's marker), or None on a first run.
 
     Returns:
         The plan; findings not placed stay in the sticky comment.
     """
     plan = InlinePlan()
-    for finding in ordered(report.findings):
+    for finding in by_impact(report.findings):
         hunk = _hunk(report, finding.path, finding.line)
         if hunk is None:
             plan.outside_diff.append(finding)
         elif finding.fingerprint and finding.fingerprint in already:
             plan.already_posted.append(finding)
+        elif reviewed is not None and finding.fingerprint in reviewed:
+            plan.not_new.append(finding)
         elif len(plan.posted) >= max_inline:
             plan.over_cap.append(finding)
         else:

@@ -326,7 +326,9 @@ def why_unrunnable(account: Account, program: Path) -> str | None:
     for path in dict.fromkeys([program.absolute(), program.resolve()]):
         why = why_unreadable(account, path.parent, list_it=False)
         if why:
-            return why
+            # Name the program too: "may not enter /root" alone does not say
+            # which tool the review was about to run from there.
+            return f"{why} (on the way to {path})"
         try:
             info = path.stat()
         except OSError as exc:

@@ -2,9 +2,12 @@
 
 A repository may hold one project at its root, one in a subfolder
 (``backend/``), or several (a monorepo). A file belongs to the closest folder
-above it, up to the repository root, that holds a project marker
-(``pyproject.toml``, ``setup.cfg``, ``setup.py``, ``mypy.ini``, ``pytest.ini``
-or ``requirements*.txt``). A member of a uv workspace is a project of its own
+above it, up to the repository root, that holds a project's packaging or
+dependency metadata: ``pyproject.toml``, ``setup.cfg``, a ``setup.py`` that
+calls setuptools' ``setup(``, or ``requirements*.txt``. A folder with only a
+tool's ini (``pytest.ini``, ``mypy.ini``, ``tox.ini``) is not a project: its
+files belong to the enclosing one, and pytest still finds that ini, as it
+does from the project's folder. A member of a uv workspace is a project of its own
 (its folder, its tool config: running mypy by hand happens there) that shares
 the workspace's lock and environment (``uv_lock``). A file under no marker
 belongs to the repository root. The ``projects`` setting (folders or globs)
@@ -16,6 +19,7 @@ The checklist then runs once per project, from its folder, with its config.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -23,8 +27,13 @@ from pathlib import Path, PurePosixPath
 from pattern_review.projects.tool_config import tool_table
 
 ROOT = "."
-MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "mypy.ini", "pytest.ini")
+MARKERS = ("pyproject.toml", "setup.cfg")
 REQUIREMENTS_GLOB = "requirements*.txt"
+# A setup script imports setuptools (or distutils) and calls setup(); a plain
+# module that happens to be named setup.py (a package's own setup step) does not.
+_SETUP_IMPORT = re.compile(rb"^\s*(from|import)\s+(setuptools|distutils)\b", re.M)
+_SETUP_CALL = re.compile(rb"(?<![\w.])(?:setuptools\.|distutils\.core\.)?setup\s*\(")
+_SETUP_SCRIPT_BYTES = 200_000
 
 
 @dataclass(frozen=True)
@@ -85,16 +94,36 @@ def root_project(repo: Path) -> Project:
     return Project(ROOT, repo)
 
 
+def is_setup_script(path: Path) -> bool:
+    """Return whether a ``setup.py`` is a setuptools setup script.
+
+    Args:
+        path: The file.
+
+    Returns:
+        True when it imports setuptools or distutils and calls ``setup(``.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SETUP_SCRIPT_BYTES)
+    except OSError:
+        return False
+    return bool(_SETUP_IMPORT.search(head) and _SETUP_CALL.search(head))
+
+
 def has_marker(folder: Path) -> bool:
-    """Return whether a folder holds a Python project marker file.
+    """Return whether a folder holds a Python project's metadata.
 
     Args:
         folder: An absolute folder.
 
     Returns:
-        True when one of ``MARKERS`` or a ``requirements*.txt`` is there.
+        True when one of ``MARKERS``, a setup script or a
+        ``requirements*.txt`` is there.
     """
     if any((folder / name).is_file() for name in MARKERS):
+        return True
+    if (folder / "setup.py").is_file() and is_setup_script(folder / "setup.py"):
         return True
     return any(p.is_file() for p in folder.glob(REQUIREMENTS_GLOB))
 

@@ -196,6 +196,7 @@ def run_command(
     launched: threading.Event | None = None,
     account: Account | None = None,
     deadline: Deadline | None = None,
+    stdin_text: str | None = None,
 ) -> ToolRun:
     """Run a command to completion; on timeout, kill its whole process group.
 
@@ -218,6 +219,7 @@ def run_command(
             review is root: ``accounts``).
         deadline: The review's; the command is killed when it passes, if
             its own budget has not ended it first.
+        stdin_text: Text given on the command's stdin (else it is empty).
 
     Returns:
         Exit code, output and wall time.
@@ -265,7 +267,7 @@ def run_command(
                 command,
                 cwd=cwd,
                 env=full_env,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 process_group=0,
@@ -282,7 +284,8 @@ def run_command(
         launched.set()
     own_budget = deadline is None or timeout_s <= deadline.left()
     limit = timeout_s if deadline is None else min(timeout_s, deadline.left())
-    out, err, timed_out = _wait(process, limit, mark)
+    given = None if stdin_text is None else stdin_text.encode("utf-8")
+    out, err, timed_out = _wait(process, limit, mark, given)
     if timed_out:
         if not own_budget:
             raise ReviewBudgetError(deadline.reason() if deadline else "")
@@ -297,7 +300,7 @@ def run_command(
 
 
 def _wait(
-    process: subprocess.Popen[bytes], limit: float, mark: str
+    process: subprocess.Popen[bytes], limit: float, mark: str, given: bytes | None
 ) -> tuple[bytes, bytes, bool]:
     """Wait for a command, then end what it left running, and collect its output.
 
@@ -313,6 +316,10 @@ def _wait(
         threading.Thread(target=_drain, args=(pipe, chunk), daemon=True)
         for pipe, chunk in zip((process.stdout, process.stderr), chunks, strict=True)
     ]
+    if given is not None and process.stdin is not None:
+        readers.append(
+            threading.Thread(target=_feed, args=(process.stdin, given), daemon=True)
+        )
     for reader in readers:
         reader.start()
     timed_out = False
@@ -329,6 +336,12 @@ def _wait(
     for reader in readers:
         reader.join(_DRAIN_WAIT_S)
     return b"".join(chunks[0]), b"".join(chunks[1]), timed_out
+
+
+def _feed(pipe: IO[bytes], given: bytes) -> None:
+    # A command that exits (or is killed) without reading it all: a broken pipe.
+    with contextlib.suppress(OSError), pipe:
+        pipe.write(given)
 
 
 def _drain(pipe: IO[bytes] | None, chunks: list[bytes]) -> None:

@@ -229,6 +229,7 @@ def run_ruff(
     ctx: CheckContext,
     args: Sequence[str],
     env: Mapping[str, str],
+    stdin_text: str | None = None,
     timeout_s: float | None = None,
 ) -> ToolRun:
     """Run the ruff ``ruff_command`` chose on the context's project.
@@ -237,6 +238,7 @@ def run_ruff(
         ctx: The check's context.
         args: Arguments after ``ruff``.
         env: Extra environment variables.
+        stdin_text: Text on ruff's stdin (with ``--stdin-filename``).
         timeout_s: This run's own budget; None: the tool timeout. The
             review's deadline applies either way.
 
@@ -259,6 +261,7 @@ def run_ruff(
         nice,
         ctx.tool_started,
         deadline=ctx.deadline,
+        stdin_text=stdin_text,
     )
     kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
     if kind == "uv" and _refused_arguments(run):
@@ -276,6 +279,7 @@ def run_ruff(
             env,
             nice,
             deadline=ctx.deadline,
+            stdin_text=stdin_text,
         )
         kind = "direct"
     return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)

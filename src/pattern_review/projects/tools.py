@@ -103,7 +103,7 @@ def run_tool(
     """
     env = dict(env or {})
     if tool == "ruff":
-        return run_ruff(ctx, args, env, timeout_s)
+        return run_ruff(ctx, args, env, timeout_s=timeout_s)
     folder = ctx.where.folder
     timeout = ctx.config.tool_timeout_s if timeout_s is None else timeout_s
     nice = ctx.niceness

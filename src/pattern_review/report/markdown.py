@@ -1,20 +1,30 @@
-"""The PR comment (and job summary / check run text): markdown within a size cap.
+"""The PR comment (and job summary): markdown within a size cap.
 
-Findings are grouped by the pattern they break, each group quoting the agent
-file's own words and linking its section. Messages may carry PR content, so
-they are escaped: no markdown, HTML or ``@`` pings get through. The body
-never exceeds ``max_chars``: when it would, the findings list is cut at a
-whole finding and ends with "… and N more findings".
+Under the one-line verdict comes a short numbered "Fix first" list, ranked by
+impact (findings/impact.py): failing tests, type errors, files that could not
+be analysed, architecture patterns, then style. Each item links its line and
+quotes the one sentence of the agent file its rule is bound to. The rest is
+one collapsed block grouped by pattern (the 14 style rules as one group),
+repeats of a rule in a file folded into one line; the check and pattern
+tables are collapsed below. Everything from the repository (messages, paths,
+agent-file sentences and headings, details) is escaped: no markdown, HTML,
+links, bare-URL autolinks or ``@`` pings get through. The body never exceeds
+``max_chars``: when it would, the collapsed list is cut at a whole finding
+and ends with "… and N more findings".
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
+from pattern_review.config import Config
+from pattern_review.findings.impact import ARCHITECTURE_PATTERNS, by_impact
+from pattern_review.findings.severity import is_test_style
 from pattern_review.models import (
     SEVERITY_RANK,
     CheckResult,
@@ -22,7 +32,9 @@ from pattern_review.models import (
     FindingDelta,
     Report,
 )
+from pattern_review.report.citations import bound_sentence, sentence_url
 from pattern_review.report.shared import (
+    check_state,
     counts_line,
     missing_sections,
     not_python_line,
@@ -32,19 +44,35 @@ from pattern_review.report.shared import (
     pre_existing_line,
 )
 from pattern_review.rulebook.agent_file import AgentFile
+from pattern_review.rulebook.catalog import STYLE_RULES_HEADING
 
 COMMENT_LIMIT = 65536
-INLINE_PER_PATTERN = 5
-FIXED_INLINE = 10
-AGENT_QUOTE_LINES = 3
-AGENT_QUOTE_CHARS = 200
+# The "Fix first" list: short, and one digit (its quotes indent by 3).
+FIX_FIRST = 8
+# A folded line lists this many line numbers, then "…".
+LINES_LISTED = 5
+# Why a check was skipped, when the team chose it: no note for those.
+CHOSEN_SKIPS = frozenset(
+    {
+        "left out by the checks setting",
+        "not in the agent file's Completion Checklist",
+        "no changed Python files",
+    }
+)
+# The collapsed list's group of all numbered style rules.
+STYLE_GROUP = "style-rules"
 
 _CONCLUSION_ICON = {"success": "✅", "failure": "❌", "neutral": "⚠️"}
-_STATUS_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️"}
+_SEVERITY_ICON = {"error": "❌", "warning": "⚠️", "note": "💬"}
 # ``$`` too: GitHub reads $`...`$ and $...$ as math, whose TeX can style text.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
 _MENTION = re.compile(r"@(?=[\w-])")
+# GitHub links bare URLs in text: an escaped colon or dot keeps them text.
+_SCHEME = re.compile(r"(?<=[A-Za-z0-9])://")
+_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
 _ZWJ = "\u200d"
+# Test roles come from the default globs when rendering (no config here).
+_DEFAULT_CONFIG = Config()
 
 
 def escape_md(text: str) -> str:
@@ -63,6 +91,7 @@ def escape_md(text: str) -> str:
 def _escape_folded(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1\\.", _SCHEME.sub(r"\\://", text))
     return _MENTION.sub("@" + _ZWJ, text)
 
 
@@ -108,10 +137,49 @@ def _code(text: str) -> str:
     return f"`{text}`"
 
 
-def _agent_words(text: str) -> str:
-    # The agent file's markdown is kept (its code spans read well), but it may
-    # come from the PR: no raw HTML, no pings.
-    return _MENTION.sub("@" + _ZWJ, text.replace("<", "&lt;"))
+def agent_words(text: str) -> str:
+    """Render a sentence of the agent file as inert markdown, on one line.
+
+    Its code spans are kept (they read well and render verbatim); bold marks
+    are dropped; everything else is escaped, so a bullet cannot render a
+    heading, image, link or HTML.
+
+    Args:
+        text: A bullet or numbered rule as written.
+
+    Returns:
+        One line of inert markdown.
+    """
+    return message_md(text.replace("**", ""))
+
+
+def citation_md(agent: AgentFile, finding: Finding, blob_base: str | None) -> str:
+    """Quote the sentence a finding's rule is bound to, linked to its line.
+
+    Args:
+        agent: The agent file the review cites.
+        finding: Any finding.
+        blob_base: ``https://host/owner/repo/blob/<sha>``, or None.
+
+    Returns:
+        E.g. ``“Use `APIRouter` with `prefix` and `tags`” ([agent file
+        line 129](…))``; empty when the rule has no bound sentence.
+    """
+    cited = bound_sentence(agent, finding)
+    if cited is None:
+        return ""
+    words = escape_md(cited.text) if cited.code else f"“{agent_words(cited.text)}”"
+    name = "built-in agent file" if agent.builtin else PurePosixPath(agent.path).name
+    where = f"{escape_md(name)} line {cited.line}"
+    url = sentence_url(agent, cited.line, blob_base)
+    return f"{words} ({f'[{where}]({url})' if url else where})"
+
+
+def _line_list(findings: Sequence[Finding]) -> str:
+    numbers = sorted({f.line for f in findings})
+    listed = ", ".join(str(n) for n in numbers[:LINES_LISTED])
+    more = ", …" if len(numbers) > LINES_LISTED else ""
+    return f"(L{listed}{more})"
 
 
 @dataclass(frozen=True)
@@ -139,37 +207,58 @@ class _Composer:
         self.blob_base = blob_base.rstrip("/") if blob_base else None
         self.delta = delta
         self.header = header
-        self.groups = _group_by_pattern(report.findings)
-        self.display = [f for _, group in self.groups for f in group]
+        ranked = by_impact(report.findings)
+        if delta is not None:
+            # What this push brought leads, never collapsed.
+            ranked = [f for f in ranked if self._is_new(f)] + [
+                f for f in ranked if not self._is_new(f)
+            ]
+        self.ranked = ranked
+        self.first = ranked[:FIX_FIRST]
+        self.rest = ranked[FIX_FIRST:]
         self.fixed = ordered(delta.fixed) if delta else []
-        # Each finding's line is the same in every trial size: render it once.
-        self.lines = {id(f): self._finding_line(f) for f in self.display}
 
     # -- pieces -----------------------------------------------------------
+
+    def _is_new(self, finding: Finding) -> bool:
+        return self.delta is not None and finding.fingerprint in self.delta.new
 
     def _pattern_link(self, slug: str) -> str:
         title = escape_md(pattern_title(self.agent, slug))
         url = self.agent.url_for(slug, self.blob_base)
         return f"[{title}]({url})" if url else title
 
-    def _location(self, finding: Finding) -> str:
-        text = escape_md(f"{finding.path}:{finding.line}")
+    def _location(self, finding: Finding, text: str | None = None) -> str:
+        shown = escape_md(text or f"{finding.path}:{finding.line}")
         if self.blob_base is None:
-            return text
+            return shown
         anchor = f"L{finding.line}"
-        if finding.end_line > finding.line:
+        if text is None and finding.end_line > finding.line:
             anchor += f"-L{finding.end_line}"
-        return f"[{text}]({self.blob_base}/{quote(finding.path)}#{anchor})"
+        return f"[{shown}]({self.blob_base}/{quote(finding.path)}#{anchor})"
 
-    def _finding_line(self, finding: Finding) -> str:
-        state = ""
-        if self.delta is not None:
-            is_new = finding.fingerprint in self.delta.new
-            state = "🆕 **new** · " if is_new else "still open · "
-        return (
-            f"- {state}{finding.severity} · {self._location(finding)} · "
-            f"{_code(finding.rule)} · {message_md(finding.message)}"
-        )
+    def _marks(self, finding: Finding) -> str:
+        marks = "🆕 " if self._is_new(finding) else ""
+        marks += _SEVERITY_ICON[finding.severity]
+        if finding.source == "ai":
+            marks += " 🤖 advisory"
+        if finding.suggestion is not None:
+            marks += " 🔧"
+        return marks
+
+    def _fix_first(self, limit: int = FIX_FIRST) -> list[str]:
+        if not self.first:
+            return ["No findings on the lines this PR changes.", ""]
+        lines = ["### Fix first", ""]
+        for number, finding in enumerate(self.first[:limit], start=1):
+            lines.append(
+                f"{number}. {self._marks(finding)} {self._location(finding)} · "
+                f"{_code(finding.rule)} · {message_md(finding.message)}"
+            )
+            quoted = citation_md(self.agent, finding, self.blob_base)
+            if quoted:
+                lines.append(f"   > {quoted}")
+        return [*lines, ""]
 
     def _conclusion(self) -> list[str]:
         report = self.report
@@ -196,7 +285,7 @@ class _Composer:
             slugs = ", ".join(f"`{slug}`" for slug in missing)
             lines += [
                 "> [!NOTE]",
-                f"> {escape_md(self.agent.path)} has no section for {slugs}: "
+                f"> {_code(self.agent.path)} has no section for {slugs}: "
                 "those findings cite the pattern by its standard heading.",
                 "",
             ]
@@ -218,7 +307,7 @@ class _Composer:
                     "Its result is unknown, not passed.",
                     "",
                 ]
-            elif check.status == "skipped":
+            elif check.status == "skipped" and not self._chosen_skip(check):
                 lines += [
                     "> [!NOTE]",
                     f"> **{escape_md(check.name)}** was skipped{detail}",
@@ -226,14 +315,19 @@ class _Composer:
                 ]
         return lines
 
+    def _chosen_skip(self, check: CheckResult) -> bool:
+        # What the team chose (or safe mode, said once above) needs no note.
+        return self.report.safe_mode or check.detail in CHOSEN_SKIPS
+
     def _pattern_table(self) -> list[str]:
-        if not self.groups:
-            return ["No findings on the lines this PR changes.", ""]
+        groups = _group_by_pattern(self.report.findings)
+        if not groups:
+            return []
         lines = [
             "| Pattern | Errors | Warnings | Notes |",
             "| --- | ---: | ---: | ---: |",
         ]
-        for slug, group in self.groups:
+        for slug, group in groups:
             counts = {name: 0 for name in SEVERITY_RANK}
             for finding in group:
                 counts[finding.severity] += 1
@@ -241,72 +335,101 @@ class _Composer:
                 f"| {self._pattern_link(slug)} ({_code(slug)}) | "
                 f"{counts['error']} | {counts['warning']} | {counts['note']} |"
             )
-        return [*lines, ""]
+        return [*_details("Findings by pattern", lines), ""]
 
     def _check_table(self) -> list[str]:
         if not self.report.checks:
             return []
+        states = [check_state(check, self.report) for check in self.report.checks]
         lines = ["| Check | Status | Duration | Detail |", "| --- | --- | ---: | --- |"]
-        for check in self.report.checks:
-            lines.append(_check_row(check))
-        return [*lines, ""]
+        for check, (icon, words) in zip(self.report.checks, states, strict=True):
+            lines.append(
+                f"| {escape_md(check.name)} | {icon} {escape_md(words)} | "
+                f"{check.duration_s:.2f} s | "
+                f"{message_md(check.detail, in_table=True)} |"
+            )
+        tally = Counter(f"{icon} {words}" for icon, words in states)
+        summary = "Checks: " + ", ".join(f"{n} {what}" for what, n in tally.items())
+        return [*_details(escape_md(summary), lines), ""]
 
-    def _findings(self, limit: int) -> list[str]:
+    def _more(self, limit: int) -> list[str]:
+        """The findings after the "Fix first" list: ``limit`` counts both."""
+        shown = self.rest[: max(limit - len(self.first), 0)]
         lines: list[str] = []
-        remaining = limit
-        for slug, group in self.groups:
-            if remaining <= 0:
-                break
-            shown = group[:remaining]
-            remaining -= len(shown)
-            lines += [
-                f"### {self._pattern_link(slug)} · {_code(slug)} · "
-                f"{counts_line(group)}",
-                "",
-            ]
-            words = self.agent.rule_text(slug).strip().splitlines()
-            if words == [pattern_title(self.agent, slug)]:
-                words = []  # a section without bullets: its heading is shown
-            for word_line in words[:AGENT_QUOTE_LINES]:
-                lines.append(f"> {_agent_words(word_line[:AGENT_QUOTE_CHARS])}")
-            if words:
-                lines.append("")
-            lines += [self.lines[id(f)] for f in shown[:INLINE_PER_PATTERN]]
-            rest = shown[INLINE_PER_PATTERN:]
-            if rest:
-                lines += _details(
-                    f"{len(rest)} more", [self.lines[id(f)] for f in rest]
-                )
+        for slug, group in _group_rest(shown):
+            title = (
+                escape_md(STYLE_RULES_HEADING)
+                if slug == STYLE_GROUP
+                else self._pattern_link(slug)
+            )
+            lines += [f"**{title}** · {counts_line(group)}", ""]
+            lines += self._rule_blocks(group)
             lines.append("")
-        hidden = len(self.display) - min(limit, len(self.display))
+        if self.rest:
+            noun = "finding" if len(self.rest) == 1 else "findings"
+            summary = f"{len(self.rest)} more {noun}, by pattern"
+            lines = _details(summary, lines)
+        hidden = len(self.ranked) - min(limit, len(self.ranked))
         if hidden:
             noun = "finding" if hidden == 1 else "findings"
             lines += [
-                f"… and {hidden} more {noun} not shown here (comment size limit).",
                 "",
+                f"… and {hidden} more {noun} not shown here (comment size limit).",
             ]
         if pre_existing_line(self.report):
-            lines += [escape_md(pre_existing_line(self.report)), ""]
+            lines += ["", escape_md(pre_existing_line(self.report))]
+        return [*lines, ""] if lines else []
+
+    def _rule_blocks(self, group: list[Finding]) -> list[str]:
+        lenient = [f for f in group if is_test_style(f, _DEFAULT_CONFIG)]
+        by_rule: dict[str, list[Finding]] = {}
+        for finding in group:
+            if finding not in lenient:
+                by_rule.setdefault(finding.rule, []).append(finding)
+        lines: list[str] = []
+        for rule, findings in by_rule.items():
+            quoted = citation_md(self.agent, findings[0], self.blob_base)
+            lines.append(f"- {_code(rule)}" + (f" · {quoted}" if quoted else ""))
+            by_file: dict[str, list[Finding]] = {}
+            for finding in findings:
+                by_file.setdefault(finding.path, []).append(finding)
+            for same in by_file.values():
+                lines.append("  " + self._folded(same))
+        by_test_file: dict[str, list[Finding]] = {}
+        for finding in lenient:
+            by_test_file.setdefault(finding.path, []).append(finding)
+        for path, findings in by_test_file.items():
+            rules = Counter(f.rule for f in findings)
+            listed = ", ".join(f"{_code(r)} ×{n}" for r, n in rules.items())
+            lines.append(
+                f"- {self._location(findings[0], path)} (test file) · {listed} · "
+                f"docstrings and annotations in tests {_line_list(findings)}"
+            )
         return lines
+
+    def _folded(self, findings: list[Finding]) -> str:
+        first = findings[0]
+        if len(findings) == 1:
+            return (
+                f"- {self._marks(first)} {self._location(first)} · "
+                f"{message_md(first.message)}"
+            )
+        return (
+            f"- {self._marks(first)} {self._location(first, first.path)} "
+            f"×{len(findings)} {_line_list(findings)} · {message_md(first.message)}"
+        )
 
     def _fixed(self, limit: int) -> list[str]:
         if not self.fixed:
             return []
-        lines = [f"### ✅ Fixed since the last run ({len(self.fixed)})", ""]
         items = [
             f"- ~~{_code(f.rule)}~~ · {escape_md(f'{f.path}:{f.line}')} · "
             f"{message_md(f.message)}"
             for f in self.fixed[:limit]
         ]
-        if len(items) > FIXED_INLINE:
-            lines += items[:FIXED_INLINE]
-            lines += _details(f"{len(items) - FIXED_INLINE} more", items[FIXED_INLINE:])
-        else:
-            lines += items
         if len(self.fixed) > limit:
-            # The blank line closes a <details> block above, if any.
-            lines += ["", f"… and {len(self.fixed) - limit} more fixed."]
-        return [*lines, ""]
+            items.append(f"- … and {len(self.fixed) - limit} more fixed.")
+        return [*_details(f"✅ {len(self.fixed)} fixed since the last run", items), ""]
 
     def _ai(self, limit: int) -> list[str]:
         ai = self.report.ai
@@ -423,25 +546,18 @@ class _Composer:
         lines = [
             *self._conclusion(),
             *self._notices(),
-            *self._pattern_table(),
-            *self._check_table(),
-            *self._findings(limits.findings),
+            *self._fix_first(limits.findings),
+            *self._more(limits.findings),
             *self._suppressed(limits.lists),
             *self._fixed(limits.fixed),
             *self._ai(limits.lists),
+            *self._check_table(),
+            *self._pattern_table(),
             *self._skipped(limits.lists),
             *self._coverage(limits.lists),
             *self._footer(),
         ]
         return self.header + "\n".join(lines) + "\n"
-
-
-def _check_row(check: CheckResult) -> str:
-    icon = _STATUS_ICON[check.status]
-    return (
-        f"| {escape_md(check.name)} | {icon} {check.status} | "
-        f"{check.duration_s:.2f} s | {message_md(check.detail, in_table=True)} |"
-    )
 
 
 def _details(summary: str, items: Sequence[str]) -> list[str]:
@@ -455,6 +571,23 @@ def _details(summary: str, items: Sequence[str]) -> list[str]:
         "",
         "</details>",
     ]
+
+
+def _group_rest(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+    # Architecture patterns in the agent file's order, then the checklist,
+    # then every numbered style rule as one group.
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        slug = finding.pattern
+        groups[STYLE_GROUP if slug.startswith("style-rules#") else slug].append(finding)
+    order = [*ARCHITECTURE_PATTERNS, "completion-checklist", STYLE_GROUP]
+    return sorted(
+        groups.items(),
+        key=lambda item: (
+            order.index(item[0]) if item[0] in order else len(order),
+            item[0],
+        ),
+    )
 
 
 def _group_by_pattern(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
@@ -492,6 +625,42 @@ def _hard_cut(text: str, max_chars: int, header: str) -> str:
     return text[: max(cut, len(header))] + note
 
 
+def render_fix_first(
+    report: Report,
+    agent: AgentFile,
+    *,
+    blob_base: str | None = None,
+    comment_url: str | None = None,
+    max_chars: int = COMMENT_LIMIT,
+) -> str:
+    """Render the short form: the verdict, its notices and the "Fix first" list.
+
+    The check run shows this, with a link to the full review, rather than the
+    whole comment again.
+
+    Args:
+        report: The review.
+        agent: The agent file the citations point to.
+        blob_base: ``https://host/owner/repo/blob/<sha>`` for links, or None.
+        comment_url: The sticky comment's URL, when known.
+        max_chars: Hard cap on the text's length.
+
+    Returns:
+        Markdown of at most ``max_chars`` characters.
+    """
+    composer = _Composer(report, agent, blob_base, None, "")
+    lines = [*composer._conclusion(), *composer._notices(), *composer._fix_first()]
+    rest = len(composer.rest)
+    where = f"[the pull request comment]({comment_url})" if comment_url else None
+    if where is None and blob_base and report.target.pr is not None:
+        repository = blob_base.rstrip("/").rsplit("/blob/", 1)[0]
+        where = f"[the pull request]({repository}/pull/{report.target.pr})"
+    more = f"{rest} more finding{'' if rest == 1 else 's'}" if rest else "The checks"
+    lines.append(f"{more} and the full review: {where or 'the review comment'}.")
+    text = "\n".join(lines) + "\n"
+    return text if len(text) <= max_chars else _hard_cut(text, max_chars, "")
+
+
 def render_markdown(
     report: Report,
     agent: AgentFile,
@@ -523,7 +692,7 @@ def render_markdown(
     if len(header) + 80 > max_chars:
         raise ValueError(f"max_chars {max_chars} leaves no room after the header")
     composer = _Composer(report, agent, blob_base, delta, header)
-    total, fixed = len(composer.display), len(composer.fixed)
+    total, fixed = len(composer.ranked), len(composer.fixed)
     lists = max(
         len(report.skipped_files),
         len(report.ai.not_sent),

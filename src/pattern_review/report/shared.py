@@ -6,11 +6,13 @@ and the lines about what was not reviewed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
+from pattern_review.checks.registry import CHECK_NAMES, check_spec
 from pattern_review.findings.conclusion import sort_findings
-from pattern_review.models import NOT_PYTHON, Finding, Report
+from pattern_review.models import NOT_PYTHON, CheckResult, Finding, Report
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.rulebook.catalog import heading_for
 
@@ -126,3 +128,39 @@ def missing_sections(report: Report, agent: AgentFile) -> list[str]:
         return []
     cited = {f.pattern for f in report.findings}
     return sorted(slug for slug in cited if not agent.rule_text(slug))
+
+
+_REFORMAT = re.compile(r"\b([1-9]\d*) hunk\(s\) to reformat")
+
+
+def check_state(check: CheckResult, report: Report) -> tuple[str, str]:
+    """Return the icon and words a check's status is shown with.
+
+    They agree with the review's conclusion: a check whose findings do not
+    fail the review (warnings only, or a conclusion of success) is ⚠️, not
+    ❌; a check that could not run fails the review and is ❌; "passed" is
+    never shown beside hunks left to reformat (outside the PR's lines).
+
+    Args:
+        check: One check's result.
+        report: The review (its findings and conclusion).
+
+    Returns:
+        (icon, words), e.g. ``("⚠️", "warnings only")``.
+    """
+    if check.status == "error":
+        return "❌", "could not run"
+    if check.status == "skipped":
+        return "⏭️", "skipped"
+    if check.status == "passed":
+        if check.name == "ruff-format" and _REFORMAT.search(check.detail):
+            return "⚠️", "clean on the PR's lines"
+        return "✅", "passed"
+    source = check_spec(check.name).source if check.name in CHECK_NAMES else ""
+    own = [f for f in report.findings if f.source == source]
+    if report.conclusion != "failure":
+        return "⚠️", "findings, not failing"
+    errors_anywhere = any(f.severity == "error" for f in report.deterministic_findings)
+    if own and errors_anywhere and all(f.severity != "error" for f in own):
+        return "⚠️", "warnings only"
+    return "❌", "failed"

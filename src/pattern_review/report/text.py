@@ -91,6 +91,12 @@ def render_text(report: Report, agent: AgentFile) -> str:
         lines += ["Safe mode: no code from the PR was run.", ""]
     if report.rulebook_notice:
         lines += [f"{report.rulebook_notice}.", ""]
+    if report.standard_changes:  # listed in full in the JSON report
+        lines += [
+            f"This PR changes how it is judged ({len(report.standard_changes)}"
+            " change(s)); the base commit's standard was applied.",
+            "",
+        ]
     missing = missing_sections(report, agent)
     if missing:
         lines += [

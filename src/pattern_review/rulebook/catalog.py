@@ -228,6 +228,14 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "Check the file's permissions and that it is a regular file.",
     ),
     ReviewRule(
+        "PR005",
+        "error",
+        "The convention rules could not analyse a changed file: it crashed "
+        "the parser, ran past its time budget, or is too large to parse",
+        "Split the file, or report it to pattern-review with the file; the "
+        "other files were still reviewed, and the next run tries it again.",
+    ),
+    ReviewRule(
         "PR100",
         "note",
         "A `# pattern-review: ignore[...]` comment ignores nothing",

@@ -1,9 +1,12 @@
 """The rulebook of a review with the team's own rule modules.
 
 A team's rule module is a ``.py`` file of its repository or an installed
-module. Under ``pull_request_target`` neither may come from the pull request:
-a file is read from the base commit, and a module name that resolves inside
-the work tree is refused.
+module. When the standard is the base commit's (every pull request event, a
+CI review; ``rulebook/standard.py``) neither may come from the pull request:
+a file is read from the base commit and copied to a private folder, and a
+module name that resolves inside the work tree is refused. The PR's own
+version of a rule module is never imported in the review's process, which
+holds the job's secrets.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ if TYPE_CHECKING:
 def _module_file(spec: str, target: ReviewTarget, folder: Path) -> str:
     """Return the absolute path a configured ``.py`` rule module is loaded from.
 
-    Under ``pull_request_target`` the file is taken from the base commit
-    (copied under ``folder``): the PR's own version is never loaded.
+    When the standard is the base commit's, the file is taken from the base
+    commit (copied under ``folder``): the PR's own version is never loaded.
     """
     # Lazy: team_rules loads the rule base class, and with it libcst.
     from pattern_review.conventions.team_rules import RuleModuleError
@@ -36,7 +39,7 @@ def _module_file(spec: str, target: ReviewTarget, folder: Path) -> str:
         path, relative = inside_repo(target.repo, spec)
     except AgentFileError as exc:
         raise RuleModuleError(str(exc).replace("agent file", "rule module")) from exc
-    if not target.safe_mode:
+    if not target.standard_from_base:
         if not path.is_file():
             raise RuleModuleError(f"rule module {spec} does not exist")
         return str(path)
@@ -50,8 +53,8 @@ def _module_file(spec: str, target: ReviewTarget, folder: Path) -> str:
 
 
 def _installed_module(name: str, target: ReviewTarget) -> str:
-    """Refuse, in safe mode, a module name that Python would find in the PR."""
-    if target.safe_mode:
+    """Refuse a module name that Python would find in the PR's files."""
+    if target.standard_from_base:
         import importlib.util
 
         from pattern_review.conventions.team_rules import RuleModuleError
@@ -66,7 +69,7 @@ def _installed_module(name: str, target: ReviewTarget) -> str:
         ):
             raise RuleModuleError(
                 f"rule module {name} resolves to the pull request's own files; "
-                "under pull_request_target only installed modules or base-commit "
+                "on a pull request only installed modules or base-commit "
                 "files load"
             )
     return name
@@ -86,8 +89,8 @@ def rulebook_for(
         target: What is reviewed (its repo holds the team's rule modules).
         config: ``rule_modules``, ``ignore`` and ``select``.
         agent: The team's agent file.
-        folder: A writable folder outside the work tree (safe mode copies
-            base-commit rule modules there).
+        folder: A writable folder outside the work tree (base-commit rule
+            modules are copied there).
         conventions: Whether the convention rules run; when they do not,
             only ruff codes are bound, and the sentences the rules would
             enforce are the AI's.
