@@ -74,3 +74,47 @@ def test_a_test_that_sleeps_for_ever_ends_with_the_reviews_budget(
         time.sleep(0.05)
     assert _processes_running(f"sleep {seconds}") == []
     assert _processes_running("tests/test_slow.py") == []
+
+
+def test_a_5_mib_comment_padded_file_is_an_error_and_the_others_are_formatted(
+    git_repo: GitRepo,
+) -> None:
+    git_repo.write("pyproject.toml", '[project]\nname = "pkg"\nversion = "0"\n')
+    git_repo.write(".pattern-review.toml", "ruff-timeout-s = 2\n")
+    git_repo.write("pkg/__init__.py", "")
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    # ruff format is quadratic in comment lines: this never ends on its own.
+    padding = "".join(f"    # comment padding line {n}\n" for n in range(160_000))
+    padded = f"def f():\n    x = 1\n{padding}    return x\n"
+    assert len(padded) > 5_000_000
+    git_repo.write("pkg/padded.py", padded, dedent=False)
+    git_repo.write("pkg/one.py", "x = {'a':1}\n", dedent=False)
+    git_repo.write("pkg/two.py", "y = [1,2]\n", dedent=False)
+    git_repo.commit("padded")
+
+    started = time.monotonic()
+    code, report = review_json(git_repo, "--checks", "ruff-format,ruff,conventions")
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 60
+    assert code == 1 and report["conclusion"] == "failure"
+    formatting = {
+        (f["path"], f["rule"])
+        for f in report["findings"]
+        if f["source"] == "ruff-format"
+    }
+    assert formatting == {
+        ("pkg/padded.py", "PR005"),
+        ("pkg/one.py", "ruff-format"),
+        ("pkg/two.py", "ruff-format"),
+    }
+    overrun = next(
+        f
+        for f in report["findings"]
+        if f["source"] == "ruff-format" and f["path"] == "pkg/padded.py"
+    )
+    assert "ruff format took longer than its 2 s budget" in overrun["message"]
+    checks = {check["name"]: check for check in report["checks"]}
+    assert "1 file(s) over the time budget" in checks["ruff-format"]["detail"]
+    assert _processes_running("padded.py") == []

@@ -239,18 +239,20 @@ def run_ruff(
         args: Arguments after ``ruff``.
         env: Extra environment variables.
         stdin_text: Text on ruff's stdin (with ``--stdin-filename``).
-        timeout_s: This run's own budget; None: the tool timeout. The
-            review's deadline applies either way.
+        timeout_s: This run's own budget; None: ruff's budget for one file
+            (``ruff-timeout-s``). The review's deadline applies either way.
 
     Returns:
         The finished run; ``note`` says which ruff ran, ``runner`` whether
         it was the pinned one (``uv``) or the bundled one (``direct``).
 
     Raises:
-        CheckError: ruff cannot start or timed out.
+        CheckError: ruff cannot start.
+        ToolTimeoutError: It ran past its budget.
+        ReviewBudgetError: The review's budget ran out first.
     """
     folder = ctx.where.folder
-    timeout = ctx.config.tool_timeout_s if timeout_s is None else timeout_s
+    timeout = ctx.config.ruff_timeout_s if timeout_s is None else timeout_s
     nice = ctx.niceness
     command, which = ruff_command(ctx)
     run = run_command(
