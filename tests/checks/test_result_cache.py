@@ -10,8 +10,11 @@ import pytest
 from pattern_review.checks import result_cache
 from pattern_review.checks.registry import check_of_rule
 from pattern_review.config import Config
+from pattern_review.conventions import pool
+from pattern_review.conventions.failures import could_not_analyse
+from pattern_review.findings.rules import ANALYSIS_FAILED_RULE
 from pattern_review.git import detached_worktree
-from pattern_review.models import Report
+from pattern_review.models import CheckOutcome, CheckResult, Report
 from pattern_review.review import cache_dir_for, run_review
 from pattern_review.rulebook.agent_file import builtin_agent_file
 from pattern_review.target import build_target
@@ -95,6 +98,42 @@ def test_a_check_that_could_not_run_is_not_reused(
     ruff = {c.name: c for c in broken.checks}["ruff"]
     assert ruff.status == "error"
     assert "reused" not in {c.name: c for c in again.checks}["ruff"].detail
+
+
+# libcst parses a flat chain in quadratic time: this one takes about 1 s of
+# CPU, far under the real budget and far over a 0.1 s one.
+SLOW_CHAIN = "X = " + "+".join(["1"] * 2000) + "\n"
+
+
+def test_a_budget_failure_is_not_reused_the_next_run_tries_again(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_pr(git_repo)
+    repo.write("pkg/chain.py", SLOW_CHAIN)
+    repo.commit("a slow file")
+    # As a loaded machine would have it: the file overruns its budget.
+    monkeypatch.setattr(pool, "BASE_BUDGET_S", 0.1)
+    monkeypatch.setattr(pool, "BUDGET_S_PER_MIB", 0.0)
+    starved = review(repo, tmp_path / "cache")
+    monkeypatch.undo()
+
+    again = review(repo, tmp_path / "cache")
+    third = review(repo, tmp_path / "cache")
+
+    assert ANALYSIS_FAILED_RULE in {f.rule for f in starved.findings}
+    assert "reused" not in details(again)["conventions"]
+    assert ANALYSIS_FAILED_RULE not in {f.rule for f in again.findings}
+    assert "reused" in details(again)["ruff"]  # the rest of the cache still works
+    assert "reused" in details(third)["conventions"]  # a clean outcome is kept
+
+
+def test_an_outcome_with_an_unanalysed_file_is_not_kept() -> None:
+    result = CheckResult(name="conventions", status="failed")
+    failure = could_not_analyse("a.py", "convention", "it needed more than ...")
+    other = failure.model_copy(update={"rule": "RTR001"})
+
+    assert not result_cache.keeps(CheckOutcome(result=result, findings=[failure]))
+    assert result_cache.keeps(CheckOutcome(result=result, findings=[other]))
 
 
 def test_rule_ids_map_to_the_check_that_produces_them() -> None:

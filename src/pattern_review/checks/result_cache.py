@@ -8,7 +8,9 @@ the environment the tools run in, the tool versions, pattern-review's own code
 (not only its version: a checkout of it changes between releases), who the
 PR's code runs as, the configuration and the files reviewed. Only outcomes of
 checks that ran to the end (``passed`` or ``failed``) are stored: an error
-may be passing trouble and is retried.
+may be passing trouble and is retried. So is a file the convention engine
+could not analyse (out of its budget, its worker killed): the next run tries
+it again instead of repeating a verdict that a loaded machine caused.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pydantic import ValidationError
 
 from pattern_review import __version__, git
 from pattern_review.context import CheckContext
+from pattern_review.findings.rules import ANALYSIS_FAILED_RULE
 from pattern_review.models import CheckOutcome
 from pattern_review.projects.accounts import RUN_AS_VARIABLE
 from pattern_review.projects.process import PASS_ENV_VARIABLE
@@ -42,6 +45,8 @@ _LOCK_FILES = (
     ".pre-commit-config.yaml",
 )
 _TOOLS = ("ruff", "mypy", "pytest", "libcst")
+# Findings that may say more about the machine than about the code.
+_RETRIED_RULES = frozenset({ANALYSIS_FAILED_RULE})
 
 
 @functools.cache
@@ -142,6 +147,22 @@ def tree_state(root: Path, context: CheckContext) -> str:
     return digest.hexdigest()
 
 
+def keeps(outcome: CheckOutcome) -> bool:
+    """Tell whether an outcome may be reused by a later identical run.
+
+    Args:
+        outcome: A check's outcome.
+
+    Returns:
+        True for a check that ran to the end on every file; False for an
+        error or a skip, and for a file that could not be analysed (a
+        budget overrun, a killed worker): a later run must try again.
+    """
+    if outcome.result.status not in ("passed", "failed"):
+        return False
+    return not any(f.rule in _RETRIED_RULES for f in outcome.findings)
+
+
 class ResultCache:
     """Check outcomes on disk, keyed by check name and the review's state."""
 
@@ -179,9 +200,10 @@ class ResultCache:
 
         Args:
             check: The check's name.
-            outcome: Its outcome; ``error`` and ``skipped`` ones are not kept.
+            outcome: Its outcome; ``error`` and ``skipped`` ones are not
+                kept, nor one with a file that could not be analysed.
         """
-        if outcome.result.status not in ("passed", "failed"):
+        if not keeps(outcome):
             return
         with contextlib.suppress(OSError):
             self.folder.mkdir(parents=True, exist_ok=True)
