@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from pattern_review.checks import mypy_check, pytest_check, ruff_check
+from pattern_review.checks.mypy_config import mypy_ignored
+from pattern_review.checks.related_tests import deleted_related_tests
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
@@ -245,6 +247,37 @@ def test_docs_only_change_is_fine(shop: GitRepo, tmp_path: Path) -> None:
     ]
 
 
+def test_deleting_a_module_with_its_test_is_fine(shop: GitRepo, tmp_path: Path) -> None:
+    ctx = pull_request(
+        shop,
+        tmp_path,
+        {
+            "src/app/orders.py": None,
+            "tests/test_orders.py": None,
+            "src/app/payments.py": ORDERS,
+        },
+    )
+
+    outcome = pytest_check.run(ctx)
+
+    assert outcome.result.status == "passed"
+    assert outcome.result.detail == "no related tests"
+
+
+def test_deleted_tests_relate_by_name_or_base_imports() -> None:
+    deleted = {
+        "tests/test_orders.py": None,
+        "tests/test_checkout.py": "from app.orders import total\n",
+        "tests/test_users.py": "from app.users import User\n",
+        "tests/helpers.py": "from app.orders import total\n",
+    }
+
+    related = deleted_related_tests(["src/app/orders.py"], deleted)
+
+    assert related == ["tests/test_checkout.py", "tests/test_orders.py"]
+    assert deleted_related_tests(["docs/readme.md"], deleted) == []
+
+
 # mypy
 
 
@@ -346,6 +379,30 @@ def test_mypy_still_checks_when_one_changed_file_is_examined(
     assert [f.path for f in outcome.findings] == ["src/app/payments.py"]
 
 
+@pytest.mark.parametrize(
+    ("name", "config", "ignored"),
+    [
+        ("setup.cfg", "[mypy]\n[mypy-app.*]\nignore_errors = true\n", True),
+        ("setup.cfg", "[mypy-app.*]\nignore_errors = true\n", False),  # no [mypy]
+        ("mypy.ini", "[mypy]\n[mypy-other.*,app.orders]\nignore_errors = 1\n", True),
+        ("mypy.ini", "[mypy]\n[mypy-app.orders]\nignore_errors = False\n", False),
+        (
+            "pyproject.toml",
+            '[[tool.mypy.overrides]]\nmodule = ["other.*"]\nignore_errors = true\n',
+            False,
+        ),
+        ("pyproject.toml", '[tool.mypy]\nignore_errors = "yes"\n', True),
+    ],
+)
+def test_which_modules_mypys_config_ignores(
+    tmp_path: Path, name: str, config: str, ignored: bool
+) -> None:
+    (tmp_path / name).write_text(config, encoding="utf-8")
+    paths = ["src/app/orders.py"]
+
+    assert mypy_ignored(tmp_path, paths) == (paths if ignored else [])
+
+
 # ruff
 
 
@@ -427,6 +484,23 @@ def test_ruff_with_narrow_per_file_ignores_passes_clean_code(
     assert outcome.result.status == "passed"
     assert outcome.result.detail.startswith("no violations")
     assert "left out" not in outcome.result.detail
+
+
+def test_base_ruff_config_extending_another_file_is_followed(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("ruff.toml", 'extend = "config/ruff-base.toml"\n', dedent=False)
+    git_repo.write(
+        "config/ruff-base.toml", 'extend-exclude = ["migrations"]\n', dedent=False
+    )
+    git_repo.write("migrations/0001_init.py", "X = 1\n")
+    git_repo.commit("base")
+    ctx = pull_request(git_repo, tmp_path, {"migrations/0002_more.py": "import os\n"})
+
+    outcome = ruff_check.run(ctx)
+
+    assert outcome.result.status == "passed"
+    assert "as at the base" in outcome.result.detail
 
 
 # The review's conclusion

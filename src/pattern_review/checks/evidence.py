@@ -123,7 +123,7 @@ def _has_ruff_config(path: str, data: bytes) -> bool:
 
 
 @contextlib.contextmanager
-def base_configs(ctx: CheckContext) -> Iterator[Path]:
+def base_configs(ctx: CheckContext) -> Iterator[Path | None]:
     """Copy the base commit's tool configs of the change into a scratch folder.
 
     Every config file in the folders from the repository root down to each
@@ -136,9 +136,14 @@ def base_configs(ctx: CheckContext) -> Iterator[Path]:
         ctx: The check's context.
 
     Yields:
-        The project's folder inside the scratch copy of the repository.
+        The project's folder inside the scratch copy of the repository, or
+        None when the base is no commit of the repository (nothing to
+        compare with: the head's config is not second-guessed).
     """
     project = ctx.where
+    if git.resolve_commit(ctx.target.repo, ctx.target.base) is None:
+        yield None
+        return
     folders = {project.path} | {
         folder for path in ctx.python_paths for folder in _ancestors(path)
     }
@@ -222,6 +227,9 @@ def ruff_evidence(ctx: CheckContext, outcome: CheckOutcome) -> CheckOutcome:
     if _ruff_examines(ctx, paths) is not False:
         return outcome
     with base_configs(ctx) as base_folder:
+        if base_folder is None:
+            return outcome  # no base to compare with
+        # None (ruff failed on the base's config) is no proof: fail closed.
         at_base = _ruff_examines(ctx, [str(base_folder / p) for p in paths])
     if at_base is False:
         note = "every changed file left out by ruff's config, as at the base"

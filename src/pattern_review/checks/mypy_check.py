@@ -183,6 +183,8 @@ def _require_evidence(ctx: CheckContext, excluded: list[str]) -> None:
     if not paths or len(excluded) + len(ignored) < len(paths):
         return
     with base_configs(ctx) as base_folder:
+        if base_folder is None:
+            return  # no base to compare with
         base_excluded, base_ignored = _unexamined(base_folder, paths)
     if len(base_excluded) + len(base_ignored) == len(paths):
         return  # the team's own config leaves them out too

@@ -202,7 +202,7 @@ def _require_tests(ctx: CheckContext, found: list[str], deleted: list[str]) -> N
     """
     if found:
         with base_configs(ctx) as base_folder:
-            at_base = within_testpaths(base_folder, found)
+            at_base = base_folder and within_testpaths(base_folder, found)
         if at_base:
             raise no_evidence(
                 f"pytest's testpaths leave out all {_files(found)}, which the"
