@@ -139,6 +139,22 @@ def test_deleting_the_related_test_is_no_evidence(
     )
 
 
+def test_renaming_the_related_test_away_is_no_evidence(
+    shop: GitRepo, tmp_path: Path
+) -> None:
+    shop.git("checkout", "-q", "-b", "feature")
+    shop.git("mv", "tests/test_orders.py", "tests/orders_check.py")
+    shop.write("src/app/orders.py", CHANGED_ORDERS)
+    shop.commit("pull request")
+    target = build_target(shop.path, "main", "HEAD")
+    ctx = CheckContext(target=target, config=Config(), cache_dir=tmp_path / "c")
+
+    reason = no_evidence(pytest_check.run, ctx)
+
+    assert "deletes the related test file(s) of the changed code" in reason
+    assert "(tests/test_orders.py)" in reason
+
+
 def test_deleting_one_of_the_related_tests_is_noted(
     shop: GitRepo, tmp_path: Path
 ) -> None:

@@ -233,7 +233,12 @@ def ruff_evidence(ctx: CheckContext, outcome: CheckOutcome) -> CheckOutcome:
         at_base = _ruff_examines(ctx, [str(base_folder / p) for p in paths])
     if at_base is False:
         note = "every changed file left out by ruff's config, as at the base"
-        outcome.result.detail += f" ({note})"
+        detail = outcome.result.detail
+        # One parenthesis of notes: ``finished`` may have opened it.
+        if detail.endswith(")"):
+            outcome.result.detail = f"{detail[:-1]}; {note})"
+        else:
+            outcome.result.detail = f"{detail} ({note})"
         return outcome
     shown = _ruff_shown(ctx, paths)
     excluded = [p for p in paths if p not in shown]

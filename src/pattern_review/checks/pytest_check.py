@@ -9,6 +9,7 @@ module that cannot be collected at the line its traceback ends in the repo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -169,24 +170,34 @@ def _require_runs(ran: int, skipped: int, tests: list[str], output: str) -> None
 def _deleted_related_tests(ctx: CheckContext) -> list[str]:
     """Return the project's test files the PR deletes that tested its change.
 
-    Paths relative to the project's folder; their base text tells whether
-    they imported a changed module.
+    A test renamed to a name pytest does not collect (``orders_check.py``)
+    is gone too. Paths relative to the project's folder, as at base; their
+    base text tells whether they imported a changed module.
     """
     project = ctx.where
     gone = [
-        f.path
+        f.path if f.status == "deleted" else f.old_path or f.path
         for f in ctx.target.files
-        if f.status == "deleted" and f.project == project.path and is_test_file(f.path)
+        if f.project == project.path
+        and (
+            (f.status == "deleted" and is_test_file(f.path))
+            or (
+                f.status == "renamed"
+                and is_test_file(f.old_path or "")
+                and not is_test_file(f.path)
+            )
+        )
     ]
     if not gone or not ctx.tool_paths:
         return []
     blobs = git.read_blobs(ctx.target.repo, ctx.target.base, gone)
-    texts = {
-        project.relative(path): blobs[path].decode("utf-8", "replace")
-        if path in blobs
-        else None
-        for path in gone
-    }
+    texts: dict[str, str | None] = {}
+    for path in gone:
+        data = blobs.get(path)
+        with contextlib.suppress(ValueError):  # renamed from another project
+            texts[project.relative(path)] = (
+                data.decode("utf-8", "replace") if data is not None else None
+            )
     return deleted_related_tests(ctx.tool_paths, texts)
 
 
