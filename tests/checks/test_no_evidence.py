@@ -212,6 +212,24 @@ def test_skipping_every_test_is_no_evidence(shop: GitRepo, tmp_path: Path) -> No
     )
 
 
+def test_tests_the_team_skips_here_too_are_the_bases_standard(
+    shop: GitRepo, tmp_path: Path
+) -> None:
+    skipped = TEST_ORDERS.replace(
+        "from app.orders import total\n",
+        "import pytest\n\nfrom app.orders import total\n\n"
+        "pytestmark = pytest.mark.skip(reason='needs a database')\n",
+    )
+    shop.write("tests/test_orders.py", skipped)
+    shop.commit("the team's tests skip without a database")
+    ctx = pull_request(shop, tmp_path, {"src/app/orders.py": CHANGED_ORDERS})
+
+    outcome = pytest_check.run(ctx)
+
+    assert outcome.result.status == "passed"
+    assert outcome.result.detail.startswith("1 test(s) in 1 file(s), all 1 skipped")
+
+
 def test_change_without_related_tests_still_passes(
     shop: GitRepo, tmp_path: Path
 ) -> None:
