@@ -1,4 +1,8 @@
-"""``python -m benchmarks``: measure, print the tables, write docs/benchmarks.md."""
+"""``python -m benchmarks``: measure, print the tables, write docs/benchmarks.md.
+
+``python -m benchmarks load``: the same PRs idle and under load give the same
+findings (``benchmarks.load``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import baseline_cost
+from benchmarks import baseline_cost, load
 from benchmarks.engine_throughput import compare
 from benchmarks.monorepo import HEADING as MONOREPO
 from benchmarks.run import (
@@ -78,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         0 when it ran (targets missed are reported, not an error).
     """
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["load"]:
+        return load.main(words[1:])
     args = build_parser().parse_args(argv)
     if not 0.0 <= args.violation_share <= 1.0:
         print("error: --violation-share must be between 0 and 1", file=sys.stderr)
@@ -169,9 +176,10 @@ def _run(
         args.output.parent.mkdir(parents=True, exist_ok=True)
         if args.output.is_file():
             # Measured by its own command (benchmarks.monorepo): kept as it is.
-            kept = baseline_cost.section_of(args.output.read_text(), MONOREPO)
-            if kept:
-                text = baseline_cost.replace_section(text, kept, MONOREPO)
+            for heading in (MONOREPO, load.HEADING):
+                kept = baseline_cost.section_of(args.output.read_text(), heading)
+                if kept:
+                    text = baseline_cost.replace_section(text, kept, heading)
         args.output.write_text(text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

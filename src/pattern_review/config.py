@@ -67,6 +67,9 @@ class Config(BaseSettings):
         tool_timeout_s: Timeout of each checklist tool.
         cache_dir: Where tool caches (mypy's) live between runs; None uses
             ``$XDG_CACHE_HOME/pattern-review``. Never inside the work tree.
+            The workflow's choice (``--cache-dir``, the ``cache-dir`` input,
+            the base commit's config), used only when nobody else can write
+            it (``checks/result_cache.py``).
         roles: File role -> path globs (added to content detection); a role
             given replaces that role's default globs, the others keep theirs.
         select: Only these rule ids (or prefixes) report; empty means all.

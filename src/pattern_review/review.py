@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pattern_review import git
 from pattern_review.baseline.base_run import mark_introduced
 from pattern_review.checks.registry import CHECK_NAMES, check_of_rule, check_spec
+from pattern_review.checks.result_cache import private_cache_root
 from pattern_review.checks.safe_suggestions import (
     check_suggestions,
     project_contexts_by_folder,
@@ -105,7 +106,7 @@ def cache_dir_for(config: Config, repo: Path) -> Path:
         repo: The reviewed repo; its path keys the cache.
 
     Returns:
-        An existing folder.
+        An existing folder nobody else can write (``private_cache_root``).
     """
     if config.cache_dir:
         root = Path(config.cache_dir).expanduser()
@@ -119,8 +120,7 @@ def cache_dir_for(config: Config, repo: Path) -> Path:
             identity = str(repo)
         key = hashlib.sha256(identity.encode()).hexdigest()[:12]
         root = Path(base) / "pattern-review" / key
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    return private_cache_root(root)
 
 
 def run_review(

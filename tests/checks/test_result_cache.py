@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -10,8 +13,11 @@ import pytest
 from pattern_review.checks import result_cache
 from pattern_review.checks.registry import check_of_rule
 from pattern_review.config import Config
+from pattern_review.conventions import pool
+from pattern_review.conventions.failures import could_not_analyse
+from pattern_review.findings.rules import ANALYSIS_FAILED_RULE
 from pattern_review.git import detached_worktree
-from pattern_review.models import Report
+from pattern_review.models import CheckOutcome, CheckResult, Report
 from pattern_review.review import cache_dir_for, run_review
 from pattern_review.rulebook.agent_file import builtin_agent_file
 from pattern_review.target import build_target
@@ -99,6 +105,42 @@ def test_a_check_that_could_not_run_is_not_reused(
     assert "reused" not in {c.name: c for c in again.checks}["mypy"].detail
 
 
+# libcst parses a flat chain in quadratic time: this one takes about 1 s of
+# CPU, far under the real budget and far over a 0.1 s one.
+SLOW_CHAIN = "X = " + "+".join(["1"] * 2000) + "\n"
+
+
+def test_a_budget_failure_is_not_reused_the_next_run_tries_again(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_pr(git_repo)
+    repo.write("pkg/chain.py", SLOW_CHAIN)
+    repo.commit("a slow file")
+    # As a loaded machine would have it: the file overruns its budget.
+    monkeypatch.setattr(pool, "BASE_BUDGET_S", 0.1)
+    monkeypatch.setattr(pool, "BUDGET_S_PER_MIB", 0.0)
+    starved = review(repo, tmp_path / "cache")
+    monkeypatch.undo()
+
+    again = review(repo, tmp_path / "cache")
+    third = review(repo, tmp_path / "cache")
+
+    assert ANALYSIS_FAILED_RULE in {f.rule for f in starved.findings}
+    assert "reused" not in details(again)["conventions"]
+    assert ANALYSIS_FAILED_RULE not in {f.rule for f in again.findings}
+    assert "reused" in details(again)["ruff"]  # the rest of the cache still works
+    assert "reused" in details(third)["conventions"]  # a clean outcome is kept
+
+
+def test_an_outcome_with_an_unanalysed_file_is_not_kept() -> None:
+    result = CheckResult(name="conventions", status="failed")
+    failure = could_not_analyse("a.py", "convention", "it needed more than ...")
+    other = failure.model_copy(update={"rule": "RTR001"})
+
+    assert not result_cache.keeps(CheckOutcome(result=result, findings=[failure]))
+    assert result_cache.keeps(CheckOutcome(result=result, findings=[other]))
+
+
 def test_rule_ids_map_to_the_check_that_produces_them() -> None:
     assert check_of_rule("mypy:arg-type") == "mypy"
     assert check_of_rule("MYPY:ARG-TYPE") == "mypy"
@@ -179,3 +221,84 @@ def test_the_base_versions_findings_are_kept_for_an_identical_rerun(
     assert "E501" not in {f.rule for f in first.findings + second.findings}
     assert third.pre_existing == first.pre_existing - 1
     assert "E501" in {f.rule for f in third.findings}
+
+
+def test_a_link_planted_in_a_world_writable_cache_folder_is_never_followed(
+    git_repo: GitRepo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The PR's code (another user) may write in a shared cache folder: it
+    # plants links where the results go, aimed at a file outside.
+    repo = make_pr(git_repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    precious = outside / "precious.txt"
+    precious.write_text("keep me\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "results").symlink_to(outside)
+    (shared / f"pattern-review-{os.geteuid()}").symlink_to(outside)
+    reference = review(repo, tmp_path / "private")
+
+    with caplog.at_level(logging.WARNING):
+        planted = review(repo, shared)
+
+    assert precious.read_text() == "keep me\n"
+    assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
+    assert planted.conclusion == reference.conclusion == "failure"
+    assert [f.rule for f in planted.findings] == [f.rule for f in reference.findings]
+    assert f"cache folder {shared} is not used" in caplog.text
+    assert "others can write to it" in caplog.text
+
+
+def test_a_shared_folder_with_the_sticky_bit_gets_a_private_folder_inside(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+
+    root = result_cache.private_cache_root(shared)
+
+    assert root == shared / f"pattern-review-{os.geteuid()}"
+    assert not root.is_symlink()
+    assert root.lstat().st_mode & (stat.S_IWGRP | stat.S_IWOTH) == 0
+    assert result_cache.private_cache_root(root) == root  # a safe one is kept
+
+
+def test_cache_entries_are_never_read_written_or_pruned_through_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cache" / "results"
+    cache = result_cache.ResultCache(folder, "state")
+    outcome = CheckOutcome(result=CheckResult(name="ruff", status="passed"))
+    cache.put("ruff", outcome)
+    [entry] = folder.iterdir()
+    target = tmp_path / "target.json"
+    target.write_text(outcome.model_dump_json())
+    entry.unlink()
+    entry.symlink_to(target)  # as if planted there
+    stale = folder / "stale.json"
+    stale.symlink_to(target)
+
+    assert cache.get("ruff") is None  # read through the link: no
+    monkeypatch.setattr(result_cache, "KEEP_ENTRIES", 1)
+    cache.put("ruff", outcome)
+
+    assert target.read_text() == outcome.model_dump_json()  # not written
+    assert not entry.is_symlink() and cache.get("ruff") == outcome
+    assert not stale.is_symlink() and not stale.exists()  # the link went
+    assert target.exists()  # its target did not
+
+
+def test_a_results_folder_that_is_a_link_is_not_used(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "results").symlink_to(elsewhere)
+    cache = result_cache.ResultCache(tmp_path / "cache" / "results", "state")
+
+    cache.put("ruff", CheckOutcome(result=CheckResult(name="ruff", status="passed")))
+
+    assert list(elsewhere.iterdir()) == []
+    assert cache.get("ruff") is None

@@ -33,6 +33,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "json-file",
     "run-tests",
     "ai-budget-tokens",
+    "cache-dir",
     "checks",
     "report",
     "review-drafts",

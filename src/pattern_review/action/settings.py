@@ -78,6 +78,7 @@ def config_overrides(run: ActionRun) -> dict[str, Any]:
         "checks": parse_checks(checks) if checks else None,
         "max_inline_comments": int_input(run, "max-inline-comments"),
         "ai_budget_tokens": int_input(run, "ai-budget-tokens"),
+        "cache_dir": run.input("cache-dir") or None,
     }
     if run.safe_mode:
         # `uv run` would build and run the PR's own project: never in safe mode.

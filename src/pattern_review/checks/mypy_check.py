@@ -13,6 +13,8 @@ import json
 import re
 from pathlib import Path, PurePosixPath
 
+from pattern_review.checks.evidence import base_configs, listed, no_evidence
+from pattern_review.checks.mypy_config import mypy_ignored
 from pattern_review.context import CheckContext, finished
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
@@ -159,6 +161,46 @@ def _run_mypy(
     return done, parsed
 
 
+def _unexamined(folder: Path, paths: list[str]) -> tuple[list[str], list[str]]:
+    """Return the paths mypy's config in ``folder`` excludes, and ignores."""
+    excluded = mypy_excluded(folder, paths)
+    kept = [p for p in paths if p not in excluded]
+    return excluded, mypy_ignored(folder, kept)
+
+
+def _require_evidence(ctx: CheckContext, excluded: list[str]) -> None:
+    """Fail when the PR's mypy config leaves out every changed file.
+
+    Excluded (``exclude``, ``files``) or under ``ignore_errors``, while the
+    base commit's config checked at least one of them.
+
+    Raises:
+        CheckError: No evidence.
+    """
+    paths = ctx.tool_paths
+    kept = [p for p in paths if p not in excluded]
+    ignored = mypy_ignored(ctx.where.folder, kept)
+    if not paths or len(excluded) + len(ignored) < len(paths):
+        return
+    with base_configs(ctx) as base_folder:
+        if base_folder is None:
+            return  # no base to compare with
+        base_excluded, base_ignored = _unexamined(base_folder, paths)
+    if len(base_excluded) + len(base_ignored) == len(paths):
+        return  # the team's own config leaves them out too
+    parts = []
+    if excluded:
+        parts.append(f"excludes {len(excluded)} ({listed(excluded)})")
+    if ignored:
+        parts.append(
+            f"ignores errors (ignore_errors) in {len(ignored)} ({listed(ignored)})"
+        )
+    raise no_evidence(
+        f"mypy's config {' and '.join(parts)} of the {len(paths)} changed"
+        " file(s), which the base's config type-checked"
+    )
+
+
 def run(ctx: CheckContext) -> CheckOutcome:
     """Type-check the changed files with mypy.
 
@@ -173,12 +215,15 @@ def run(ctx: CheckContext) -> CheckOutcome:
 
     Raises:
         CheckError: mypy is missing, timed out, crashed, or failed without a
-            parseable error.
+            parseable error; or no evidence: the PR's mypy config leaves out
+            every changed file (``checks/evidence.py``).
     """
     project = ctx.where
     excluded = mypy_excluded(project.folder, ctx.tool_paths)
     if ctx.target.safe_mode:
         excluded = []  # the PR's mypy config is not read in safe mode
+    else:
+        _require_evidence(ctx, excluded)
     # Paths as mypy sees them: relative to the project's folder, its cwd.
     paths = [p for p in ctx.tool_paths if p not in excluded]
     if not paths:

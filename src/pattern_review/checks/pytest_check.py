@@ -9,6 +9,7 @@ module that cannot be collected at the line its traceback ends in the repo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -16,7 +17,13 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Literal
 
-from pattern_review.checks.related_tests import related_tests
+from pattern_review import git
+from pattern_review.checks.evidence import base_configs, listed, no_evidence
+from pattern_review.checks.related_tests import (
+    deleted_related_tests,
+    is_test_file,
+    related_tests,
+)
 from pattern_review.context import CheckContext, finished
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
@@ -26,6 +33,10 @@ from pattern_review.projects.tools import run_tool
 
 NAME = "pytest"
 _EXIT_NO_TESTS = 5
+# What pytest collects by default: ``def test_*`` and ``class Test*``.
+_TEST_DEFINITION = re.compile(
+    r"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+test|class[ \t]+Test)", re.M
+)
 # Traceback frames in pytest's long report: "path:12: in <module>" and the
 # "File "path", line 3" of a SyntaxError.
 _FRAME = re.compile(r'^(?:E\s+)?(?:File "(.+?)", line (\d+)|(\S.*?\.py):(\d+): )')
@@ -58,8 +69,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
     # Tests of the project only, paths relative to its folder (pytest's cwd
     # and rootdir), within the testpaths its pytest config names.
     found = related_tests(project.folder, ctx.tool_paths)
-    tests = found if ctx.target.safe_mode else within_testpaths(project.folder, found)
+    tests = within_testpaths(project.folder, found)
+    deleted = _deleted_related_tests(ctx)
     if not tests:
+        _require_tests(ctx, found, deleted)
         outside = len(found) - len(tests)
         detail = f"no related tests ({outside} outside testpaths)" if outside else ""
         return _quiet_outcome("passed", detail or "no related tests")
@@ -82,8 +95,16 @@ def run(ctx: CheckContext) -> CheckOutcome:
             direct_env=_import_path(project.folder),
             account=account,
         )
-        if done.exit_code == _EXIT_NO_TESTS:
+        if done.exit_code == _EXIT_NO_TESTS and not _define_tests(
+            project.folder, tests
+        ):
+            # Helper modules named like tests: nothing to run, as expected.
             return _quiet_outcome("passed", "no related tests", done.seconds)
+        if done.exit_code == _EXIT_NO_TESTS:
+            raise no_evidence(
+                f"pytest collected no tests from the {_files(tests)}",
+                done.stdout + done.stderr,
+            )
         if done.exit_code not in (0, 1, 2):
             raise CheckError(
                 f"pytest exited {done.exit_code}: {done.last_line()}",
@@ -103,9 +124,118 @@ def run(ctx: CheckContext) -> CheckOutcome:
         raise CheckError(
             f"pytest failed: {done.last_line()}", done.stdout + done.stderr
         )
+    skipped = _skipped(root)
+    if not findings:
+        touched = bool(set(ctx.tool_paths) & set(tests))
+        _require_runs(ran, skipped, tests, done.stdout + done.stderr, touched)
     detail = f"{ran} test(s) in {len(tests)} file(s)"
-    detail += f", {len(findings)} failing" if findings else ", all passed"
-    return finished(NAME, findings, done.seconds, detail, [done.note])
+    if findings:
+        detail += f", {len(findings)} failing"
+    else:
+        detail += f", all {ran} skipped" if skipped == ran else ", all passed"
+    gone = f"the PR deletes related {listed(deleted)}" if deleted else ""
+    return finished(NAME, findings, done.seconds, detail, [done.note, gone])
+
+
+def _define_tests(folder: Path, tests: list[str]) -> bool:
+    """Return whether any of the test files defines a test function or class."""
+    for test in tests:
+        try:
+            text = (folder / test).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _TEST_DEFINITION.search(text):
+            return True
+    return False
+
+
+def _files(tests: list[str]) -> str:
+    return f"{len(tests)} related test file(s) ({listed(tests)})"
+
+
+def _skipped(root: ElementTree.Element) -> int:
+    return sum(1 for case in root.iter("testcase") if case.find("skipped") is not None)
+
+
+def _require_runs(
+    ran: int, skipped: int, tests: list[str], output: str, touched: bool
+) -> None:
+    """Fail a pytest run that passed without running a test.
+
+    Every test skipped is no evidence only when the PR changed those test
+    files (it may have added the skip): tests that the team's own suite
+    skips here too (no database on the runner, say) are the base's standard.
+
+    Raises:
+        CheckError: No evidence: no test case was run (a ``--co``-style run
+            collects them only) or every one was skipped by a PR that
+            changed the related tests.
+    """
+    if ran == 0:
+        raise no_evidence(f"pytest ran 0 tests from the {_files(tests)}", output)
+    if skipped == ran and touched:
+        raise no_evidence(
+            f"pytest skipped all {ran} test(s) of the {_files(tests)}", output
+        )
+
+
+def _deleted_related_tests(ctx: CheckContext) -> list[str]:
+    """Return the project's test files the PR deletes that tested its change.
+
+    A test renamed to a name pytest does not collect (``orders_check.py``)
+    is gone too. Paths relative to the project's folder, as at base; their
+    base text tells whether they imported a changed module.
+    """
+    project = ctx.where
+    gone = [
+        f.path if f.status == "deleted" else f.old_path or f.path
+        for f in ctx.target.files
+        if f.project == project.path
+        and (
+            (f.status == "deleted" and is_test_file(f.path))
+            or (
+                f.status == "renamed"
+                and is_test_file(f.old_path or "")
+                and not is_test_file(f.path)
+            )
+        )
+    ]
+    if not gone or not ctx.tool_paths:
+        return []
+    blobs = git.read_blobs(ctx.target.repo, ctx.target.base, gone)
+    texts: dict[str, str | None] = {}
+    for path in gone:
+        data = blobs.get(path)
+        with contextlib.suppress(ValueError):  # renamed from another project
+            texts[project.relative(path)] = (
+                data.decode("utf-8", "replace") if data is not None else None
+            )
+    return deleted_related_tests(ctx.tool_paths, texts)
+
+
+def _require_tests(ctx: CheckContext, found: list[str], deleted: list[str]) -> None:
+    """Fail when there are tests to run and none will.
+
+    The related tests all lie outside the PR's pytest ``testpaths`` while
+    the base's ``testpaths`` took some in, or the PR deletes the related
+    tests of the code it changes.
+
+    Raises:
+        CheckError: No evidence.
+    """
+    if found:
+        with base_configs(ctx) as base_folder:
+            at_base = base_folder and within_testpaths(base_folder, found)
+        if at_base:
+            raise no_evidence(
+                f"pytest's testpaths leave out all {_files(found)}, which the"
+                " base's testpaths include"
+            )
+    if deleted:
+        raise no_evidence(
+            f"the PR deletes the related test file(s) of the changed code"
+            f" ({listed(deleted)}) and no related test is left to run"
+        )
 
 
 def _read_report(junit: Path) -> ElementTree.Element:

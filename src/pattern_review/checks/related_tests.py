@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 # Folders never searched for tests: VCS data, environments, caches, builds.
@@ -114,6 +114,56 @@ def _imports_any(source: str, modules: set[str]) -> bool:
     return False
 
 
+class _Relation:
+    """What makes a test file related to a set of changed paths."""
+
+    def __init__(self, changed: Sequence[str]) -> None:
+        sources = [p for p in changed if not is_test_file(p)]
+        self.conftest_dirs = {
+            PurePosixPath(p).parent
+            for p in sources
+            if PurePosixPath(p).name == "conftest.py"
+        }
+        self.modules = {name for p in sources if (name := module_name(p)) is not None}
+        self.test_names = {
+            f"test_{PurePosixPath(p).stem}.py"
+            for p in sources
+            if PurePosixPath(p).name != "__init__.py"
+        }
+
+    @property
+    def empty(self) -> bool:
+        """Whether no test can relate (no changed module, stem or conftest)."""
+        return not self.modules and not self.test_names
+
+    def relates(self, test: str, read: Callable[[str], str | None]) -> bool:
+        """Return whether a test file concerns the change.
+
+        Args:
+            test: The test file's path.
+            read: Returns a test file's source (asked only when its path
+                does not decide), or None when it cannot be read.
+
+        Returns:
+            True when it sits under a changed ``conftest.py``, is named after
+            a changed module, or imports one.
+        """
+        path = PurePosixPath(test)
+        if any(d in path.parents for d in self.conftest_dirs):
+            return True
+        if path.name in self.test_names:
+            return True
+        source = read(test)
+        return source is not None and _imports_any(source, self.modules)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def related_tests(repo: Path, changed: Sequence[str]) -> list[str]:
     """Return the test files a change concerns.
 
@@ -125,31 +175,36 @@ def related_tests(repo: Path, changed: Sequence[str]) -> list[str]:
         Existing test file paths relative to ``repo``, sorted.
     """
     related = {p for p in changed if is_test_file(p) and (repo / p).is_file()}
-    sources = [p for p in changed if not is_test_file(p)]
-    conftest_dirs = {
-        PurePosixPath(p).parent
-        for p in sources
-        if PurePosixPath(p).name == "conftest.py"
-    }
-    modules = {name for p in sources if (name := module_name(p)) is not None}
-    stems = {
-        PurePosixPath(p).stem for p in sources if PurePosixPath(p).name != "__init__.py"
-    }
-    if not modules and not stems:
+    relation = _Relation(changed)
+    if relation.empty:
         return sorted(related)
     for test in _test_files(repo):
-        if test in related:
-            continue
-        if any(d in PurePosixPath(test).parents for d in conftest_dirs):
-            related.add(test)
-            continue
-        if PurePosixPath(test).name in {f"test_{stem}.py" for stem in stems}:
-            related.add(test)
-            continue
-        try:
-            text = (repo / test).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if _imports_any(text, modules):
+        if test not in related and relation.relates(
+            test, lambda path: _read(repo / path)
+        ):
             related.add(test)
     return sorted(related)
+
+
+def deleted_related_tests(
+    changed: Sequence[str], deleted: Mapping[str, str | None]
+) -> list[str]:
+    """Return the deleted test files that concerned the changed code.
+
+    Args:
+        changed: Changed ``.py`` paths that still exist.
+        deleted: Each deleted test file's path and its base source (None
+            when it could not be read).
+
+    Returns:
+        The deleted test files related to ``changed`` as they were at base,
+        sorted.
+    """
+    relation = _Relation(changed)
+    if relation.empty:
+        return []
+    return sorted(
+        test
+        for test in deleted
+        if is_test_file(test) and relation.relates(test, deleted.get)
+    )

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pattern_review.checks.evidence import ruff_evidence
 from pattern_review.checks.ruff_budget import (
     Overrun,
     batch_budget,
@@ -189,7 +190,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
         own_rules = f"{len(migrations)} migration(s) with the project's own rules only"
     safe = SAFE_MODE_NOTE if ctx.target.safe_mode else ""
     notes = [linted.note, safe, lacking, own_rules]
-    return finished(NAME, findings, linted.seconds, detail, notes)
+    # A clean run on files ruff's config leaves out is no evidence.
+    return ruff_evidence(ctx, finished(NAME, findings, linted.seconds, detail, notes))
 
 
 def _text(path: Path) -> str | None:

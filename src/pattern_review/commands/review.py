@@ -61,6 +61,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--config", help="config file (TOML)")
     parser.add_argument(
+        "--cache-dir",
+        help="folder for tool caches and check outcomes (default:"
+        " ~/.cache/pattern-review); used only when nobody else can write it",
+    )
+    parser.add_argument(
         "--verbose",
         action="store_true",
         help="print the whole output of a command that kept a check from running",
@@ -126,6 +131,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         "filter_mode": args.filter_mode,
         "checks": checks,
         "result_cache": False if getattr(args, "no_cache", False) else None,
+        "cache_dir": getattr(args, "cache_dir", None),
     }
 
 

@@ -9,6 +9,11 @@ findings and takes the next. A worker that dies (a signal, an exit) or
 overruns the file's time budget is killed and replaced; that file gets one
 error finding ("could not be analysed"), and the other files go on.
 
+The budget counts the CPU time the worker spent on the file, not the time
+on the clock: on a loaded runner a file waits for a core without using its
+budget, so the same file gets the same verdict whatever else runs. A wall
+ceiling far above it still ends a worker that sleeps or waits.
+
 This module itself imports neither libcst nor the rules (the worker loop,
 ``worker``, is imported in the children only): the review's process pays
 only for the pipe.
@@ -37,11 +42,19 @@ from pattern_review.models import Finding
 
 # What the forkserver imports once, so that each worker starts warm.
 PRELOAD = "pattern_review.conventions.preload"
-# A file's time budget: a fixed part plus a part that grows with its size.
-# Real code is checked at about 1 MiB/s on one loaded core; a pathological
-# file (a long ``1+1+...`` chain: 20 KiB, over 5 s) is far slower.
-BASE_BUDGET_S = 3.0
-BUDGET_S_PER_MIB = 10.0
+# A file's CPU time budget: a fixed part plus a part that grows with its
+# size. Real code takes about 1 s of CPU per MiB (a 5,000-line module, 200
+# KiB: 0.3 s); a pathological file (a long ``1+1+...`` chain: 20 KiB, over
+# 5 s) is far slower.
+BASE_BUDGET_S = 10.0
+BUDGET_S_PER_MIB = 20.0
+# The wall ceiling: CPU budget times this, plus the margin below. Only a
+# worker that sleeps or waits (never a busy one, however loaded the runner)
+# reaches it.
+WALL_FACTOR = 10.0
+WALL_MARGIN_S = 60.0
+# Shortest wait between two readings of the workers' CPU time.
+_POLL_S = 0.02
 # Below this many files per worker, another worker costs more than it saves.
 MIN_FILES_PER_WORKER = 8
 _JOIN_S = 2.0
@@ -58,15 +71,58 @@ Budget = Callable[[str], float]
 
 
 def budget_for(size: int) -> float:
-    """Return the seconds a file of ``size`` bytes may take in the engine.
+    """Return the CPU seconds a file of ``size`` bytes may take in the engine.
 
     Args:
         size: The file's size in bytes.
 
     Returns:
-        Seconds.
+        Seconds of CPU time.
     """
     return BASE_BUDGET_S + BUDGET_S_PER_MIB * size / (1024 * 1024)
+
+
+def wall_ceiling(budget: float) -> float:
+    """Return the wall-clock seconds a file with a CPU ``budget`` may take.
+
+    Args:
+        budget: The file's CPU time budget in seconds.
+
+    Returns:
+        Seconds on the clock: far above what any load makes of the budget.
+    """
+    return WALL_FACTOR * budget + WALL_MARGIN_S
+
+
+def _clock_ticks() -> int:
+    try:
+        return os.sysconf("SC_CLK_TCK")
+    except (AttributeError, ValueError, OSError):
+        return 100
+
+
+_TICKS_PER_S = _clock_ticks()
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """Return the CPU time (user and system) a process has used so far.
+
+    Args:
+        pid: The process.
+
+    Returns:
+        Seconds, or None where ``/proc`` cannot tell (not Linux, gone).
+    """
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stream:
+            # The command name may hold spaces and parentheses: split after it.
+            fields = stream.read().rsplit(b")", 1)[1].split()
+        # Fields 14 and 15 of stat(5); the state (field 3) is fields[0].
+        return (int(fields[11]) + int(fields[12])) / _TICKS_PER_S
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _serve(
@@ -140,8 +196,46 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     path: str | None = None
-    deadline: float = 0.0
     budget: float = 0.0
+    started: float = 0.0
+    cpu_at_start: float | None = None
+
+    def take(self, path: str, budget: float) -> None:
+        """Note that the worker starts ``path``: its clocks start now."""
+        self.path, self.budget = path, budget
+        self.started = time.monotonic()
+        self.cpu_at_start = cpu_seconds(self.process.pid)
+
+    def cpu_used(self) -> float:
+        """CPU seconds spent on the current file (wall seconds without /proc)."""
+        if self.cpu_at_start is None:
+            return time.monotonic() - self.started
+        now = cpu_seconds(self.process.pid)
+        return 0.0 if now is None else now - self.cpu_at_start
+
+    def wall_left(self) -> float:
+        """Seconds on the clock before the file reaches its wall ceiling."""
+        return self.started + wall_ceiling(self.budget) - time.monotonic()
+
+    def next_look(self) -> float:
+        """Seconds the pool may wait before the file can be over a budget.
+
+        CPU time never runs faster than the clock (the worker is one
+        thread), so what is left of the CPU budget is a safe wait.
+        """
+        left = min(self.budget - self.cpu_used(), self.wall_left())
+        return max(left, _POLL_S)
+
+    def overrun(self) -> str | None:
+        """Why the current file is over its budget, or None when it is not."""
+        if self.cpu_used() > self.budget:
+            return f"it needed more than its {self.budget:.1f} s CPU time budget"
+        if self.wall_left() <= 0:
+            return (
+                f"it took longer than {wall_ceiling(self.budget):.0f} s on the"
+                " clock (the worker was stuck)"
+            )
+        return None
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -227,7 +321,7 @@ def lint_isolated(
         config: The review's configuration.
         selection: The rules the team's agent file turns on; None: all.
         workers: How many child processes at most.
-        budget: Seconds each path may take.
+        budget: CPU seconds each path may take.
 
     Returns:
         Each path's findings; a path whose worker died or overran its budget
@@ -240,20 +334,17 @@ def lint_isolated(
         while todo or any(w.path is not None for w in pool.workers):
             for worker in pool.workers:
                 if worker.path is None and todo:
-                    worker.path = todo.popleft()
-                    worker.budget = budget(worker.path)
-                    worker.deadline = time.monotonic() + worker.budget
+                    path = todo.popleft()
+                    worker.take(path, budget(path))
                     try:
-                        worker.conn.send(worker.path)
+                        worker.conn.send(path)
                     except OSError:  # died while idle: its file goes to a new one
-                        path = worker.path
                         worker.path = None
                         worker = pool.replace(worker)
-                        worker.path, worker.budget = path, budget(path)
-                        worker.deadline = time.monotonic() + worker.budget
+                        worker.take(path, budget(path))
                         worker.conn.send(path)
             busy = [w for w in pool.workers if w.path is not None]
-            timeout = max(min(w.deadline for w in busy) - time.monotonic(), 0.0)
+            timeout = min(w.next_look() for w in busy)
             wait(
                 [w.conn for w in busy] + [w.process.sentinel for w in busy],
                 timeout,
@@ -280,8 +371,8 @@ def _collect(pool: _Pool, worker: _Worker, results: dict[str, list[Finding]]) ->
     if not worker.process.is_alive():
         worker.process.join(_JOIN_S)
         reason = _death(worker.process)
-    elif time.monotonic() >= worker.deadline:
-        reason = f"it took longer than its {worker.budget:.1f} s time budget"
+    else:
+        reason = worker.overrun()
     if reason is None:
         return
     results[path] = [could_not_analyse(path, "convention", reason)]
@@ -323,8 +414,9 @@ def lint_paths(
         paths: Paths relative to ``repo``.
         config: The review's configuration.
         selection: The rules the team's agent file turns on; None: all.
-        time_budget: Seconds each file may take; None: by its size
-            (``budget_for``).
+        time_budget: CPU seconds each file may take; None: by its size
+            (``budget_for``). The wall clock allows far more
+            (``wall_ceiling``).
 
     Returns:
         Findings in path order, then line order (the same for any job count).

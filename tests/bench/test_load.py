@@ -1,0 +1,45 @@
+"""The load benchmark's comparison: same findings, or what differs."""
+
+from __future__ import annotations
+
+from benchmarks.load import compare, finding_keys, render
+
+
+def _finding(
+    rule: str, path: str = "app/models/order.py", line: int = 3
+) -> dict[str, object]:
+    return {"rule": rule, "path": path, "line": line, "column": 1, "severity": "error"}
+
+
+FOUND = [_finding("MDL002", line=9), _finding("MDL001"), _finding("MDL003")]
+IDLE: dict[str, object] = {"findings": FOUND}
+
+
+def test_the_same_findings_in_another_order_are_identical() -> None:
+    loaded: dict[str, object] = {"findings": list(reversed(FOUND))}
+
+    result = compare(IDLE, loaded)
+
+    assert result.identical
+    assert [key[3] for key in finding_keys(loaded)] == ["MDL001", "MDL003", "MDL002"]
+
+
+def test_a_budget_failure_instead_of_the_real_findings_is_reported() -> None:
+    # What issue 19 saw under load: PR005 instead of MDL001-003.
+    loaded = {"findings": [_finding("PR005", line=1)]}
+
+    result = compare(IDLE, loaded)
+
+    assert not result.identical
+    assert result.budget_failures == 1
+    assert [key[3] for key in result.missing] == ["MDL001", "MDL003", "MDL002"]
+    assert [key[3] for key in result.extra] == ["PR005"]
+
+
+def test_the_section_names_its_heading_and_every_run() -> None:
+    rows = [["demo", "idle", "1.0 s", "0.5", "3", "reference", "0"]]
+
+    text = render(rows, [], 4, None)
+
+    assert text.startswith("### Under load\n")
+    assert "| demo | idle |" in text
