@@ -214,3 +214,21 @@ def test_an_exception_a_tool_let_out_is_the_reason() -> None:
         "ChefBuildError: Backend subprocess exited when trying to invoke"
         " get_requires_for_build (`sh -c poetry install`)"
     )
+
+
+@linux_only
+def test_the_sweep_leaves_a_running_commands_processes_alone(tmp_path: Path) -> None:
+    launched = threading.Event()
+    runs: list[ToolRun] = []
+
+    def run() -> None:
+        script = "(sleep 1; echo done) & wait"
+        runs.append(run_command(["sh", "-c", script], tmp_path, 60, launched=launched))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert launched.wait(10)
+    time.sleep(0.3)  # the background subshell exists now
+    reaper.end_orphans()
+    worker.join(60)
+    assert runs and runs[0].stdout == "done\n"

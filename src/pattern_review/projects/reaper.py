@@ -140,13 +140,16 @@ def end_orphans() -> int:
     own_group = os.getpgrp()
 
     def chosen(table: dict[int, _Process]) -> set[int]:
+        # A command still running (another review's, in this process) keeps
+        # its processes: they are its own to end.
+        running = _with_descendants(_commands & set(table), table)
         adopted = {
             pid
             for pid, info in table.items()
-            if info.ppid == own and info.pgid != own_group and pid not in _commands
+            if info.ppid == own and info.pgid != own_group and pid not in running
         }
         marked = {
-            pid for pid in table if pid not in _commands and prefix in _environment(pid)
+            pid for pid in table if pid not in running and prefix in _environment(pid)
         }
         return adopted | marked
 
