@@ -31,7 +31,7 @@ RULEBOOK = f"""\
 
 ## Router Pattern
 
-- {SECRET}
+- Use `APIRouter` with `prefix` and `tags` ({SECRET})
 
 ## Completion Checklist
 
