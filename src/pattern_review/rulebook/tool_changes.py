@@ -37,7 +37,7 @@ import shlex
 import tokenize
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -73,26 +73,49 @@ Settings = dict[str, Any]
 
 @dataclass(frozen=True)
 class _File:
-    """One changed config file: its path and both versions' text."""
+    """One changed config file: its path and both versions' text.
+
+    ``tables`` and ``within`` say where in the head file the tool's keys
+    are (a table header such as ``[tool.mypy]``, and text of the block, a
+    module override's name), so a change is anchored on its own line.
+    """
 
     path: str
     base: str | None
     head: str | None
     added_lines: frozenset[int]
+    tables: tuple[str, ...] = ()
+    within: str = ""
 
     def line_of(self, *needles: str) -> int | None:
-        """The head line that carries a needle: an added line first."""
+        """The head line of the first needle found in the tool's table."""
         if self.head is None:
             return None
         lines = LINE_BREAK.split(self.head)
-        hits = [
-            number
-            for number, text in enumerate(lines, start=1)
-            if any(needle and needle in text for needle in needles)
+        blocks: list[list[int]] = [[]]
+        for number, text in enumerate(lines, start=1):
+            if text.lstrip().startswith("["):
+                blocks.append([])
+            blocks[-1].append(number)
+        region = [
+            number for block in blocks if self._ours(block, lines) for number in block
         ]
-        added = [number for number in hits if number in self.added_lines]
-        first = added or hits
-        return first[0] if first else None
+        for needle in needles:
+            hits = [n for n in region if lines[n - 1].strip().startswith(needle)]
+            added = [n for n in hits if n in self.added_lines]
+            if hits:
+                return (added or hits)[0]
+        return None
+
+    def _ours(self, block: list[int], lines: list[str]) -> bool:
+        if not self.tables:
+            return True
+        if not block:  # the lines before the first table
+            return False
+        header = lines[block[0] - 1].strip()
+        if not any(header.startswith(table) for table in self.tables):
+            return False
+        return not self.within or any(self.within in lines[n - 1] for n in block)
 
 
 def value_text(value: object) -> str | None:
@@ -260,6 +283,8 @@ def _ruff_changes(file: _File, name: str) -> list[StandardChange]:
     before, after = _ruff_settings(name, file.base), _ruff_settings(name, file.head)
     if before is None and after is None:
         return []
+    if name == "pyproject.toml":
+        file = replace(file, tables=("[tool.ruff",))
     changes: list[StandardChange] = []
 
     def selected(settings: Settings | None) -> set[str]:
@@ -299,8 +324,8 @@ def _ruff_changes(file: _File, name: str) -> list[StandardChange]:
             _change(
                 file,
                 "ruff ignore",
-                sorted(old),
-                sorted(new),
+                sorted(old) or None,
+                sorted(new) or None,
                 weakens=bool(added),
                 effect=f"ruff ignores {', '.join(added)} everywhere"
                 if added
@@ -317,8 +342,8 @@ def _ruff_changes(file: _File, name: str) -> list[StandardChange]:
                 _change(
                     file,
                     f"ruff {key}",
-                    sorted(old),
-                    sorted(new),
+                    sorted(old) or None,
+                    sorted(new) or None,
                     weakens=bool(added),
                     effect=f"ruff skips files matching {', '.join(added)}"
                     if added
@@ -365,8 +390,8 @@ def _ruff_path_ignores(
             _change(
                 file,
                 "ruff per-file-ignores",
-                {pattern: sorted(was)},
-                {pattern: sorted(now)},
+                {pattern: sorted(was)} if pattern in old else None,
+                {pattern: sorted(now)} if pattern in new else None,
                 weakens=bool(added),
                 effect=f"ruff ignores {', '.join(added)} in files matching {pattern}"
                 if added
@@ -462,6 +487,15 @@ def _mypy_key_change(
     )
 
 
+def _mypy_place(file: _File, name: str, scope: str) -> _File:
+    """The file, told where mypy's global or one override's keys are."""
+    module = scope.split(",")[0]
+    if name == "pyproject.toml":
+        table = "[[tool.mypy.overrides]]" if scope else "[tool.mypy]"
+        return replace(file, tables=(table,), within=module)
+    return replace(file, tables=(f"[mypy-{module}" if scope else "[mypy]",))
+
+
 def _mypy_changes(file: _File, name: str) -> list[StandardChange]:
     before, old_modules = _mypy_settings(name, file.base)
     after, new_modules = _mypy_settings(name, file.head)
@@ -471,10 +505,11 @@ def _mypy_changes(file: _File, name: str) -> list[StandardChange]:
     ]
     changes: list[StandardChange] = []
     for scope, old, new in scopes:
+        where = _mypy_place(file, name, scope)
         for key in sorted(old.keys() | new.keys()):
             if old.get(key) == new.get(key):
                 continue
-            change = _mypy_key_change(file, scope, key, old.get(key), new.get(key))
+            change = _mypy_key_change(where, scope, key, old.get(key), new.get(key))
             if change is not None:
                 changes.append(change)
     return changes
@@ -548,6 +583,8 @@ def _pytest_changes(file: _File, name: str) -> list[StandardChange]:
     if before is None and after is None:
         return []
     before, after = before or {}, after or {}
+    section = _PYTEST_SECTIONS.get(name, "tool.pytest.ini_options")
+    file = replace(file, tables=(f"[{section}]",))
     changes: list[StandardChange] = []
     old, new = _options(before.get("addopts")), _options(after.get("addopts"))
     if old != new:
@@ -857,6 +894,16 @@ def _head(root: Path, changed: ChangedFile) -> bytes | None:
         return None
 
 
+def _file_changes(file: _File, name: str) -> list[StandardChange]:
+    if name == "conftest.py":
+        return _conftest_changes(file)
+    return [
+        *_ruff_changes(file, name),
+        *_mypy_changes(file, name),
+        *_pytest_changes(file, name),
+    ]
+
+
 def tool_changes(target: ReviewTarget) -> list[StandardChange]:
     """List what the PR changes in how ruff, mypy and pytest examine and judge it.
 
@@ -873,12 +920,20 @@ def tool_changes(target: ReviewTarget) -> list[StandardChange]:
         if name not in CONFIG_NAMES:
             continue
         file = _versions(target, changed)
-        if name == "conftest.py":
-            changes += _conftest_changes(file)
-            continue
-        changes += _ruff_changes(file, name)
-        changes += _mypy_changes(file, name)
-        changes += _pytest_changes(file, name)
+        try:
+            changes += _file_changes(file, name)
+        except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+            # An odd value in PR text costs this file's comparison, not the review.
+            changes.append(
+                _change(
+                    file,
+                    f"{name} not compared",
+                    None,
+                    type(exc).__name__,
+                    weakens=None,
+                    effect="pattern-review could not compare this file with the base",
+                )
+            )
     for changed in target.reviewed_files:
         if not changed.path.endswith((".py", ".pyi")) or not changed.added_lines:
             continue
