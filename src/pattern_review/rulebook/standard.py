@@ -39,7 +39,7 @@ from pattern_review.rulebook.agent_file import (
     find_agent_file,
     parse_agent_file,
 )
-from pattern_review.rulebook.tool_changes import tool_changes, value_text
+from pattern_review.rulebook.tool_changes import head_file, tool_changes, value_text
 
 # Values of the ``CI`` variable that mean "not in CI".
 _NOT_CI = frozenset({"", "0", "false", "no", "off"})
@@ -250,17 +250,6 @@ def _inside(root: Path, explicit: str | None) -> str | None:
         return None
 
 
-def _head_file(root: Path, path: str) -> bytes | None:
-    """A file of the head work tree; a link or folder is not a config file."""
-    file = root / path
-    if file.is_symlink() or not file.is_file():
-        return None
-    try:
-        return file.read_bytes()
-    except OSError:
-        return None
-
-
 def standard_changes(
     target: ReviewTarget, config: Config, agent: AgentFile, explicit: str | None
 ) -> list[StandardChange]:
@@ -290,7 +279,7 @@ def _setting_changes(
 ) -> list[StandardChange]:
     before, where = base_settings(root, base, explicit), explicit
     try:
-        after, where = _settings_of(lambda p: _head_file(root, p), explicit)
+        after, where = _settings_of(lambda p: head_file(root, p), explicit)
     except ConfigError as exc:
         return [
             StandardChange(
@@ -303,7 +292,7 @@ def _setting_changes(
     old = {key.replace("_", "-"): value for key, value in before.items()}
     new = {key.replace("_", "-"): value for key, value in after.items()}
     path = where or CONFIG_FILE_NAME
-    head_text = _head_file(root, path) or b""
+    head_text = head_file(root, path) or b""
     lines = head_text.decode("utf-8", errors="replace").splitlines()
     return [
         _weighed(
@@ -432,7 +421,7 @@ def _agent_changes(target: ReviewTarget, agent: AgentFile) -> list[StandardChang
 
 def _removed_lines(target: ReviewTarget, agent: AgentFile) -> int:
     """How many of the base agent file's non-blank lines the head no longer has."""
-    head = _head_file(target.repo, agent.path)
+    head = head_file(target.repo, agent.path)
     if head is None:
         return 0
     kept = {line.strip() for line in head.decode("utf-8", "replace").splitlines()}

@@ -292,7 +292,7 @@ def _ruff_changes(file: _File, name: str) -> list[StandardChange]:
         return chosen | _ruff_codes(settings, "extend-select")
 
     old, new = selected(before), selected(after)
-    if old - new:
+    if old != new:
         gone = sorted(old - new)
         changes.append(
             _change(
@@ -300,20 +300,10 @@ def _ruff_changes(file: _File, name: str) -> list[StandardChange]:
                 "ruff select",
                 sorted(old),
                 sorted(new),
-                weakens=True,
-                effect=f"ruff no longer checks {', '.join(gone)}",
-                needles=("select",),
-            )
-        )
-    elif new - old:
-        changes.append(
-            _change(
-                file,
-                "ruff select",
-                sorted(old),
-                sorted(new),
-                weakens=False,
-                effect=f"ruff also checks {', '.join(sorted(new - old))}",
+                weakens=bool(gone),
+                effect=f"ruff no longer checks {', '.join(gone)}"
+                if gone
+                else f"ruff also checks {', '.join(sorted(new - old))}",
                 needles=("select",),
             )
         )
@@ -880,12 +870,25 @@ def _versions(target: ReviewTarget, changed: ChangedFile) -> _File:
         if changed.status == "added"
         else _read(lambda: git.show_file(root, target.base, base_path))
     )
-    head = None if changed.status == "deleted" else _read(lambda: _head(root, changed))
+    head = (
+        None
+        if changed.status == "deleted"
+        else _read(lambda: head_file(root, changed.path))
+    )
     return _File(changed.path, base, head, changed.added_lines)
 
 
-def _head(root: Path, changed: ChangedFile) -> bytes | None:
-    file = root / changed.path
+def head_file(root: Path, path: str) -> bytes | None:
+    """Read a file of the head work tree; a link or folder is not a config file.
+
+    Args:
+        root: The work tree (at the head).
+        path: The file, relative to it.
+
+    Returns:
+        Its bytes, or None when it is missing, a link, a folder or unreadable.
+    """
+    file = root / path
     if file.is_symlink() or not file.is_file():
         return None
     try:
