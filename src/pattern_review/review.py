@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +47,7 @@ from pattern_review.models import (
     Finding,
     Report,
     ReviewTarget,
+    StandardChange,
     TargetInfo,
 )
 from pattern_review.projects.per_project import (
@@ -126,6 +128,7 @@ def run_review(
     agent: AgentFile,
     *,
     ai: AiOptions | None = None,
+    standard_changes: Sequence[StandardChange] = (),
 ) -> Report:
     """Review a target.
 
@@ -134,6 +137,8 @@ def run_review(
         config: How to review it.
         agent: The rulebook the findings cite.
         ai: AI review options; None (or no key) skips it.
+        standard_changes: What the PR changes in how it is judged; each one
+            that weakens the standard is a finding too.
 
     Returns:
         The report: findings in scope, one result per check, the conclusion.
@@ -152,7 +157,9 @@ def run_review(
     kept = _kept_findings(found, context, rulebook, sources, ran)
     kept = _with_safe_suggestions(kept, context, sources)
     checks = _check_results(outcomes, kept.findings, found)
+    kept = _with_standard_findings(kept, standard_changes, config, sources)
     report = _report(kept, checks, context, rulebook, agent, sources)
+    report.standard_changes = list(standard_changes)
     if not agent.builtin and not target.safe_mode and target.file(agent.path):
         report.coverage = coverage_items(rulebook.rows)  # the PR edits the rulebook
     report = _with_ai_section(report, context, rulebook, agent, ai, sources)
@@ -286,6 +293,22 @@ def _with_safe_suggestions(
         return kept
     contexts = project_contexts_by_folder(project_contexts(context))
     return replace(kept, findings=check_suggestions(kept.findings, contexts, sources))
+
+
+def _with_standard_findings(
+    kept: _Kept,
+    changes: Sequence[StandardChange],
+    config: Config,
+    sources: dict[str, str],
+) -> _Kept:
+    """Add a finding for each change that weakens the standard (no check's own)."""
+    from pattern_review.findings.standard import standard_findings
+
+    raised = standard_findings(changes, config.standard_change_severity)
+    if not raised:
+        return kept
+    findings = sort_findings([*kept.findings, *fingerprint(raised, sources)])
+    return replace(kept, findings=findings)
 
 
 def _suppress(

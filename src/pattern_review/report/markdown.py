@@ -43,6 +43,7 @@ from pattern_review.report.shared import (
     pattern_title,
     pre_existing_line,
 )
+from pattern_review.report.standard_changes import standard_changes_md
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.rulebook.catalog import STYLE_RULES_HEADING
 
@@ -545,6 +546,7 @@ class _Composer:
         """Return the body with at most ``limits`` items of each list."""
         lines = [
             *self._conclusion(),
+            *standard_changes_md(self.report, message_md),
             *self._notices(),
             *self._fix_first(limits.findings),
             *self._more(limits.findings),
@@ -649,7 +651,12 @@ def render_fix_first(
         Markdown of at most ``max_chars`` characters.
     """
     composer = _Composer(report, agent, blob_base, None, "")
-    lines = [*composer._conclusion(), *composer._notices(), *composer._fix_first()]
+    lines = [
+        *composer._conclusion(),
+        *standard_changes_md(report, message_md),
+        *composer._notices(),
+        *composer._fix_first(),
+    ]
     rest = len(composer.rest)
     where = f"[the pull request comment]({comment_url})" if comment_url else None
     if where is None and blob_base and report.target.pr is not None:
