@@ -553,7 +553,8 @@ class _Composer:
             where = f"{escape_md(f'[{row.pattern}]')} " if row.pattern else ""
             items.append(
                 f"| {row.line} | {where}"
-                f"{message_md(row.text, in_table=True)} | {escape_md(by)} |"
+                f"{message_md(row.text.replace('**', ''), in_table=True)} | "
+                f"{escape_md(by)} |"
             )
         if len(rows) > limit:
             items.append(f"| … | {len(rows) - limit} more | |")
