@@ -149,6 +149,23 @@ def test_without_blob_base_there_are_no_links() -> None:
     assert "(built-in agent file line 129)" in body
 
 
+def test_built_in_quotes_are_unlinked_and_say_where_the_lines_are() -> None:
+    # The built-in file is not in the reviewed repository: a link to its
+    # blob would 404, so none is made, even with links on.
+    body = render_markdown(_report(), builtin_agent_file(), blob_base=BLOB)
+    assert "(built-in agent file line 129)" in body
+    assert "backend-developer.md#L" not in body
+    assert body.rstrip().endswith(
+        "<sub>Patterns cited from `backend-developer.md (built-in)`, which ships "
+        "with pattern-review; `pattern-review rules --coverage` lists its "
+        "lines.</sub>"
+    )
+    # A team's file is in the repository: its quotes link to their lines.
+    team = render_markdown(_report(), _team_agent(), blob_base=BLOB)
+    assert ".claude/agents/backend-developer.md#L129)" in team
+    assert "rules --coverage" not in team
+
+
 def test_delta_marks_new_and_still_open_and_lists_fixed() -> None:
     fixed = _finding("SVC001", "error", "service-pattern", 9, message="gone now")
     delta = FindingDelta(new={"fp2"}, fixed=[fixed])

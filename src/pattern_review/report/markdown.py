@@ -562,6 +562,15 @@ class _Composer:
 
     def _footer(self) -> list[str]:
         source = self.report.agent_file or self.agent.path
+        if self.agent.builtin:
+            # The built-in copy ships inside the tool, not in the reviewed
+            # repository: no URL shows the copy this review ran with, so its
+            # quotes are not linked; the tool itself lists its lines.
+            return [
+                f"<sub>Patterns cited from {_code(source)}, which ships with "
+                "pattern-review; `pattern-review rules --coverage` lists its "
+                "lines.</sub>"
+            ]
         return [f"<sub>Patterns cited from {_code(source)}.</sub>"]
 
     # -- whole body -------------------------------------------------------
