@@ -51,6 +51,8 @@ class CoverageRow:
         rules: Convention rule ids bound to it.
         ruff: Ruff codes cited to it.
         tools: Checklist tools it names.
+        credited: The enforcers are those ``ALSO_ENFORCED`` credits: they
+            cite another sentence, so findings never quote this one.
     """
 
     line: int
@@ -61,6 +63,7 @@ class CoverageRow:
     rules: tuple[str, ...] = ()
     ruff: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
+    credited: bool = False
 
 
 def also_enforced_by(text: str) -> tuple[str, ...]:
@@ -110,8 +113,10 @@ def _row(
     tools: tuple[str, ...] = ()
     if slug == "completion-checklist":
         tools = tuple(n for n, p in CHECKLIST_TOOLS.items() if p.search(item.text))
+    credited = False
     if slug is not None and not (rules or ruff or tools):
         rules, ruff, tools = _credited(item, on, checklist)
+        credited = bool(rules or ruff or tools)
     enforced: Enforcer
     if rules:
         enforced = "convention"
@@ -124,7 +129,7 @@ def _row(
     else:
         enforced = "nothing"
     return CoverageRow(
-        item.line, item.heading, slug, item.text, enforced, rules, ruff, tools
+        item.line, item.heading, slug, item.text, enforced, rules, ruff, tools, credited
     )
 
 
