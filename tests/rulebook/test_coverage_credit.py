@@ -211,3 +211,18 @@ def test_the_coverage_reads_plain_on_a_terminal_and_markdown_when_asked() -> Non
     assert "| Line | Section | Rule | Enforced by |" in markdown.stdout
     assert "\\|" in markdown.stdout  # a pipe in a table cell is escaped there
     assert "\\*\\*" not in markdown.stdout  # bold marks are dropped, not escaped
+
+
+def test_the_terminal_table_shows_the_teams_words_without_control_characters() -> None:
+    from pattern_review.commands.rules import coverage_text
+
+    text = builtin_agent_file().text.replace(
+        "- Use Pydantic validators for input validation",
+        "- Use Pydantic validators \x1b[2J\x1b[31mfor **input** validation",
+    )
+    table = coverage_text(_book(text))
+    assert "\x1b" not in table
+    row = next(line for line in table.splitlines() if "Pydantic validators" in line)
+    assert row.endswith(
+        "AI review only  Use Pydantic validators [2J[31mfor input validation"
+    )
