@@ -289,10 +289,18 @@ def _with_safe_suggestions(
     kept: _Kept, context: CheckContext, sources: dict[str, str]
 ) -> _Kept:
     """Keep only the suggestions that, applied, leave ruff as clean as before."""
-    if all(f.suggestion is None for f in kept.findings):
-        return kept
+    return replace(kept, findings=_safe_suggestions(kept.findings, context, sources))
+
+
+def _safe_suggestions(
+    findings: list[Finding], context: CheckContext, sources: dict[str, str]
+) -> list[Finding]:
+    """Check each suggestion with ruff in its project (the AI's ones too)."""
+    if all(f.suggestion is None for f in findings):
+        return findings
     contexts = project_contexts_by_folder(project_contexts(context))
-    return replace(kept, findings=check_suggestions(kept.findings, contexts, sources))
+    labelled = label_findings(findings, context.target)
+    return check_suggestions(labelled, contexts, sources)
 
 
 def _with_standard_findings(
@@ -410,15 +418,12 @@ def _with_ai_section(
         report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
         return report
     uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
-    return _with_ai(
-        report, context.target, context.config, agent, ai, sources, uncovered
-    )
+    return _with_ai(report, context, agent, ai, sources, uncovered)
 
 
 def _with_ai(
     report: Report,
-    target: ReviewTarget,
-    config: Config,
+    context: CheckContext,
     agent: AgentFile,
     ai: AiOptions,
     sources: dict[str, str],
@@ -428,16 +433,17 @@ def _with_ai(
 
     result = run_ai_review(
         AiRequest(
-            target=target,
+            target=context.target,
             findings=list(report.findings),
             agent=agent,
-            config=config,
+            config=context.config,
             api_key=ai.api_key,
             pr_title=ai.pr_title,
             pr_body=ai.pr_body,
             # What a PR's test printed is in the findings: no secret to the model.
             secrets=(*ai.secrets, *secrets_in(os.environ)),
             uncovered=uncovered,
+            check_suggestions=lambda found: _safe_suggestions(found, context, sources),
         )
     )
     advisory = fingerprint(result.findings, sources)

@@ -65,6 +65,8 @@ def _index(agent: AgentFile) -> _Index:
     # The rules' sentences are the team's file's; config only turns rules
     # on or off, which does not move a sentence.
     for row in build_rulebook(agent, Config()).rows:
+        if row.credited:
+            continue  # its enforcers are bound to (and quote) another sentence
         for rule in row.rules:
             rules.setdefault(rule, _citation(row))
         for prefix in row.ruff:
