@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.run import load_average
+
 # What a review imports before it starts its first tool.
 STARTUP_IMPORTS = (
     "import pattern_review.cli, pattern_review.commands.review, pattern_review.review"
@@ -68,6 +70,8 @@ class Costs:
         worker_s: Forking one worker and checking one file through it.
         one_worker_s: The engine on every changed file, one worker.
         all_workers_s: The same, one worker per core.
+        load: The 1-minute load average before and after (other work on the
+            machine inflates wall times).
     """
 
     files: int
@@ -76,6 +80,7 @@ class Costs:
     worker_s: float
     one_worker_s: float
     all_workers_s: float
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 def _wall(argv: Sequence[str], cwd: Path | None = None) -> float:
@@ -95,6 +100,7 @@ def measure(repo: Path, paths: Sequence[str], repeat: int = 3) -> Costs:
     Returns:
         The costs.
     """
+    load_before = load_average()
     python = sys.executable
     bare = [_wall([python, "-c", "pass"]) for _ in range(repeat)]
     loaded = [_wall([python, "-c", STARTUP_IMPORTS]) for _ in range(repeat)]
@@ -116,6 +122,7 @@ def measure(repo: Path, paths: Sequence[str], repeat: int = 3) -> Costs:
         worker_s=median("first_file_warm"),
         one_worker_s=median("one_worker"),
         all_workers_s=median("all_workers"),
+        load=(load_before, load_average()),
     )
 
 
@@ -163,7 +170,8 @@ def section(
         " whose long pole is mypy (start-up comes before mypy starts; the"
         " comparison needs the compared checks' findings). For scale: mypy"
         f" alone {mypy_cold_s:.2f} s cold, the cold review {review_cold_s:.2f} s"
-        f" ({review_cold_s / mypy_cold_s:.2f}×).",
+        f" ({review_cold_s / mypy_cold_s:.2f}×). Load average (1 min)"
+        f" {costs.load[0]:.1f} before, {costs.load[1]:.1f} after.",
         "",
         "| part | s | on the critical path |",
         "| :--- | ---: | :--- |",
