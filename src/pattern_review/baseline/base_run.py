@@ -7,7 +7,9 @@ finding with a match at base is not the PR's, whatever lines the diff shows:
 code that only moved, an ``except`` whose body alone changed, a route whose
 ``summary=`` was reworded, an import that was only reformatted. How findings
 match is matching.py's; mypy and pytest are not compared: their findings keep
-the line filter.
+the line filter. With the result cache on, the answer (which findings the base
+already had) is kept, keyed by everything it depends on, so an identical rerun
+skips the base version altogether.
 """
 
 from __future__ import annotations
