@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import baseline_cost, load
+from benchmarks import baseline_cost, costs, load
 from benchmarks.engine_throughput import compare
 from benchmarks.monorepo import HEADING as MONOREPO
 from benchmarks.run import (
@@ -141,14 +141,25 @@ def _run(
     print(sections[-1], flush=True)
     sections.append(startup_section(measure_startup()))
     print(sections[-1], flush=True)
-    costs = [
+    base_costs = [
         baseline_cost.measure(r.repo, r.size, workdir / "baseline-cache", args.repeat)
         for r in results
         if r.size >= 100
     ]
-    if costs:
-        sections.append(baseline_cost.section(costs))
+    if base_costs:
+        sections.append(baseline_cost.section(base_costs))
         print(sections[-1], flush=True)
+    compared = {cost.size: cost.comparison_s for cost in base_costs}
+    sections.append(
+        costs.section(
+            costs.measure(engine_on.repo.path, py_changed, max(1, args.repeat)),
+            engine_on.hand_cold["mypy"].wall_s,
+            engine_on.review_cold.wall_s,
+            compared.get(engine_on.size),
+            f"the {engine_on.size}-file PR",
+        )
+    )
+    print(sections[-1], flush=True)
 
     if not args.no_write:
         example = results[0]

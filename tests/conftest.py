@@ -27,6 +27,9 @@ os.environ["PATTERN_REVIEW_RUN_AS"] = "root"
 # decides that per test (tests/e2e/test_trust.py sets CI), whatever machine
 # runs it, so a CI machine's own CI=true does not change what a test checks.
 os.environ.pop("CI", None)
+# Built-in quotes link to the running action's repository when the runner
+# names it: the tests that want it set it themselves.
+os.environ.pop("GITHUB_ACTION_REPOSITORY", None)
 
 
 @pytest.fixture

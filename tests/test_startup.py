@@ -62,3 +62,37 @@ def test_a_review_without_conventions_never_loads_libcst(git_repo: GitRepo) -> N
 
     assert done.stderr.strip().endswith("|False"), done.stderr
     assert '"PR100"' in done.stdout  # suppressions ran, and found the stale ignore
+
+
+def _verbs_loaded(argv: list[str]) -> tuple[str, str]:
+    """Run the CLI in a fresh interpreter; return its stdout and loaded verbs."""
+    probe = (
+        "import sys\n"
+        "from pattern_review.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = (m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "          if m.startswith('pattern_review.commands.'))\n"
+        "print('|' + ','.join(sorted(loaded)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    return done.stdout, done.stderr.strip().rsplit("|", 1)[-1]
+
+
+def test_a_command_line_that_starts_with_its_verb_loads_that_verb_alone() -> None:
+    out, loaded = _verbs_loaded(["explain", "--help"])
+
+    assert "explain" in out
+    assert loaded == "explain"
+
+
+def test_the_help_without_a_verb_still_lists_every_verb() -> None:
+    out, loaded = _verbs_loaded(["--help"])
+
+    for verb in ("review", "action", "publish", "rules", "explain", "demo"):
+        assert verb in out
+    assert set(loaded.split(",")) >= {"review", "action", "publish", "demo"}

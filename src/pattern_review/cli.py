@@ -1,7 +1,8 @@
 """Command-line entry point: parses arguments and hands off to one verb module.
 
 Verb modules import their heavy dependencies (libcst, PyGithub, anthropic)
-inside their ``main`` so that start-up stays quick.
+inside their ``main`` so that start-up stays quick, and a command line that
+starts with its verb imports that verb's module alone.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from pattern_review.workflow_log import guard_streams
 VERBS: tuple[str, ...] = ("review", "action", "publish", "rules", "explain", "demo")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every verb.
+def build_parser(verbs: Sequence[str] = VERBS) -> argparse.ArgumentParser:
+    """Build the argument parser.
+
+    Args:
+        verbs: The verbs it knows (default: every verb, as ``--help`` lists).
 
     Returns:
         The parser.
@@ -35,10 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     subparsers = parser.add_subparsers(dest="verb", metavar="VERB")
     subparsers.required = True
-    for verb in VERBS:
+    for verb in verbs:
         module = importlib.import_module(f"pattern_review.commands.{verb}")
         module.add_parser(subparsers)
     return parser
+
+
+def _named_verbs(argv: Sequence[str] | None) -> Sequence[str]:
+    """Return the verbs the parser needs for this command line.
+
+    The one it starts with, when it starts with a verb: each verb module costs
+    its imports, and a review pays for them before its first check starts.
+    Anything else (``--help``, ``--version``, a typo) gets every verb.
+    """
+    words = sys.argv[1:] if argv is None else argv
+    if words and words[0] in VERBS:
+        return (words[0],)
+    return VERBS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 nothing at or above fail-on, 1 findings at or
         above it, 2 bad usage, bad config, or a check that could not run.
     """
-    args = build_parser().parse_args(argv)
+    args = build_parser(_named_verbs(argv)).parse_args(argv)
     # Before any verb reads a token: PR code this review runs must not be
     # able to read them from this process (/proc/<pid>/environ).
     hide_environment()

@@ -18,7 +18,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pattern_review.checks.registry import CHECK_NAMES
-from pattern_review.models import FailOn, FilterMode
+from pattern_review.models import FailOn, FilterMode, Severity
 
 Role = Literal[
     "router", "schema", "model", "service", "task", "test", "migration", "other"
@@ -99,6 +99,8 @@ class Config(BaseSettings):
             dependencies there.
         exclude: Path globs of files never reviewed (vendored or generated
             code git does not mark); the report lists them as not reviewed.
+        standard_change_severity: Severity of the ``PR1xx`` finding a PR's
+            change that weakens the standard raises (read from the base).
         ruff_timeout_s: Budget of ``ruff check`` and ``ruff format`` on one
             file (a batch of files gets it plus a little per file); a file
             that alone overruns it is an error finding on that file.
@@ -149,6 +151,7 @@ class Config(BaseSettings):
     # own table is then read at that commit too (rulebook/standard.py).
     _standard_at: tuple[Path, str] | None = PrivateAttr(default=None)
     exclude: list[str] = Field(default_factory=list)
+    standard_change_severity: Severity = "error"
 
     @field_validator("roles")
     @classmethod

@@ -21,6 +21,8 @@ FilterMode = Literal["added", "diff_context", "file", "nofilter"]
 FailOn = Literal["error", "warning", "never"]
 FileStatus = Literal["added", "modified", "renamed", "deleted"]
 AiStatus = Literal["ok", "skipped", "unavailable", "over_budget"]
+# How a change to the standard moves it (see StandardChange).
+ChangeDirection = Literal["weakens", "strengthens", "changes"]
 # Files left out on purpose (not a failure to read them): generated code and
 # the config's ``exclude`` globs.
 SkipKind = Literal["generated", "excluded"]
@@ -306,6 +308,11 @@ class StandardChange(BaseModel):
         base: The base commit's value, as text; None when it had none.
         head: The PR's value, as text; None when the PR removes it.
         effect: What the change does to this review, in words.
+        direction: ``weakens`` when it narrows what is examined or how it is
+            judged (a finding), ``strengthens`` when it only widens or
+            tightens them, ``changes`` when neither can be told.
+        rule: The ``PR1xx`` finding a weakening change raised, else None.
+        line: The head line that carries the change, when known.
     """
 
     path: str
@@ -313,6 +320,9 @@ class StandardChange(BaseModel):
     base: str | None = None
     head: str | None = None
     effect: str
+    direction: ChangeDirection = "changes"
+    rule: str | None = None
+    line: int | None = None
 
 
 class Report(BaseModel):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +49,7 @@ from pattern_review.models import (
     Finding,
     Report,
     ReviewTarget,
+    StandardChange,
     TargetInfo,
 )
 from pattern_review.projects.per_project import (
@@ -129,6 +131,7 @@ def run_review(
     agent: AgentFile,
     *,
     ai: AiOptions | None = None,
+    standard_changes: Sequence[StandardChange] = (),
 ) -> Report:
     """Review a target.
 
@@ -137,6 +140,8 @@ def run_review(
         config: How to review it.
         agent: The rulebook the findings cite.
         ai: AI review options; None (or no key) skips it.
+        standard_changes: What the PR changes in how it is judged; each one
+            that weakens the standard is a finding too.
 
     Returns:
         The report: findings in scope, one result per check, the conclusion.
@@ -156,7 +161,9 @@ def run_review(
     kept = _kept_findings(found, context, rulebook, sources, ran)
     kept = _with_safe_suggestions(kept, context, sources)
     checks = _check_results(outcomes, kept.findings, found)
+    kept = _with_standard_findings(kept, standard_changes, config, sources)
     report = _report(kept, checks, context, rulebook, agent, sources)
+    report.standard_changes = list(standard_changes)
     if not agent.builtin and not target.safe_mode and target.file(agent.path):
         report.coverage = coverage_items(rulebook.rows)  # the PR edits the rulebook
     report = _with_ai_section(report, context, rulebook, agent, ai, sources)
@@ -286,10 +293,34 @@ def _with_safe_suggestions(
     kept: _Kept, context: CheckContext, sources: dict[str, str]
 ) -> _Kept:
     """Keep only the suggestions that, applied, leave ruff as clean as before."""
-    if all(f.suggestion is None for f in kept.findings):
-        return kept
+    return replace(kept, findings=_safe_suggestions(kept.findings, context, sources))
+
+
+def _safe_suggestions(
+    findings: list[Finding], context: CheckContext, sources: dict[str, str]
+) -> list[Finding]:
+    """Check each suggestion with ruff in its project (the AI's ones too)."""
+    if all(f.suggestion is None for f in findings):
+        return findings
     contexts = project_contexts_by_folder(project_contexts(context))
-    return replace(kept, findings=check_suggestions(kept.findings, contexts, sources))
+    labelled = label_findings(findings, context.target)
+    return check_suggestions(labelled, contexts, sources)
+
+
+def _with_standard_findings(
+    kept: _Kept,
+    changes: Sequence[StandardChange],
+    config: Config,
+    sources: dict[str, str],
+) -> _Kept:
+    """Add a finding for each change that weakens the standard (no check's own)."""
+    from pattern_review.findings.standard import standard_findings
+
+    raised = standard_findings(changes, config.standard_change_severity)
+    if not raised:
+        return kept
+    findings = sort_findings([*kept.findings, *fingerprint(raised, sources)])
+    return replace(kept, findings=findings)
 
 
 def _suppress(
@@ -395,18 +426,17 @@ def _with_ai_section(
         report.ai = AiInfo(status="skipped", notice=deadline.reason())
         return report
     uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
-    config = context.config
     if deadline is not None:
         # The model gets what is left of the review's budget, at most.
-        left = max(min(config.ai_timeout_s, deadline.left()), 1.0)
-        config = config.model_copy(update={"ai_timeout_s": left})
-    return _with_ai(report, context.target, config, agent, ai, sources, uncovered)
+        left = max(min(context.config.ai_timeout_s, deadline.left()), 1.0)
+        config = context.config.model_copy(update={"ai_timeout_s": left})
+        context = replace(context, config=config)
+    return _with_ai(report, context, agent, ai, sources, uncovered)
 
 
 def _with_ai(
     report: Report,
-    target: ReviewTarget,
-    config: Config,
+    context: CheckContext,
     agent: AgentFile,
     ai: AiOptions,
     sources: dict[str, str],
@@ -416,16 +446,17 @@ def _with_ai(
 
     result = run_ai_review(
         AiRequest(
-            target=target,
+            target=context.target,
             findings=list(report.findings),
             agent=agent,
-            config=config,
+            config=context.config,
             api_key=ai.api_key,
             pr_title=ai.pr_title,
             pr_body=ai.pr_body,
             # What a PR's test printed is in the findings: no secret to the model.
             secrets=(*ai.secrets, *secrets_in(os.environ)),
             uncovered=uncovered,
+            check_suggestions=lambda found: _safe_suggestions(found, context, sources),
         )
     )
     advisory = fingerprint(result.findings, sources)

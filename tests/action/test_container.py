@@ -328,7 +328,8 @@ def test_entrypoint_runs_from_the_container_install_on_a_foreign_workspace(
         (run,) = gh.check_runs.values()
         assert run["head_sha"] == head
         assert run["conclusion"] == "failure"
-        assert any(a["path"] == "app/calc.py" for a in run["annotations"])
+        homes = [*run["annotations"], *gh.review_comments]
+        assert any(home["path"] == "app/calc.py" for home in homes)
         assert len(gh.issue_comments) == 1
     assert "F401" in summary.read_text()
     assert "conclusion<<" in outputs.read_text()
@@ -405,11 +406,13 @@ def test_the_container_runs_the_prs_code_as_nobody_and_it_finds_no_secret(
             )  # fmt: skip
             (run,) = gh.check_runs.values()
             sent = [r.body for r in gh.requests]
+            inline = [str(c["body"]) for c in gh.review_comments]
         assert done.returncode == 1, done.stdout + done.stderr
         annotations = run["annotations"]
         published = summary.read_text()
-    # mypy and the tests ran (as nobody, from the image's tools) ...
-    messages = " ".join(str(a["message"]) for a in annotations)
+    # mypy and the tests ran (as nobody, from the image's tools) ... each
+    # finding is an inline comment or an annotation, never both.
+    messages = " ".join([*(str(a["message"]) for a in annotations), *inline])
     assert "Incompatible return value type" in messages, published
     assert "read 0 parent environments, found []" in messages, published
     # ... and no secret reached any request, the summary or the outputs.

@@ -761,7 +761,9 @@ def test_many_findings_fit_every_github_limit(world: World) -> None:
     count = int(result.outputs["findings-count"])
     assert count >= 700
     body = world.gh.issue_comments[0]["body"]
-    assert 60_000 < len(body) <= 65_536
+    # 700 findings of one rule in one file fold into one line of the comment.
+    assert len(body) <= 65_536
+    assert "×700" in body and "`F401`" in body
     assert len(world.gh.review_comments) == 5
     # Every finding without an inline comment is annotated, in requests of at
     # most 50.
@@ -772,8 +774,7 @@ def test_many_findings_fit_every_github_limit(world: World) -> None:
     assert all(
         len((r.body.get("output") or {}).get("annotations") or []) <= 50 for r in sent
     )
-    # The job summary has room for all of them.
-    assert re.search(r"module\\?_0699", result.summary)
+    # The job summary is the comment, within its own limit.
     assert len(result.summary.encode()) <= 1024 * 1024
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import costs
 from benchmarks.baseline_cost import (
     BaselineCost,
     replace_section,
@@ -386,3 +387,18 @@ def test_a_section_measured_by_its_own_command_survives_a_rewrite() -> None:
     assert "kept 0.97x" in merged and "new" in merged and "old" not in merged
     assert merged.index(heading) < merged.index("## Machine")
     assert section_of(new, heading) is None
+
+
+def test_costs_time_each_part_and_render_them(seeded: GeneratedRepo) -> None:
+    python = [p for p in seeded.changed if p.endswith(".py")][:3]
+
+    measured = costs.measure(seeded.path, python, repeat=1)
+    text = costs.section(measured, 4.0, 5.0, 0.25, "the small PR")
+    without = costs.section(measured, 4.0, 5.0, None, "the small PR")
+
+    assert measured.files == 3
+    assert measured.worker_s > 0 and measured.one_worker_s > 0
+    assert "| convention engine: 3 files, one worker |" in text
+    assert "| base-version comparison" in text
+    assert "base-version comparison" not in without
+    assert "(1.25×)" in text

@@ -211,9 +211,11 @@ def test_the_base_versions_findings_are_kept_for_an_identical_rerun(
     kept = sorted((cache / "results").glob("base-ruff-*.json"))
     second = review(git_repo, cache)
     # What the cache holds is what the rerun uses: emptied, the old long
-    # line counts as the PR's.
+    # line counts as the PR's (once the comparison's kept answer is gone).
     for entry in kept:
         entry.write_text(entry.read_text().replace('"rule":"E501"', '"rule":"E999"'))
+    for answer in (cache / "results").glob("introduced-*.json"):
+        answer.unlink()
     third = review(git_repo, cache)
 
     assert len(kept) == 1
@@ -302,3 +304,52 @@ def test_a_results_folder_that_is_a_link_is_not_used(tmp_path: Path) -> None:
 
     assert list(elsewhere.iterdir()) == []
     assert cache.get("ruff") is None
+
+
+def _pr_rewording_an_old_long_line(git_repo: GitRepo) -> GitRepo:
+    git_repo.write(
+        "pkg/mod.py", '"""Module."""\n\nfrom __future__ import annotations\n' + LONG
+    )
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    text = (git_repo.path / "pkg/mod.py").read_text()
+    git_repo.write("pkg/mod.py", text.replace("a" * 100, "b" * 100))
+    git_repo.commit("pr")
+    return git_repo
+
+
+def test_an_identical_rerun_reuses_the_comparisons_answer(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = _pr_rewording_an_old_long_line(git_repo)
+    cache = tmp_path / "cache"
+
+    first = review(repo, cache)
+    answers = sorted((cache / "results").glob("introduced-*.json"))
+    second = review(repo, cache)
+    # The rerun reads that answer, not the base version: emptied, the old
+    # long line counts as the PR's.
+    answers[0].write_text("[]")
+    third = review(repo, cache)
+
+    assert len(answers) == 1
+    assert first.pre_existing == second.pre_existing > 0
+    assert "E501" not in {f.rule for f in first.findings + second.findings}
+    assert third.pre_existing < first.pre_existing
+    assert "E501" in {f.rule for f in third.findings}
+
+
+def test_the_comparisons_answer_is_not_kept_when_an_input_changes(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = _pr_rewording_an_old_long_line(git_repo)
+    cache = tmp_path / "cache"
+
+    review(repo, cache)
+    review(repo, cache, max_inline_comments=5)
+    (repo.path / "ruff.toml").write_text("line-length = 100\n")
+    review(repo, cache)
+    review(repo, tmp_path / "off", result_cache=False)
+
+    assert len(list((cache / "results").glob("introduced-*.json"))) == 3
+    assert not list((tmp_path / "off").glob("**/introduced-*.json"))

@@ -89,6 +89,7 @@ def test_a_blank_line_left_behind_is_i001_and_the_suggestion_is_dropped(
     (dropped,) = checked(git_repo, tmp_path, IMPORTS, finding("F401", 6, "\n"))
     assert dropped.suggestion is None
     assert "No one-click fix" in dropped.message and "I001" in dropped.message
+    assert ". No one-click fix: " in dropped.message  # its own sentence
 
 
 def test_a_future_import_needs_its_blank_lines(

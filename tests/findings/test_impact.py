@@ -10,6 +10,7 @@ from pattern_review.findings.impact import (
     TIER_UNANALYSABLE,
     by_impact,
     impact_tier,
+    is_mechanical,
 )
 from pattern_review.models import Finding
 
@@ -95,3 +96,32 @@ def test_a_note_comes_after_every_error_and_warning() -> None:
     unused_ignore = finding("PR100", "convention", "completion-checklist", "note")
     style = finding("N801", "ruff", "style-rules#5")
     assert by_impact([unused_ignore, style]) == [style, unused_ignore]
+
+
+def test_what_a_tool_rewrites_comes_after_what_needs_a_person() -> None:
+    imports = finding("I001", "ruff", "style-rules#11")
+    union = finding("UP007", "ruff", "style-rules#9")
+    formatting = finding("ruff-format", "ruff-format", "completion-checklist")
+    sync_io = finding("STY014", "convention", "style-rules#14")
+    annotation = finding("ANN201", "ruff", "style-rules#2")
+
+    ranked = by_impact([imports, union, formatting, sync_io, annotation])
+
+    assert [f.rule for f in ranked[:2]] == ["ANN201", "STY014"]
+    assert {f.rule for f in ranked[2:]} == {"I001", "UP007", "ruff-format"}
+
+
+def test_mechanical_is_decided_by_the_linter_letters_of_the_code() -> None:
+    assert is_mechanical(finding("E501", "ruff", "style-rules#4"))
+    assert is_mechanical(finding("I002", "ruff", "style-rules#1"))
+    # flake8-errmsg and eradicate start with E too; a decision each.
+    assert not is_mechanical(finding("EM101", "ruff", "completion-checklist"))
+    assert not is_mechanical(finding("ERA001", "ruff", "completion-checklist"))
+    assert not is_mechanical(finding("UP007", "convention", "style-rules#9"))
+
+
+def test_a_mechanical_error_still_outranks_a_warning_that_needs_a_person() -> None:
+    imports = finding("I001", "ruff", "style-rules#11")
+    docstring = finding("D101", "ruff", "style-rules#3", "warning")
+
+    assert by_impact([docstring, imports]) == [imports, docstring]

@@ -20,6 +20,7 @@ from pattern_review.github.check_run import (
 )
 from pattern_review.github.client import make_client
 from pattern_review.models import CheckResult, Finding, Report, TargetInfo
+from pattern_review.report.markdown import FIX_FIRST
 from pattern_review.rulebook.agent_file import AgentFile, builtin_agent_file
 from tests.fakes.github_server import TOKEN, FakeGitHub
 
@@ -210,9 +211,9 @@ def test_the_text_is_the_fix_first_list_and_a_link_not_the_comment(
     text = check_output(report(findings), agent, None, comment_url=url)["text"]
 
     items = [line for line in text.splitlines() if re.match(r"^\d+\. ", line)]
-    assert len(items) == 8
+    assert len(items) == FIX_FIRST
     assert "<details>" not in text
     assert (
-        f"32 more findings and the full review: [the pull request comment]({url})"
-        in text
+        f"{40 - FIX_FIRST} more findings and the full review: "
+        f"[the pull request comment]({url})" in text
     )

@@ -198,7 +198,8 @@ def test_review_rejected_with_422_falls_back_to_the_comment(
     assert len(result.fallbacks) == 1 and "422" in result.fallbacks[0]
     body = fake.issue_comments[0]["body"]
     assert "Inline comments could not be placed" in body
-    assert "route 29 returns a dict" in body and "route 2 returns a dict" in body
+    # Both findings, one rule in one file: one item with its two lines.
+    assert "×2 (L3, 30)" in body and "route 2 returns a dict" in body
 
 
 def test_huge_report_comment_is_cut_to_githubs_limit(

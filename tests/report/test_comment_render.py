@@ -158,3 +158,97 @@ def _assert_no_leak(html: str) -> None:
     # Our collapsed blocks rendered (not shown as text) and closed.
     assert html.count("<details>") == html.count("</details>")
     assert "&lt;details&gt;" not in html
+
+
+def _dispatch_shaped_report() -> Report:
+    """The findings of Netflix/dispatch fc3887ac5 (ruff, formatting, conventions).
+
+    A new endpoint and its service function, a schema of four ``Optional``
+    fields, and a test module of pytest fixtures: 12 errors, 30 warnings.
+    """
+    rows: list[tuple[str, str, str, str, str, list[int]]] = [
+        ("UP007", "ruff", "style-rules#9", "error", "src/d/models.py", [383, 384]),
+        ("UP007", "ruff", "style-rules#9", "error", "src/d/models.py", [385, 386]),
+        ("UP007", "ruff", "style-rules#9", "error", "src/d/service.py", [975]),
+        ("STY014", "convention", "style-rules#14", "error", "src/d/service.py", [973]),
+        ("STY014", "convention", "style-rules#14", "error", "src/d/views.py", [287]),
+        ("I001", "ruff", "style-rules#11", "error", "src/d/views.py", [1]),
+        ("I001", "ruff", "style-rules#11", "error", "tests/test_d.py", [78, 115]),
+        ("ANN201", "ruff", "style-rules#2", "error", "src/d/views.py", [287]),
+        ("I002", "ruff", "style-rules#1", "error", "tests/test_d.py", [1]),
+        ("D101", "ruff", "style-rules#3", "warning", "src/d/models.py", [382]),
+        ("ANN201", "ruff", "style-rules#2", "warning", "tests/test_d.py", [4, 30]),
+        ("ANN201", "ruff", "style-rules#2", "warning", "tests/test_d.py", [74, 111]),
+        ("ANN201", "ruff", "style-rules#2", "warning", "tests/test_d.py", [150]),
+    ]
+    rows += [
+        ("ANN001", "ruff", "style-rules#2", "warning", "tests/test_d.py", [n])
+        for n in range(5, 29)
+    ]
+    findings = [
+        Finding.model_validate(
+            {
+                "rule": rule,
+                "source": source,
+                "pattern": pattern,
+                "severity": severity,
+                "path": path,
+                "line": line,
+                "message": f"{rule} message",
+                "fingerprint": f"{rule}-{path}-{line}",
+            }
+        )
+        for rule, source, pattern, severity, path, lines in rows
+        for line in lines
+    ]
+    return Report(
+        conclusion="failure",
+        base="a" * 40,
+        head="b" * 40,
+        findings=findings,
+        checks=[
+            CheckResult(name="ruff-format", status="passed"),
+            CheckResult(name="ruff", status="failed", detail="40 finding(s)"),
+            CheckResult(name="conventions", status="failed", detail="2 finding(s)"),
+        ],
+        pre_existing=289,
+    )
+
+
+def _visible_finding_lines(markdown: str) -> list[str]:
+    # From the "Fix first" heading to the check table's collapsed block.
+    shown = _visible(markdown)
+    start = shown.index("### Fix first")
+    end = next(i for i, line in enumerate(shown) if line.startswith("<summary>Checks"))
+    return shown[start:end]
+
+
+def test_a_real_commits_findings_fit_in_fifteen_visible_lines() -> None:
+    report = _dispatch_shaped_report()
+    assert len(report.findings) == 42
+    body = render_markdown(report, builtin_agent_file())
+    shown = _visible_finding_lines(body)
+    assert len(shown) <= 15, "\n".join(shown)
+    items = [line for line in shown if re.match(r"\d\. ", line)]
+    # What needs a person first (a sync function doing I/O, a missing
+    # annotation); what ruff rewrites on its own after; repeats folded.
+    assert [re.findall(r"`(\w+)`", item)[0] for item in items[:3]] == [
+        "STY014",
+        "ANN201",
+        "STY014",
+    ]
+    assert "src/d/models.py ×4 (L383, 384, 385, 386) · `UP007`" in "\n".join(items)
+    _assert_no_leak(_html(body))
+
+
+def test_fix_first_folds_only_a_rules_repeats_in_one_file() -> None:
+    report = _dispatch_shaped_report()
+    spread = [
+        finding.model_copy(update={"path": f"src/d/m{index}.py"})
+        for index, finding in enumerate(report.findings)
+    ]
+    body = render_markdown(
+        report.model_copy(update={"findings": spread}), builtin_agent_file()
+    )
+    items = [line for line in _visible_finding_lines(body) if re.match(r"\d\. ", line)]
+    assert len(items) == 6 and not any("×" in item for item in items)

@@ -16,7 +16,7 @@ from pattern_review.models import (
     TargetInfo,
 )
 from pattern_review.report import render
-from pattern_review.report.markdown import message_md, render_markdown
+from pattern_review.report.markdown import FIX_FIRST, message_md, render_markdown
 from pattern_review.rulebook.agent_file import (
     AgentFile,
     builtin_agent_file,
@@ -149,6 +149,23 @@ def test_without_blob_base_there_are_no_links() -> None:
     assert "(built-in agent file line 129)" in body
 
 
+def test_built_in_quotes_are_unlinked_and_say_where_the_lines_are() -> None:
+    # The built-in file is not in the reviewed repository: a link to its
+    # blob would 404, so none is made, even with links on.
+    body = render_markdown(_report(), builtin_agent_file(), blob_base=BLOB)
+    assert "(built-in agent file line 129)" in body
+    assert "backend-developer.md#L" not in body
+    assert body.rstrip().endswith(
+        "<sub>Patterns cited from `backend-developer.md (built-in)`, which ships "
+        "with pattern-review; `pattern-review rules --coverage` lists its "
+        "lines.</sub>"
+    )
+    # A team's file is in the repository: its quotes link to their lines.
+    team = render_markdown(_report(), _team_agent(), blob_base=BLOB)
+    assert ".claude/agents/backend-developer.md#L129)" in team
+    assert "rules --coverage" not in team
+
+
 def test_delta_marks_new_and_still_open_and_lists_fixed() -> None:
     fixed = _finding("SVC001", "error", "service-pattern", 9, message="gone now")
     delta = FindingDelta(new={"fp2"}, fixed=[fixed])
@@ -202,12 +219,11 @@ def test_the_rest_is_collapsed_by_pattern_with_repeats_folded() -> None:
     )
     body = render_markdown(_report(findings=findings), builtin_agent_file())
     before, details = body.split("<details>", 1)
-    assert len(_finding_lines(before)) == 8
-    assert "<summary>29 more findings, by pattern</summary>" in details
+    assert len(_finding_lines(before)) == FIX_FIRST
+    assert "<summary>31 more findings, by pattern</summary>" in details
     groups = re.findall(r"^\*\*(.+?)\*\* · ", details, re.MULTILINE)
     # The numbered style rules are one group.
     assert groups == ["Router Pattern", "Style Rules \\(MANDATORY\\)"]
-    assert "  - ❌ src/app/x.py ×24 (L4, 5, 6, 7, 8, …) · message 0" in details
     assert (
         "- tests/test\\_x.py (test file) · `ANN001` ×1, `D103` ×1 · docstrings "
         "and annotations in tests (L3, 9)"

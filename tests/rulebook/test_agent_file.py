@@ -32,6 +32,7 @@ RULEBOOK = f"""\
 ## Router Pattern
 
 - {SECRET}
+- Use `APIRouter` with `prefix` and `tags`
 
 ## Completion Checklist
 
@@ -169,4 +170,7 @@ def test_publish_cites_an_agent_file_inside_the_checkout(
 
     assert _publish(publish_env, ".claude/agents/team.md") == 1
 
-    assert SECRET in json.dumps([call.body for call in gh.writes()])
+    # The finding quotes the team's own sentence, at its line in that file.
+    posted = json.dumps([call.body for call in gh.writes()])
+    assert "/.claude/agents/team.md#L6" in posted
+    assert "Use `APIRouter` with `prefix` and `tags`" in posted

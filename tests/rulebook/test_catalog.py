@@ -91,7 +91,12 @@ def test_review_rules_are_found_by_id_in_any_case() -> None:
         "PR002",
         "PR003",
         "PR004",
+        "PR005",
         "PR100",
+        "PR101",
+        "PR102",
+        "PR103",
+        "PR104",
     ]
     found = review_rule("pr100")
     assert found is not None and found.severity == "note"

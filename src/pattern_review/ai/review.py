@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pattern_review.ai.client import (
@@ -60,6 +61,9 @@ class AiRequest:
         uncovered: (slug, sentence) of each agent-file rule no static check
             covers: the rules the model must check (``rulebook/binding.py``); None
             works them out from the agent file and the built-in rules.
+        check_suggestions: The review's safe-suggestion check
+            (``checks/safe_suggestions.py``): the model's replacements pass it
+            like the checks' own, or are dropped; None offers none of them.
     """
 
     target: ReviewTarget
@@ -73,6 +77,7 @@ class AiRequest:
     server_url: str | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     uncovered: tuple[tuple[str, str], ...] | None = None
+    check_suggestions: Callable[[list[Finding]], list[Finding]] | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,7 @@ def _findings(request: AiRequest, reply: ModelReply, prompt: Prompt) -> AiResult
                 suggestion=replacement,
             )
         )
+    findings = _safe_suggestions(request, findings)
     summary = sanitize_markdown(
         reply.answer.summary,
         allowed_link_prefixes=links,
@@ -194,6 +200,20 @@ def _findings(request: AiRequest, reply: ModelReply, prompt: Prompt) -> AiResult
         not_sent=prompt.not_sent,
     )
     return AiResult(info, findings)
+
+
+def _safe_suggestions(request: AiRequest, findings: list[Finding]) -> list[Finding]:
+    """Keep a model's replacement only if it leaves ruff as clean as before.
+
+    A suggestion block is one click to commit whoever wrote it; the model's
+    pass the same check as the checks' own, and with no check to run none
+    is offered.
+    """
+    if all(f.suggestion is None for f in findings):
+        return findings
+    if request.check_suggestions is None:
+        return [f.model_copy(update={"suggestion": None}) for f in findings]
+    return request.check_suggestions(findings)
 
 
 def _review(request: AiRequest, api_key: str) -> AiResult:

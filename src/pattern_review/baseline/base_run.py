@@ -7,11 +7,17 @@ finding with a match at base is not the PR's, whatever lines the diff shows:
 code that only moved, an ``except`` whose body alone changed, a route whose
 ``summary=`` was reworded, an import that was only reformatted. How findings
 match is matching.py's; mypy and pytest are not compared: their findings keep
-the line filter.
+the line filter. With the result cache on, the answer (which findings the base
+already had) is kept, keyed by everything it depends on, so an identical rerun
+skips the base version altogether.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -163,23 +169,38 @@ def _write_skeleton(target: ReviewTarget, root: Path) -> None:
             continue
 
 
+def _ruff_configs(repo: Path, paths: Iterable[str]) -> dict[PurePosixPath, bytes]:
+    """Return the head's ruff settings in the folders above some files.
+
+    Args:
+        repo: The head's work tree.
+        paths: Repository-relative file paths.
+
+    Returns:
+        Settings file (repository-relative) -> its content.
+    """
+    folders: set[PurePosixPath] = set()
+    for path in paths:
+        folders.update(PurePosixPath(path).parents)
+    found: dict[PurePosixPath, bytes] = {}
+    for folder in sorted(folders):
+        for name in RUFF_CONFIG_FILES:
+            source = repo / folder / name
+            if source.is_file() and not source.is_symlink():
+                with contextlib.suppress(OSError):
+                    found[folder / name] = source.read_bytes()
+    return found
+
+
 def _copy_ruff_config(repo: Path, root: Path, sources: Mapping[str, str]) -> None:
     """Copy the head's ruff settings into the folders above each base file.
 
     Both versions are checked with the same rules, so a finding only differs
     where the code does.
     """
-    folders: set[PurePosixPath] = set()
-    for path in sources:
-        folders.update(PurePosixPath(path).parents)
-    for folder in folders:
-        for name in RUFF_CONFIG_FILES:
-            source = repo / folder / name
-            if source.is_file() and not source.is_symlink():
-                try:
-                    (root / folder / name).write_bytes(source.read_bytes())
-                except OSError:
-                    continue
+    for path, content in _ruff_configs(repo, sources).items():
+        with contextlib.suppress(OSError):
+            (root / path).write_bytes(content)
 
 
 def _run_base_check(
@@ -309,6 +330,44 @@ def mark_introduced(
     candidates = [f for f in head if f.introduced]
     if not candidates:
         return marked
+    memo = _memo_file(marked, target, context, sources, sources_ran)
+    known = _read_memo(memo)
+    if known is None:
+        known, complete = _pre_existing(
+            marked, head, candidates, target, context, sources
+        )
+        if complete and memo is not None:
+            _write_memo(memo, known)
+    old = set(known)
+    return [
+        f.model_copy(update={"introduced": False}) if index in old else f
+        for index, f in enumerate(marked)
+    ]
+
+
+def _pre_existing(
+    marked: Sequence[Finding],
+    head: Sequence[Finding],
+    candidates: Sequence[Finding],
+    target: ReviewTarget,
+    context: CheckContext,
+    sources: Mapping[str, str],
+) -> tuple[list[int], bool]:
+    """Check the base version; return which findings it already had.
+
+    Args:
+        marked: The head's findings, ``introduced`` set by the line filter.
+        head: Those of them the comparison applies to.
+        candidates: Those of ``head`` that may be new.
+        target: The review's target.
+        context: The head's check context.
+        sources: Head file text by path.
+
+    Returns:
+        Indexes into ``marked`` of the introduced findings the base version
+        had too, and whether every compared check it needed ran to the end
+        there (else the answer holds for this review only: not kept).
+    """
     to_base = {new: old for old, new in base_paths(target).items()}
     base_sources = read_base_sources(target, to_base.values())
     # Each check only where it has a candidate: the engine's parse dominates.
@@ -337,7 +396,72 @@ def mark_introduced(
         lambda f: f.introduced,
     )
     old = {id(f) for index, f in enumerate(head) if f.introduced and index not in new}
-    return [
-        f.model_copy(update={"introduced": False}) if id(f) in old else f
-        for f in marked
+    indexes = [index for index, f in enumerate(marked) if id(f) in old]
+    return indexes, {name for name, files in chosen.items() if files} <= base_ran
+
+
+def _memo_file(
+    marked: Sequence[Finding],
+    target: ReviewTarget,
+    context: CheckContext,
+    sources: Mapping[str, str],
+    sources_ran: Iterable[str],
+) -> Path | None:
+    """Return where the comparison's answer for these exact inputs is kept.
+
+    A re-run of the same review (same findings at head, same files, same base
+    commit, config, rules and tools) then skips the base version altogether.
+
+    Returns:
+        A file in the result cache's folder; None when that cache is off.
+    """
+    from pattern_review.checks.result_cache import tool_identity
+
+    if not context.config.result_cache:
+        return None
+    digest = hashlib.sha256()
+    parts = [
+        tool_identity(),
+        context.config.model_dump_json(),
+        context.rulebook.key() if context.rulebook is not None else "",
+        target.model_dump_json(exclude={"repo"}),
+        ",".join(sorted(sources_ran)),
     ]
+    for part in parts:
+        digest.update(part.encode() + b"\0")
+    for finding in marked:
+        digest.update(finding.model_dump_json().encode() + b"\0")
+    for path, text in sorted(sources.items()):
+        digest.update(f"{path}\0{len(text)}\0{text}\0".encode())
+    settings = _ruff_configs(target.repo, base_paths(target))
+    modules = [Path(m) for m in context.rulebook.modules] if context.rulebook else []
+    # A team's rule module is head code the base run imports, changed or not.
+    for module in modules:
+        with contextlib.suppress(OSError):
+            settings[PurePosixPath(module.as_posix())] = module.read_bytes()
+    for setting, content in sorted(settings.items()):
+        digest.update(f"{setting}\0{len(content)}\0".encode() + content)
+    return context.cache_dir / "results" / f"introduced-{digest.hexdigest()[:32]}.json"
+
+
+def _read_memo(memo: Path | None) -> list[int] | None:
+    """Return a kept answer of the comparison, or None (absent or damaged)."""
+    if memo is None:
+        return None
+    try:
+        data = json.loads(memo.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, list) or not all(isinstance(i, int) for i in data):
+        return None
+    return data
+
+
+def _write_memo(memo: Path, indexes: list[int]) -> None:
+    """Keep an answer of the comparison that ran to the end (atomically)."""
+    with contextlib.suppress(OSError):
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=memo.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(indexes, stream)
+        os.replace(temporary, memo)

@@ -94,6 +94,15 @@ def _tool_identity() -> str:
     return "\n".join(parts)
 
 
+def tool_identity() -> str:
+    """Describe pattern-review itself: Python, its code and its tools.
+
+    Returns:
+        A text that changes with any of them (for keys of other caches).
+    """
+    return _tool_identity()
+
+
 def _environment_identity(repo: Path) -> str:
     """Describe the environments the tools may run in, cheaply."""
     parts = [_tool_identity()]

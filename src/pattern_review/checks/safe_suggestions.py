@@ -199,7 +199,13 @@ def check_suggestions(
         if verdict == "":
             out.append(finding)
         else:
-            message = finding.message + (verdict or "")
+            message = finding.message
+            if verdict:
+                # Its own sentence, whether or not the message ends in one.
+                message = message.rstrip()
+                message += (
+                    verdict if message.endswith((".", "!", "?")) else "." + verdict
+                )
             out.append(
                 finding.model_copy(update={"suggestion": None, "message": message})
             )

@@ -215,9 +215,10 @@ def review_run(run: ActionRun) -> int:
             secrets=tuple(s for s in (run.token, api_key) if s),
         )
         try:
-            report = run_review(target, config, agent, ai=ai)
+            report = run_review(
+                target, config, agent, ai=ai, standard_changes=standard.changes
+            )
         except ConfigError as exc:  # a team rule module that does not load
             raise ActionError(str(exc)) from exc
-        report.standard_changes = list(standard.changes)
     options = DeliverOptions.from_run(run, config.max_inline_comments, notes)
     return deliver(run, report, agent, options, client=client)

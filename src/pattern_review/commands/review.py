@@ -201,8 +201,9 @@ def main(args: argparse.Namespace) -> int:
                 if start is None:
                     agent = agent_file_for_change(repo, target, config, agent)
             ai = None if args.no_ai else AiOptions(os.environ.get("ANTHROPIC_API_KEY"))
-            report = run_review(target, config, agent, ai=ai)
-            report.standard_changes = list(standard.changes)
+            report = run_review(
+                target, config, agent, ai=ai, standard_changes=standard.changes
+            )
     except (UsageError, ConfigError, AgentFileError, TargetError, git.GitError) as exc:
         print(f"pattern-review: {exc}", file=sys.stderr)
         return 2

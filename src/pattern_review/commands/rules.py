@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pattern_review.rulebook.agent_file import AgentFile
     from pattern_review.rulebook.binding import Binding
     from pattern_review.rulebook.book import Rulebook
+    from pattern_review.rulebook.coverage import CoverageRow
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,53 @@ def catalog_markdown(entries: list[CatalogEntry]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _coverage_summary(book: Rulebook) -> str:
+    counts: dict[str, int] = {}
+    for row in book.rows:
+        counts[row.enforced_by] = counts.get(row.enforced_by, 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    return f"{len(book.rows)} bullets and numbered rules: {summary}."
+
+
+def _enforced_by(row: CoverageRow) -> str:
+    by = ", ".join([*row.rules, *row.ruff, *row.tools])
+    label = {"ai": "AI review only", "nothing": "nothing"}.get(row.enforced_by)
+    return label or f"{row.enforced_by}: {by}"
+
+
+def _plain(text: str) -> str:
+    # One line, no bold marks, no control characters from the team's file.
+    folded = " ".join(text.replace("**", "").split())
+    return "".join(c for c in folded if c.isprintable())
+
+
+def coverage_text(book: Rulebook) -> str:
+    """Render the coverage map for a terminal: aligned columns, no markup.
+
+    Args:
+        book: The rulebook.
+
+    Returns:
+        A title, a count line and one line per bullet or numbered rule:
+        line, slug (or section), what enforces it, the sentence as written.
+    """
+    rows = [("LINE", "SECTION", "ENFORCED BY", "SENTENCE")]
+    rows += [
+        (str(row.line), _plain(row.slug or row.section), _enforced_by(row), row.text)
+        for row in book.rows
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    lines = [
+        f"What enforces {_plain(book.agent_path)}",
+        _coverage_summary(book),
+        "",
+    ]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+        lines.append("  ".join(cells) + "  " + _plain(row[3]))
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
 def coverage_markdown(book: Rulebook) -> str:
     """Render the coverage map as a markdown table.
 
@@ -192,27 +240,20 @@ def coverage_markdown(book: Rulebook) -> str:
     """
     from pattern_review.report.markdown import escape_md, message_md
 
-    rows = book.rows
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.enforced_by] = counts.get(row.enforced_by, 0) + 1
-    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     lines = [
         f"# What enforces {escape_md(book.agent_path)}",
         "",
-        f"{len(rows)} bullets and numbered rules: {summary}.",
+        _coverage_summary(book),
         "",
         "| Line | Section | Rule | Enforced by |",
         "| --- | --- | --- | --- |",
     ]
-    for row in rows:
-        by = ", ".join([*row.rules, *row.ruff, *row.tools])
-        label = {"ai": "AI review only", "nothing": "nothing"}.get(row.enforced_by)
-        shown = label or f"{row.enforced_by}: {by}"
+    for row in book.rows:
         section = f"{row.section} [{row.slug}]" if row.slug else row.section
+        sentence = message_md(row.text.replace("**", ""), in_table=True)
         lines.append(
-            f"| {row.line} | {escape_md(section)} | "
-            f"{message_md(row.text, in_table=True)} | {escape_md(shown)} |"
+            f"| {row.line} | {escape_md(section)} | {sentence} | "
+            f"{escape_md(_enforced_by(row))} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -258,7 +299,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--format",
         choices=("text", "json", "markdown"),
         default=None,
-        help="output format (default: text; markdown for --coverage)",
+        help="output format (default: text)",
     )
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
@@ -340,8 +381,10 @@ def main(args: argparse.Namespace) -> int:
     if args.test:
         return _run_examples(book)
     if args.coverage:
-        text = coverage_json(book) if args.format == "json" else coverage_markdown(book)
-        print(text, end="")
+        render = {"json": coverage_json, "markdown": coverage_markdown}.get(
+            args.format or "text", coverage_text
+        )
+        print(render(book), end="")
         return 0
     entries = catalog(book)
     if args.format == "json":

@@ -28,6 +28,7 @@ from pattern_review.report.shared import (
     ordered,
     pattern_title,
 )
+from pattern_review.report.standard_changes import standard_changes_line
 from pattern_review.rulebook.agent_file import AgentFile
 
 CHECK_NAME = "pattern-review"
@@ -90,6 +91,9 @@ def check_output(
         and a link to the full review (not the whole comment again).
     """
     lines = [f"**{report.conclusion}**: {counts_line(report.findings)}", ""]
+    judged = standard_changes_line(report)
+    if judged:
+        lines += [judged, ""]
     for check in report.checks:
         icon, words = check_state(check, report)
         detail = f" ({message_md(check.detail)})" if check.detail else ""

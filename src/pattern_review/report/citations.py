@@ -8,7 +8,11 @@ sentence, not the first bullets of its section.
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from pattern_review.config import Config
 from pattern_review.models import Finding
@@ -65,6 +69,8 @@ def _index(agent: AgentFile) -> _Index:
     # The rules' sentences are the team's file's; config only turns rules
     # on or off, which does not move a sentence.
     for row in build_rulebook(agent, Config()).rows:
+        if row.credited:
+            continue  # its enforcers are bound to (and quote) another sentence
         for rule in row.rules:
             rules.setdefault(rule, _citation(row))
         for prefix in row.ruff:
@@ -101,6 +107,37 @@ def bound_sentence(agent: AgentFile, finding: Finding) -> Citation | None:
     return None
 
 
+# Where the built-in agent file lies in pattern-review's own repository.
+BUILTIN_SOURCE = "src/pattern_review/data/backend-developer.md"
+_ACTION_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+def builtin_source_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """Return the URL of the built-in agent file in the action's own repository.
+
+    The runner names the repository and ref of the action that runs
+    (``GITHUB_ACTION_REPOSITORY``, ``GITHUB_ACTION_REF``): that is the copy
+    this run ships, line for line. A run from a local path or outside
+    Actions has neither, and gets no link rather than a guessed one.
+
+    Args:
+        environ: The environment; None reads this process's.
+
+    Returns:
+        ``https://host/owner/pattern-review/blob/<ref>/<BUILTIN_SOURCE>``, or
+        None.
+    """
+    env = os.environ if environ is None else environ
+    repository = env.get("GITHUB_ACTION_REPOSITORY", "").strip()
+    ref = env.get("GITHUB_ACTION_REF", "").strip()
+    server = env.get("GITHUB_SERVER_URL", "").strip().rstrip("/")
+    if not (_ACTION_REPOSITORY.fullmatch(repository) and ref and server):
+        return None
+    if not server.startswith(("https://", "http://")):
+        return None
+    return f"{server}/{repository}/blob/{quote(ref, safe='')}/{BUILTIN_SOURCE}"
+
+
 def sentence_url(agent: AgentFile, line: int, blob_base: str | None) -> str | None:
     """Return a link to one line of the agent file.
 
@@ -110,9 +147,13 @@ def sentence_url(agent: AgentFile, line: int, blob_base: str | None) -> str | No
         blob_base: ``https://host/owner/repo/blob/<sha>``, or None.
 
     Returns:
-        The URL of the line in the reviewed repository, or None for the
-        built-in file or a review without GitHub links.
+        The URL of the line in the reviewed repository; for the built-in
+        file, in the running action's own repository when the runner names
+        it; None for a review without GitHub links.
     """
-    if agent.builtin or blob_base is None:
+    if blob_base is None:
         return None
+    if agent.builtin:
+        source = builtin_source_url()
+        return f"{source}#L{line}" if source else None
     return f"{blob_base.rstrip('/')}/{agent.path}#L{line}"

@@ -2,8 +2,9 @@
 
 Under the one-line verdict comes a short numbered "Fix first" list, ranked by
 impact (findings/impact.py): failing tests, type errors, files that could not
-be analysed, architecture patterns, then style. Each item links its line and
-quotes the one sentence of the agent file its rule is bound to. The rest is
+be analysed, architecture patterns, then style. Each item is one rule in one
+file (its repeats folded into a line list), links its line and quotes the one
+sentence of the agent file its rule is bound to. The rest is
 one collapsed block grouped by pattern (the 14 style rules as one group),
 repeats of a rule in a file folded into one line; the check and pattern
 tables are collapsed below. Everything from the repository (messages, paths,
@@ -43,12 +44,14 @@ from pattern_review.report.shared import (
     pattern_title,
     pre_existing_line,
 )
+from pattern_review.report.standard_changes import standard_changes_md
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.rulebook.catalog import STYLE_RULES_HEADING
 
 COMMENT_LIMIT = 65536
-# The "Fix first" list: short, and one digit (its quotes indent by 3).
-FIX_FIRST = 8
+# The "Fix first" list, in items (a rule in a file): with each item's quote,
+# the heading and the collapsed rest, a first screen of at most 15 lines.
+FIX_FIRST = 6
 # A folded line lists this many line numbers, then "…".
 LINES_LISTED = 5
 # Why a check was skipped, when the team chose it: no note for those.
@@ -214,8 +217,10 @@ class _Composer:
                 f for f in ranked if not self._is_new(f)
             ]
         self.ranked = ranked
-        self.first = ranked[:FIX_FIRST]
-        self.rest = ranked[FIX_FIRST:]
+        self.first_items = _fold(ranked, self._is_new)[:FIX_FIRST]
+        in_first = {id(f) for item in self.first_items for f in item}
+        self.first = [f for f in ranked if id(f) in in_first]
+        self.rest = [f for f in ranked if id(f) not in in_first]
         self.fixed = ordered(delta.fixed) if delta else []
 
     # -- pieces -----------------------------------------------------------
@@ -246,13 +251,32 @@ class _Composer:
             marks += " 🔧"
         return marks
 
-    def _fix_first(self, limit: int = FIX_FIRST) -> list[str]:
+    def _first_shown(self, limit: int) -> list[list[Finding]]:
+        """The "Fix first" items that begin within the first ``limit`` findings."""
+        shown: list[list[Finding]] = []
+        count = 0
+        for item in self.first_items:
+            if count >= limit:
+                break
+            shown.append(item)
+            count += len(item)
+        return shown
+
+    def _fix_first(self, limit: int | None = None) -> list[str]:
         if not self.first:
             return ["No findings on the lines this PR changes.", ""]
         lines = ["### Fix first", ""]
-        for number, finding in enumerate(self.first[:limit], start=1):
+        items = self._first_shown(len(self.first) if limit is None else limit)
+        for number, item in enumerate(items, start=1):
+            finding = item[0]
+            where = self._location(finding)
+            if len(item) > 1:
+                where = (
+                    f"{self._location(finding, finding.path)} ×{len(item)} "
+                    f"{_line_list(item)}"
+                )
             lines.append(
-                f"{number}. {self._marks(finding)} {self._location(finding)} · "
+                f"{number}. {self._marks(finding)} {where} · "
                 f"{_code(finding.rule)} · {message_md(finding.message)}"
             )
             quoted = citation_md(self.agent, finding, self.blob_base)
@@ -354,7 +378,8 @@ class _Composer:
 
     def _more(self, limit: int) -> list[str]:
         """The findings after the "Fix first" list: ``limit`` counts both."""
-        shown = self.rest[: max(limit - len(self.first), 0)]
+        in_first = sum(len(item) for item in self._first_shown(limit))
+        shown = self.rest[: max(limit - in_first, 0)]
         lines: list[str] = []
         for slug, group in _group_rest(shown):
             title = (
@@ -369,7 +394,7 @@ class _Composer:
             noun = "finding" if len(self.rest) == 1 else "findings"
             summary = f"{len(self.rest)} more {noun}, by pattern"
             lines = _details(summary, lines)
-        hidden = len(self.ranked) - min(limit, len(self.ranked))
+        hidden = len(self.rest) - len(shown) + len(self.first) - in_first
         if hidden:
             noun = "finding" if hidden == 1 else "findings"
             lines += [
@@ -529,7 +554,8 @@ class _Composer:
             where = f"{escape_md(f'[{row.pattern}]')} " if row.pattern else ""
             items.append(
                 f"| {row.line} | {where}"
-                f"{message_md(row.text, in_table=True)} | {escape_md(by)} |"
+                f"{message_md(row.text.replace('**', ''), in_table=True)} | "
+                f"{escape_md(by)} |"
             )
         if len(rows) > limit:
             items.append(f"| … | {len(rows) - limit} more | |")
@@ -537,6 +563,15 @@ class _Composer:
 
     def _footer(self) -> list[str]:
         source = self.report.agent_file or self.agent.path
+        if self.agent.builtin:
+            # The built-in copy ships inside the tool, not in the reviewed
+            # repository: no URL shows the copy this review ran with, so its
+            # quotes are not linked; the tool itself lists its lines.
+            return [
+                f"<sub>Patterns cited from {_code(source)}, which ships with "
+                "pattern-review; `pattern-review rules --coverage` lists its "
+                "lines.</sub>"
+            ]
         return [f"<sub>Patterns cited from {_code(source)}.</sub>"]
 
     # -- whole body -------------------------------------------------------
@@ -545,6 +580,7 @@ class _Composer:
         """Return the body with at most ``limits`` items of each list."""
         lines = [
             *self._conclusion(),
+            *standard_changes_md(self.report, message_md),
             *self._notices(),
             *self._fix_first(limits.findings),
             *self._more(limits.findings),
@@ -571,6 +607,18 @@ def _details(summary: str, items: Sequence[str]) -> list[str]:
         "",
         "</details>",
     ]
+
+
+def _fold(
+    ranked: Sequence[Finding], is_new: Callable[[Finding], bool]
+) -> list[list[Finding]]:
+    """Group ranked findings by rule and file (new apart), in rank order."""
+    items: dict[tuple[str, str, bool], list[Finding]] = {}
+    for finding in ranked:
+        items.setdefault((finding.rule, finding.path, is_new(finding)), []).append(
+            finding
+        )
+    return list(items.values())
 
 
 def _group_rest(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
@@ -649,7 +697,12 @@ def render_fix_first(
         Markdown of at most ``max_chars`` characters.
     """
     composer = _Composer(report, agent, blob_base, None, "")
-    lines = [*composer._conclusion(), *composer._notices(), *composer._fix_first()]
+    lines = [
+        *composer._conclusion(),
+        *standard_changes_md(report, message_md),
+        *composer._notices(),
+        *composer._fix_first(),
+    ]
     rest = len(composer.rest)
     where = f"[the pull request comment]({comment_url})" if comment_url else None
     if where is None and blob_base and report.target.pr is not None:

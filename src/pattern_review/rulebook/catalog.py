@@ -241,6 +241,42 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "A `# pattern-review: ignore[...]` comment ignores nothing",
         "Remove the comment, or the rule id in it that no longer fires.",
     ),
+    ReviewRule(
+        "PR101",
+        "error",
+        "The PR narrows what ruff, mypy or pytest examines or how it judges "
+        "(a tool config key: select, ignore, per-file-ignores, exclude, "
+        "ignore_errors, strictness switches, addopts, testpaths, ...)",
+        "Keep the tool config as the base branch has it, or get the change "
+        'reviewed on its own: it is listed under "This PR changes how it is '
+        'judged".',
+    ),
+    ReviewRule(
+        "PR102",
+        "error",
+        "The PR adds or changes a conftest.py hook (or collect_ignore, "
+        "pytest_plugins) that can alter which tests are collected or how "
+        "their outcomes are reported",
+        "Move the hook to its own reviewed PR, or drop it; a hook that "
+        "rewrites outcomes makes a failing test look like a pass.",
+    ),
+    ReviewRule(
+        "PR103",
+        "error",
+        "The PR adds a comment that silences a tool (`# noqa`, "
+        "`# type: ignore`, `# ruff: noqa`, `# mypy: ignore-errors`, "
+        "`# pattern-review: ignore[...]`)",
+        "Fix the finding instead; if it must stay, name the code and give a "
+        "reason in the comment so the reviewer can accept it.",
+    ),
+    ReviewRule(
+        "PR104",
+        "error",
+        "The PR weakens pattern-review's own standard (a setting, the agent "
+        "file's text, a rule module, a generated-code mark); the base "
+        "commit's standard judged this PR, the change applies after merge",
+        "Change the standard in its own PR, reviewed by the team that owns it.",
+    ),
 )
 
 

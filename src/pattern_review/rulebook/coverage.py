@@ -2,7 +2,11 @@
 
 Every bullet and numbered rule is mapped to its strongest enforcer: a
 convention rule, a ruff code, a Completion Checklist tool, or none, which
-leaves it to the AI review.
+leaves it to the AI review. A rule cites one sentence, but some sentences say
+again what another enforces ("Add type annotations on all parameters and
+return values" under the Router Pattern is style rule 2 again):
+``ALSO_ENFORCED`` credits those to the rules that enforce them, matched by
+the sentence's words, so they are not sent to the AI as unchecked.
 """
 
 from __future__ import annotations
@@ -14,8 +18,22 @@ from typing import Literal
 from pattern_review.models import CoverageItem
 from pattern_review.rulebook.agent_file import CHECKLIST_TOOLS, AgentFile, Item
 from pattern_review.rulebook.binding import Binding
+from pattern_review.rulebook.matching import TURNING_WORDS, words
 
 Enforcer = Literal["convention", "ruff", "checklist", "ai", "nothing"]
+
+# Sentences that rules bound (for citation) to another sentence enforce too:
+# a sentence holding all the words of the first (and the same turning words:
+# "not", "never" ...) is credited to the rest: convention rules, ruff codes
+# or prefixes, checklist tools; each only while it is on.
+ALSO_ENFORCED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("type annotations parameters return values", ("ANN", "mypy")),
+    ("docstrings route handlers", ("D1",)),
+    ("`str | None` (not `Optional[str]`)", ("UP007", "UP045")),
+    ("`model_dump()` convert schemas", ("STY012",)),
+    ("`Mapped[]` column types", ("MDL001",)),
+    ("Return `None` services not-found", ("SVC006",)),
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,8 @@ class CoverageRow:
         rules: Convention rule ids bound to it.
         ruff: Ruff codes cited to it.
         tools: Checklist tools it names.
+        credited: The enforcers are those ``ALSO_ENFORCED`` credits: they
+            cite another sentence, so findings never quote this one.
     """
 
     line: int
@@ -43,10 +63,48 @@ class CoverageRow:
     rules: tuple[str, ...] = ()
     ruff: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
+    credited: bool = False
+
+
+def also_enforced_by(text: str) -> tuple[str, ...]:
+    """Return the ids ``ALSO_ENFORCED`` credits a sentence to.
+
+    Args:
+        text: A bullet or numbered rule as written.
+
+    Returns:
+        Rule ids, ruff codes and checklist tools, or nothing.
+    """
+    said = words(text)
+    credited: list[str] = []
+    for key, ids in ALSO_ENFORCED:
+        wanted = words(key)
+        if wanted <= said and wanted & TURNING_WORDS == said & TURNING_WORDS:
+            credited += ids
+    return tuple(dict.fromkeys(credited))
+
+
+def _credited(
+    item: Item, on: Mapping[str, Binding], checklist: frozenset[str]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Return the (rules, ruff codes, tools) credited to an unbound sentence."""
+    rules: list[str] = []
+    ruff: list[str] = []
+    tools: list[str] = []
+    for name in also_enforced_by(item.text):
+        if name in checklist:
+            tools.append(name)
+        elif name in on:
+            (rules if on[name].via == "convention" else ruff).append(name)
+    return tuple(rules), tuple(ruff), tuple(tools)
 
 
 def _row(
-    agent: AgentFile, item: Item, enforcers: Mapping[int, list[Binding]]
+    agent: AgentFile,
+    item: Item,
+    enforcers: Mapping[int, list[Binding]],
+    on: Mapping[str, Binding],
+    checklist: frozenset[str],
 ) -> CoverageRow:
     slug = agent.slug_of(item.heading, item.number)
     bound = enforcers.get(item.line, [])
@@ -55,6 +113,10 @@ def _row(
     tools: tuple[str, ...] = ()
     if slug == "completion-checklist":
         tools = tuple(n for n, p in CHECKLIST_TOOLS.items() if p.search(item.text))
+    credited = False
+    if slug is not None and not (rules or ruff or tools):
+        rules, ruff, tools = _credited(item, on, checklist)
+        credited = bool(rules or ruff or tools)
     enforced: Enforcer
     if rules:
         enforced = "convention"
@@ -67,7 +129,7 @@ def _row(
     else:
         enforced = "nothing"
     return CoverageRow(
-        item.line, item.heading, slug, item.text, enforced, rules, ruff, tools
+        item.line, item.heading, slug, item.text, enforced, rules, ruff, tools, credited
     )
 
 
@@ -86,6 +148,8 @@ def coverage(agent: AgentFile, bindings: Sequence[Binding]) -> list[CoverageRow]
     """
     by_line: dict[int, list[Binding]] = {}
     by_code: dict[str, list[str]] = {}
+    on = {binding.rule: binding for binding in bindings if binding.on}
+    checklist = frozenset(agent.checklist_tools)
     for binding in bindings:
         if not binding.on:
             continue
@@ -94,7 +158,7 @@ def coverage(agent: AgentFile, bindings: Sequence[Binding]) -> list[CoverageRow]
                 by_code.setdefault(match.heading, []).append(binding.rule)
             elif match.found and match.item is not None:
                 by_line.setdefault(match.item.line, []).append(binding)
-    rows = [_row(agent, item, by_line) for item in agent.items]
+    rows = [_row(agent, item, by_line, on, checklist) for item in agent.items]
     for section in agent.sections:
         coded = tuple(dict.fromkeys(by_code.get(section.heading, [])))
         if coded:

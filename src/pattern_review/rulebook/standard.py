@@ -16,7 +16,6 @@ one reader the action and the CLI share.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,9 +39,12 @@ from pattern_review.rulebook.agent_file import (
     find_agent_file,
     parse_agent_file,
 )
+from pattern_review.rulebook.tool_changes import head_file, tool_changes, value_text
 
 # Values of the ``CI`` variable that mean "not in CI".
 _NOT_CI = frozenset({"", "0", "false", "no", "off"})
+# The finding a PR's change that weakens pattern-review's own standard raises.
+STANDARD_SETTING_RULE = "PR104"
 NOT_APPLIED = (
     "not applied to this PR: the base commit's standard judged it; the change"
     " applies from the next PR after merge"
@@ -248,21 +250,6 @@ def _inside(root: Path, explicit: str | None) -> str | None:
         return None
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else json.dumps(value, sort_keys=True)
-
-
-def _head_file(root: Path, path: str) -> bytes | None:
-    """A file of the head work tree; a link or folder is not a config file."""
-    file = root / path
-    if file.is_symlink() or not file.is_file():
-        return None
-    try:
-        return file.read_bytes()
-    except OSError:
-        return None
-
-
 def standard_changes(
     target: ReviewTarget, config: Config, agent: AgentFile, explicit: str | None
 ) -> list[StandardChange]:
@@ -276,14 +263,15 @@ def standard_changes(
 
     Returns:
         Setting by setting, the agent file, rule modules and generated
-        marks; empty when the PR changes none of them.
+        marks, then what narrows or widens the tools' own configs
+        (``tool_changes``); empty when the PR changes none of them.
     """
     root, base = target.repo, target.base
     changes = _setting_changes(root, base, explicit)
     changes += _agent_changes(target, agent)
     changes += _module_changes(target, config)
     changes += _generated_changes(target)
-    return changes
+    return changes + tool_changes(target)
 
 
 def _setting_changes(
@@ -291,7 +279,7 @@ def _setting_changes(
 ) -> list[StandardChange]:
     before, where = base_settings(root, base, explicit), explicit
     try:
-        after, where = _settings_of(lambda p: _head_file(root, p), explicit)
+        after, where = _settings_of(lambda p: head_file(root, p), explicit)
     except ConfigError as exc:
         return [
             StandardChange(
@@ -303,17 +291,92 @@ def _setting_changes(
         ]
     old = {key.replace("_", "-"): value for key, value in before.items()}
     new = {key.replace("_", "-"): value for key, value in after.items()}
+    path = where or CONFIG_FILE_NAME
+    head_text = head_file(root, path) or b""
+    lines = head_text.decode("utf-8", errors="replace").splitlines()
     return [
-        StandardChange(
-            path=where or CONFIG_FILE_NAME,
-            what=f"setting {key}",
-            base=_text(old.get(key)),
-            head=_text(new.get(key)),
-            effect=NOT_APPLIED,
+        _weighed(
+            StandardChange(
+                path=path,
+                what=f"setting {key}",
+                base=value_text(old.get(key)),
+                head=value_text(new.get(key)),
+                effect=NOT_APPLIED,
+                line=next(
+                    (n for n, text in enumerate(lines, 1) if text.startswith(key)),
+                    None,
+                ),
+            ),
+            setting_weakens(key, old.get(key), new.get(key)),
         )
         for key in sorted(old.keys() | new.keys())
         if old.get(key) != new.get(key)
     ]
+
+
+def _weighed(change: StandardChange, weakens: bool | None) -> StandardChange:
+    """Mark a change of pattern-review's own standard as weakening it or not."""
+    if weakens is None:
+        return change
+    if not weakens:
+        return change.model_copy(update={"direction": "strengthens"})
+    return change.model_copy(
+        update={"direction": "weakens", "rule": STANDARD_SETTING_RULE}
+    )
+
+
+# The lowest failing severity, from the one that fails most PRs.
+_FAIL_ON_ORDER = ("note", "warning", "error", "never")
+# The filter modes, from the one that looks at most lines.
+_FILTER_ORDER = ("nofilter", "file", "diff_context", "added")
+# Settings whose entries each narrow what the review reports.
+_NARROWING_LISTS = frozenset({"exclude", "ignore", "per-file-ignores"})
+
+
+def _entries(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return {f"{key}={item}" for key, items in value.items() for item in items}
+    if isinstance(value, list):
+        return {str(item) for item in value}
+    return set() if value is None else {str(value)}
+
+
+def setting_weakens(key: str, old: object, new: object) -> bool | None:
+    """Say whether a change of one pattern-review setting weakens the standard.
+
+    Args:
+        key: The setting, dashed (``fail-on``).
+        old: The base commit's value (None: the default).
+        new: The PR's value (None: the default).
+
+    Returns:
+        True when it would judge less (a lower bar, fewer checks or rules,
+        more excluded or ignored), False when it only judges more, None when
+        neither can be told (timeouts, the model, the environment).
+    """
+    for name, order, default in (
+        ("fail-on", _FAIL_ON_ORDER, "error"),
+        ("filter-mode", _FILTER_ORDER, "added"),
+    ):
+        if key == name:
+            ranks = [
+                order.index(str(v)) if v in order else order.index(default)
+                for v in (old or default, new or default)
+            ]
+            return ranks[1] > ranks[0]
+    was, now = _entries(old), _entries(new)
+    if key in _NARROWING_LISTS:
+        return bool(now - was)
+    if key == "checks":
+        return new is not None and (old is None or bool(was - now))
+    if key == "select":
+        return bool(now) and (not was or bool(was - now))
+    if key == "roles":  # a file taken for a test or migration is judged less
+        lenient = {e for e in now - was if e.startswith(("test=", "migration="))}
+        return bool(lenient or was - now) or None
+    if key in ("rule-modules", "agent-file"):
+        return bool(was - now) or None
+    return None
 
 
 def _is_agent_path(path: str) -> bool:
@@ -325,28 +388,48 @@ def _agent_changes(target: ReviewTarget, agent: AgentFile) -> list[StandardChang
     changes: list[StandardChange] = []
     for changed in target.files:
         if changed.path == agent.path and changed.status != "deleted":
-            changes.append(
-                StandardChange(
-                    path=changed.path,
-                    what="agent file changed",
-                    base=agent.path,
-                    head=changed.path,
-                    effect="the base commit's text is the rulebook of this PR; "
-                    "the new text applies from the next PR after merge",
-                )
+            removed = _removed_lines(target, agent)
+            change = StandardChange(
+                path=changed.path,
+                what="agent file changed",
+                base=agent.path,
+                head=changed.path,
+                effect="the base commit's text is the rulebook of this PR; "
+                "the new text applies from the next PR after merge"
+                + (f"; it drops {removed} line(s) of the rulebook" if removed else ""),
             )
+            changes.append(_weighed(change, bool(removed) or None))
         elif changed.status == "added" and _is_agent_path(changed.path):
-            changes.append(
-                StandardChange(
-                    path=changed.path,
-                    what="agent file added",
-                    base=None,
-                    head=changed.path,
-                    effect=f"not the rulebook of this PR: {agent.path} is "
-                    "(which agent file applies is decided at the base commit)",
-                )
+            new, team = PurePosixPath(changed.path), PurePosixPath(agent.path)
+            # Sorting first in the team's folder, it would be the rulebook
+            # after merge.
+            shadows = not agent.builtin and (
+                new.parent == team.parent and new.name < team.name
             )
+            change = StandardChange(
+                path=changed.path,
+                what="agent file added",
+                base=None,
+                head=changed.path,
+                effect=f"not the rulebook of this PR: {agent.path} is "
+                "(which agent file applies is decided at the base commit)"
+                + ("; after merge it would replace it" if shadows else ""),
+            )
+            changes.append(_weighed(change, shadows or None))
     return changes
+
+
+def _removed_lines(target: ReviewTarget, agent: AgentFile) -> int:
+    """How many of the base agent file's non-blank lines the head no longer has."""
+    head = head_file(target.repo, agent.path)
+    if head is None:
+        return 0
+    kept = {line.strip() for line in head.decode("utf-8", "replace").splitlines()}
+    return sum(
+        1
+        for line in agent.text.splitlines()
+        if line.strip() and line.strip() not in kept
+    )
 
 
 def _module_changes(target: ReviewTarget, config: Config) -> list[StandardChange]:
@@ -356,13 +439,16 @@ def _module_changes(target: ReviewTarget, config: Config) -> list[StandardChange
         if changed is None:
             continue
         changes.append(
-            StandardChange(
-                path=changed.path,
-                what=f"rule module {changed.status}",
-                base=spec,
-                head=None if changed.status == "deleted" else changed.path,
-                effect="the base commit's version ran; the PR's version was "
-                "neither imported nor run",
+            _weighed(
+                StandardChange(
+                    path=changed.path,
+                    what=f"rule module {changed.status}",
+                    base=spec,
+                    head=None if changed.status == "deleted" else changed.path,
+                    effect="the base commit's version ran; the PR's version was "
+                    "neither imported nor run",
+                ),
+                changed.status == "deleted" or None,
             )
         )
     return changes
@@ -383,14 +469,14 @@ def _generated_changes(target: ReviewTarget) -> list[StandardChange]:
             what, head = "linguist-generated mark added", ".gitattributes"
         else:
             continue
-        changes.append(
-            StandardChange(
-                path=changed.path,
-                what=what,
-                base=None,
-                head=head,
-                effect="the file is still reviewed: a generated mark the PR "
-                "adds does not exempt it",
-            )
+        change = StandardChange(
+            path=changed.path,
+            what=what,
+            base=None,
+            head=head,
+            effect="the file is still reviewed: a generated mark the PR adds "
+            "does not exempt it; after merge it would",
+            line=1 if what.startswith("generated header") else None,
         )
+        changes.append(_weighed(change, True))
     return changes

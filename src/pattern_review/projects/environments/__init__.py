@@ -125,7 +125,6 @@ def _set_up(ctx: CheckContext) -> Environment:
     wanted = _wanted(ctx)
     if wanted == "bundled":
         return bundled(project, "the environment setting says so")
-    uv = find_uv()
     account = code_account(ctx, "the PR's code is not run")
     root = cache_root(ctx, account)
     if wanted in ("auto", "venv"):
@@ -136,6 +135,9 @@ def _set_up(ctx: CheckContext) -> Environment:
             raise environment_failure(
                 project, "no .venv or venv whose python runs, and no $VIRTUAL_ENV", ""
             )
+    # Only now: finding uv may start pyenv (a tenth of a second or more),
+    # which a project with its own venv never needs, and mypy waits for this.
+    uv = find_uv()
     if wanted in ("auto", "uv") and (has_lock(ctx) or wanted == "uv"):
         if uv is None:
             raise environment_failure(project, "uv is not installed", "")

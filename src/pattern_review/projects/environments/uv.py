@@ -8,6 +8,7 @@ the environment is used as it is, and no lock is written into the work tree.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
@@ -53,18 +54,31 @@ def find_uv() -> str | None:
     if on_path and _is_shim(on_path):
         pyenv = shutil.which("pyenv")
         if pyenv:
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                real = subprocess.run(
-                    [pyenv, "which", "uv"],
-                    cwd=Path.home(),
-                    capture_output=True,
-                    text=True,
-                    timeout=20,
-                    check=False,
-                ).stdout.strip()
-                if real and Path(real).is_file():
-                    return real
+            real = _behind_shim(pyenv)
+            if real:
+                return real
     return on_path
+
+
+@functools.cache
+def _behind_shim(pyenv: str) -> str | None:
+    """Return the uv binary pyenv's shim starts, asked once per process.
+
+    ``pyenv which`` takes a tenth of a second or more, and its answer (from
+    the home folder, not the project's) does not change during a review.
+    """
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        real = subprocess.run(
+            [pyenv, "which", "uv"],
+            cwd=Path.home(),
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout.strip()
+        if real and Path(real).is_file():
+            return real
+    return None
 
 
 def has_lock(ctx: CheckContext) -> bool:
