@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pattern_review.config import DEFAULT_ROLE_GLOBS, ConfigError, load_config
+from pattern_review.config import (
+    DEFAULT_ROLE_GLOBS,
+    ConfigError,
+    load_config,
+    project_config,
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -125,3 +130,35 @@ def test_a_bad_flag_or_input_is_named_as_given() -> None:
         "bad value for checks: unknown check(s) bogus; choose from "
         "ruff-format, ruff, mypy, pytest, conventions"
     )
+
+
+def test_budgets_are_bounded_a_pr_cannot_ask_for_a_day(tmp_path: Path) -> None:
+    (tmp_path / ".pattern-review.toml").write_text("tool-timeout-s = 86400\n")
+    with pytest.raises(ConfigError, match="tool-timeout-s: Input should be less"):
+        load_config(tmp_path)
+    (tmp_path / ".pattern-review.toml").write_text("review-budget-s = 100000\n")
+    with pytest.raises(ConfigError, match="review-budget-s"):
+        load_config(tmp_path)
+    (tmp_path / ".pattern-review.toml").write_text(
+        "tool-timeout-s = 1800\nreview-budget-s = 21600\nruff-timeout-s = 5\n"
+    )
+    config = load_config(tmp_path)
+    assert (config.tool_timeout_s, config.review_budget_s) == (1800, 21600)
+    assert config.ruff_timeout_s == 5
+    assert (
+        load_config(tmp_path, overrides={"review_budget_s": 60}).review_budget_s == 60
+    )
+
+
+def test_a_projects_own_table_sets_no_budget(tmp_path: Path) -> None:
+    (tmp_path / ".pattern-review.toml").write_text("review-budget-s = 300\n")
+    api = tmp_path / "api"
+    api.mkdir()
+    (api / "pyproject.toml").write_text(
+        "[tool.pattern-review]\nfail-on = 'warning'\nreview-budget-s = 21600\n"
+        "tool-timeout-s = 1800\n"
+    )
+    root = load_config(tmp_path)
+    own = project_config(root, api)
+    assert own.fail_on == "warning"  # its other settings apply
+    assert (own.review_budget_s, own.tool_timeout_s) == (300, 600)

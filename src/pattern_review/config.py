@@ -36,6 +36,14 @@ DEFAULT_ROLE_GLOBS: dict[Role, list[str]] = {
 }
 
 CONFIG_FILE_NAME = ".pattern-review.toml"
+# Budgets: no setting may hold a check, or the review, for hours.
+MAX_TOOL_TIMEOUT_S = 1800.0
+MIN_REVIEW_BUDGET_S = 10.0
+MAX_REVIEW_BUDGET_S = 21600.0
+# The review-wide settings a PR cannot raise for itself: under a PR event
+# they come from the base commit (or the action's inputs), and a project's
+# own table never sets them.
+BUDGET_SETTINGS = frozenset({"tool_timeout_s", "ruff_timeout_s", "review_budget_s"})
 
 
 class ConfigError(Exception):
@@ -93,6 +101,14 @@ class Config(BaseSettings):
             code git does not mark); the report lists them as not reviewed.
         standard_change_severity: Severity of the ``PR1xx`` finding a PR's
             change that weakens the standard raises (read from the base).
+        ruff_timeout_s: Budget of ``ruff check`` and ``ruff format`` on one
+            file (a batch of files gets it plus a little per file); a file
+            that alone overruns it is an error finding on that file.
+        review_budget_s: Wall budget of the whole review: when it runs out,
+            every check still running is killed and reported as timed out,
+            and the review is published. (``tool_timeout_s`` is bounded too:
+            each mypy or pytest run, each environment set-up, at most 30
+            minutes.)
     """
 
     model_config = SettingsConfigDict(
@@ -104,7 +120,11 @@ class Config(BaseSettings):
     filter_mode: FilterMode = "added"
     checks: list[str] | None = None
     runner: Literal["auto", "uv", "direct"] = "auto"
-    tool_timeout_s: float = Field(default=600.0, gt=0)
+    tool_timeout_s: float = Field(default=600.0, gt=0, le=MAX_TOOL_TIMEOUT_S)
+    ruff_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TOOL_TIMEOUT_S)
+    review_budget_s: float = Field(
+        default=900.0, ge=MIN_REVIEW_BUDGET_S, le=MAX_REVIEW_BUDGET_S
+    )
     cache_dir: str | None = None
     roles: dict[Role, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_GLOBS.items()}
@@ -281,8 +301,8 @@ def load_config(
 def project_config(config: Config, folder: Path) -> Config:
     """Apply a project's own ``[tool.pattern-review]`` over the root's config.
 
-    Settings given as flags or action inputs still win, and ``projects`` is
-    the repository's alone.
+    Settings given as flags or action inputs still win, and ``projects`` and
+    the budgets (``BUDGET_SETTINGS``) are the repository's alone.
 
     Args:
         config: The review's configuration (root config and flags).
@@ -301,7 +321,8 @@ def project_config(config: Config, folder: Path) -> Config:
         return config
     table = settings_from_toml(data, pyproject)
     own = {key.replace("-", "_"): value for key, value in table.items()}
-    own = {k: v for k, v in own.items() if k not in config._given | {"projects"}}
+    kept = config._given | {"projects"} | BUDGET_SETTINGS
+    own = {k: v for k, v in own.items() if k not in kept}
     if not own:
         return config
     try:

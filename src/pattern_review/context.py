@@ -18,6 +18,7 @@ from pattern_review.config import Config
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
 from pattern_review.projects.discovery import ROOT, Project
+from pattern_review.projects.process import Deadline
 
 if TYPE_CHECKING:
     from pattern_review.projects.environments.kinds import Environment
@@ -90,6 +91,8 @@ class CheckContext:
         project: The Python project the check looks at (its folder is the
             tools' working directory); None is the repository root.
         rulebook: What the team's agent file turns on; None: every rule.
+        deadline: When the review's wall budget runs out; every command is
+            killed then, whatever its own budget. None: no review budget.
     """
 
     target: ReviewTarget
@@ -106,6 +109,7 @@ class CheckContext:
         return self.project or Project(ROOT, self.target.repo)
 
     rulebook: Rulebook | None = field(default=None, compare=False)
+    deadline: Deadline | None = field(default=None, compare=False)
 
     @property
     def python_paths(self) -> list[str]:

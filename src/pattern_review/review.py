@@ -6,7 +6,9 @@ review takes about as long as its slowest check); collect their findings and
 mark what the PR introduced (baseline/); suppress, filter to the diff,
 fingerprint and order them (findings/); conclude from them alone; and let the
 optional AI review add advisory findings and its own section. Everything
-published is rendered from the report, redacted last.
+published is rendered from the report, redacted last. The whole review has
+one wall budget (``review-budget-s``): every command's timeout is cut to what
+is left of it, and a check it cuts short is an error that says so.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from pattern_review.projects.per_project import (
     split_by_project,
     with_projects,
 )
+from pattern_review.projects.process import Deadline
 from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.target import exclude_files
@@ -146,10 +149,11 @@ def run_review(
     from pattern_review.rulebook.coverage import coverage_items
 
     requested = requested_checks(config, agent)
+    deadline = Deadline.start(config.review_budget_s)
     target = with_projects(exclude_files(target, config.exclude), config.projects)
     folder = cache_dir_for(config, target.repo)
     rulebook = _bind_rulebook(target, config, agent, folder, requested)
-    context = CheckContext(target, config, folder, rulebook=rulebook)
+    context = CheckContext(target, config, folder, rulebook=rulebook, deadline=deadline)
     outcomes = _run_requested(requested, context)
     ran = {name for name in CHECK_NAMES if outcomes[name].result.status != "skipped"}
     sources = _read_sources(target)
@@ -417,7 +421,16 @@ def _with_ai_section(
     if not ai.api_key:
         report.ai = AiInfo(status="skipped", notice="no Anthropic API key configured")
         return report
+    deadline = context.deadline
+    if deadline is not None and deadline.passed():
+        report.ai = AiInfo(status="skipped", notice=deadline.reason())
+        return report
     uncovered = tuple((row.slug or "", row.text) for row in rulebook.uncovered())
+    if deadline is not None:
+        # The model gets what is left of the review's budget, at most.
+        left = max(min(context.config.ai_timeout_s, deadline.left()), 1.0)
+        config = context.config.model_copy(update={"ai_timeout_s": left})
+        context = replace(context, config=config)
     return _with_ai(report, context, agent, ai, sources, uncovered)
 
 

@@ -305,3 +305,17 @@ def test_push_base_input_wins_over_before(tmp_path: Path) -> None:
     env["INPUT_BASE"] = "--upload-pack=x"
     with pytest.raises(ActionEnvError, match="is not a branch name or commit"):
         read_action_run(env)
+
+
+def test_the_review_budget_input_sets_the_reviews_budget(tmp_path: Path) -> None:
+    from pattern_review.action.errors import ActionError
+    from pattern_review.action.settings import config_overrides
+
+    payload = _payload("pull_request/opened.payload.json")
+    env = _env(tmp_path, "pull_request", payload, **{"INPUT_REVIEW-BUDGET-S": "120"})
+    assert config_overrides(read_action_run(env))["review_budget_s"] == 120
+    env["INPUT_REVIEW-BUDGET-S"] = ""
+    assert config_overrides(read_action_run(env))["review_budget_s"] is None
+    env["INPUT_REVIEW-BUDGET-S"] = "soon"
+    with pytest.raises(ActionError, match="review-budget-s must be a whole number"):
+        config_overrides(read_action_run(env))

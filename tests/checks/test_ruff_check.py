@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from pattern_review.checks import ruff_check
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
-from pattern_review.errors import CheckError
+from pattern_review.projects.process import Deadline, ReviewBudgetError
 from pattern_review.projects.ruff_version import bundled_version
 from pattern_review.rulebook.agent_file import parse_agent_file
 from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT
@@ -274,13 +275,13 @@ def test_no_python_files_passes_without_running(
     assert outcome.findings == []
 
 
-def test_timeout_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
+def test_the_reviews_budget_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write("app/mod.py", "x = 1\n", dedent=False)
     git_repo.commit()
-    ctx = _context_added(
-        git_repo, tmp_path, "app/mod.py", config=Config(tool_timeout_s=0.001)
+    ctx = replace(
+        _context_added(git_repo, tmp_path, "app/mod.py"), deadline=Deadline.start(0)
     )
-    with pytest.raises(CheckError, match="timed out after 0.001s"):
+    with pytest.raises(ReviewBudgetError, match="review's 0 s budget ran out"):
         ruff_check.run(ctx)
 
 

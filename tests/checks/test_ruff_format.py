@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pattern_review.checks import ruff_format
 from pattern_review.config import Config
 from pattern_review.errors import CheckError
+from pattern_review.projects.process import Deadline, ReviewBudgetError
 from pattern_review.projects.ruff_version import bundled_version
 from tests.check_context import check_context, tree_state
 from tests.gitrepo import GitRepo
@@ -144,11 +146,41 @@ def test_garbled_diff_is_a_check_error() -> None:
         ruff_format.parse_format_diff("+++ a.py\n@@ -1,2 +1,2 @@\n?what\n")
 
 
-def test_timeout_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
+def test_a_file_formatting_overruns_is_an_error_finding_the_others_are_kept(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    # Formatting is quadratic in comment lines: 20,000 of them take far
+    # longer than the 1 s budget set here (a minute on a busy runner).
+    comments = "".join(f"    # note {n}\n" for n in range(20_000))
+    git_repo.write("app/padded.py", f"def f():\n    x = 1\n{comments}    return x\n")
+    git_repo.write("app/one.py", "x = {'a':1}\n", dedent=False)
+    git_repo.write("app/two.py", "y = [1,2]\n", dedent=False)
+    git_repo.commit()
+    paths = ("app/padded.py", "app/one.py", "app/two.py")
+    ctx = check_context(git_repo, tmp_path, *paths, config=Config(ruff_timeout_s=1))
+
+    outcome = ruff_format.run(ctx)
+
+    found = sorted((f.path, f.rule, f.line) for f in outcome.findings)
+    assert found == [
+        ("app/one.py", "ruff-format", 1),
+        ("app/padded.py", "PR005", 1),
+        ("app/two.py", "ruff-format", 1),
+    ]
+    overrun = next(f for f in outcome.findings if f.path == "app/padded.py")
+    assert overrun.severity == "error" and overrun.source == "ruff-format"
+    assert "ruff format took longer than its 1 s budget on this file" in (
+        overrun.message
+    )
+    assert outcome.result.status == "failed"
+    assert "1 file(s) over the time budget" in outcome.result.detail
+
+
+def test_the_reviews_budget_is_a_check_error(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write("app/mod.py", "x = 1\n", dedent=False)
     git_repo.commit()
-    ctx = check_context(
-        git_repo, tmp_path, "app/mod.py", config=Config(tool_timeout_s=0.001)
+    ctx = replace(
+        check_context(git_repo, tmp_path, "app/mod.py"), deadline=Deadline.start(0)
     )
-    with pytest.raises(CheckError, match="timed out"):
+    with pytest.raises(ReviewBudgetError, match="review's 0 s budget ran out"):
         ruff_format.run(ctx)

@@ -11,12 +11,36 @@ from pathlib import Path
 import pytest
 
 from pattern_review.errors import CheckError
+from pattern_review.projects import reaper
 from pattern_review.projects.process import (
+    Deadline,
+    ReviewBudgetError,
     ToolRun,
+    ToolTimeoutError,
     failure_reason,
     is_secret,
     run_command,
 )
+
+linux_only = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)"
+)
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie waiting for its reaper."""
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+def ends_soon(pid: int) -> bool:
+    """Whether a process is gone within a few seconds (SIGKILL is asynchronous)."""
+    deadline = time.monotonic() + 5
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not running(pid)
 
 
 def test_run_command_returns_exit_code_and_output(tmp_path: Path) -> None:
@@ -40,23 +64,73 @@ def test_missing_program_is_a_check_error(tmp_path: Path) -> None:
 def test_timeout_kills_the_tool_and_its_children(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     script = f"sleep 60 & echo $! > {pid_file}; wait"
-    with pytest.raises(CheckError, match="timed out after 1s"):
+    with pytest.raises(ToolTimeoutError, match="timed out after 1s"):
         run_command(["sh", "-c", script], tmp_path, 1)
-    child = int(pid_file.read_text())
-    status = Path(f"/proc/{child}/status")
+    assert ends_soon(int(pid_file.read_text()))
 
-    def running() -> bool:
-        # Gone, or a zombie waiting for its reaper, is no longer running.
-        try:
-            return "State:\tZ" not in status.read_text()
-        except FileNotFoundError:
-            return False
 
-    # SIGKILL lands asynchronously: give the kernel a moment to finish it.
-    deadline = time.monotonic() + 5
-    while running() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not running()
+@linux_only
+def test_a_detached_grandchild_ends_with_its_command(tmp_path: Path) -> None:
+    # ``setsid`` leaves the command's process group, and the background
+    # process keeps the output pipe open: the command still returns at once.
+    pid_file = tmp_path / "sleep.pid"
+    script = f"setsid sleep 1000 & echo $! > {pid_file}; echo done"
+    started = time.monotonic()
+    run = run_command(["sh", "-c", script], tmp_path, 60)
+    assert run.stdout == "done\n"
+    assert time.monotonic() - started < 30
+    assert ends_soon(int(pid_file.read_text()))
+
+
+@linux_only
+def test_a_detached_grandchild_ends_when_its_command_times_out(
+    tmp_path: Path,
+) -> None:
+    pid_file = tmp_path / "sleep.pid"
+    script = f"setsid sleep 1000 & echo $! > {pid_file}; sleep 1000"
+    with pytest.raises(ToolTimeoutError):
+        run_command(["sh", "-c", script], tmp_path, 1)
+    assert ends_soon(int(pid_file.read_text()))
+
+
+@linux_only
+def test_an_orphan_that_dropped_its_mark_is_ended_with_the_review(
+    tmp_path: Path,
+) -> None:
+    # ``env -i`` clears the mark the command's processes inherit: the
+    # command's own sweep misses it, the review's (of adopted orphans) not.
+    pid_file = tmp_path / "sleep.pid"
+    script = (
+        f"setsid env -i sh -c 'echo $$ > {pid_file}; exec sleep 1000'"
+        f" >/dev/null 2>&1 & while [ ! -s {pid_file} ]; do sleep 0.05; done;"
+        " sleep 0.2"
+    )
+    run_command(["sh", "-c", script], tmp_path, 60)
+    orphan = int(pid_file.read_text())
+    assert running(orphan)  # not this command's to end: it carries no mark
+    assert reaper.become_subreaper()
+    assert reaper.end_orphans() >= 1
+    assert ends_soon(orphan)
+
+
+def test_the_reviews_deadline_cuts_a_longer_budget(tmp_path: Path) -> None:
+    deadline = Deadline.start(1)
+    started = time.monotonic()
+    with pytest.raises(ReviewBudgetError, match="review's 1 s budget ran out"):
+        run_command(["sleep", "1000"], tmp_path, 600, deadline=deadline)
+    assert time.monotonic() - started < 30
+
+
+def test_no_command_starts_once_the_review_is_out_of_time(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    with pytest.raises(ReviewBudgetError, match="budget ran out"):
+        run_command(["touch", str(marker)], tmp_path, 60, deadline=Deadline.start(0))
+    assert not marker.exists()
+
+
+def test_a_command_within_both_budgets_runs(tmp_path: Path) -> None:
+    run = run_command(["echo", "ok"], tmp_path, 60, deadline=Deadline.start(600))
+    assert run.stdout == "ok\n"
 
 
 def test_a_tool_runs_in_its_own_group_of_our_session_at_its_niceness(
@@ -140,3 +214,21 @@ def test_an_exception_a_tool_let_out_is_the_reason() -> None:
         "ChefBuildError: Backend subprocess exited when trying to invoke"
         " get_requires_for_build (`sh -c poetry install`)"
     )
+
+
+@linux_only
+def test_the_sweep_leaves_a_running_commands_processes_alone(tmp_path: Path) -> None:
+    launched = threading.Event()
+    runs: list[ToolRun] = []
+
+    def run() -> None:
+        script = "(sleep 1; echo done) & wait"
+        runs.append(run_command(["sh", "-c", script], tmp_path, 60, launched=launched))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert launched.wait(10)
+    time.sleep(0.3)  # the background subshell exists now
+    reaper.end_orphans()
+    worker.join(60)
+    assert runs and runs[0].stdout == "done\n"

@@ -29,6 +29,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "inline-comments",
     "check-run",
     "max-inline-comments",
+    "review-budget-s",
     "sarif-file",
     "json-file",
     "run-tests",

@@ -74,6 +74,7 @@ def config_overrides(run: ActionRun) -> dict[str, Any]:
         "filter_mode": run.input("filter-mode") or None,
         "model": run.input("model") or None,
         "agent_file": run.input("agent-file") or None,
+        "review_budget_s": int_input(run, "review-budget-s"),
         "checks": parse_checks(checks) if checks else None,
         "max_inline_comments": int_input(run, "max-inline-comments"),
         "ai_budget_tokens": int_input(run, "ai-budget-tokens"),

@@ -15,23 +15,36 @@ revision header) gets the target's own ruff rules only: Alembic writes it
 from its template (no docstrings, ``Union[str, None]``, no ``__future__``
 import), and the style rules are for the application's code, as the
 convention rules are.
+
+ruff has a budget per file (``ruff_budget``): a file it overruns it on, or
+crashes on, is an error finding on that file, and the other files are still
+linted.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pattern_review.checks.evidence import ruff_evidence
+from pattern_review.checks.ruff_budget import (
+    Overrun,
+    batch_budget,
+    isolate,
+    overrun,
+    split,
+)
 from pattern_review.context import CheckContext, finished
 from pattern_review.conventions.failures import could_not_analyse
 from pattern_review.errors import CheckError
 from pattern_review.lines import split_lines
 from pattern_review.migrations import is_migration
 from pattern_review.models import CheckOutcome, CheckResult, Finding, Severity
+from pattern_review.projects.process import ToolRun, ToolTimeoutError
 from pattern_review.projects.tools import run_tool
 from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT, cite_ruff_code
 
@@ -153,7 +166,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
         own = _lint(ctx, sorted(migrations), ())
         linted = _Linted(
             linted.items + own.items,
-            linted.crashed + own.crashed,
+            {**linted.crashed, **own.crashed},
             linted.unknown,
             linted.seconds + own.seconds,
             linted.note or own.note,
@@ -162,10 +175,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
     wanted = set(paths)
     folder = ctx.where.folder.resolve()
     findings: list[Finding] = [
-        could_not_analyse(
-            (folder / path).relative_to(repo).as_posix(), "ruff", "ruff crashed on it"
-        )
-        for path in sorted(linted.crashed)
+        could_not_analyse((folder / path).relative_to(repo).as_posix(), "ruff", why)
+        for path, why in sorted(linted.crashed.items())
     ]
     for item in linted.items:
         finding = to_finding(item, repo)
@@ -196,14 +207,14 @@ class _Linted:
 
     Attributes:
         items: ruff's JSON findings.
-        crashed: Files ruff crashed on.
+        crashed: Files ruff crashed on, or overran its budget on, and why.
         unknown: Added codes this ruff does not know (left out).
         seconds: Wall time.
         note: Which ruff ran.
     """
 
     items: list[dict[str, Any]] = field(default_factory=list)
-    crashed: list[str] = field(default_factory=list)
+    crashed: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     seconds: float = 0.0
     note: str = ""
@@ -212,27 +223,39 @@ class _Linted:
 def _lint(ctx: CheckContext, tool_paths: list[str], select: tuple[str, ...]) -> _Linted:
     """Run ``ruff check`` on files, adding ``select`` to the target's rules."""
     safe = ctx.target.safe_mode
-    done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
-    seconds = done.seconds
+    budget = batch_budget(ctx, len(tool_paths))
+    args = ruff_args(tool_paths, select, safe)
+    try:
+        done: ToolRun | None = run_tool(ctx, "ruff", args, timeout_s=budget)
+    except ToolTimeoutError:
+        done = None
+    seconds = done.seconds if done else budget
     unknown: list[str] = []
     # A target's older ruff may not know a code: run again without it.
-    while done.exit_code == 2 and (match := _UNKNOWN_CODE.search(done.stderr)):
+    while (
+        done is not None
+        and done.exit_code == 2
+        and (match := _UNKNOWN_CODE.search(done.stderr))
+    ):
         if match.group(1) not in select:
             break
         unknown.append(match.group(1))
         select = tuple(code for code in select if code != match.group(1))
-        done = run_tool(ctx, "ruff", ruff_args(tool_paths, select, safe))
+        args = ruff_args(tool_paths, select, safe)
+        done = run_tool(ctx, "ruff", args, timeout_s=budget)
         seconds += done.seconds
-    if done.exit_code not in (0, 1, 2):
-        # ruff itself crashed (a stack overflow on a hostile file): find the
-        # file(s) by halves, check the rest, and report those as errors.
-        items, crashed = _lint_around_crashes(ctx, list(tool_paths), select, safe)
-        return _Linted(items, crashed, unknown, seconds, done.note)
+    if done is None or done.exit_code not in (0, 1, 2):
+        # ruff overran its budget or crashed (a stack overflow on a hostile
+        # file): find the file(s) by parts, check the rest, and report those
+        # as errors.
+        found, failed = isolate(split(tool_paths), _attempt(ctx, select, safe))
+        items = [item for part in found for item in part]
+        return _Linted(items, failed, unknown, seconds, done.note if done else "")
     if done.exit_code not in (0, 1):
         raise CheckError(
             f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
         )
-    return _Linted(_items(done.stdout), [], unknown, seconds, done.note)
+    return _Linted(_items(done.stdout), {}, unknown, seconds, done.note)
 
 
 def _items(stdout: str) -> list[dict[str, Any]]:
@@ -245,27 +268,26 @@ def _items(stdout: str) -> list[dict[str, Any]]:
     return items
 
 
-def _lint_around_crashes(
-    ctx: CheckContext, paths: list[str], select: tuple[str, ...], safe: bool
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Lint ``paths`` by halves until each crash is pinned to one file."""
-    items: list[dict[str, Any]] = []
-    crashed: list[str] = []
-    todo = [paths[: len(paths) // 2], paths[len(paths) // 2 :]]
-    while todo:
-        part = todo.pop()
-        if not part:
-            continue
-        done = run_tool(ctx, "ruff", ruff_args(part, select, safe))
+def _attempt(
+    ctx: CheckContext, select: tuple[str, ...], safe: bool
+) -> Callable[[list[str]], list[dict[str, Any]] | Overrun]:
+    """Return how ``ruff check`` runs on part of the files while one is sought."""
+
+    def attempt(part: list[str]) -> list[dict[str, Any]] | Overrun:
+        budget = batch_budget(ctx, len(part))
+        try:
+            done = run_tool(
+                ctx, "ruff", ruff_args(part, select, safe), timeout_s=budget
+            )
+        except ToolTimeoutError:
+            return overrun("ruff", ctx)
         if done.exit_code in (0, 1):
-            items += _items(done.stdout)
-        elif done.exit_code == 2:
+            return _items(done.stdout)
+        if done.exit_code == 2:
             raise CheckError(f"ruff check failed: {done.last_line()}")
-        elif len(part) == 1:
-            crashed += part
-        else:
-            todo += [part[: len(part) // 2], part[len(part) // 2 :]]
-    return items, sorted(crashed)
+        return Overrun("ruff crashed on it")
+
+    return attempt
 
 
 def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:

@@ -4,18 +4,24 @@
 from the file as it is to the formatted file. Each hunk becomes one finding on
 the head lines it would rewrite, with the formatted text as the suggestion.
 In safe mode the PR's ruff configuration is not read, as for ``ruff check``.
+Formatting has a budget per file (``ruff_budget``): a file that alone takes
+longer is an error finding on that file, and the other files are still
+checked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
+from pattern_review.checks.ruff_budget import Overrun, batch_budget, isolate, overrun
 from pattern_review.checks.ruff_check import SAFE_MODE_NOTE, config_args
 from pattern_review.context import CheckContext, finished
+from pattern_review.conventions.failures import could_not_analyse
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
+from pattern_review.projects.process import ToolRun, ToolTimeoutError
 from pattern_review.projects.tools import run_tool
 
 NAME = "ruff-format"
@@ -140,15 +146,21 @@ def _narrow(hunk: _RawHunk) -> FormatHunk:
 def run(ctx: CheckContext) -> CheckOutcome:
     """Report the changed files' lines ``ruff format`` would rewrite.
 
+    ruff runs on all files at once within its budget (``ruff_budget``); when
+    it overruns, the files that alone overrun it are found and each is an
+    error finding, while the other files' hunks are kept.
+
     Args:
         ctx: The review's context.
 
     Returns:
-        One finding per would-be-reformatted hunk.
+        One finding per would-be-reformatted hunk, and per file ruff could
+        not format within its budget.
 
     Raises:
-        CheckError: ruff is missing, timed out, crashed, or printed no diff
-            where it said it would reformat.
+        CheckError: ruff is missing, crashed, or printed no diff where it
+            said it would reformat.
+        ReviewBudgetError: The review's budget ran out.
     """
     paths = ctx.python_paths
     if not paths:
@@ -156,44 +168,70 @@ def run(ctx: CheckContext) -> CheckOutcome:
             result=CheckResult(name=NAME, status="passed", detail="no Python files")
         )
     safe = ctx.target.safe_mode
-    args = ["format", "--check", "--diff", "--no-cache", *config_args(safe)]
-    # From the project's folder, on paths relative to it (as ruff prints them).
-    args += ["--", *ctx.tool_paths]
-    done = run_tool(ctx, "ruff", args)
     to_repo = ctx.where.to_repo
-    if done.exit_code not in (0, 1, 2):
-        raise CheckError(f"ruff format exited {done.exit_code}: {done.last_line()}")
     wanted = set(paths)
-    findings = [
-        Finding(
-            rule=NAME,
-            pattern="completion-checklist",
-            source="ruff-format",
-            severity="error",
-            path=to_repo(hunk.path),
-            line=hunk.line,
-            end_line=hunk.end_line,
-            message="`ruff format` would reformat these lines.",
-            suggestion=hunk.replacement,
-        )
-        for hunk in parse_format_diff(done.stdout, ctx.tool_paths)
-        if to_repo(hunk.path) in wanted
+    # From the project's folder, on paths relative to it (as ruff prints them).
+    runs, overran = isolate([ctx.tool_paths], _attempt(ctx, safe))
+    findings: list[Finding] = []
+    unparsed: list[Finding] = []
+    for part, done in runs:
+        findings += [
+            Finding(
+                rule=NAME,
+                pattern="completion-checklist",
+                source="ruff-format",
+                severity="error",
+                path=to_repo(hunk.path),
+                line=hunk.line,
+                end_line=hunk.end_line,
+                message="`ruff format` would reformat these lines.",
+                suggestion=hunk.replacement,
+            )
+            for hunk in parse_format_diff(done.stdout, part)
+            if to_repo(hunk.path) in wanted
+        ]
+        unparsed += [
+            f.model_copy(update={"path": to_repo(f.path)})
+            for f in _parse_errors(done.stderr, set(part))
+        ]
+    hunks = len(findings)
+    findings += unparsed
+    findings += [
+        could_not_analyse(to_repo(path), "ruff-format", why)
+        for path, why in sorted(overran.items())
     ]
-    unparsed = [
-        f.model_copy(update={"path": to_repo(f.path)})
-        for f in _parse_errors(done.stderr, set(ctx.tool_paths))
-    ]
-    findings.extend(unparsed)
-    if done.exit_code == 2 and not unparsed:
-        raise CheckError(f"ruff format failed: {done.last_line()}")
-    if done.exit_code == 1 and not findings:
-        raise CheckError("ruff format reported changes but printed no diff")
-    hunks = len(findings) - len(unparsed)
-    detail = f"{hunks} hunk(s) to reformat" if findings else "formatted"
+    detail = f"{hunks} hunk(s) to reformat" if hunks else "formatted"
     if unparsed:
         detail += f", {len(unparsed)} file(s) not parseable"
-    notes = [done.note, SAFE_MODE_NOTE if safe else ""]
-    return finished(NAME, findings, done.seconds, detail, notes)
+    if overran:
+        detail += f", {len(overran)} file(s) over the time budget"
+    notes = [runs[0][1].note if runs else "", SAFE_MODE_NOTE if safe else ""]
+    seconds = sum(done.seconds for _, done in runs)
+    return finished(NAME, findings, seconds, detail, notes)
+
+
+def _attempt(
+    ctx: CheckContext, safe: bool
+) -> Callable[[list[str]], tuple[list[str], ToolRun] | Overrun]:
+    """Return how ``ruff format`` runs on part of the files, within its budget."""
+    args = ["format", "--check", "--diff", "--no-cache", *config_args(safe)]
+
+    def attempt(part: list[str]) -> tuple[list[str], ToolRun] | Overrun:
+        budget = batch_budget(ctx, len(part))
+        try:
+            done = run_tool(ctx, "ruff", [*args, "--", *part], timeout_s=budget)
+        except ToolTimeoutError:
+            return overrun("ruff format", ctx)
+        if done.exit_code not in (0, 1, 2):
+            raise CheckError(f"ruff format exited {done.exit_code}: {done.last_line()}")
+        unparsed = _parse_errors(done.stderr, set(part))
+        if done.exit_code == 2 and not unparsed:
+            raise CheckError(f"ruff format failed: {done.last_line()}")
+        if done.exit_code == 1 and not done.stdout.strip():
+            raise CheckError("ruff format reported changes but printed no diff")
+        return part, done
+
+    return attempt
 
 
 def _parse_errors(stderr: str, wanted: set[str]) -> list[Finding]:

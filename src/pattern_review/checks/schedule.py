@@ -6,6 +6,12 @@ A review's checks run per project: each project gets a context of its own
 merged into one result per check, whose detail names each project when there
 are several (or one outside the root). A cold review takes about as long as
 its slowest check, so that check starts first and the others yield to it.
+
+The review's wall budget (``CheckContext.deadline``) holds here: a check
+still running when it runs out (and a moment's grace for one that is just
+ending) is reported as an error that says so, its commands are killed, and
+the review goes on without it. When the checks are done, whatever their
+commands left running is ended (``reaper``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,14 +34,19 @@ from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
 from pattern_review.findings.conclusion import worst_status
 from pattern_review.models import CheckOutcome, CheckResult, Finding
+from pattern_review.projects import reaper
 from pattern_review.projects.discovery import ROOT, Project
 from pattern_review.projects.per_project import project_configs
+from pattern_review.projects.process import Deadline
 
 # The check a cold review waits for. The others run at a lower priority so
 # that, on a small runner, they fill the cores it leaves idle instead of
 # slowing it down.
 LONG_POLE = "mypy"
 YIELD_NICENESS = 19
+# After the review's budget runs out, how long a check whose commands were
+# just killed may take to report before it is given up on.
+DEADLINE_GRACE_S = 2.0
 
 
 def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckOutcome]:
@@ -69,8 +81,13 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
         return outcomes
 
     workers = max(1, min(len(contexts), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(run_project, contexts))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(run_project, contexts))
+    finally:
+        # Nothing a check started outlives the checks: not a daemon a PR's
+        # test detached (``setsid``), not a command cut off by the budget.
+        reaper.end_orphans()
     pairs = list(zip(contexts, done, strict=True))
     return {
         name: merge_outcomes(name, [(c.where, runs[name]) for c, runs in pairs])
@@ -192,7 +209,8 @@ def run_checks(
         from pattern_review.conventions.pool import prestart
 
         prestart()  # PR files are parsed out of process: it boots meanwhile
-    with ThreadPoolExecutor(max_workers=len(to_run)) as pool:
+    pool = ThreadPoolExecutor(max_workers=len(to_run))
+    try:
         futures: dict[str, Future[CheckOutcome]] = {}
         if LONG_POLE in to_run and len(to_run) > 1:
             # The long pole starts alone: the others' start-up (libcst's
@@ -205,18 +223,47 @@ def run_checks(
             futures[LONG_POLE] = pool.submit(run_check, LONG_POLE, pole_context)
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
-            launched.wait()
+            launched.wait(_time_left(context.deadline))
         for name in to_run:
             if name not in futures:
                 futures[name] = pool.submit(
                     run_check, name, context_for(name, to_run, context)
                 )
         for name in to_run:
-            future = futures[name]
-            outcomes[name] = future.result()
+            outcomes[name] = _outcome(name, futures[name], context.deadline)
             if cache:
                 cache.put(name, outcomes[name])
+    finally:
+        # Not waiting for a check the budget gave up on: its commands are
+        # killed, and its thread ends on its own.
+        pool.shutdown(wait=False, cancel_futures=True)
     return outcomes
+
+
+def _time_left(deadline: Deadline | None) -> float | None:
+    """Seconds to wait for a check: the budget left and the grace; None: no end."""
+    return None if deadline is None else deadline.left() + DEADLINE_GRACE_S
+
+
+def _outcome(
+    name: str, future: Future[CheckOutcome], deadline: Deadline | None
+) -> CheckOutcome:
+    """Wait for a check's outcome, or report it cut short by the review's budget."""
+    try:
+        return future.result(timeout=_time_left(deadline))
+    except FutureTimeout:
+        pass
+    assert deadline is not None  # only a deadline stops the wait
+    # Its commands may not have been told of the deadline (an environment
+    # being built): end them, so that its thread ends too.
+    reaper.end_commands()
+    result = CheckResult(
+        name=name,
+        status="error",
+        duration_s=deadline.budget_s,
+        detail=deadline.reason(),
+    )
+    return CheckOutcome(result=result)
 
 
 def context_for(name: str, running: list[str], context: CheckContext) -> CheckContext:
@@ -270,5 +317,11 @@ def run_check(name: str, context: CheckContext) -> CheckOutcome:
     except Exception as exc:  # noqa: BLE001
         outcome = CheckOutcome(result=CheckResult(name=name, status="error"))
         outcome.result.detail = f"internal error: {type(exc).__name__}: {exc}"
+    deadline = context.deadline
+    if outcome.result.status == "error" and deadline and deadline.passed():
+        # Whatever it ran into, the budget's end is why: its commands were
+        # killed (an environment build, a worker) or refused to start.
+        outcome.result.output = outcome.result.output or outcome.result.detail
+        outcome.result.detail = deadline.reason()
     outcome.result.duration_s = round(time.perf_counter() - started, 3)
     return outcome

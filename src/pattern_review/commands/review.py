@@ -74,6 +74,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--checks",
         help=f"comma-separated checks to run, from {','.join(CHECK_NAMES)}",
     )
+    parser.add_argument(
+        "--review-budget-s",
+        type=float,
+        metavar="SECONDS",
+        help="wall budget of the whole review (default 900): checks still"
+        " running when it runs out are reported as timed out",
+    )
     parser.set_defaults(handler=main)
 
 
@@ -119,6 +126,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     if checks == []:
         raise UsageError("--checks names no check; leave it out to run them all")
     return {
+        "review_budget_s": getattr(args, "review_budget_s", None),
         "fail_on": args.fail_on,
         "filter_mode": args.filter_mode,
         "checks": checks,

@@ -4,7 +4,10 @@ A command runs from a folder with a scrubbed environment (no secret of the
 run: tokens, the action's inputs, secret-named variables), in a process group
 of its own (a timeout ends its children too), at a niceness, and, for a PR's
 code when the review is root, as another account (``accounts``). Python
-writes no bytecode into the work tree.
+writes no bytecode into the work tree. Its timeout is its own budget or the
+time the review has left (``Deadline``), whichever ends first; when it ends,
+whatever it left running is ended too (its group, and the processes that
+carry its mark: ``reaper``).
 
 This module knows nothing of tools, projects or environments: which program
 runs a tool in which environment is decided above it (``tools``,
@@ -24,9 +27,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from pattern_review.errors import CheckError
+from pattern_review.projects import reaper
 from pattern_review.projects.accounts import Account
 from pattern_review.redaction import SECRET_NAMES
 
@@ -47,6 +51,80 @@ SECRET_PREFIXES: tuple[str, ...] = ("INPUT_",)
 # secrets (a private index's password, a test database's): comma-separated.
 # Read from the job's environment only, never from a config the PR can edit.
 PASS_ENV_VARIABLE = "PATTERN_REVIEW_PASS_ENV"
+# After a command exits, how long its output pipes may stay open (held by a
+# process that escaped every sweep) before the review stops reading them.
+_DRAIN_WAIT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When the review's wall budget runs out.
+
+    Attributes:
+        budget_s: The review's budget, in seconds.
+        ends: ``time.monotonic()`` at which it runs out.
+    """
+
+    budget_s: float
+    ends: float
+
+    @classmethod
+    def start(cls, budget_s: float) -> Deadline:
+        """Start the budget now.
+
+        Args:
+            budget_s: Seconds the review may take.
+
+        Returns:
+            The deadline.
+        """
+        return cls(budget_s, time.monotonic() + budget_s)
+
+    def left(self) -> float:
+        """Return the seconds left, never below zero.
+
+        Returns:
+            Seconds until the budget runs out.
+        """
+        return max(self.ends - time.monotonic(), 0.0)
+
+    def passed(self) -> bool:
+        """Return whether the budget has run out.
+
+        Returns:
+            True once no time is left.
+        """
+        return time.monotonic() >= self.ends
+
+    def reason(self) -> str:
+        """Return what a check cut short by the budget reports.
+
+        Returns:
+            ``timed out: the review's N s budget ran out``.
+        """
+        return f"timed out: the review's {self.budget_s:g} s budget ran out"
+
+
+class ToolTimeoutError(CheckError):
+    """A command ran past its own budget (not the review's).
+
+    Attributes:
+        budget_s: The budget it overran, in seconds.
+    """
+
+    def __init__(self, message: str, budget_s: float) -> None:
+        """Create the error.
+
+        Args:
+            message: The one-line reason.
+            budget_s: The command's own budget.
+        """
+        super().__init__(message)
+        self.budget_s = budget_s
+
+
+class ReviewBudgetError(CheckError):
+    """The review's wall budget ran out while a command ran (or before)."""
 
 
 @dataclass(frozen=True)
@@ -117,33 +195,43 @@ def run_command(
     niceness: int = 0,
     launched: threading.Event | None = None,
     account: Account | None = None,
+    deadline: Deadline | None = None,
     stdin_text: str | None = None,
 ) -> ToolRun:
-    """Run a command to completion, killing its whole process group on timeout.
+    """Run a command to completion; on timeout, kill its whole process group.
 
     Python tools write no bytecode into the work tree: nowhere by default
     (bytecode already in site-packages is still read), or under
     ``PYTHONPYCACHEPREFIX`` when the environment sets one. Secrets
-    (``is_secret``) are left out of the command's environment.
+    (``is_secret``) are left out of the command's environment. When the
+    command ends, its process group is killed, and so is every process that
+    still carries its mark (``reaper``): nothing it started outlives it.
 
     Args:
         argv: The program and its arguments.
         cwd: Working directory.
-        timeout_s: Seconds before the command is killed.
+        timeout_s: The command's own budget: seconds before it is killed.
         env: Variables added to (or overriding) the current environment.
         niceness: Scheduling priority increment for the command (and the
             processes it starts), so that it yields the CPU to others.
         launched: Set once the process has started.
         account: Run as this user, in its own HOME (a PR's code, when the
             review is root: ``accounts``).
+        deadline: The review's; the command is killed when it passes, if
+            its own budget has not ended it first.
         stdin_text: Text given on the command's stdin (else it is empty).
 
     Returns:
         Exit code, output and wall time.
 
     Raises:
-        CheckError: The program is missing or cannot start, or it timed out.
+        ToolTimeoutError: It ran past ``timeout_s``.
+        ReviewBudgetError: The review's budget ran out first (or had already).
+        CheckError: The program is missing or cannot start.
     """
+    name = Path(argv[0]).name
+    if deadline is not None and deadline.passed():
+        raise ReviewBudgetError(deadline.reason())
     full_env = {
         name: value
         for name, value in {**os.environ, **(env or {})}.items()
@@ -151,11 +239,12 @@ def run_command(
     }
     if not full_env.get("PYTHONPYCACHEPREFIX"):
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    mark = reaper.new_mark()
+    full_env[reaper.RUN_MARK] = mark
     as_user: dict[str, Any] = {}
     if account is not None:
         full_env.update(account.environment())
         as_user = {"user": account.uid, "group": account.gid, "extra_groups": []}
-    name = Path(argv[0]).name
     command = list(argv)
     nice = shutil.which("nice") if niceness else None
     if nice:
@@ -164,6 +253,7 @@ def run_command(
         if not shutil.which(argv[0], path=full_env.get("PATH")):
             raise CheckError(f"cannot start {name}: No such file or directory")
         command = [nice, "-n", str(niceness), *argv]
+    reaper.become_subreaper()
     started = time.monotonic()
     try:
         # A process group of its own, so a timeout also ends the tool's
@@ -172,16 +262,18 @@ def run_command(
         # a tool in a session of its own would get an equal share whatever
         # its niceness, and the checks that should yield to mypy would not.
         # (So a tool shares our terminal, if any; its stdin is still empty.)
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=full_env,
-            stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            process_group=0,
-            **as_user,
-        )
+        with reaper.starting() as register:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=full_env,
+                stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                process_group=0,
+                **as_user,
+            )
+            register(process.pid)
     except OSError as exc:
         raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
     if niceness and not nice:
@@ -190,13 +282,15 @@ def run_command(
             os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
     if launched:
         launched.set()
-    try:
-        given = None if stdin_text is None else stdin_text.encode("utf-8")
-        out, err = process.communicate(given, timeout=timeout_s)
-    except subprocess.TimeoutExpired as exc:
-        _kill_group(process)
+    own_budget = deadline is None or timeout_s <= deadline.left()
+    limit = timeout_s if deadline is None else min(timeout_s, deadline.left())
+    given = None if stdin_text is None else stdin_text.encode("utf-8")
+    out, err, timed_out = _wait(process, limit, mark, given)
+    if timed_out:
+        if not own_budget:
+            raise ReviewBudgetError(deadline.reason() if deadline else "")
         shown = " ".join(argv[:4])
-        raise CheckError(f"{shown} timed out after {timeout_s:g}s") from exc
+        raise ToolTimeoutError(f"{shown} timed out after {timeout_s:g}s", timeout_s)
     return ToolRun(
         exit_code=process.returncode,
         stdout=out.decode("utf-8", errors="replace"),
@@ -205,12 +299,57 @@ def run_command(
     )
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _wait(
+    process: subprocess.Popen[bytes], limit: float, mark: str, given: bytes | None
+) -> tuple[bytes, bytes, bool]:
+    """Wait for a command, then end what it left running, and collect its output.
+
+    The output is read until the command exits, not until its pipes close: a
+    process it left in the background may hold them open, and it is ended
+    here along with the rest of its group and whatever carries its mark.
+
+    Returns:
+        Its output, its error output, and whether it ran past ``limit``.
+    """
+    chunks: tuple[list[bytes], list[bytes]] = ([], [])
+    readers = [
+        threading.Thread(target=_drain, args=(pipe, chunk), daemon=True)
+        for pipe, chunk in zip((process.stdout, process.stderr), chunks, strict=True)
+    ]
+    if given is not None and process.stdin is not None:
+        readers.append(
+            threading.Thread(target=_feed, args=(process.stdin, given), daemon=True)
+        )
+    for reader in readers:
+        reader.start()
+    timed_out = False
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.communicate()
+        process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        reaper.finished(process.pid)
+        reaper.end_marked(mark)
+    for reader in readers:
+        reader.join(_DRAIN_WAIT_S)
+    return b"".join(chunks[0]), b"".join(chunks[1]), timed_out
+
+
+def _feed(pipe: IO[bytes], given: bytes) -> None:
+    # A command that exits (or is killed) without reading it all: a broken pipe.
+    with contextlib.suppress(OSError), pipe:
+        pipe.write(given)
+
+
+def _drain(pipe: IO[bytes] | None, chunks: list[bytes]) -> None:
+    if pipe is None:
+        return
+    with pipe:
+        while chunk := os.read(pipe.fileno(), 65536):
+            chunks.append(chunk)
 
 
 _ERROR_LINE = re.compile(r"^(?:error|fatal)\b", re.IGNORECASE)

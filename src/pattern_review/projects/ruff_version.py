@@ -198,7 +198,7 @@ def _fetch_pinned(ctx: CheckContext, uv: str, version: str) -> Path | str:
         env = {"UV_NO_CACHE": "0", "UV_CACHE_DIR": str(ctx.cache_dir / "uv")}
     try:
         timeout = ctx.config.tool_timeout_s
-        run = run_command(probe, ctx.where.folder, timeout, env)
+        run = run_command(probe, ctx.where.folder, timeout, env, deadline=ctx.deadline)
     except CheckError as exc:
         return str(exc)
     lines = run.stdout.strip().splitlines()
@@ -230,6 +230,7 @@ def run_ruff(
     args: Sequence[str],
     env: Mapping[str, str],
     stdin_text: str | None = None,
+    timeout_s: float | None = None,
 ) -> ToolRun:
     """Run the ruff ``ruff_command`` chose on the context's project.
 
@@ -238,21 +239,31 @@ def run_ruff(
         args: Arguments after ``ruff``.
         env: Extra environment variables.
         stdin_text: Text on ruff's stdin (with ``--stdin-filename``).
+        timeout_s: This run's own budget; None: ruff's budget for one file
+            (``ruff-timeout-s``). The review's deadline applies either way.
 
     Returns:
         The finished run; ``note`` says which ruff ran, ``runner`` whether
         it was the pinned one (``uv``) or the bundled one (``direct``).
 
     Raises:
-        CheckError: ruff cannot start or timed out.
+        CheckError: ruff cannot start.
+        ToolTimeoutError: It ran past its budget.
+        ReviewBudgetError: The review's budget ran out first.
     """
     folder = ctx.where.folder
-    timeout = ctx.config.tool_timeout_s
+    timeout = ctx.config.ruff_timeout_s if timeout_s is None else timeout_s
     nice = ctx.niceness
     command, which = ruff_command(ctx)
-    started = ctx.tool_started
     run = run_command(
-        [*command, *args], folder, timeout, env, nice, started, stdin_text=stdin_text
+        [*command, *args],
+        folder,
+        timeout,
+        env,
+        nice,
+        ctx.tool_started,
+        deadline=ctx.deadline,
+        stdin_text=stdin_text,
     )
     kind: RunnerKind = "direct" if command[1:2] == ["-P"] else "uv"
     if kind == "uv" and _refused_arguments(run):
@@ -263,7 +274,14 @@ def run_ruff(
             f"bundled ruff {bundled_version()}: {which.split(',')[0]} cannot"
             f" run the review's arguments ({why})"
         )
-        bundled = [*bundled_command(), *args]
-        run = run_command(bundled, folder, timeout, env, nice, stdin_text=stdin_text)
+        run = run_command(
+            [*bundled_command(), *args],
+            folder,
+            timeout,
+            env,
+            nice,
+            deadline=ctx.deadline,
+            stdin_text=stdin_text,
+        )
         kind = "direct"
     return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, kind, which)

@@ -70,6 +70,7 @@ def run_tool(
     direct_args: Sequence[str] = (),
     direct_env: Mapping[str, str] | None = None,
     account: Account | None = None,
+    timeout_s: float | None = None,
 ) -> ToolRun:
     """Run a checklist tool on the context's project, from its folder.
 
@@ -88,19 +89,23 @@ def run_tool(
         direct_env: Environment variables added only when the bundled tool
             runs (e.g. pytest's ``PYTHONPATH`` to the uninstalled project).
         account: Run the tool as this user (it runs the PR's code).
+        timeout_s: This run's own budget; None: the ``tool-timeout-s``
+            setting. The review's deadline (``ctx.deadline``) cuts either.
 
     Returns:
         The finished run; ``note`` says which tool and environment ran.
 
     Raises:
-        CheckError: The tool is missing, cannot start, or timed out, or the
-            project's environment could not be set up (mypy and pytest only).
+        CheckError: The tool is missing or cannot start, or the project's
+            environment could not be set up (mypy and pytest only).
+        ToolTimeoutError: It ran past its own budget.
+        ReviewBudgetError: The review's budget ran out first.
     """
     env = dict(env or {})
     if tool == "ruff":
-        return run_ruff(ctx, args, env)
+        return run_ruff(ctx, args, env, timeout_s=timeout_s)
     folder = ctx.where.folder
-    timeout = ctx.config.tool_timeout_s
+    timeout = ctx.config.tool_timeout_s if timeout_s is None else timeout_s
     nice = ctx.niceness
     environment = project_environment(ctx)
     program = environment.program(tool)
@@ -123,6 +128,7 @@ def run_tool(
             nice,
             ctx.tool_started,
             account,
+            ctx.deadline,
         )
         note = f"in {environment.origin}"
         return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "env", note)
@@ -137,7 +143,14 @@ def run_tool(
     argv = [sys.executable, *isolate, "-m", tool, *direct_args, *args]
     bundled_env = {**env, **(direct_env or {})}
     direct = run_command(
-        argv, folder, timeout, bundled_env, nice, ctx.tool_started, account
+        argv,
+        folder,
+        timeout,
+        bundled_env,
+        nice,
+        ctx.tool_started,
+        account,
+        ctx.deadline,
     )
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")
