@@ -418,6 +418,14 @@ def test_second_push_resolves_the_fixed_threads_and_posts_only_the_new_one(
         c for c in fake.review_comments if c["pull_request_review_id"] == review["id"]
     ]
     assert "fp0077" in new["body"]
+    # The new finding leads the sticky comment, in sight (not collapsed);
+    # the 7 fixed ones are one collapsed line.
+    (sticky,) = fake.issue_comments
+    visible = sticky["body"].split("<details>", 1)[0]
+    fix_first = visible.split("### Fix first", 1)[1]
+    assert "route 77 returns" in fix_first.split("\n2. ", 1)[0], visible
+    assert "route 1 returns" not in visible.split("route 77 returns", 1)[0]
+    assert "7 fixed" in sticky["body"]
     assert again.threads_resolved == 7 and again.threads_marked == 0
     assert {fp for fp, cid in posted.items() if fake.thread_resolved(cid)} == set(fixed)
     assert len(fake.graphql_calls("resolveReviewThread")) == 7
