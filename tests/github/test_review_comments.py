@@ -226,3 +226,13 @@ def test_threaded_lines_cover_posted_and_earlier_comments(agent: AgentFile) -> N
     )
     assert plan.threaded_lines() == {("app/service.py", n) for n in (12, 13, 14, 15)}
     assert [f.line for f in plan.over_cap] == [18]
+
+
+def test_an_inline_comment_quotes_the_sentence_its_rule_is_bound_to(
+    agent: AgentFile,
+) -> None:
+    body = inline_body(finding(12), agent, "https://github.com/o/r/blob/abc")
+    quote = next(line for line in body.splitlines() if line.startswith("> "))
+    # SVC001's sentence in the built-in file, not the section's first bullet.
+    assert "Inject `AsyncSession` via constructor" in quote, body
+    assert "(built-in agent file line " in quote

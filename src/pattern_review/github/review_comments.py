@@ -23,7 +23,7 @@ from github.PullRequestComment import PullRequestComment
 from pattern_review.findings.impact import by_impact
 from pattern_review.lines import split_lines
 from pattern_review.models import Finding, Report
-from pattern_review.report.markdown import escape_md, message_md
+from pattern_review.report.markdown import citation_md, escape_md, message_md
 from pattern_review.report.shared import pattern_title
 from pattern_review.rulebook.agent_file import AgentFile
 
@@ -102,6 +102,9 @@ def inline_body(finding: Finding, agent: AgentFile, blob_base: str | None) -> st
         "",
         f"Pattern: {cited}",
     ]
+    sentence = citation_md(agent, finding, blob_base)
+    if sentence:  # the one sentence its rule is bound to, linked to its line
+        lines += [f"> {sentence}"]
     if finding.suggestion is not None:
         fence = _fence(finding.suggestion)
         # One block line per replacement line: a deletion is an empty block
