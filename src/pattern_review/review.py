@@ -58,7 +58,11 @@ from pattern_review.projects.per_project import (
     split_by_project,
     with_projects,
 )
-from pattern_review.projects.process import Deadline
+from pattern_review.projects.process import (
+    PASS_ENV_VARIABLE,
+    Deadline,
+    withheld_names,
+)
 from pattern_review.redaction import redact_report, secrets_in
 from pattern_review.rulebook.agent_file import AgentFile
 from pattern_review.target import exclude_files
@@ -351,14 +355,35 @@ def _check_results(
     checks = []
     for name in CHECK_NAMES:
         source = check_spec(name).source
-        checks.append(
-            _final_result(
-                outcomes[name].result,
-                sum(1 for f in kept if f.source == source),
-                sum(1 for f in found if f.source == source),
-            )
+        result = _final_result(
+            outcomes[name].result,
+            sum(1 for f in kept if f.source == source),
+            sum(1 for f in found if f.source == source),
         )
+        if check_spec(name).safe_mode_skip and result.status in ("failed", "error"):
+            result = _with_withheld_note(result)
+        checks.append(result)
     return checks
+
+
+def _with_withheld_note(result: CheckResult) -> CheckResult:
+    """Name the secret-named variables the PR's code ran without.
+
+    A test that fails on a missing setting then points at the fix, where a
+    silent withholding would leave the author guessing.
+    """
+    names = withheld_names()
+    if not names:
+        return result
+    shown = ", ".join(names[:8]) + (
+        f" and {len(names) - 8} more" if len(names) > 8 else ""
+    )
+    note = (
+        f"withheld from the PR's code, as secret-named: {shown}"
+        f" (name any it needs in {PASS_ENV_VARIABLE})"
+    )
+    detail = f"{result.detail}; {note}" if result.detail else note
+    return result.model_copy(update={"detail": detail})
 
 
 def _final_result(result: CheckResult, kept: int, found: int) -> CheckResult:

@@ -140,3 +140,53 @@ def test_tests_the_switched_user_cannot_reach_say_why_and_how_to_run_them(
     assert "or set PATTERN_REVIEW_RUN_AS=root where the code is trusted" in (
         done.stderr
     )
+
+
+SETTINGS = (
+    "import os\n\n\ndef client_secret() -> str:\n"
+    "    return os.environ['FIEF_CLIENT_SECRET']{}\n"
+)
+
+
+def _settings_pr(repo: GitRepo) -> None:
+    repo.write("app/__init__.py", "")
+    repo.write(
+        "app/settings.py",
+        SETTINGS.format(""),
+    )
+    repo.write(
+        "tests/test_settings.py",
+        "from app.settings import client_secret\n\n\n"
+        "def test_the_secret_is_set() -> None:\n    assert client_secret()\n",
+    )
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write(
+        "app/settings.py",
+        SETTINGS.format(".strip()"),
+    )
+    repo.commit("pr")
+
+
+def _pytest_detail(repo: GitRepo) -> tuple[str, str]:
+    done = review_cli(repo, "--checks", "pytest", "--format", "json")
+    check = next(c for c in json.loads(done.stdout)["checks"] if c["name"] == "pytest")
+    return check["status"], check["detail"]
+
+
+def test_a_failing_check_names_the_secret_named_variables_its_code_ran_without(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _settings_pr(git_repo)
+    monkeypatch.setenv("FIEF_CLIENT_SECRET", "s3cret-value")
+    monkeypatch.delenv("PATTERN_REVIEW_PASS_ENV", raising=False)
+
+    status, detail = _pytest_detail(git_repo)
+    assert status == "failed"
+    assert "withheld from the PR's code, as secret-named: FIEF_CLIENT_SECRET" in detail
+    assert "PATTERN_REVIEW_PASS_ENV" in detail
+    assert "s3cret-value" not in detail
+
+    monkeypatch.setenv("PATTERN_REVIEW_PASS_ENV", "FIEF_CLIENT_SECRET")
+    status, detail = _pytest_detail(git_repo)
+    assert status == "passed" and "withheld" not in detail

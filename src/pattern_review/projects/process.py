@@ -187,6 +187,29 @@ def is_secret(name: str) -> bool:
     return name not in {item.strip() for item in passed.split(",")}
 
 
+def withheld_names(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Return the secret-named variables of the job that no tool gets.
+
+    The tokens and the action's inputs are withheld too, but only these are
+    ones a job might mean its tests to see (a test database's password):
+    a check that fails without them says so, and how to pass them.
+
+    Args:
+        environ: The environment; None reads this process's.
+
+    Returns:
+        Their names, sorted.
+    """
+    env = os.environ if environ is None else environ
+    return sorted(
+        name
+        for name in env
+        if name not in SECRET_VARIABLES
+        and not name.startswith(SECRET_PREFIXES)
+        and is_secret(name)
+    )
+
+
 def run_command(
     argv: Sequence[str],
     cwd: Path,
