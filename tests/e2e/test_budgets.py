@@ -5,6 +5,9 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.cli import review_json
 from tests.gitrepo import GitRepo
@@ -26,18 +29,21 @@ def _processes_running(needle: str) -> list[int]:
     return found
 
 
-def test_a_test_that_sleeps_for_ever_ends_with_the_reviews_budget(
-    git_repo: GitRepo,
-) -> None:
-    git_repo.write("pyproject.toml", '[project]\nname = "slow"\nversion = "0"\n')
-    git_repo.write("slow/__init__.py", "")
-    git_repo.commit("base")
-    git_repo.git("checkout", "-q", "-b", "feature")
-    # The PR raises the tool timeout as far as it may, and its test detaches
-    # a grandchild (a session of its own) before it sleeps for ever.
+def _slow_pr(repo: GitRepo, base_config: str, pr_config: str) -> str:
+    """A PR whose test detaches a grandchild, then sleeps for ever.
+
+    Returns:
+        The grandchild's sleep argument, to find it in ``/proc``.
+    """
+    repo.write("pyproject.toml", '[project]\nname = "slow"\nversion = "0"\n')
+    repo.write("slow/__init__.py", "")
+    if base_config:
+        repo.write(".pattern-review.toml", base_config)
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
     seconds = str(1_000_000 + secrets.randbelow(1_000_000))
-    git_repo.write(".pattern-review.toml", "tool-timeout-s = 1800\n")
-    git_repo.write(
+    repo.write(".pattern-review.toml", pr_config)
+    repo.write(
         "tests/test_slow.py",
         f'''\
         """A test that never ends."""
@@ -54,14 +60,13 @@ def test_a_test_that_sleeps_for_ever_ends_with_the_reviews_budget(
             time.sleep(100_000)
         ''',
     )
-    git_repo.commit("slow test")
+    repo.commit("slow test")
+    return seconds
 
-    started = time.monotonic()
-    code, report = review_json(
-        git_repo, "--checks", "pytest,ruff", "--review-budget-s", "20"
-    )
-    elapsed = time.monotonic() - started
 
+def _assert_ended_in_budget(
+    code: int, report: dict[str, Any], elapsed: float, seconds: str
+) -> None:
     assert elapsed < 60  # the budget, the start-up, and rendering
     checks = {check["name"]: check for check in report["checks"]}
     assert checks["pytest"]["status"] == "error"
@@ -74,6 +79,40 @@ def test_a_test_that_sleeps_for_ever_ends_with_the_reviews_budget(
         time.sleep(0.05)
     assert _processes_running(f"sleep {seconds}") == []
     assert _processes_running("tests/test_slow.py") == []
+
+
+def test_a_test_that_sleeps_for_ever_ends_with_the_reviews_budget(
+    git_repo: GitRepo,
+) -> None:
+    # The PR raises the tool timeout as far as it may.
+    seconds = _slow_pr(git_repo, "", "tool-timeout-s = 1800\n")
+
+    started = time.monotonic()
+    code, report = review_json(
+        git_repo, "--checks", "pytest,ruff", "--review-budget-s", "20"
+    )
+
+    _assert_ended_in_budget(code, report, time.monotonic() - started, seconds)
+
+
+def test_a_pr_cannot_raise_the_budgets_its_base_sets(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In CI the standard is the base commit's: its 20 s budget holds, whatever
+    # the PR's own config asks for.
+    seconds = _slow_pr(
+        git_repo,
+        "review-budget-s = 20\n",
+        "review-budget-s = 21600\ntool-timeout-s = 86400\n",
+    )
+    monkeypatch.setenv("CI", "true")
+
+    started = time.monotonic()
+    code, report = review_json(git_repo, "--checks", "pytest,ruff")
+
+    _assert_ended_in_budget(code, report, time.monotonic() - started, seconds)
+    changed = {c["what"] for c in report["standard_changes"]}
+    assert changed, report["standard_changes"]
 
 
 def test_a_5_mib_comment_padded_file_is_an_error_and_the_others_are_formatted(
