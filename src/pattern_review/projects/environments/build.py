@@ -13,16 +13,19 @@ import hashlib
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from pattern_review.context import CheckContext
 from pattern_review.projects.accounts import Account, refusal, why_unrunnable
 from pattern_review.projects.discovery import Project
+from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.kinds import (
+    Environment,
     EnvironmentKind,
     environment_failure,
 )
-from pattern_review.projects.process import failure_reason, run_command
+from pattern_review.projects.process import ToolRun, failure_reason, run_command
 
 _DONE = ".pattern-review-complete"
 
@@ -44,6 +47,28 @@ def require_runnable(project: Project, account: Account | None, program: str) ->
     why = why_unrunnable(account, Path(found))
     if why:
         raise environment_failure(project, refusal("the PR's code is not run", why), "")
+
+
+def build_reason(run: ToolRun, argv: list[str]) -> str:
+    """Return the one-line reason of a failed environment build.
+
+    Args:
+        run: The failed command.
+        argv: What was run (its program shown by name).
+
+    Returns:
+        The first error-looking line of the log (``build_log``), else the
+        process's own summary; then the command (the message names the
+        project's folder).
+    """
+    found = first_error_line(f"{run.stderr}\n{run.stdout}")
+    if found is None:
+        reason = failure_reason(run, argv)
+    else:
+        shown = " ".join([Path(argv[0]).name, *argv[1:]])
+        shown = shown if len(shown) <= 120 else shown[:117] + "..."
+        reason = f"{found} (`{shown}`)"
+    return reason
 
 
 def digest(*parts: bytes) -> str:
@@ -149,7 +174,7 @@ def fresh_venv(
     run = run_command(argv, project.folder, timeout, env, account=account)
     if run.exit_code != 0:
         raise environment_failure(
-            project, failure_reason(run, argv), run.stderr + run.stdout
+            project, build_reason(run, argv), run.stderr + run.stdout
         )
 
 
@@ -191,6 +216,62 @@ def install_into(
     if run.exit_code != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise environment_failure(
-            project, failure_reason(run, command), run.stderr + run.stdout
+            project, build_reason(run, command), run.stderr + run.stdout
         )
     (folder / _DONE).write_text("", encoding="utf-8")
+
+
+def uv_pip_built(
+    ctx: CheckContext,
+    uv: str,
+    account: Account | None,
+    root: Path,
+    build: UvPipBuild,
+) -> Environment:
+    """Build (or reuse) an environment ``uv pip install`` fills from a spec.
+
+    It is keyed by the spec, the files it reads and the Python pins, and
+    built again only when one of them changes. pytest is installed beside
+    the spec: the checklist runs the tests.
+
+    Args:
+        ctx: A check's context.
+        uv: The uv executable: it makes the venv and installs into it.
+        account: Whom the install runs as (it may build the PR's project),
+            None for us.
+        root: The cache folder that user owns.
+        build: What to install, and how the environment is named.
+
+    Returns:
+        The environment.
+
+    Raises:
+        CheckError: uv could not make the venv or install the spec.
+    """
+    project = ctx.where
+    contents = [" ".join(build.spec).encode(), *build.contents]
+    contents += python_pins(project)
+    folder, ready = built_folder(root, build.kind, digest(*contents))
+    if not ready:
+        fresh_venv(ctx, uv, folder, account, root)
+        python = str(folder / "bin" / "python")
+        argv = [uv, "pip", "install", "--quiet", "--python", python, *build.spec]
+        install_into(ctx, [*argv, "pytest"], folder, account, root)
+    return Environment(build.kind, folder, build.origin)
+
+
+@dataclass(frozen=True)
+class UvPipBuild:
+    """What ``uv_pip_built`` installs.
+
+    Attributes:
+        kind: The strategy (names the cache folder too).
+        spec: ``uv pip install`` arguments, run in the project's folder.
+        contents: The contents of the files the spec reads (the key).
+        origin: The environment as the check's detail names it, with why.
+    """
+
+    kind: EnvironmentKind
+    spec: list[str]
+    contents: list[bytes]
+    origin: str

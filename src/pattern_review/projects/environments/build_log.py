@@ -1,0 +1,72 @@
+"""The line of a failed build's log that says what went wrong.
+
+A leaf module (standard library only), so any stage summarising a long log
+can reuse it. A failed install prints its cause early and a lot after it
+(a build backend's traceback, uv's hint, pip's ``ERROR: Failed building
+wheel``): the last line is rarely the cause, the first error-looking one is.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The cause itself: a compiler's error, a missing module, a pytest ``E`` line
+# naming an exception, the exception line ending a traceback.
+_CAUSE = (
+    re.compile(r"\bfatal error:"),
+    re.compile(r"^\S+:\d+(?::\d+)?: error:"),
+    re.compile(r"\b(?:ModuleNotFoundError|ImportError)\b"),
+    re.compile(r"^E\s+\S*(?:Error|Exception)\b"),
+)
+# A tool's own summary of a failure: ``error: ...`` (uv, mypy), ``ERROR: ...``
+# (pip), uv's ``× Failed to build``.
+_SUMMARY = re.compile(r"^(?:error|fatal|ERROR)\b|^× ")
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit)\b(?::|$)")
+_MAX = 300
+
+
+def _traceback_exception(lines: list[str]) -> str | None:
+    """Return the exception line that ends the first traceback, if any."""
+    inside = False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last)"):
+            inside = True
+        elif inside and line and not line[0].isspace():
+            if _EXCEPTION.match(line):
+                return line
+            inside = False
+    return None
+
+
+def first_error_line(log: str) -> str | None:
+    """Return the first line of a log that looks like the error, stripped.
+
+    A cause (``fatal error:``, a compiler's ``file:1:2: error:``,
+    ``ModuleNotFoundError``, ``E   ValueError``, the exception line of a
+    traceback) wins over a tool's summary (``error:``, ``ERROR:``, ``× ``);
+    the first of them, in the log's order.
+
+    Args:
+        log: A command's output (standard error, then standard output).
+
+    Returns:
+        The line (uv's tree drawing and at most 300 characters kept), or
+        None when no line looks like an error.
+    """
+    raw = log.splitlines()
+    stripped = [_undecorated(line) for line in raw]
+    for line in stripped:
+        if any(pattern.search(line) for pattern in _CAUSE):
+            return line[:_MAX]
+    exception = _traceback_exception(raw)
+    if exception is not None:
+        return exception.strip()[:_MAX]
+    for line in stripped:
+        if _SUMMARY.match(line):
+            return line[:_MAX]
+    return None
+
+
+def _undecorated(line: str) -> str:
+    """Strip a line and uv's tree drawing (``├─▶``, ``╰─▶``, ``│``)."""
+    return line.strip().lstrip("│├╰─▶ ").strip()
