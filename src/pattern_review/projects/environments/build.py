@@ -236,10 +236,9 @@ def uv_pip_built(
 
     Args:
         ctx: A check's context.
-        uv: The uv executable: it makes the venv and installs into it.
-        account: Whom the install runs as (it may build the PR's project),
-            None for us.
-        root: The cache folder that user owns.
+        uv: The uv executable (the venv and the install).
+        account: The user the install runs as, None for us.
+        root: That user's cache folder.
         build: What to install, and how the environment is named.
 
     Returns:

@@ -73,24 +73,27 @@ def _option(words: list[str], index: int, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _scan_uv(words: list[str], found: CiInstall) -> bool:
+def _scan_options(
+    words: list[str],
+    found: CiInstall,
+    extra_options: tuple[str, ...],
+    group_options: tuple[str, ...],
+) -> bool:
+    """Collect extras, groups and ``--all-*`` flags of one install command."""
     seen = False
-    for index in range(len(words)):
-        extra = _option(words, index, ("--extra",))
-        group = _option(words, index, ("--group",))
-        if extra is not None:
-            found.extras |= _names(extra)
-            seen = True
-        if group is not None:
-            found.groups |= _names(group)
-            seen = True
-        if words[index] == "--all-extras":
-            found.all_extras = seen = True
-        if words[index] == "--all-groups":
-            found.all_groups = seen = True
-        if words[index] == "--dev":
+    for index, word in enumerate(words):
+        extras = _option(words, index, extra_options)
+        groups = _option(words, index, group_options)
+        if extras is not None:
+            found.extras |= _names(extras)
+        if groups is not None:
+            found.groups |= _names(groups)
+        found.all_extras |= word == "--all-extras"
+        found.all_groups |= word == "--all-groups"
+        if word == "--dev":
             found.groups.add("dev")
-            seen = True
+        named = extras is not None or groups is not None
+        seen |= named or word in ("--all-extras", "--all-groups", "--dev")
     return seen
 
 
@@ -100,24 +103,6 @@ def _scan_pip(words: list[str], found: CiInstall) -> bool:
         match = _EDITABLE_EXTRAS.match(word)
         if match:
             found.extras |= _names(match.group(1))
-            seen = True
-    return seen
-
-
-def _scan_poetry(words: list[str], found: CiInstall) -> bool:
-    seen = False
-    for index in range(len(words)):
-        groups = _option(words, index, ("--with", "--only"))
-        extras = _option(words, index, ("--extras", "-E"))
-        if groups is not None:
-            found.groups |= _names(groups)
-            seen = True
-        if extras is not None:
-            found.extras |= _names(extras)
-            seen = True
-        if words[index] in ("--all-extras", "--all-groups"):
-            found.all_extras |= words[index] == "--all-extras"
-            found.all_groups |= words[index] == "--all-groups"
             seen = True
     return seen
 
@@ -155,11 +140,12 @@ def scan_line(line: str, found: CiInstall) -> bool:
             words = words[1:]
         head = words[:2]
         if head in (["uv", "sync"], ["uv", "run"]):
-            seen |= _scan_uv(words[2:], found)
+            seen |= _scan_options(words[2:], found, ("--extra",), ("--group",))
         elif "pip" in words[:2] and "install" in words[:3]:
             seen |= _scan_pip(words, found)
         elif head == ["poetry", "install"]:
-            seen |= _scan_poetry(words[2:], found)
+            extras, groups = ("--extras", "-E"), ("--with", "--only")
+            seen |= _scan_options(words[2:], found, extras, groups)
         elif words[:1] == ["hatch"]:
             seen |= _scan_hatch(words, found)
     return seen
