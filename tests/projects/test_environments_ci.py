@@ -80,7 +80,7 @@ def test_the_ci_names_win_and_only_declared_ones_are_kept() -> None:
 def test_without_ci_names_all_extras_and_the_test_groups() -> None:
     chosen = select(CiInstall(), ["a", "b"], ["dev", "docs", "test"])
     assert (chosen.extras, chosen.groups) == (("a", "b"), ("dev", "test"))
-    assert chosen.reason == "all extras, groups dev, test (no CI workflow names any)"
+    assert chosen.reason == "all extras, groups dev, test; no CI workflow names any"
     library = select(CiInstall(), ["s3", "testing"], [], TEST_NAMES)
     assert library.extras == ("testing",)
 

@@ -129,11 +129,14 @@ def _wanted(ctx: CheckContext) -> str:
     return ctx.config.environment
 
 
-def _usable_uv(project: Project, account: Account | None, uv: str | None) -> str:
+def _usable_uv(
+    project: Project, account: Account | None, uv: str | None, builds: bool = True
+) -> str:
     """Return uv for a strategy that builds with it, or fail the environment."""
     if uv is None:
+        needed = "uv is needed to build it and is not installed"
         raise environment_failure(
-            project, "uv is needed to build it and is not installed", ""
+            project, needed if builds else "uv is not installed", ""
         )
     require_runnable(project, account, uv)
     return uv
@@ -169,7 +172,8 @@ def _set_up(ctx: CheckContext) -> Environment:
     # which a project with its own venv never needs, and mypy waits for this.
     uv = find_uv()
     if wanted in ("auto", "uv") and (has_lock(ctx) or wanted == "uv"):
-        return uv_sync(ctx, _usable_uv(project, account, uv), account, root)
+        uv = _usable_uv(project, account, uv, builds=False)
+        return uv_sync(ctx, uv, account, root)
     folder = project.folder
     if wanted == "auto" and is_poetry_project(folder) and not has_lock(ctx):
         return from_poetry(ctx, _usable_uv(project, account, uv), account, root)

@@ -202,6 +202,9 @@ def normalized(name: str) -> str:
 class Selection:
     """The extras and groups a strategy installs, and why.
 
+    ``str(selection)`` is the reason in parentheses, for an environment's
+    origin, or nothing when there was no choice.
+
     Attributes:
         extras: The extras, as the project declares them.
         groups: The groups, as the project declares them.
@@ -211,6 +214,10 @@ class Selection:
     extras: tuple[str, ...]
     groups: tuple[str, ...]
     reason: str
+
+    def __str__(self) -> str:
+        """Return `` (reason)``, or an empty string without a reason."""
+        return f" ({self.reason})" if self.reason else ""
 
 
 def _phrase(kind: str, names: tuple[str, ...]) -> str:
@@ -235,8 +242,11 @@ def select(
     Returns:
         The CI's names the project declares when there are any (or all of
         them on ``--all-extras`` / ``--all-groups``); else ``default_extras``
-        and the groups among ``TEST_NAMES``.
+        and the groups among ``TEST_NAMES``. The reason is empty when the
+        project declares no extras and no groups (there was no choice).
     """
+    if not extras and not groups:
+        return Selection((), (), "")
     wanted_extras = {normalized(e) for e in ci.extras}
     wanted_groups = {normalized(g) for g in ci.groups}
     from_ci_extras = tuple(
@@ -259,6 +269,4 @@ def select(
     named = "all extras" if default_extras is None and extras else ""
     named = named or _phrase("extras", chosen_extras)
     named += f", {_phrase('groups', chosen_groups)}"
-    return Selection(
-        chosen_extras, chosen_groups, f"{named} (no CI workflow names any)"
-    )
+    return Selection(chosen_extras, chosen_groups, f"{named}; no CI workflow names any")

@@ -55,7 +55,7 @@ def chosen_envs(repo: Path, folder: Path) -> tuple[list[str], str]:
     else:
         from_ci = [name for name in envs if normalized(name) in TEST_NAMES]
         reason = (
-            f"hatch envs {', '.join(from_ci) or 'default'} (no CI workflow runs one)"
+            f"hatch envs {', '.join(from_ci) or 'default'}; no CI workflow runs one"
         )
     names = (["default"] if "default" in envs else []) + from_ci
     return list(dict.fromkeys(names)), reason

@@ -23,7 +23,7 @@ from pattern_review.projects.environments.build import (
     install_into,
     python_pins,
 )
-from pattern_review.projects.environments.ci import ci_install, select
+from pattern_review.projects.environments.ci import Selection, ci_install, select
 from pattern_review.projects.environments.declared import (
     poetry_extras,
     poetry_groups,
@@ -34,7 +34,9 @@ from pattern_review.projects.environments.kinds import Environment
 POETRY = "poetry>=2,<3"
 
 
-def poetry_install_argv(uv: str, repo: Path, folder: Path) -> tuple[list[str], str]:
+def poetry_install_argv(
+    uv: str, repo: Path, folder: Path
+) -> tuple[list[str], Selection]:
     """Return the ``poetry install`` command for a project, and why.
 
     Args:
@@ -43,7 +45,7 @@ def poetry_install_argv(uv: str, repo: Path, folder: Path) -> tuple[list[str], s
         folder: The project's folder.
 
     Returns:
-        The command, and the reason of its groups and extras.
+        The command, and its groups and extras with why.
     """
     chosen = select(ci_install(repo), poetry_extras(folder), poetry_groups(folder))
     argv = [uv, "tool", "run", "--from", POETRY, "poetry", "install"]
@@ -52,7 +54,7 @@ def poetry_install_argv(uv: str, repo: Path, folder: Path) -> tuple[list[str], s
         argv += ["--with", ",".join(chosen.groups)]
     for extra in chosen.extras:
         argv += ["--extras", extra]
-    return argv, chosen.reason
+    return argv, chosen
 
 
 def from_poetry(
@@ -80,5 +82,5 @@ def from_poetry(
     if not ready:
         fresh_venv(ctx, uv, folder, account, root)
         install_into(ctx, argv, folder, account, root)
-    origin = f"the poetry.lock environment of {project.label} ({reason})"
+    origin = f"the poetry.lock environment of {project.label}{reason}"
     return Environment("poetry", folder, origin)

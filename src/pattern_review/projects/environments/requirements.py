@@ -98,13 +98,11 @@ def from_requirements(
     if packaged:
         extras = f"[{','.join(chosen.extras)}]" if chosen.extras else ""
         spec = ["-e", f".{extras}", *groups]
-        origin = f"{label} installed editable by uv ({chosen.reason})"
+        origin = f"{label} installed editable by uv{chosen}"
         return uv_pip_built(
             ctx, uv, account, root, UvPipBuild("project", spec, [], origin)
         )
     spec = ["-r", "pyproject.toml", *[f"--extra={e}" for e in chosen.extras], *groups]
-    origin = (
-        f"the environment uv built from pyproject.toml of {label} ({chosen.reason})"
-    )
+    origin = f"the environment uv built from pyproject.toml of {label}{chosen}"
     build = UvPipBuild("requirements", spec, [], origin)
     return uv_pip_built(ctx, uv, account, root, build)

@@ -146,5 +146,5 @@ def uv_sync(
         )
     origin = f"the uv.lock environment of {project.label}"
     if sync == "--frozen":
-        origin += f" ({chosen.reason})"
+        origin += str(chosen)
     return Environment("uv", Path(lines[-1]), origin)
