@@ -18,6 +18,11 @@ from pattern_review.projects.environments.declared import (
     is_packaged,
     poetry_groups,
 )
+from pattern_review.projects.environments.kinds import Environment
+from pattern_review.projects.environments.missing import (
+    missing_module_hint,
+    missing_modules,
+)
 
 WORKFLOW = """\
 name: CI
@@ -152,3 +157,21 @@ def test_packaged_means_a_build_system_and_poetry_groups(tmp_path: Path) -> None
         "[tool.poetry.group.lint.dependencies]\nruff = '*'\n"
     )
     assert poetry_groups(tmp_path) == ["dev", "lint"]
+
+
+def test_a_missing_module_names_the_setting_to_fix() -> None:
+    built = Environment("uv", Path("/env"), "the uv.lock environment of backend/")
+    output = (
+        "E   ModuleNotFoundError: No module named 'sqlalchemy.orm'\n"
+        "x.py:1: error: Cannot find implementation or library stub for module"
+        ' named \\"redis\\"'
+    )
+    assert missing_modules(output) == ["sqlalchemy", "redis"]
+    assert missing_module_hint(output, built) == (
+        "No modules named 'sqlalchemy', 'redis' in the uv.lock environment of"
+        " backend/: if the repository declares it, name its extra or group in the"
+        " CI workflow's install line, or set `install`"
+    )
+    bundled = Environment("bundled", None, "bundled tools")
+    assert "set `install`" in missing_module_hint("No module named 'x'", bundled)
+    assert missing_module_hint("1 passed", built) == ""

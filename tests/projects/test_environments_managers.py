@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pattern_review.checks import pytest_check
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
@@ -19,6 +20,8 @@ from pattern_review.models import ReviewTarget
 from pattern_review.projects.discovery import Project
 from pattern_review.projects.environments import find_uv, project_environment
 from pattern_review.projects.environments.poetry import POETRY
+from tests.check_context import check_context
+from tests.gitrepo import GitRepo
 
 UV = find_uv()
 pytestmark = pytest.mark.skipif(UV is None, reason="uv is not installed")
@@ -204,3 +207,27 @@ def test_a_failed_build_quotes_the_error_not_the_last_line(tmp_path: Path) -> No
         " src/x.c:9:10: fatal error: lber.h: No such file (`sh -c echo"
     )
     assert "_finalize_license_expression" not in message
+
+
+def test_a_test_missing_a_module_names_the_setting(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("requirements.txt", "iniconfig\n")
+    git_repo.write("app/__init__.py", "")
+    git_repo.write(
+        "tests/test_app.py", "import six\n\ndef test_it() -> None:\n    pass\n"
+    )
+    git_repo.write(
+        "tests/test_ok.py", "import iniconfig\n\ndef test_ok() -> None:\n    pass\n"
+    )
+    git_repo.commit()
+
+    failing = pytest_check.run(check_context(git_repo, tmp_path, "tests/test_app.py"))
+    passing = pytest_check.run(check_context(git_repo, tmp_path, "tests/test_ok.py"))
+
+    assert (
+        "No module named 'six' in the environment uv built from"
+        in failing.result.detail
+    )
+    assert "set `install`" in failing.result.detail
+    assert "No module named" not in passing.result.detail

@@ -62,6 +62,7 @@ from pattern_review.projects.environments.kinds import (
     EnvironmentSetupError,
     environment_failure,
 )
+from pattern_review.projects.environments.missing import missing_module_hint
 from pattern_review.projects.environments.poetry import from_poetry
 from pattern_review.projects.environments.requirements import (
     from_requirements,
@@ -82,6 +83,7 @@ __all__ = [
     "code_account",
     "environment_failure",
     "find_uv",
+    "missing_module_hint",
     "project_environment",
 ]
 
