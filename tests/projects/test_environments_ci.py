@@ -18,6 +18,7 @@ from pattern_review.projects.environments.declared import (
     is_packaged,
     poetry_groups,
 )
+from pattern_review.projects.environments.hatch import is_hatch_project
 from pattern_review.projects.environments.kinds import Environment
 from pattern_review.projects.environments.missing import (
     missing_module_hint,
@@ -175,3 +176,16 @@ def test_a_missing_module_names_the_setting_to_fix() -> None:
     bundled = Environment("bundled", None, "bundled tools")
     assert "set `install`" in missing_module_hint("No module named 'x'", bundled)
     assert missing_module_hint("1 passed", built) == ""
+
+
+def test_hatch_envs_unless_the_ci_installs_the_extras_with_pip(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "lib"\nversion = "0"\n'
+        '[project.optional-dependencies]\ntest = ["iniconfig"]\n'
+        '[tool.hatch.envs.dev_py_3_11]\nfeatures = ["test"]\n'
+    )
+    assert is_hatch_project(tmp_path, tmp_path)
+    _workflow(tmp_path, "steps:\n  - run: pip install -e '.[test,graph]'\n")
+    assert not is_hatch_project(tmp_path, tmp_path)
+    _workflow(tmp_path, "steps:\n  - run: hatch run dev_py_3_11:test\n", "h.yml")
+    assert is_hatch_project(tmp_path, tmp_path)

@@ -179,7 +179,7 @@ def _set_up(ctx: CheckContext) -> Environment:
     folder = project.folder
     if wanted == "auto" and is_poetry_project(folder) and not has_lock(ctx):
         return from_poetry(ctx, _usable_uv(project, account, uv), account, root)
-    if wanted == "auto" and is_hatch_project(folder):
+    if wanted == "auto" and is_hatch_project(ctx.target.repo, folder):
         return from_hatch(ctx, _usable_uv(project, account, uv), account, root)
     if wanted in ("auto", "requirements"):
         if requirement_files(project) or has_pep621_dependencies(project):

@@ -4,7 +4,9 @@ A hatch project (``[tool.hatch.envs.*]`` tables, no uv lock) tests in a hatch
 environment: the project (editable) with the env's ``features``, plus its
 ``dependencies`` and ``extra-dependencies``, each env inheriting from its
 template (``default``). The envs installed are the ``default`` and those the
-CI runs (``hatch run test:cov``), else those named dev/test; uv installs them
+CI runs (``hatch run test:cov``), else those named dev/test (a CI that
+installs the project with pip and its extras, and runs no hatch env, is
+followed instead: ``requirements``); uv installs them
 into one fresh venv of the cache folder, as hatch itself would but without
 hatch's own data folders.
 """
@@ -18,22 +20,34 @@ from pattern_review.projects.accounts import Account
 from pattern_review.projects.environments.build import UvPipBuild, uv_pip_built
 from pattern_review.projects.environments.ci import TEST_NAMES, ci_install, normalized
 from pattern_review.projects.environments.declared import (
+    declared_extras,
     hatch_envs,
     hatch_requirements,
 )
 from pattern_review.projects.environments.kinds import Environment
 
 
-def is_hatch_project(folder: Path) -> bool:
-    """Return whether the project declares hatch environments.
+def is_hatch_project(repo: Path, folder: Path) -> bool:
+    """Return whether the project's environment is one of its hatch envs.
 
     Args:
+        repo: The repository's work tree (its CI workflows).
         folder: A project's folder.
 
     Returns:
-        True with at least one ``[tool.hatch.envs.<name>]`` table.
+        True with at least one ``[tool.hatch.envs.<name>]`` table, unless the
+        CI installs the project otherwise (``pip install -e .[test]`` naming
+        its extras) and runs none of those envs.
     """
-    return bool(hatch_envs(folder))
+    envs = hatch_envs(folder)
+    if not envs:
+        return False
+    ci = ci_install(repo)
+    if any(name in ci.hatch_envs for name in envs):
+        return True
+    extras = {normalized(extra) for extra in declared_extras(folder)}
+    named = {normalized(extra) for extra in ci.extras}
+    return not (extras & named or (ci.all_extras and extras))
 
 
 def chosen_envs(repo: Path, folder: Path) -> tuple[list[str], str]:
