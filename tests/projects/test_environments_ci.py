@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pattern_review.projects.discovery import Project
+from pattern_review.projects.environments.build import python_request
 from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.ci import (
     TEST_NAMES,
@@ -189,3 +191,32 @@ def test_hatch_envs_unless_the_ci_installs_the_extras_with_pip(tmp_path: Path) -
     assert not is_hatch_project(tmp_path, tmp_path)
     _workflow(tmp_path, "steps:\n  - run: hatch run dev_py_3_11:test\n", "h.yml")
     assert is_hatch_project(tmp_path, tmp_path)
+
+
+def test_uvs_cause_follows_its_error_line() -> None:
+    log = (
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because the current Python version (3.11.7) does not satisfy"
+        " Python>=3.12, fief-server cannot be used.\n"
+        "         And because ... unsatisfiable.\n"
+    )
+    assert first_error_line(log) == (
+        "error: No solution found when resolving dependencies: Because the current"
+        " Python version (3.11.7) does not satisfy Python>=3.12, fief-server cannot"
+        " be used."
+    )
+
+
+def test_a_built_environment_asks_for_the_python_the_project_requires(
+    tmp_path: Path,
+) -> None:
+    project = Project(".", tmp_path)
+    assert python_request(project) == ""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nrequires-python = ">=3.12"\n'
+    )
+    assert python_request(project) == ">=3.12"
+    (tmp_path / ".python-version").write_text("3.11\n")
+    assert python_request(project) == "3.11"
+    (tmp_path / ".python-version").write_text("--index-url=x\n")
+    assert python_request(project) == ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -26,8 +27,11 @@ from pattern_review.projects.environments.kinds import (
     environment_failure,
 )
 from pattern_review.projects.process import ToolRun, failure_reason, run_command
+from pattern_review.projects.tool_config import read_pyproject
 
 _DONE = ".pattern-review-complete"
+# A version (3.12, pypy@3.10, cpython-3.12.1) or a specifier (>=3.11,<4).
+_PYTHON_REQUEST = re.compile(r"\w[\w.@+-]*|[<>=!~][\w.<>=!~*, ]*")
 
 
 def require_runnable(project: Project, account: Account | None, program: str) -> None:
@@ -103,6 +107,32 @@ def python_pins(project: Project) -> list[bytes]:
     return pins
 
 
+def python_request(project: Project) -> str:
+    """Return the Python a built environment asks uv for, empty for uv's default.
+
+    The project's ``.python-version`` (its first line), else its
+    ``requires-python`` (``>=3.12``): ``uv venv --no-project`` reads neither,
+    and a default interpreter the project refuses fails its install.
+
+    Args:
+        project: The project.
+
+    Returns:
+        A uv Python request, or an empty string (none, or not a plain version
+        or specifier: the file is PR content).
+    """
+    request = ""
+    pin = project.folder / ".python-version"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        lines = pin.read_text(encoding="utf-8").strip().splitlines()
+        request = lines[0].strip() if lines else ""
+    if not request:
+        table = read_pyproject(project.folder).get("project")
+        wanted = table.get("requires-python") if isinstance(table, dict) else None
+        request = wanted.strip() if isinstance(wanted, str) else ""
+    return request if _PYTHON_REQUEST.fullmatch(request) else ""
+
+
 def uv_cache_for(account: Account | None, root: Path) -> dict[str, str]:
     """Return the variables for uv run as ``account``: a cache it may write.
 
@@ -158,14 +188,10 @@ def fresh_venv(
     if account is not None:
         account.owns(folder.parent)
     if uv:
-        # In the project's folder, so uv honours its .python-version and
-        # requires-python.
         argv = [uv, "venv", "--quiet", "--no-project", str(folder)]
-        pin = project.folder / ".python-version"
-        if pin.is_file():
-            version = pin.read_text(encoding="utf-8").strip().splitlines()
-            if version:
-                argv += ["--python", version[0].strip()]
+        request = python_request(project)
+        if request:
+            argv.append(f"--python={request}")
     else:
         argv = [sys.executable, "-m", "venv", str(folder)]
     require_runnable(project, account, argv[0])

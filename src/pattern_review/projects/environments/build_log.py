@@ -44,7 +44,9 @@ def first_error_line(log: str) -> str | None:
     A cause (``fatal error:``, a compiler's ``file:1:2: error:``,
     ``ModuleNotFoundError``, ``E   ValueError``, the exception line of a
     traceback) wins over a tool's summary (``error:``, ``ERROR:``, ``× ``);
-    the first of them, in the log's order.
+    the first of them, in the log's order. A summary followed by uv's
+    ``cause:`` line gets that cause (``error: No solution found when
+    resolving dependencies: Because the current Python version...``).
 
     Args:
         log: A command's output (standard error, then standard output).
@@ -61,10 +63,18 @@ def first_error_line(log: str) -> str | None:
     exception = _traceback_exception(raw)
     if exception is not None:
         return exception.strip()[:_MAX]
-    for line in stripped:
+    for index, line in enumerate(stripped):
         if _SUMMARY.match(line):
-            return line[:_MAX]
+            return f"{line}{_cause(stripped[index + 1 : index + 4])}"[:_MAX]
     return None
+
+
+def _cause(following: list[str]) -> str:
+    """Return uv's first ``cause:`` line after its ``error:``, as ``: <cause>``."""
+    for line in following:
+        if line.startswith("cause:"):
+            return f": {line.removeprefix('cause:').strip()}"
+    return ""
 
 
 def _undecorated(line: str) -> str:
