@@ -146,6 +146,7 @@ def test_a_hatch_project_gets_its_test_env(tmp_path: Path) -> None:
         {
             "pyproject.toml": '[project]\nname = "happ"\nversion = "0.1"\n'
             f"{HATCHLING}"
+            '[tool.hatch.envs.default]\npython = "3.11"\n'
             '[tool.hatch.envs.test]\ndependencies = ["iniconfig"]\n'
             '[tool.hatch.envs.docs]\ndependencies = ["six"]\n',
             "happ/__init__.py": "",
@@ -158,6 +159,7 @@ def test_a_hatch_project_gets_its_test_env(tmp_path: Path) -> None:
 
     assert found.kind == "hatch"
     assert _imports(found.python, "import happ, iniconfig")
+    assert _imports(found.python, "import sys; assert sys.version_info[:2] == (3, 11)")
     assert not _imports(found.python, "import six")
     assert found.origin == (
         "the hatch environment of the repository root built by uv"

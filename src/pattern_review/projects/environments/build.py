@@ -169,6 +169,7 @@ def fresh_venv(
     folder: Path,
     account: Account | None,
     root: Path,
+    python: str = "",
 ) -> None:
     """Make an empty venv in ``folder``, with uv when there is one.
 
@@ -178,6 +179,8 @@ def fresh_venv(
         folder: Where the venv goes (``built_folder``); emptied first.
         account: The user the PR's code runs as, None for us.
         root: The cache folder that user owns.
+        python: The Python to ask uv for (a hatch env's ``python``); empty
+            for ``python_request``.
 
     Raises:
         CheckError: The venv could not be made (the environment's failure).
@@ -189,7 +192,8 @@ def fresh_venv(
         account.owns(folder.parent)
     if uv:
         argv = [uv, "venv", "--quiet", "--no-project", str(folder)]
-        request = python_request(project)
+        request = python if _PYTHON_REQUEST.fullmatch(python) else ""
+        request = request or python_request(project)
         if request:
             argv.append(f"--python={request}")
     else:
@@ -274,11 +278,11 @@ def uv_pip_built(
         CheckError: uv could not make the venv or install the spec.
     """
     project = ctx.where
-    contents = [" ".join(build.spec).encode(), *build.contents]
+    contents = [" ".join([build.python, *build.spec]).encode(), *build.contents]
     contents += python_pins(project)
     folder, ready = built_folder(root, build.kind, digest(*contents))
     if not ready:
-        fresh_venv(ctx, uv, folder, account, root)
+        fresh_venv(ctx, uv, folder, account, root, build.python)
         python = str(folder / "bin" / "python")
         argv = [uv, "pip", "install", "--quiet", "--python", python, *build.spec]
         install_into(ctx, [*argv, "pytest"], folder, account, root)
@@ -294,9 +298,11 @@ class UvPipBuild:
         spec: ``uv pip install`` arguments, run in the project's folder.
         contents: The contents of the files the spec reads (the key).
         origin: The environment as the check's detail names it, with why.
+        python: The Python to build it with; empty for the project's.
     """
 
     kind: EnvironmentKind
     spec: list[str]
     contents: list[bytes]
     origin: str
+    python: str = ""

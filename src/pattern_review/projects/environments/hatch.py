@@ -109,4 +109,9 @@ def from_hatch(
         wanted = ",".join(dict.fromkeys(features))
         spec = ["-e", f".[{wanted}]" if wanted else ".", *spec]
     origin = f"the hatch environment of {project.label} built by uv ({reason})"
-    return uv_pip_built(ctx, uv, account, root, UvPipBuild("hatch", spec, [], origin))
+    # The Python the env names (`python = "3.12"`): its pins may have no
+    # wheels for another.
+    pythons = [envs.get(name, {}).get("python") for name in [*names, "default"]]
+    python = next((p for p in pythons if isinstance(p, str)), "")
+    build = UvPipBuild("hatch", spec, [], origin, python)
+    return uv_pip_built(ctx, uv, account, root, build)
