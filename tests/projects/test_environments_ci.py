@@ -220,3 +220,18 @@ def test_a_built_environment_asks_for_the_python_the_project_requires(
     assert python_request(project) == "3.11"
     (tmp_path / ".python-version").write_text("--index-url=x\n")
     assert python_request(project) == ""
+
+
+def test_an_exception_group_traceback_inside_a_build_log() -> None:
+    log = (
+        'The "poetry.dev-dependencies" section is deprecated.\n'
+        "  + Exception Group Traceback (most recent call last):\n"
+        "  | Traceback (most recent call last):\n"
+        '  |   File "<string>", line 204, in get_source_files\n'
+        "  |     self.filelist.extend(build_ext.get_source_files())\n"
+        "  | AttributeError: 'build_ext' object has no attribute 'cython_sources'\n"
+        "Note: This error originates from the build backend\n"
+    )
+    assert first_error_line(log) == (
+        "AttributeError: 'build_ext' object has no attribute 'cython_sources'"
+    )

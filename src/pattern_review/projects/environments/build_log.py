@@ -26,15 +26,19 @@ _MAX = 300
 
 
 def _traceback_exception(lines: list[str]) -> str | None:
-    """Return the exception line that ends the first traceback, if any."""
+    """Return the exception line that ends the first traceback, if any.
+
+    ``lines`` are undecorated: an exception group's ``|`` margin and the
+    indentation of a build backend's output are gone, so its code lines
+    (``File "x.py", line 1``, ``raise ...``) are told from the exception by
+    their shape alone.
+    """
     inside = False
     for line in lines:
         if line.startswith("Traceback (most recent call last)"):
             inside = True
-        elif inside and line and not line[0].isspace():
-            if _EXCEPTION.match(line):
-                return line
-            inside = False
+        elif inside and _EXCEPTION.match(line) and ":" in line:
+            return line
     return None
 
 
@@ -60,9 +64,9 @@ def first_error_line(log: str) -> str | None:
     for line in stripped:
         if any(pattern.search(line) for pattern in _CAUSE):
             return line[:_MAX]
-    exception = _traceback_exception(raw)
+    exception = _traceback_exception(stripped)
     if exception is not None:
-        return exception.strip()[:_MAX]
+        return exception[:_MAX]
     for index, line in enumerate(stripped):
         if _SUMMARY.match(line):
             return f"{line}{_cause(stripped[index + 1 : index + 4])}"[:_MAX]
@@ -78,5 +82,5 @@ def _cause(following: list[str]) -> str:
 
 
 def _undecorated(line: str) -> str:
-    """Strip a line and uv's tree drawing (``├─▶``, ``╰─▶``, ``│``)."""
-    return line.strip().lstrip("│├╰─▶ ").strip()
+    """Strip a line, uv's tree drawing (``├─▶``) and a ``|`` margin."""
+    return line.strip().lstrip("│├╰─▶|+ ").strip()
