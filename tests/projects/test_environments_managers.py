@@ -233,3 +233,23 @@ def test_a_test_missing_a_module_names_the_setting(
     )
     assert "set `install`" in failing.result.detail
     assert "No module named" not in passing.result.detail
+
+
+def test_a_conftest_error_is_the_reason_not_the_line_after_it(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("requirements.txt", "iniconfig\n")
+    git_repo.write(
+        "tests/conftest.py",
+        "raise ValueError('secret Field required')\n"
+        "# For further information visit https://errors.example/\n",
+    )
+    git_repo.write("tests/test_app.py", "def test_it() -> None:\n    pass\n")
+    git_repo.commit()
+
+    with pytest.raises(CheckError) as raised:
+        pytest_check.run(check_context(git_repo, tmp_path, "tests/test_app.py"))
+
+    assert str(raised.value) == (
+        "pytest exited 4: E   ValueError: secret Field required"
+    )

@@ -29,6 +29,7 @@ from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.environments import (
     code_account,
+    first_error_line,
     missing_module_hint,
     project_environment,
 )
@@ -110,10 +111,11 @@ def run(ctx: CheckContext) -> CheckOutcome:
                 done.stdout + done.stderr,
             )
         if done.exit_code not in (0, 1, 2):
-            raise CheckError(
-                f"pytest exited {done.exit_code}: {done.last_line()}",
-                done.stdout + done.stderr,
-            )
+            # The error (a conftest's ValidationError), not pydantic's link
+            # printed after it.
+            output = done.stdout + done.stderr
+            why = first_error_line(output) or done.last_line()
+            raise CheckError(f"pytest exited {done.exit_code}: {why}", output)
         try:
             root = _read_report(junit)
         except (OSError, ElementTree.ParseError) as exc:

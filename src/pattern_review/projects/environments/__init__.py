@@ -52,6 +52,7 @@ from pattern_review.projects.accounts import (
 )
 from pattern_review.projects.discovery import Project, uv_lock
 from pattern_review.projects.environments.build import require_runnable
+from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.bundled import bundled
 from pattern_review.projects.environments.declared import is_poetry_project
 from pattern_review.projects.environments.hatch import from_hatch, is_hatch_project
@@ -83,6 +84,7 @@ __all__ = [
     "code_account",
     "environment_failure",
     "find_uv",
+    "first_error_line",
     "missing_module_hint",
     "project_environment",
 ]

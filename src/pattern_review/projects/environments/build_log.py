@@ -15,7 +15,7 @@ import re
 _CAUSE = (
     re.compile(r"\bfatal error:"),
     re.compile(r"^\S+:\d+(?::\d+)?: error:"),
-    re.compile(r"\b(?:ModuleNotFoundError|ImportError)\b"),
+    re.compile(r"\b(?:ModuleNotFoundError|ImportError):"),
     re.compile(r"^E\s+\S*(?:Error|Exception)\b"),
 )
 # A tool's own summary of a failure: ``error: ...`` (uv, mypy), ``ERROR: ...``
