@@ -21,6 +21,7 @@ from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.environments import (
     cache_root,
     code_account,
+    missing_module_hint,
     project_environment,
 )
 from pattern_review.projects.process import ToolRun
@@ -264,5 +265,6 @@ def run(ctx: CheckContext) -> CheckOutcome:
     findings = [
         f.model_copy(update={"path": project.to_repo(f.path)}) for f in findings
     ]
-    notes = [done.note, direct_note, skipped]
+    missing = missing_module_hint(done.stdout, project_environment(ctx))
+    notes = [done.note, direct_note, skipped, missing]
     return finished(NAME, findings, seconds, detail, notes)

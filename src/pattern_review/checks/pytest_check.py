@@ -27,7 +27,12 @@ from pattern_review.checks.related_tests import (
 from pattern_review.context import CheckContext, finished
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
-from pattern_review.projects.environments import code_account
+from pattern_review.projects.environments import (
+    code_account,
+    first_error_line,
+    missing_module_hint,
+    project_environment,
+)
 from pattern_review.projects.tool_config import within_testpaths
 from pattern_review.projects.tools import run_tool
 
@@ -106,10 +111,11 @@ def run(ctx: CheckContext) -> CheckOutcome:
                 done.stdout + done.stderr,
             )
         if done.exit_code not in (0, 1, 2):
-            raise CheckError(
-                f"pytest exited {done.exit_code}: {done.last_line()}",
-                done.stdout + done.stderr,
-            )
+            # The error (a conftest's ValidationError), not pydantic's link
+            # printed after it.
+            output = done.stdout + done.stderr
+            why = first_error_line(output) or done.last_line()
+            raise CheckError(f"pytest exited {done.exit_code}: {why}", output)
         try:
             root = _read_report(junit)
         except (OSError, ElementTree.ParseError) as exc:
@@ -134,7 +140,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
     else:
         detail += f", all {ran} skipped" if skipped == ran else ", all passed"
     gone = f"the PR deletes related {listed(deleted)}" if deleted else ""
-    return finished(NAME, findings, done.seconds, detail, [done.note, gone])
+    output = done.stdout + done.stderr
+    missing = missing_module_hint(output, project_environment(ctx)) if findings else ""
+    notes = [done.note, gone, missing]
+    return finished(NAME, findings, done.seconds, detail, notes)
 
 
 def _define_tests(folder: Path, tests: list[str]) -> bool:

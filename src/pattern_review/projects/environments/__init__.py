@@ -4,16 +4,21 @@ Each project gets one environment per review, found or built by the first
 check that needs it and shared with the others (``SharedSetup``). In order,
 unless the ``environment`` setting picks one:
 
-1. ``venv``: the project's own ``.venv`` or ``venv``, else ``$VIRTUAL_ENV``
+1. ``install``: the ``install`` command of the config, run into a fresh
+   environment in the cache folder: when set, it wins over any venv or lock;
+2. ``venv``: the project's own ``.venv`` or ``venv``, else ``$VIRTUAL_ENV``
    (an environment the job's earlier steps activated), whose interpreter runs;
-2. ``uv``: a uv project (its ``uv.lock``, or its workspace's), synced with
-   ``uv sync --frozen`` into the cache folder, as ``uv run`` would;
-3. ``requirements``: ``requirements*.txt``, or PEP 621 dependencies and
-   dependency groups without a uv lock: an environment uv builds from them in
-   the cache folder, keyed by those files' content;
-4. ``install``: the ``install`` command of the config, run into a fresh
-   environment in the cache folder;
-5. ``bundled``: none; the tools installed with pattern-review run alone (mypy
+3. ``uv``: a uv project (its ``uv.lock``, or its workspace's), synced with
+   ``uv sync --frozen`` into the cache folder, as ``uv run`` would, with the
+   extras and groups the repository's CI names (``ci``);
+4. ``poetry``: a ``[tool.poetry]`` project with a ``poetry.lock``, installed
+   by ``poetry install`` (run by uv's tool runner) into the cache folder;
+5. ``hatch``: a project with hatch environments: their dependencies and
+   the project, installed by uv;
+6. ``requirements``: ``requirements*.txt``, or a PEP 621 project without a
+   uv lock (installed itself, editable, when it builds a package): an
+   environment uv builds in the cache folder, keyed by those files' content;
+7. ``bundled``: none; the tools installed with pattern-review run alone (mypy
    then ignores missing imports), and the check's detail says so.
 
 ruff needs none of this: it never waits for an environment (see ``ruff_version``).
@@ -21,8 +26,12 @@ An environment that cannot be set up fails only the checks that need it,
 with the meaningful line of the failed command as the reason.
 
 This package is the entry (``project_environment``) and the dispatcher; each
-strategy is a module of its own (``venv``, ``uv``, ``requirements``,
-``install``, ``bundled``), built environments share ``build``.
+strategy is a module of its own (``venv``, ``uv``, ``poetry``, ``hatch``,
+``requirements``, ``install``, ``bundled``), built environments share
+``build``; what the CI installs is read by ``ci``, what ``pyproject.toml``
+declares by ``declared``. Each environment's ``origin`` says which strategy
+and why (``the uv.lock environment of the repository root (extras server,
+groups dev from .github/workflows/ci.yml)``).
 
 Finding and building an environment runs the PR's code (a committed
 ``.venv/bin/python``, its build backend, its ``install`` command): when the
@@ -41,9 +50,12 @@ from pattern_review.projects.accounts import (
     UnprivilegedError,
     account_for,
 )
-from pattern_review.projects.discovery import uv_lock
+from pattern_review.projects.discovery import Project, uv_lock
 from pattern_review.projects.environments.build import require_runnable
+from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.bundled import bundled
+from pattern_review.projects.environments.declared import is_poetry_project
+from pattern_review.projects.environments.hatch import from_hatch, is_hatch_project
 from pattern_review.projects.environments.install import from_install_command
 from pattern_review.projects.environments.kinds import (
     Environment,
@@ -51,6 +63,8 @@ from pattern_review.projects.environments.kinds import (
     EnvironmentSetupError,
     environment_failure,
 )
+from pattern_review.projects.environments.missing import missing_module_hint
+from pattern_review.projects.environments.poetry import from_poetry
 from pattern_review.projects.environments.requirements import (
     from_requirements,
     has_pep621_dependencies,
@@ -70,6 +84,8 @@ __all__ = [
     "code_account",
     "environment_failure",
     "find_uv",
+    "first_error_line",
+    "missing_module_hint",
     "project_environment",
 ]
 
@@ -117,6 +133,19 @@ def _wanted(ctx: CheckContext) -> str:
     return ctx.config.environment
 
 
+def _usable_uv(
+    project: Project, account: Account | None, uv: str | None, builds: bool = True
+) -> str:
+    """Return uv for a strategy that builds with it, or fail the environment."""
+    if uv is None:
+        needed = "uv is needed to build it and is not installed"
+        raise environment_failure(
+            project, needed if builds else "uv is not installed", ""
+        )
+    require_runnable(project, account, uv)
+    return uv
+
+
 def _set_up(ctx: CheckContext) -> Environment:
     """Find or build the project's environment; see the module docstring."""
     project = ctx.where
@@ -127,6 +156,14 @@ def _set_up(ctx: CheckContext) -> Environment:
         return bundled(project, "the environment setting says so")
     account = code_account(ctx, "the PR's code is not run")
     root = cache_root(ctx, account)
+    # The install setting is the user's word: it wins over any venv or lock.
+    if wanted == "install" or (wanted == "auto" and ctx.config.install):
+        if not ctx.config.install:
+            raise environment_failure(project, "no install command configured", "")
+        uv = find_uv()
+        if uv is not None:
+            require_runnable(project, account, uv)
+        return from_install_command(ctx, uv, account, root)
     if wanted in ("auto", "venv"):
         found = existing_venv(project, account)
         if found is not None:
@@ -139,29 +176,21 @@ def _set_up(ctx: CheckContext) -> Environment:
     # which a project with its own venv never needs, and mypy waits for this.
     uv = find_uv()
     if wanted in ("auto", "uv") and (has_lock(ctx) or wanted == "uv"):
-        if uv is None:
-            raise environment_failure(project, "uv is not installed", "")
-        require_runnable(project, account, uv)
+        uv = _usable_uv(project, account, uv, builds=False)
         return uv_sync(ctx, uv, account, root)
-    needs_install = wanted == "install" or (wanted == "auto" and ctx.config.install)
-    if wanted in ("auto", "requirements") and not needs_install:
+    folder = project.folder
+    if wanted == "auto" and is_poetry_project(folder) and not has_lock(ctx):
+        return from_poetry(ctx, _usable_uv(project, account, uv), account, root)
+    if wanted == "auto" and is_hatch_project(ctx.target.repo, folder):
+        return from_hatch(ctx, _usable_uv(project, account, uv), account, root)
+    if wanted in ("auto", "requirements"):
         if requirement_files(project) or has_pep621_dependencies(project):
-            if uv is None:
-                raise environment_failure(
-                    project, "uv is needed to build it and is not installed", ""
-                )
-            require_runnable(project, account, uv)
+            uv = _usable_uv(project, account, uv)
             return from_requirements(ctx, uv, account, root)
         if wanted == "requirements":
             raise environment_failure(
                 project, "no requirements*.txt or PEP 621 dependencies", ""
             )
-    if needs_install:
-        if not ctx.config.install:
-            raise environment_failure(project, "no install command configured", "")
-        if uv is not None:
-            require_runnable(project, account, uv)
-        return from_install_command(ctx, uv, account, root)
     why = f"no environment found for {project.label}"
     out_of_reach = venvs_out_of_reach(project, account)
     if out_of_reach:

@@ -11,20 +11,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from pattern_review.context import CheckContext
 from pattern_review.projects.accounts import Account, refusal, why_unrunnable
 from pattern_review.projects.discovery import Project
+from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.kinds import (
+    Environment,
     EnvironmentKind,
     environment_failure,
 )
-from pattern_review.projects.process import failure_reason, run_command
+from pattern_review.projects.process import ToolRun, failure_reason, run_command
+from pattern_review.projects.tool_config import read_pyproject
 
 _DONE = ".pattern-review-complete"
+# A version (3.12, pypy@3.10, cpython-3.12.1) or a specifier (>=3.11,<4).
+_PYTHON_REQUEST = re.compile(r"\w[\w.@+-]*|[<>=!~][\w.<>=!~*, ]*")
 
 
 def require_runnable(project: Project, account: Account | None, program: str) -> None:
@@ -44,6 +51,28 @@ def require_runnable(project: Project, account: Account | None, program: str) ->
     why = why_unrunnable(account, Path(found))
     if why:
         raise environment_failure(project, refusal("the PR's code is not run", why), "")
+
+
+def build_reason(run: ToolRun, argv: list[str]) -> str:
+    """Return the one-line reason of a failed environment build.
+
+    Args:
+        run: The failed command.
+        argv: What was run (its program shown by name).
+
+    Returns:
+        The first error-looking line of the log (``build_log``), else the
+        process's own summary; then the command (the message names the
+        project's folder).
+    """
+    found = first_error_line(f"{run.stderr}\n{run.stdout}")
+    if found is None:
+        reason = failure_reason(run, argv)
+    else:
+        shown = " ".join([Path(argv[0]).name, *argv[1:]])
+        shown = shown if len(shown) <= 120 else shown[:117] + "..."
+        reason = f"{found} (`{shown}`)"
+    return reason
 
 
 def digest(*parts: bytes) -> str:
@@ -76,6 +105,32 @@ def python_pins(project: Project) -> list[bytes]:
         with contextlib.suppress(OSError):
             pins.append((project.folder / name).read_bytes())
     return pins
+
+
+def python_request(project: Project) -> str:
+    """Return the Python a built environment asks uv for, empty for uv's default.
+
+    The project's ``.python-version`` (its first line), else its
+    ``requires-python`` (``>=3.12``): ``uv venv --no-project`` reads neither,
+    and a default interpreter the project refuses fails its install.
+
+    Args:
+        project: The project.
+
+    Returns:
+        A uv Python request, or an empty string (none, or not a plain version
+        or specifier: the file is PR content).
+    """
+    request = ""
+    pin = project.folder / ".python-version"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        lines = pin.read_text(encoding="utf-8").strip().splitlines()
+        request = lines[0].strip() if lines else ""
+    if not request:
+        table = read_pyproject(project.folder).get("project")
+        wanted = table.get("requires-python") if isinstance(table, dict) else None
+        request = wanted.strip() if isinstance(wanted, str) else ""
+    return request if _PYTHON_REQUEST.fullmatch(request) else ""
 
 
 def uv_cache_for(account: Account | None, root: Path) -> dict[str, str]:
@@ -114,6 +169,7 @@ def fresh_venv(
     folder: Path,
     account: Account | None,
     root: Path,
+    python: str = "",
 ) -> None:
     """Make an empty venv in ``folder``, with uv when there is one.
 
@@ -123,6 +179,8 @@ def fresh_venv(
         folder: Where the venv goes (``built_folder``); emptied first.
         account: The user the PR's code runs as, None for us.
         root: The cache folder that user owns.
+        python: The Python to ask uv for (a hatch env's ``python``); empty
+            for ``python_request``.
 
     Raises:
         CheckError: The venv could not be made (the environment's failure).
@@ -133,14 +191,11 @@ def fresh_venv(
     if account is not None:
         account.owns(folder.parent)
     if uv:
-        # In the project's folder, so uv honours its .python-version and
-        # requires-python.
         argv = [uv, "venv", "--quiet", "--no-project", str(folder)]
-        pin = project.folder / ".python-version"
-        if pin.is_file():
-            version = pin.read_text(encoding="utf-8").strip().splitlines()
-            if version:
-                argv += ["--python", version[0].strip()]
+        request = python if _PYTHON_REQUEST.fullmatch(python) else ""
+        request = request or python_request(project)
+        if request:
+            argv.append(f"--python={request}")
     else:
         argv = [sys.executable, "-m", "venv", str(folder)]
     require_runnable(project, account, argv[0])
@@ -149,7 +204,7 @@ def fresh_venv(
     run = run_command(argv, project.folder, timeout, env, account=account)
     if run.exit_code != 0:
         raise environment_failure(
-            project, failure_reason(run, argv), run.stderr + run.stdout
+            project, build_reason(run, argv), run.stderr + run.stdout
         )
 
 
@@ -191,6 +246,63 @@ def install_into(
     if run.exit_code != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise environment_failure(
-            project, failure_reason(run, command), run.stderr + run.stdout
+            project, build_reason(run, command), run.stderr + run.stdout
         )
     (folder / _DONE).write_text("", encoding="utf-8")
+
+
+def uv_pip_built(
+    ctx: CheckContext,
+    uv: str,
+    account: Account | None,
+    root: Path,
+    build: UvPipBuild,
+) -> Environment:
+    """Build (or reuse) an environment ``uv pip install`` fills from a spec.
+
+    It is keyed by the spec, the files it reads and the Python pins, and
+    built again only when one of them changes. pytest is installed beside
+    the spec: the checklist runs the tests.
+
+    Args:
+        ctx: A check's context.
+        uv: The uv executable (the venv and the install).
+        account: The user the install runs as, None for us.
+        root: That user's cache folder.
+        build: What to install, and how the environment is named.
+
+    Returns:
+        The environment.
+
+    Raises:
+        CheckError: uv could not make the venv or install the spec.
+    """
+    project = ctx.where
+    contents = [" ".join([build.python, *build.spec]).encode(), *build.contents]
+    contents += python_pins(project)
+    folder, ready = built_folder(root, build.kind, digest(*contents))
+    if not ready:
+        fresh_venv(ctx, uv, folder, account, root, build.python)
+        python = str(folder / "bin" / "python")
+        argv = [uv, "pip", "install", "--quiet", "--python", python, *build.spec]
+        install_into(ctx, [*argv, "pytest"], folder, account, root)
+    return Environment(build.kind, folder, build.origin)
+
+
+@dataclass(frozen=True)
+class UvPipBuild:
+    """What ``uv_pip_built`` installs.
+
+    Attributes:
+        kind: The strategy (names the cache folder too).
+        spec: ``uv pip install`` arguments, run in the project's folder.
+        contents: The contents of the files the spec reads (the key).
+        origin: The environment as the check's detail names it, with why.
+        python: The Python to build it with; empty for the project's.
+    """
+
+    kind: EnvironmentKind
+    spec: list[str]
+    contents: list[bytes]
+    origin: str
+    python: str = ""

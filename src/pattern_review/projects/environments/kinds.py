@@ -13,7 +13,9 @@ from typing import Literal
 from pattern_review.errors import CheckError
 from pattern_review.projects.discovery import Project
 
-EnvironmentKind = Literal["venv", "uv", "requirements", "install", "bundled"]
+EnvironmentKind = Literal[
+    "venv", "uv", "poetry", "hatch", "project", "requirements", "install", "bundled"
+]
 # What an interpreter runs to say which environment it belongs to.
 PRINT_PREFIX = "import sys; print(sys.prefix)"
 

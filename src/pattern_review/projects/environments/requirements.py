@@ -12,12 +12,12 @@ from pathlib import Path
 from pattern_review.context import CheckContext
 from pattern_review.projects.accounts import Account
 from pattern_review.projects.discovery import REQUIREMENTS_GLOB, Project
-from pattern_review.projects.environments.build import (
-    built_folder,
-    digest,
-    fresh_venv,
-    install_into,
-    python_pins,
+from pattern_review.projects.environments.build import UvPipBuild, uv_pip_built
+from pattern_review.projects.environments.ci import TEST_NAMES, ci_install, select
+from pattern_review.projects.environments.declared import (
+    declared_extras,
+    dependency_groups,
+    is_packaged,
 )
 from pattern_review.projects.environments.kinds import Environment
 from pattern_review.projects.tool_config import read_pyproject
@@ -35,11 +35,6 @@ def requirement_files(project: Project) -> list[Path]:
     return sorted(p for p in project.folder.glob(REQUIREMENTS_GLOB) if p.is_file())
 
 
-def _dependency_groups(project: Project) -> list[str]:
-    groups = read_pyproject(project.folder).get("dependency-groups")
-    return sorted(groups) if isinstance(groups, dict) else []
-
-
 def has_pep621_dependencies(project: Project) -> bool:
     """Return whether ``pyproject.toml`` declares dependencies uv can install.
 
@@ -54,13 +49,19 @@ def has_pep621_dependencies(project: Project) -> bool:
     declared = isinstance(table, dict) and (
         bool(table.get("dependencies")) or bool(table.get("optional-dependencies"))
     )
-    return declared or bool(_dependency_groups(project))
+    return declared or bool(dependency_groups(project.folder))
 
 
 def from_requirements(
     ctx: CheckContext, uv: str, account: Account | None, root: Path
 ) -> Environment:
     """Build (or reuse) the environment of the project's declared dependencies.
+
+    ``requirements*.txt`` when there are some; else a packaged PEP 621
+    project is installed itself, editable (``importlib.metadata`` finds it),
+    with its test/dev extras and groups or those its CI names; else the
+    dependencies of ``pyproject.toml`` with all its extras and the test/dev
+    groups (or the CI's).
 
     Args:
         ctx: A check's context.
@@ -77,25 +78,31 @@ def from_requirements(
     """
     project = ctx.where
     files = requirement_files(project)
-    groups = _dependency_groups(project)
-    contents = [f.read_bytes() for f in files] + python_pins(project)
-    folder, ready = built_folder(root, "requirements", digest(*contents))
-    names = [f.name for f in files]
-    if not files:
-        names = ["pyproject.toml"]
-    origin = f"the environment uv built from {', '.join(names)} of {project.label}"
-    if ready:
-        return Environment("requirements", folder, origin)
-    fresh_venv(ctx, uv, folder, account, root)
-    argv = [uv, "pip", "install", "--quiet", "--python", str(folder / "bin/python")]
+    label = project.label
     if files:
-        for file in files:
-            argv += ["-r", file.name]
-    else:
-        argv += ["-r", "pyproject.toml", "--all-extras"]
-        for group in groups:
-            argv += ["--group", f"pyproject.toml:{group}"]
-    # The checklist runs the tests: they need pytest beside the dependencies.
-    argv.append("pytest")
-    install_into(ctx, argv, folder, account, root)
-    return Environment("requirements", folder, origin)
+        spec = [arg for file in files for arg in ("-r", file.name)]
+        names = ", ".join(f.name for f in files)
+        origin = f"the environment uv built from {names} of {label}"
+        build = UvPipBuild(
+            "requirements", spec, [f.read_bytes() for f in files], origin
+        )
+        return uv_pip_built(ctx, uv, account, root, build)
+    packaged = is_packaged(project.folder)
+    chosen = select(
+        ci_install(ctx.target.repo),
+        declared_extras(project.folder),
+        dependency_groups(project.folder, uv_dev=False),
+        TEST_NAMES if packaged else None,
+    )
+    groups = [arg for g in chosen.groups for arg in ("--group", f"pyproject.toml:{g}")]
+    if packaged:
+        extras = f"[{','.join(chosen.extras)}]" if chosen.extras else ""
+        spec = ["-e", f".{extras}", *groups]
+        origin = f"{label} installed editable by uv{chosen}"
+        return uv_pip_built(
+            ctx, uv, account, root, UvPipBuild("project", spec, [], origin)
+        )
+    spec = ["-r", "pyproject.toml", *[f"--extra={e}" for e in chosen.extras], *groups]
+    origin = f"the environment uv built from pyproject.toml of {label}{chosen}"
+    build = UvPipBuild("requirements", spec, [], origin)
+    return uv_pip_built(ctx, uv, account, root, build)

@@ -1,8 +1,10 @@
 """The ``uv`` strategy: a uv project synced as ``uv run`` would, and uv itself.
 
 A project with a ``uv.lock`` (its own or its workspace's) is synced with
-``uv sync --frozen`` into the cache folder; without one (``runner = "uv"``)
-the environment is used as it is, and no lock is written into the work tree.
+``uv sync --frozen`` into the cache folder, with the extras and groups the
+repository's CI names (``ci``), else all extras and the dev/test groups;
+without one (``runner = "uv"``) the environment is used as it is, and no
+lock is written into the work tree.
 """
 
 from __future__ import annotations
@@ -17,13 +19,18 @@ from pathlib import Path
 from pattern_review.context import CheckContext
 from pattern_review.projects.accounts import Account
 from pattern_review.projects.discovery import uv_lock
-from pattern_review.projects.environments.build import uv_cache_for
+from pattern_review.projects.environments.build import build_reason, uv_cache_for
+from pattern_review.projects.environments.ci import ci_install, select
+from pattern_review.projects.environments.declared import (
+    declared_extras,
+    dependency_groups,
+)
 from pattern_review.projects.environments.kinds import (
     PRINT_PREFIX,
     Environment,
     environment_failure,
 )
-from pattern_review.projects.process import failure_reason, run_command
+from pattern_review.projects.process import run_command
 
 
 def _is_shim(path: str) -> bool:
@@ -117,16 +124,27 @@ def uv_sync(
     # With a lock, install exactly it; without one (``runner = "uv"``), use
     # the environment as it is rather than write a uv.lock into the work tree.
     sync = "--frozen" if has_lock(ctx) else "--no-sync"
-    argv = [uv, "run", "--project", str(project.folder), sync]
+    chosen = select(
+        ci_install(ctx.target.repo),
+        declared_extras(project.folder),
+        dependency_groups(project.folder),
+    )
+    flags = [f"--extra={extra}" for extra in chosen.extras]
+    flags += [f"--group={group}" for group in chosen.groups]
+    if sync == "--no-sync":
+        flags = []
+    argv = [uv, "run", "--project", str(project.folder), sync, *flags]
     argv += ["python", "-c", PRINT_PREFIX]
     timeout = ctx.config.tool_timeout_s
     run = run_command(argv, project.folder, timeout, env, account=account)
     lines = run.stdout.strip().splitlines()
     if run.exit_code != 0 or not lines:
         verb = ["sync", "--frozen"] if sync == "--frozen" else ["run", "--no-sync"]
-        shown = ["uv", *verb, "--project", project.path]
+        shown = ["uv", *verb, "--project", project.path, *flags]
         raise environment_failure(
-            project, failure_reason(run, shown), run.stderr + run.stdout
+            project, build_reason(run, shown), run.stderr + run.stdout
         )
     origin = f"the uv.lock environment of {project.label}"
+    if sync == "--frozen":
+        origin += str(chosen)
     return Environment("uv", Path(lines[-1]), origin)
