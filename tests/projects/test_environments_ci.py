@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pattern_review.projects.discovery import Project
 from pattern_review.projects.environments.build import python_request
-from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.ci import (
     TEST_NAMES,
     CiInstall,
@@ -26,6 +25,7 @@ from pattern_review.projects.environments.missing import (
     missing_module_hint,
     missing_modules,
 )
+from pattern_review.projects.error_lines import first_error_line
 
 WORKFLOW = """\
 name: CI

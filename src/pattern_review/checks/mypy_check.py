@@ -153,12 +153,14 @@ def _run_mypy(
         done = run_tool(ctx, "mypy", args, direct_args=direct_args, account=account)
     if done.exit_code not in (0, 1, 2):
         raise CheckError(
-            f"mypy exited {done.exit_code}: {done.last_line()}",
+            f"mypy exited {done.exit_code}: {done.reason_line()}",
             done.stdout + done.stderr,
         )
     parsed = parse_mypy_output(done.stdout + "\n" + done.stderr)
     if done.exit_code != 0 and not parsed:
-        raise CheckError(f"mypy failed: {done.last_line()}", done.stdout + done.stderr)
+        raise CheckError(
+            f"mypy failed: {done.reason_line()}", done.stdout + done.stderr
+        )
     return done, parsed
 
 

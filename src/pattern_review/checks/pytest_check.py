@@ -114,7 +114,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
             # The error (a conftest's ValidationError), not pydantic's link
             # printed after it.
             output = done.stdout + done.stderr
-            why = first_error_line(output) or done.last_line()
+            why = first_error_line(output) or done.reason_line()
             raise CheckError(f"pytest exited {done.exit_code}: {why}", output)
         try:
             root = _read_report(junit)
@@ -128,7 +128,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
     ]
     if done.exit_code != 0 and not findings:
         raise CheckError(
-            f"pytest failed: {done.last_line()}", done.stdout + done.stderr
+            f"pytest failed: {done.reason_line()}", done.stdout + done.stderr
         )
     skipped = _skipped(root)
     if not findings:

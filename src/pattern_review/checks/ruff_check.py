@@ -253,7 +253,7 @@ def _lint(ctx: CheckContext, tool_paths: list[str], select: tuple[str, ...]) -> 
         return _Linted(items, failed, unknown, seconds, done.note if done else "")
     if done.exit_code not in (0, 1):
         raise CheckError(
-            f"ruff check failed: {done.last_line()}", done.stdout + done.stderr
+            f"ruff check failed: {done.reason_line()}", done.stdout + done.stderr
         )
     return _Linted(_items(done.stdout), {}, unknown, seconds, done.note)
 
@@ -284,7 +284,7 @@ def _attempt(
         if done.exit_code in (0, 1):
             return _items(done.stdout)
         if done.exit_code == 2:
-            raise CheckError(f"ruff check failed: {done.last_line()}")
+            raise CheckError(f"ruff check failed: {done.reason_line()}")
         return Overrun("ruff crashed on it")
 
     return attempt

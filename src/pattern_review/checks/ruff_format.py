@@ -223,10 +223,12 @@ def _attempt(
         except ToolTimeoutError:
             return overrun("ruff format", ctx)
         if done.exit_code not in (0, 1, 2):
-            raise CheckError(f"ruff format exited {done.exit_code}: {done.last_line()}")
+            raise CheckError(
+                f"ruff format exited {done.exit_code}: {done.reason_line()}"
+            )
         unparsed = _parse_errors(done.stderr, set(part))
         if done.exit_code == 2 and not unparsed:
-            raise CheckError(f"ruff format failed: {done.last_line()}")
+            raise CheckError(f"ruff format failed: {done.reason_line()}")
         if done.exit_code == 1 and not done.stdout.strip():
             raise CheckError("ruff format reported changes but printed no diff")
         return part, done

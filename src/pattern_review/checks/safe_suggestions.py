@@ -112,7 +112,7 @@ def ruff_view(ctx: CheckContext, path: str, text: str) -> RuffView:
     tool_path = ctx.where.relative(path)
     lint = run_ruff(ctx, _lint_args(ctx, path, tool_path, text), {}, text)
     if lint.exit_code not in (0, 1):
-        raise CheckError(f"ruff check failed: {lint.last_line()}")
+        raise CheckError(f"ruff check failed: {lint.reason_line()}")
     try:
         items = json.loads(lint.stdout or "[]")
     except json.JSONDecodeError as exc:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -32,6 +31,7 @@ from typing import IO, Any, Literal
 from pattern_review.errors import CheckError
 from pattern_review.projects import reaper
 from pattern_review.projects.accounts import Account
+from pattern_review.projects.error_lines import first_error_line
 from pattern_review.redaction import SECRET_NAMES
 
 RunnerKind = Literal["env", "uv", "direct"]
@@ -150,13 +150,18 @@ class ToolRun:
     runner: RunnerKind = "direct"
     note: str = ""
 
-    def last_line(self) -> str:
-        """Return the last non-blank output line, for a one-line error.
+    def reason_line(self) -> str:
+        """Return the line that says why the command failed, for a one-line error.
 
         Returns:
-            The last line of standard error (else output), at most 200
+            The first error-looking line of its output (``error_lines``: a
+            traceback's exception, ``E   ValueError``, ``error:``), else the
+            last line of standard error (else output), at most 300
             characters, or ``no output``.
         """
+        found = first_error_line(f"{self.stderr}\n{self.stdout}")
+        if found:
+            return found
         for text in (self.stderr, self.stdout):
             lines = [line.strip() for line in text.splitlines() if line.strip()]
             if lines:
@@ -375,12 +380,6 @@ def _drain(pipe: IO[bytes] | None, chunks: list[bytes]) -> None:
             chunks.append(chunk)
 
 
-_ERROR_LINE = re.compile(r"^(?:error|fatal)\b", re.IGNORECASE)
-# A Python exception a tool let out (``ChefBuildError``, ``OSError: ...``),
-# unindented: not a frame of a traceback.
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b(?::|$)")
-
-
 def failure_reason(run: ToolRun, argv: list[str]) -> str:
     """Return the meaningful line of a failed command, and the command.
 
@@ -389,10 +388,8 @@ def failure_reason(run: ToolRun, argv: list[str]) -> str:
         argv: What was run.
 
     Returns:
-        A pyenv shim's complaint, named as such; else the first ``error:``
-        line (uv, pip); else the first exception a tool let out, with the
-        line after it when it names none; else the last line. Then the
-        command, shortened.
+        A pyenv shim's complaint, named as such; else the line that says
+        why (``ToolRun.reason_line``). Then the command, shortened.
     """
     raw = f"{run.stderr}\n{run.stdout}".splitlines()
     lines = [line.strip() for line in raw if line.strip()]
@@ -401,13 +398,4 @@ def failure_reason(run: ToolRun, argv: list[str]) -> str:
     for line in lines:
         if line.startswith("pyenv:"):
             return f"uv is a pyenv shim that failed here: {line[:200]} (`{shown}`)"
-    found = next((line for line in lines if _ERROR_LINE.match(line)), None)
-    if found is None:
-        unindented = [line.rstrip() for line in raw if line.strip() and line[0] != " "]
-        for index, line in enumerate(unindented):
-            if _EXCEPTION_LINE.match(line):
-                found = line
-                if ":" not in line and index + 1 < len(unindented):
-                    found = f"{line}: {unindented[index + 1]}"
-                break
-    return f"{(found or run.last_line())[:300]} (`{shown}`)"
+    return f"{run.reason_line()[:300]} (`{shown}`)"

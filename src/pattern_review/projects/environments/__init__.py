@@ -52,7 +52,6 @@ from pattern_review.projects.accounts import (
 )
 from pattern_review.projects.discovery import Project, uv_lock
 from pattern_review.projects.environments.build import require_runnable
-from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.bundled import bundled
 from pattern_review.projects.environments.declared import is_poetry_project
 from pattern_review.projects.environments.hatch import from_hatch, is_hatch_project
@@ -75,6 +74,7 @@ from pattern_review.projects.environments.venv import (
     existing_venv,
     venvs_out_of_reach,
 )
+from pattern_review.projects.error_lines import first_error_line
 
 __all__ = [
     "Environment",

@@ -20,12 +20,12 @@ from pathlib import Path
 from pattern_review.context import CheckContext
 from pattern_review.projects.accounts import Account, refusal, why_unrunnable
 from pattern_review.projects.discovery import Project
-from pattern_review.projects.environments.build_log import first_error_line
 from pattern_review.projects.environments.kinds import (
     Environment,
     EnvironmentKind,
     environment_failure,
 )
+from pattern_review.projects.error_lines import first_error_line
 from pattern_review.projects.process import ToolRun, failure_reason, run_command
 from pattern_review.projects.tool_config import read_pyproject
 

@@ -64,12 +64,27 @@ def first_error_line(log: str) -> str | None:
     for line in stripped:
         if any(pattern.search(line) for pattern in _CAUSE):
             return line[:_MAX]
-    exception = _traceback_exception(stripped)
+    exception = _traceback_exception(stripped) or _let_out_exception(raw)
     if exception is not None:
         return exception[:_MAX]
     for index, line in enumerate(stripped):
         if _SUMMARY.match(line):
             return f"{line}{_cause(stripped[index + 1 : index + 4])}"[:_MAX]
+    return None
+
+
+def _let_out_exception(raw: list[str]) -> str | None:
+    """Return an exception a tool printed on its own, unindented (no traceback).
+
+    poetry prints ``ChefBuildError`` alone, its message on a later line:
+    the two are joined.
+    """
+    unindented = [line.rstrip() for line in raw if line.strip() and line[0] != " "]
+    for index, line in enumerate(unindented):
+        if _EXCEPTION.match(line):
+            if ":" not in line and index + 1 < len(unindented):
+                return f"{line}: {unindented[index + 1]}"
+            return line
     return None
 
 
