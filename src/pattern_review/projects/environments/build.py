@@ -61,7 +61,7 @@ def build_reason(run: ToolRun, argv: list[str]) -> str:
         argv: What was run (its program shown by name).
 
     Returns:
-        The first error-looking line of the log (``build_log``), else the
+        The first error-looking line of the log (``error_lines``), else the
         process's own summary; then the command (the message names the
         project's folder).
     """
