@@ -14,8 +14,9 @@ from pattern_review.config import Config
 from pattern_review.errors import CheckError
 from pattern_review.projects.environments import find_uv
 from pattern_review.projects.ruff_version import bundled_version
-from pattern_review.projects.tools import run_tool
+from pattern_review.projects.tools import config_file, run_tool
 from tests.check_context import folder_context, tree_state
+from tests.cli import run_cli
 from tests.gitrepo import GitRepo
 
 needs_uv = pytest.mark.skipif(find_uv() is None, reason="uv is not installed")
@@ -112,3 +113,42 @@ def test_a_failed_uv_set_up_is_reported_to_every_tool_but_tried_once_per_review(
     with pytest.raises(CheckError, match="could not be set up"):
         run_tool(folder_context(tmp_path, tmp_path, Config(runner="uv")), "mypy", [])
     assert calls.read_text().count("called") == 2  # a new review tries again
+
+
+@pytest.mark.parametrize(
+    ("tool", "files", "expected"),
+    [
+        ("ruff", {"pyproject.toml": "[tool.ruff]\n"}, "pyproject.toml"),
+        ("ruff", {"pyproject.toml": "[project]\n", "ruff.toml": ""}, "ruff.toml"),
+        ("ruff", {"pyproject.toml": "[project]\n"}, "no config file"),
+        ("mypy", {"setup.cfg": "[mypy]\n", "pyproject.toml": ""}, "setup.cfg"),
+        ("mypy", {"mypy.ini": "", "pyproject.toml": "[tool.mypy]\n"}, "mypy.ini"),
+        ("pytest", {"pyproject.toml": "[tool.pytest.ini_options]\n"}, "pyproject.toml"),
+        ("pytest", {"setup.cfg": "[metadata]\n", "tox.ini": "[pytest]\n"}, "tox.ini"),
+    ],
+)
+def test_the_config_file_each_tool_reads_is_named(
+    tmp_path: Path, tool: str, files: dict[str, str], expected: str
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert config_file(tool, tmp_path) == expected
+
+
+def test_verbose_prints_each_tools_command_folder_config_and_environment(
+    git_repo: GitRepo,
+) -> None:
+    git_repo.write("pyproject.toml", "[tool.ruff]\nline-length = 100\n")
+    git_repo.write("app/main.py", "VALUE = 1\n")
+    git_repo.commit("base")
+    git_repo.write("app/main.py", "VALUE = 2\n")
+    git_repo.commit("pr")
+    done = run_cli(
+        "review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--no-ai",
+        "--checks", "ruff-format,ruff", "--verbose",
+    )  # fmt: skip
+    said = done.stderr
+    for subcommand in ("check", "format"):
+        assert f"pattern-review: ruff {subcommand}: ruff {subcommand} " in said, said
+    assert "\n  in /" in said
+    assert "config: pyproject.toml; environment: bundled ruff" in said

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -68,7 +69,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--verbose",
         action="store_true",
-        help="print the whole output of a command that kept a check from running",
+        help="print each tool's command, folder, config file and environment,"
+        " and the whole output of a command that kept a check from running",
     )
     parser.add_argument(
         "--checks",
@@ -150,6 +152,15 @@ def exit_status(report_checks: list[str], conclusion: str) -> int:
     return 1 if conclusion == "failure" else 0
 
 
+def _show_tool_commands() -> None:
+    """Print, on stderr, what each tool runs (``projects.tools.announce``)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("pattern-review: %(message)s"))
+    tools_log = logging.getLogger("pattern_review.projects.tools")
+    tools_log.addHandler(handler)
+    tools_log.setLevel(logging.INFO)
+
+
 def main(args: argparse.Namespace) -> int:
     """Run a review and print or write the report.
 
@@ -172,6 +183,8 @@ def main(args: argparse.Namespace) -> int:
     from pattern_review.rulebook.standard import load_standard, standard_from_base
     from pattern_review.target import TargetError, build_target
 
+    if getattr(args, "verbose", False):
+        _show_tool_commands()
     try:
         repo = git.toplevel(Path(args.repo).resolve())
         overrides = overrides_from(args)

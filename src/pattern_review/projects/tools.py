@@ -20,8 +20,11 @@ never writes bytecode.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+import shlex
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -39,6 +42,83 @@ from pattern_review.projects.process import ToolRun, run_command
 from pattern_review.projects.ruff_version import run_ruff
 
 Tool = Literal["ruff", "mypy", "pytest"]
+
+# ``--verbose`` shows this logger: what each tool ran, where, with which
+# config and environment, once per tool and project.
+log = logging.getLogger(__name__)
+_announced: set[tuple[str, Path]] = set()
+_announced_lock = threading.Lock()
+_SHOWN_COMMAND = 400
+# The files each tool reads its settings from, in the order it looks.
+_CONFIG_FILES: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "ruff": (("ruff.toml", None), (".ruff.toml", None), ("pyproject.toml", "ruff")),
+    "mypy": (
+        ("mypy.ini", None),
+        (".mypy.ini", None),
+        ("pyproject.toml", "mypy"),
+        ("setup.cfg", "[mypy"),
+    ),
+    "pytest": (
+        ("pytest.ini", None),
+        (".pytest.ini", None),
+        ("pyproject.toml", "pytest"),
+        ("tox.ini", "[pytest"),
+        ("setup.cfg", "[tool:pytest"),
+    ),
+}
+
+
+def config_file(tool: str, folder: Path) -> str:
+    """Name the config file a tool finds in a project's folder.
+
+    Args:
+        tool: ``ruff``, ``mypy`` or ``pytest``.
+        folder: The project's folder (the tool's working directory).
+
+    Returns:
+        The file's name, or ``no config file`` (then the tool's defaults, or
+        a config further up, apply).
+    """
+    for name, marker in _CONFIG_FILES.get(tool, ()):
+        path = folder / name
+        if not path.is_file():
+            continue
+        if marker is None:
+            return name
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if (f"[tool.{marker}" if name == "pyproject.toml" else marker) in text:
+            return name
+    return "no config file"
+
+
+def announce(tool: Tool, argv: Sequence[str], folder: Path, environment: str) -> None:
+    """Log, once per tool (ruff: per subcommand) and project, what runs.
+
+    Args:
+        tool: The tool.
+        argv: The command line.
+        folder: Its working directory.
+        environment: Which environment or copy of the tool runs.
+    """
+    label = f"ruff {argv[1]}" if tool == "ruff" and len(argv) > 1 else tool
+    with _announced_lock:
+        if (label, folder) in _announced:
+            return
+        _announced.add((label, folder))
+    command = shlex.join(argv)
+    if len(command) > _SHOWN_COMMAND:
+        command = f"{command[:_SHOWN_COMMAND]}… ({len(argv)} arguments)"
+    log.info(
+        "%s: %s\n  in %s\n  config: %s; environment: %s",
+        label,
+        command,
+        folder,
+        config_file(tool, folder),
+        environment,
+    )
 
 
 def _check_runnable(account: Account, tool: Tool, program: Path | None) -> None:
@@ -103,7 +183,9 @@ def run_tool(
     """
     env = dict(env or {})
     if tool == "ruff":
-        return run_ruff(ctx, args, env, timeout_s=timeout_s)
+        ruff = run_ruff(ctx, args, env, timeout_s=timeout_s)
+        announce(tool, ["ruff", *args], ctx.where.folder, ruff.note)
+        return ruff
     folder = ctx.where.folder
     timeout = ctx.config.tool_timeout_s if timeout_s is None else timeout_s
     nice = ctx.niceness
@@ -131,6 +213,7 @@ def run_tool(
             ctx.deadline,
         )
         note = f"in {environment.origin}"
+        announce(tool, [str(program), *args], folder, note)
         return ToolRun(run.exit_code, run.stdout, run.stderr, run.seconds, "env", note)
     if environment.prefix is None:
         note = environment.origin
@@ -152,6 +235,7 @@ def run_tool(
         account,
         ctx.deadline,
     )
+    announce(tool, argv, folder, note)
     if direct.exit_code != 0 and f"No module named {tool}" in direct.stderr:
         raise CheckError(f"{tool} is not installed with pattern-review")
     return ToolRun(
