@@ -113,6 +113,7 @@ def changes(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ("checks", "[]"),
         ("exclude", '["**"]'),
         ("ignore", '["F", "E", "W", "RTR", "MDL", "STY"]'),
+        ("select", '["ZZZ999"]'),
         ("roles", '{ test = ["**/*.py"] }'),
     ],
 )
