@@ -25,8 +25,12 @@ from tests.action.test_e2e import BASE_CODE, HEAD_CODE, Result, World
 from tests.action.test_judged import BASE_CONFIG, SECTION
 from tests.action.test_judged import _review as review
 from tests.action.test_trust import EVENTS, _rebase
+from tests.e2e.test_rows import HOSTILE, PROJECT, TEST_TOTALS
+from tests.e2e.test_rows import ROUTER as BARE_ROUTER
+from tests.e2e.test_trust import shown
 from tests.fakes.github_server import FakeGitHub
-from tests.rulebook.agent_texts import AGENT_PATH, SEED
+from tests.report.test_comment_render import _assert_no_leak, _html
+from tests.rulebook.agent_texts import AGENT_PATH, ROUTER_SENTENCE, SEED
 
 SHADOW = "# API helper\n\n## Completion Checklist\n\n- nothing to check\n"
 # The agent file as a config-only PR guts it: no Style Rules, no patterns.
@@ -39,11 +43,6 @@ def world(tmp_path: Path) -> Iterator[World]:
     fake.start()
     yield World(tmp_path, fake)
     fake.stop()
-
-
-def _shown(text: str) -> str:
-    """``text`` as the comment and check run show it (markdown escaped)."""
-    return re.sub(r"([_*\[\]<>])", r"\\\1", text)
 
 
 def _published(world: World, result: Result) -> tuple[str, str]:
@@ -61,11 +60,11 @@ def _named(world: World, result: Result, report: Report, what: str) -> StandardC
     assert SECTION in result.summary
     section = comment.split(SECTION, 1)[1]
     assert comment.index(SECTION) < comment.index("Fix first")
-    assert _shown(what) in section
+    assert shown(what) in section
     if change.direction == "weakens":
         # The check run names it in its finding (summary, text, annotation).
         assert change.rule in {f.rule for f in report.findings}
-        assert json.dumps(_shown(what))[1:-1] in check_run, check_run
+        assert json.dumps(shown(what))[1:-1] in check_run, check_run
     return change
 
 
@@ -208,3 +207,73 @@ def test_a_router_renamed_to_look_like_a_test_is_still_a_router(
     assert (result.code, report.conclusion) == (1, "failure")
     routers = [f for f in report.findings if f.rule.startswith("RTR")]
     assert routers and {f.path for f in routers} == {"app/routers/orders_test.py"}
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_markdown_in_an_agent_file_bullet_renders_as_text(
+    world: World, event: str
+) -> None:
+    # The team's file quotes it on the sentence the router rule cites; the
+    # PR adds a bullet of it too.
+    hostile_seed = SEED.replace(ROUTER_SENTENCE, f"{ROUTER_SENTENCE} {HOSTILE}")
+    _rebase(world, {AGENT_PATH: hostile_seed})
+    world.push(hostile_seed + f"\n- {HOSTILE}\n", AGENT_PATH)
+    world.push(BARE_ROUTER, "app/routers/orders.py")
+
+    result, report = review(world, event)
+
+    assert (result.code, report.conclusion) == (1, "failure")
+    assert any(f.rule == "RTR001" for f in report.findings)
+    _named(world, result, report, "agent file changed")
+    (comment,) = world.gh.issue_comments
+    (run,) = world.gh.check_runs.values()
+    output = run["output"]
+    for markdown in (str(comment["body"]), output["summary"], output["text"]):
+        html = _html(markdown)
+        _assert_no_leak(html)
+        assert not re.search(r'(href|src)="[^"]*evil', html)
+        assert "<img" not in html and "<h1>" not in html
+    if event == "pull_request":  # the agent file's coverage map quotes it
+        assert "evil.example" in _html(str(comment["body"]))  # as text
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_deleting_the_related_test_is_never_a_pass(world: World, event: str) -> None:
+    _rebase(
+        world,
+        {"pyproject.toml": PROJECT + BASE_CONFIG, "tests/test_totals.py": TEST_TOTALS},
+    )
+    world.push(BASE_CODE.replace("sum(values)", "sum(values) + 1"))
+    world.origin.git("rm", "-q", "tests/test_totals.py")
+    world.head = world.origin.commit("the test is in the way")
+
+    world.add_pull()
+    if event == "pull_request":
+        sha, ref = world.checkout_merge(), "refs/pull/7/merge"
+    else:
+        world.ws.git("fetch", "-q", "origin", "feature:refs/remotes/origin/feature")
+        world.ws.git("checkout", "-q", "--detach", world.base)
+        sha, ref = world.base, "refs/heads/main"
+    result = world.run(
+        world.pr_payload(),
+        event,
+        sha=sha,
+        ref=ref,
+        inputs={"checks": "ruff,pytest", "json-file": "out/report.json"},
+        extra_env={"PATTERN_REVIEW_RUN_AS": "root"},
+    )
+    report = Report.model_validate_json(
+        (world.workspace / "out" / "report.json").read_text()
+    )
+
+    (check,) = [c for c in report.checks if c.name == "pytest"]
+    assert check.status != "passed"
+    if event == "pull_request":
+        assert (result.code, report.conclusion) == (1, "failure"), result.stderr
+        assert check.status == "error"
+        assert check.detail.startswith("no evidence: the PR deletes")
+        (comment,) = world.gh.issue_comments
+        assert "no evidence" in str(comment["body"])
+        (run,) = world.gh.check_runs.values()
+        assert run["conclusion"] == "failure"
+        assert "no evidence" in json.dumps(run["output"])
