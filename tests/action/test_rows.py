@@ -25,12 +25,17 @@ from tests.action.test_e2e import BASE_CODE, HEAD_CODE, Result, World
 from tests.action.test_judged import BASE_CONFIG, SECTION
 from tests.action.test_judged import _review as review
 from tests.action.test_trust import EVENTS, _rebase
-from tests.e2e.test_rows import HOSTILE, PROJECT, TEST_TOTALS
+from tests.e2e.test_rows import HOSTILE, PROJECT, TASK, TEST_TOTALS
 from tests.e2e.test_rows import ROUTER as BARE_ROUTER
 from tests.e2e.test_trust import shown
 from tests.fakes.github_server import FakeGitHub
 from tests.report.test_comment_render import _assert_no_leak, _html
-from tests.rulebook.agent_texts import AGENT_PATH, ROUTER_SENTENCE, SEED
+from tests.rulebook.agent_texts import (
+    AGENT_PATH,
+    ROUTER_SENTENCE,
+    SEED,
+    without_celery,
+)
 
 SHADOW = "# API helper\n\n## Completion Checklist\n\n- nothing to check\n"
 # The agent file as a config-only PR guts it: no Style Rules, no patterns.
@@ -277,3 +282,33 @@ def test_deleting_the_related_test_is_never_a_pass(world: World, event: str) -> 
         (run,) = world.gh.check_runs.values()
         assert run["conclusion"] == "failure"
         assert "no evidence" in json.dumps(run["output"])
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_a_rule_a_pr_turns_on_judges_the_next_pr(world: World, event: str) -> None:
+    _rebase(world, {"pyproject.toml": BASE_CONFIG, AGENT_PATH: without_celery(SEED)})
+    world.push(SEED, AGENT_PATH)  # the Celery section, back
+    world.push(TASK, "app/tasks.py")
+
+    result, report = review(world, event)
+
+    assert (result.code, report.conclusion) == (0, "success")
+    assert not [f for f in report.findings if f.rule.startswith("TSK")]
+    (change,) = report.standard_changes
+    assert (change.what, change.direction) == ("agent file changed", "strengthens")
+    assert "it turns on TSK001" in change.effect
+    (comment,) = world.gh.issue_comments
+    assert "This PR only strengthens the standard" in str(comment["body"])
+
+    # Merged, the Celery rules judge the next PR: the same task, a new file.
+    world.origin.checkout("main")
+    world.origin.git("merge", "-q", "--no-ff", "-m", "merge", "feature")
+    _rebase(world, {})
+    world.push(TASK, "app/more_tasks.py")
+    result, report = review(world, event)
+
+    assert (result.code, report.conclusion) == (1, "failure")
+    assert {f.path for f in report.findings if f.rule.startswith("TSK")} == {
+        "app/more_tasks.py"
+    }
+    assert report.standard_changes == []
