@@ -242,15 +242,35 @@ def test_markdown_in_an_agent_file_bullet_renders_as_text(
         assert "evil.example" in _html(str(comment["body"]))  # as text
 
 
+PYTEST_BASE = (
+    PROJECT + BASE_CONFIG + '\n[tool.pytest.ini_options]\npythonpath = ["."]\n'
+)
+
+
 @pytest.mark.parametrize("event", EVENTS)
-def test_deleting_the_related_test_is_never_a_pass(world: World, event: str) -> None:
-    _rebase(
-        world,
-        {"pyproject.toml": PROJECT + BASE_CONFIG, "tests/test_totals.py": TEST_TOTALS},
-    )
+@pytest.mark.parametrize(
+    ("narrowing", "what", "reason"),
+    [
+        (None, None, "no evidence: the PR deletes the related test file(s)"),
+        ('addopts = "--co"\n', "pytest addopts", "no evidence: pytest ran 0 tests"),
+        (
+            'testpaths = ["nonexistent"]\n',
+            "pytest testpaths",
+            "no evidence: pytest's testpaths leave out",
+        ),
+    ],
+    ids=["deletes-the-test", "addopts-co", "testpaths"],
+)
+def test_a_pr_that_keeps_its_tests_from_running_is_never_a_pass(
+    world: World, event: str, narrowing: str | None, what: str | None, reason: str
+) -> None:
+    _rebase(world, {"pyproject.toml": PYTEST_BASE, "tests/test_totals.py": TEST_TOTALS})
     world.push(BASE_CODE.replace("sum(values)", "sum(values) + 1"))
-    world.origin.git("rm", "-q", "tests/test_totals.py")
-    world.head = world.origin.commit("the test is in the way")
+    if narrowing is None:
+        world.origin.git("rm", "-q", "tests/test_totals.py")
+        world.head = world.origin.commit("the test is in the way")
+    else:
+        world.push(PYTEST_BASE + narrowing, "pyproject.toml")
 
     world.add_pull()
     if event == "pull_request":
@@ -273,10 +293,13 @@ def test_deleting_the_related_test_is_never_a_pass(world: World, event: str) -> 
 
     (check,) = [c for c in report.checks if c.name == "pytest"]
     assert check.status != "passed"
+    if what is not None:  # the narrowing is a finding under either event
+        assert (result.code, report.conclusion) == (1, "failure"), result.stderr
+        change = _named(world, result, report, what)
+        assert (change.direction, change.rule) == ("weakens", "PR101")
     if event == "pull_request":
         assert (result.code, report.conclusion) == (1, "failure"), result.stderr
-        assert check.status == "error"
-        assert check.detail.startswith("no evidence: the PR deletes")
+        assert (check.status, check.detail[: len(reason)]) == ("error", reason)
         (comment,) = world.gh.issue_comments
         assert "no evidence" in str(comment["body"])
         (run,) = world.gh.check_runs.values()
