@@ -133,3 +133,6 @@ def test_a_strengthening_pr_is_listed_not_a_finding(world: World, event: str) ->
     assert not {f.rule for f in report.findings} & {"PR101", "PR103", "PR104"}
     (comment,) = world.gh.issue_comments
     assert "This PR only strengthens the standard" in str(comment["body"])
+    (run,) = world.gh.check_runs.values()
+    assert run["conclusion"] == "success"
+    assert "ruff select" in run["output"]["text"].split(SECTION, 1)[1]

@@ -17,7 +17,15 @@ import sys
 
 import pytest
 
-from tests.e2e.test_trust import BASE_CODE, BASE_CONFIG, changes, open_pr, review
+from tests.e2e.test_trust import (
+    BASE_CODE,
+    BASE_CONFIG,
+    changes,
+    judged_section,
+    open_pr,
+    review,
+    shown,
+)
 from tests.e2e.test_trust import rules as rule_ids
 from tests.gitrepo import GitRepo
 
@@ -101,6 +109,7 @@ def test_a_tool_config_that_narrows_the_review_is_a_finding(
     (finding,) = [f for f in report["findings"] if f["rule"] == "PR101"]
     assert (finding["path"], finding["line"]) == ("pyproject.toml", change["line"])
     assert finding["severity"] == "error"
+    assert shown(what) in judged_section(report)
 
 
 def test_a_conftest_hook_that_rewrites_outcomes_is_a_finding(
@@ -118,6 +127,7 @@ def test_a_conftest_hook_that_rewrites_outcomes_is_a_finding(
         "PR102",
     )
     assert "PR102" in rule_ids(report)
+    assert shown(change["what"]) in judged_section(report)
 
 
 def test_an_unchanged_conftest_hook_is_not_a_change(git_repo: GitRepo) -> None:
@@ -148,6 +158,7 @@ def test_noqa_and_type_ignore_on_every_line_are_listed_with_reasons(
     (finding,) = [f for f in report["findings"] if f["rule"] == "PR103"]
     assert (finding["path"], finding["line"]) == ("app/totals.py", 1)
     assert "7 comment(s)" in finding["message"]
+    assert shown("`# noqa` comment added") in judged_section(report)
 
 
 def test_a_comment_the_base_already_had_is_not_the_prs(git_repo: GitRepo) -> None:

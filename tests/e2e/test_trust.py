@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from typing import Any
@@ -18,6 +19,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from pattern_review.models import Report
+from pattern_review.report.markdown import render_markdown
+from pattern_review.rulebook.agent_file import builtin_agent_file
 from tests.gitrepo import GitRepo
 from tests.report_schema import REPORT_SCHEMA
 from tests.rulebook.agent_texts import AGENT_PATH, SEED, TEAM_SENTENCE
@@ -106,6 +110,26 @@ def changes(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {change["what"]: change for change in report["standard_changes"]}
 
 
+SECTION = "### This PR changes how it is judged"
+
+
+def shown(text: str) -> str:
+    """``text`` as the comment and check run show it (markdown escaped)."""
+    return re.sub(r"([_*\[\]<>])", r"\\\1", text)
+
+
+def judged_section(report: dict[str, Any]) -> str:
+    """The comment's "This PR changes how it is judged" section, as the CLI renders it.
+
+    The CLI's ``--format markdown`` renders the JSON report it prints with
+    the same renderer; rendering it here saves a second review per PR.
+    """
+    body = render_markdown(Report.model_validate(report), builtin_agent_file())
+    before, section = body.split(SECTION, 1)
+    assert "Fix first" not in before  # at the top of the comment
+    return section
+
+
 @pytest.mark.parametrize(
     ("setting", "value"),
     [
@@ -113,6 +137,7 @@ def changes(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ("checks", "[]"),
         ("exclude", '["**"]'),
         ("ignore", '["F", "E", "W", "RTR", "MDL", "STY"]'),
+        ("select", '["ZZZ999"]'),
         ("roles", '{ test = ["**/*.py"] }'),
     ],
 )
@@ -133,6 +158,7 @@ def test_a_pr_setting_that_weakens_the_review_does_not_judge_it(
     assert change["base"] is None or setting == "checks"
     assert change["head"] is not None
     assert "base commit" in change["effect"]
+    assert f"setting {setting}" in judged_section(report)
 
 
 def test_a_local_work_tree_review_obeys_the_work_trees_config(
@@ -181,6 +207,7 @@ def test_a_second_agent_file_that_sorts_first_is_not_the_rulebook(
     assert {"F401", "F841"} <= rules(report)
     added = changes(report)["agent file added"]
     assert added["path"] == ".claude/agents/api-helper.md"
+    assert "agent file added" in judged_section(report)
 
 
 def test_an_edited_agent_file_judges_from_the_next_pr(git_repo: GitRepo) -> None:
@@ -191,6 +218,7 @@ def test_an_edited_agent_file_judges_from_the_next_pr(git_repo: GitRepo) -> None
 
     assert code == 1
     assert "agent file changed" in changes(report)
+    assert "agent file changed" in judged_section(report)
 
 
 MODULES = 'rule-modules = ["review_rules/no_print.py"]\n'
@@ -216,6 +244,7 @@ def test_a_changed_team_rule_module_is_the_bases_version(git_repo: GitRepo) -> N
     assert "ACME001" in rules(report), TEAM_SENTENCE
     change = changes(report)["rule module modified"]
     assert change["path"] == "review_rules/no_print.py"
+    assert "rule module modified" in judged_section(report)
 
 
 def test_a_generated_header_the_pr_adds_does_not_exempt_the_file(
@@ -229,6 +258,7 @@ def test_a_generated_header_the_pr_adds_does_not_exempt_the_file(
     assert "app/totals.py" not in report["skipped_files"]
     assert {"F401", "F841"} <= rules(report)
     assert changes(report)["generated header added"]["path"] == "app/totals.py"
+    assert "generated header added" in judged_section(report)
 
 
 def test_a_generated_header_the_base_had_still_exempts_the_file(
@@ -258,6 +288,7 @@ def test_a_linguist_generated_mark_the_pr_adds_does_not_exempt_the_file(
 
     assert code == 1
     assert "linguist-generated mark added" in changes(report)
+    assert "linguist-generated mark added" in judged_section(report)
 
 
 def _link(repo: GitRepo, path: str, to: str) -> None:

@@ -39,6 +39,7 @@ from pattern_review.rulebook.agent_file import (
     find_agent_file,
     parse_agent_file,
 )
+from pattern_review.rulebook.book import MAX_IDS_LISTED, build_rulebook
 from pattern_review.rulebook.tool_changes import head_file, tool_changes, value_text
 
 # Values of the ``CI`` variable that mean "not in CI".
@@ -268,7 +269,7 @@ def standard_changes(
     """
     root, base = target.repo, target.base
     changes = _setting_changes(root, base, explicit)
-    changes += _agent_changes(target, agent)
+    changes += _agent_changes(target, agent, config)
     changes += _module_changes(target, config)
     changes += _generated_changes(target)
     return changes + tool_changes(target)
@@ -384,21 +385,13 @@ def _is_agent_path(path: str) -> bool:
     return path.endswith(".md") and len(parts) >= 3 and parts[-3:-1] == AGENTS_DIR.parts
 
 
-def _agent_changes(target: ReviewTarget, agent: AgentFile) -> list[StandardChange]:
+def _agent_changes(
+    target: ReviewTarget, agent: AgentFile, config: Config
+) -> list[StandardChange]:
     changes: list[StandardChange] = []
     for changed in target.files:
         if changed.path == agent.path and changed.status != "deleted":
-            removed = _removed_lines(target, agent)
-            change = StandardChange(
-                path=changed.path,
-                what="agent file changed",
-                base=agent.path,
-                head=changed.path,
-                effect="the base commit's text is the rulebook of this PR; "
-                "the new text applies from the next PR after merge"
-                + (f"; it drops {removed} line(s) of the rulebook" if removed else ""),
-            )
-            changes.append(_weighed(change, bool(removed) or None))
+            changes.append(_agent_text_change(target, agent, config))
         elif changed.status == "added" and _is_agent_path(changed.path):
             new, team = PurePosixPath(changed.path), PurePosixPath(agent.path)
             # Sorting first in the team's folder, it would be the rulebook
@@ -419,17 +412,53 @@ def _agent_changes(target: ReviewTarget, agent: AgentFile) -> list[StandardChang
     return changes
 
 
-def _removed_lines(target: ReviewTarget, agent: AgentFile) -> int:
-    """How many of the base agent file's non-blank lines the head no longer has."""
-    head = head_file(target.repo, agent.path)
-    if head is None:
-        return 0
-    kept = {line.strip() for line in head.decode("utf-8", "replace").splitlines()}
-    return sum(
-        1
-        for line in agent.text.splitlines()
-        if line.strip() and line.strip() not in kept
+def _agent_text_change(
+    target: ReviewTarget, agent: AgentFile, config: Config
+) -> StandardChange:
+    """Weigh the PR's edit of the team's agent file: the lines and rules it changes.
+
+    Dropped lines or rules weaken the standard; an edit that only adds
+    lines (a new sentence, a rule turned on) strengthens it.
+    """
+    # A head that is no readable file (a link, a folder) keeps none of it.
+    head_text = (head_file(target.repo, agent.path) or b"").decode("utf-8", "replace")
+    kept = {line.strip() for line in head_text.splitlines()}
+    known = {line.strip() for line in agent.text.splitlines()}
+    removed = sum(1 for line in known if line and line not in kept)
+    added = sum(1 for line in kept if line and line not in known)
+    was = _rules_on(agent, config)
+    now = _rules_on(parse_agent_file(head_text, agent.path), config)
+    effect = (
+        "the base commit's text is the rulebook of this PR; "
+        "the new text applies from the next PR after merge"
     )
+    if removed:
+        effect += f"; it drops {removed} line(s) of the rulebook"
+    if was - now:
+        effect += "; it turns off " + _ids(was - now)
+    if now - was:
+        effect += "; it turns on " + _ids(now - was)
+    weakens = bool(removed or was - now)
+    change = StandardChange(
+        path=agent.path,
+        what="agent file changed",
+        base=agent.path,
+        head=agent.path,
+        effect=effect,
+    )
+    return _weighed(change, True if weakens else (False if added else None))
+
+
+def _ids(rules: set[str]) -> str:
+    """A few rule ids for an effect, counting the rest."""
+    ids = sorted(rules)
+    more = len(ids) - MAX_IDS_LISTED
+    return ", ".join(ids[:MAX_IDS_LISTED]) + (f", … {more} more" if more > 0 else "")
+
+
+def _rules_on(agent: AgentFile, config: Config) -> set[str]:
+    """The built-in rules and ruff codes an agent file turns on."""
+    return {b.rule for b in build_rulebook(agent, config).bindings if b.on}
 
 
 def _module_changes(target: ReviewTarget, config: Config) -> list[StandardChange]:
