@@ -360,7 +360,7 @@ def _check_results(
             sum(1 for f in kept if f.source == source),
             sum(1 for f in found if f.source == source),
         )
-        if check_spec(name).safe_mode_skip and result.status in ("failed", "error"):
+        if check_spec(name).runs_pr_code and result.status in ("failed", "error"):
             result = _with_withheld_note(result)
         checks.append(result)
     return checks

@@ -24,6 +24,9 @@ class CheckSpec:
             is cheap), to tell what the PR introduced.
         safe_mode_skip: Why it does not run when no PR code may be executed,
             or None when it runs then too.
+        runs_pr_code: Whether it runs the PR's code (tests, conftest, mypy
+            plugins, build backends): unprivileged, without the job's
+            secrets, and a failure names the variables it was denied.
         rule_prefixes: Upper-case prefixes of the rule ids it owns (an ignore
             entry such as ``mypy:`` or ``RTR`` names them too).
     """
@@ -33,6 +36,7 @@ class CheckSpec:
     source: str
     compared: bool = False
     safe_mode_skip: str | None = None
+    runs_pr_code: bool = False
     rule_prefixes: tuple[str, ...] = ()
 
 
@@ -47,13 +51,18 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec("ruff", "pattern_review.checks.ruff_check", "ruff", compared=True),
     CheckSpec(
-        "mypy", "pattern_review.checks.mypy_check", "mypy", rule_prefixes=("MYPY",)
+        "mypy",
+        "pattern_review.checks.mypy_check",
+        "mypy",
+        runs_pr_code=True,
+        rule_prefixes=("MYPY",),
     ),
     CheckSpec(
         "pytest",
         "pattern_review.checks.pytest_check",
         "pytest",
         safe_mode_skip="not run under pull_request_target: PR code is never executed",
+        runs_pr_code=True,
         rule_prefixes=("PYTEST",),
     ),
     CheckSpec(
