@@ -212,8 +212,6 @@ def _skip_reason(name: str, requested: list[str], context: CheckContext) -> str 
         if context.config.checks is None:
             return "not in the agent file's Completion Checklist"
         return "left out by the checks setting"
-    if context.target.safe_mode and check_spec(name).safe_mode_skip:
-        return check_spec(name).safe_mode_skip
     if not context.python_paths:
         return "no changed Python files"
     return None

@@ -297,6 +297,11 @@ def test_a_pr_that_keeps_its_tests_from_running_is_never_a_pass(
         assert (result.code, report.conclusion) == (1, "failure"), result.stderr
         change = _named(world, result, report, what)
         assert (change.direction, change.rule) == ("weakens", "PR101")
+    if narrowing is None and event == "pull_request_target":
+        # No test runs in safe mode, but the deletion is plain to see.
+        assert report.conclusion == "failure", result.stderr
+        assert check.status == "error"
+        assert check.detail.startswith("no evidence: the PR deletes related")
     if event == "pull_request":
         assert (result.code, report.conclusion) == (1, "failure"), result.stderr
         assert (check.status, check.detail[: len(reason)]) == ("error", reason)

@@ -37,6 +37,7 @@ from pattern_review.projects.tool_config import within_testpaths
 from pattern_review.projects.tools import run_tool
 
 NAME = "pytest"
+SAFE_MODE_SKIP = "not run under pull_request_target: PR code is never executed"
 _EXIT_NO_TESTS = 5
 # What pytest collects by default: ``def test_*`` and ``class Test*``.
 _TEST_DEFINITION = re.compile(
@@ -69,7 +70,16 @@ def run(ctx: CheckContext) -> CheckOutcome:
         CheckError: pytest is missing, timed out, crashed, or wrote no report.
     """
     if ctx.target.safe_mode:
-        return _quiet_outcome("skipped", "safe mode: the PR's code is not run")
+        # No test runs, but what the PR deletes is plain to see: deleting the
+        # tests of the changed code is no more a pass here than elsewhere.
+        deleted = _deleted_related_tests(ctx)
+        if deleted:
+            raise no_evidence(
+                f"the PR deletes related {listed(deleted)}, and under"
+                " pull_request_target no test runs to show the change works",
+                "",
+            )
+        return _quiet_outcome("skipped", SAFE_MODE_SKIP)
     project = ctx.where
     # Tests of the project only, paths relative to its folder (pytest's cwd
     # and rootdir), within the testpaths its pytest config names.

@@ -22,8 +22,6 @@ class CheckSpec:
         compared: Whether its findings are compared with those of the base
             version of the code (it needs no environment, so the base run
             is cheap), to tell what the PR introduced.
-        safe_mode_skip: Why it does not run when no PR code may be executed,
-            or None when it runs then too.
         runs_pr_code: Whether it runs the PR's code (tests, conftest, mypy
             plugins, build backends): unprivileged, without the job's
             secrets, and a failure names the variables it was denied.
@@ -35,7 +33,6 @@ class CheckSpec:
     module: str
     source: str
     compared: bool = False
-    safe_mode_skip: str | None = None
     runs_pr_code: bool = False
     rule_prefixes: tuple[str, ...] = ()
 
@@ -61,7 +58,6 @@ CHECKS: tuple[CheckSpec, ...] = (
         "pytest",
         "pattern_review.checks.pytest_check",
         "pytest",
-        safe_mode_skip="not run under pull_request_target: PR code is never executed",
         runs_pr_code=True,
         rule_prefixes=("PYTEST",),
     ),
