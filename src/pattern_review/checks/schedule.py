@@ -228,6 +228,9 @@ def run_checks(
         from pattern_review.conventions.pool import prestart
 
         prestart()  # PR files are parsed out of process: it boots meanwhile
+    # The engine starts on one worker beside the tools; the long pole's core
+    # goes to it when that ends (unless the jobs setting caps it).
+    grows = LONG_POLE in to_run and "conventions" in to_run and not context.config.jobs
     pool = ThreadPoolExecutor(max_workers=len(to_run))
     try:
         futures: dict[str, Future[CheckOutcome]] = {}
@@ -239,14 +242,20 @@ def run_checks(
             pole_context = replace(
                 context_for(LONG_POLE, to_run, context), tool_started=launched
             )
-            futures[LONG_POLE] = pool.submit(_run_then, LONG_POLE, pole_context, ended)
+            futures[LONG_POLE] = pool.submit(
+                _run_then, LONG_POLE, pole_context, ended, lends=grows
+            )
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
             launched.wait(_time_left(context.deadline))
         for name in to_run:
             if name not in futures:
                 futures[name] = pool.submit(
-                    _run_then, name, context_for(name, to_run, context), ended
+                    _run_then,
+                    name,
+                    context_for(name, to_run, context),
+                    ended,
+                    grows=grows and name == "conventions",
                 )
         for name in to_run:
             outcomes[name] = _outcome(name, futures[name], context.deadline)
@@ -256,6 +265,10 @@ def run_checks(
         # Not waiting for a check the budget gave up on: its commands are
         # killed, and its thread ends on its own.
         pool.shutdown(wait=False, cancel_futures=True)
+        if grows:
+            from pattern_review.conventions.pool import take_back_cores
+
+            take_back_cores()
     return outcomes
 
 
@@ -263,9 +276,33 @@ def _run_then(
     name: str,
     context: CheckContext,
     ended: Callable[[str, CheckOutcome], None] | None,
+    *,
+    grows: bool = False,
+    lends: bool = False,
 ) -> CheckOutcome:
-    """Run a check, then tell ``ended`` (a failure there is not the check's)."""
-    outcome = run_check(name, context)
+    """Run a check, then tell ``ended`` (a failure there is not the check's).
+
+    Args:
+        name: The check.
+        context: Its context.
+        ended: Told of its outcome; None: nobody.
+        grows: The convention engine may take the cores lent meanwhile.
+        lends: Its core is lent to the engine when it ends.
+
+    Returns:
+        Its outcome.
+    """
+    if grows:
+        from pattern_review.conventions.pool import may_grow_to
+
+        with may_grow_to(os.cpu_count() or 1):
+            outcome = run_check(name, context)
+    else:
+        outcome = run_check(name, context)
+    if lends:
+        from pattern_review.conventions.pool import lend_core
+
+        lend_core()
     if ended is not None:
         with contextlib.suppress(Exception):
             ended(name, outcome)
