@@ -502,41 +502,30 @@ def mark_introduced(
         Copies of the findings with ``introduced`` set, in the same order.
     """
     try:
-        return _mark(findings, target, context, sources, ran)
+        marked = [
+            f.model_copy(update={"introduced": in_scope(f, target, "added")})
+            for f in findings
+        ]
+        sources_ran = {check_spec(name).source for name in ran}
+        head = [f for f in marked if compared(f) and f.source in sources_ran]
+        candidates = [f for f in head if f.introduced]
+        if not candidates:
+            return marked
+        memo = _memo_file(marked, target, context, sources, sources_ran)
+        known = _read_memo(memo)
+        if known is None:
+            known, complete = _pre_existing(
+                marked, head, candidates, target, context, sources
+            )
+            if complete and memo is not None:
+                _write_memo(memo, known)
+        old = set(known)
+        return [
+            f.model_copy(update={"introduced": False}) if index in old else f
+            for index, f in enumerate(marked)
+        ]
     finally:
-        _forget_early_runs(context)
-
-
-def _mark(
-    findings: Sequence[Finding],
-    target: ReviewTarget,
-    context: CheckContext,
-    sources: Mapping[str, str],
-    ran: Iterable[str],
-) -> list[Finding]:
-    """``mark_introduced``'s work (which then forgets the review's early runs)."""
-    marked = [
-        f.model_copy(update={"introduced": in_scope(f, target, "added")})
-        for f in findings
-    ]
-    sources_ran = {check_spec(name).source for name in ran}
-    head = [f for f in marked if compared(f) and f.source in sources_ran]
-    candidates = [f for f in head if f.introduced]
-    if not candidates:
-        return marked
-    memo = _memo_file(marked, target, context, sources, sources_ran)
-    known = _read_memo(memo)
-    if known is None:
-        known, complete = _pre_existing(
-            marked, head, candidates, target, context, sources
-        )
-        if complete and memo is not None:
-            _write_memo(memo, known)
-    old = set(known)
-    return [
-        f.model_copy(update={"introduced": False}) if index in old else f
-        for index, f in enumerate(marked)
-    ]
+        _forget_early_runs(context)  # used or not, they are this review's
 
 
 def _pre_existing(
