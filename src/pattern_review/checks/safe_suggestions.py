@@ -17,8 +17,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from pattern_review import git
@@ -247,15 +249,29 @@ def _checked(
     views: dict[str, RuffView | None],
 ) -> list[Finding]:
     """Check the suggestions that matter most; views are kept in ``views``."""
-    checked = {id(f) for f in by_impact(with_fix)[:MAX_CHECKED]}
+    by_file: dict[str, list[Finding]] = {}
+    for finding in by_impact(with_fix)[:MAX_CHECKED]:
+        by_file.setdefault(finding.path, []).append(finding)
+    verdicts: dict[int, str | None] = {}
+
+    def check_file(found: list[Finding]) -> None:
+        # One file's suggestions in turn: they share the view of the file.
+        for finding in found:
+            assert finding.suggestion is not None
+            verdicts[id(finding)] = _verdict(
+                finding, finding.suggestion, contexts, sources, views
+            )
+
+    # Files side by side: each ruff run is a short process of its own.
+    workers = max(1, min(len(by_file), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(check_file, by_file.values()))
     out: list[Finding] = []
     for finding in findings:
         if finding.suggestion is None:
             out.append(finding)
             continue
-        verdict = None
-        if id(finding) in checked:
-            verdict = _verdict(finding, finding.suggestion, contexts, sources, views)
+        verdict = verdicts.get(id(finding))
         if verdict == "":
             out.append(finding)
         else:
