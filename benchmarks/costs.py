@@ -160,15 +160,17 @@ def section(
     if comparison_s is not None:
         rows.append(
             ("base-version comparison (ruff, formatter, engine on the base)",
-             comparison_s, "yes: after the compared checks, when mypy may be done"),
+             comparison_s,
+             "no, mostly: each check's part starts as that check ends, beside"
+             " mypy; only matching the findings comes after"),
         )  # fmt: skip
     lines = [
         "### What a cold review pays for beside its tools",
         "",
         f"On {where}: each part timed alone, in a fresh interpreter, median of"
         " the runs. *On the critical path*: whether it adds to a cold review"
-        " whose long pole is mypy (start-up comes before mypy starts; the"
-        " comparison needs the compared checks' findings). For scale: mypy"
+        " whose long pole is mypy (start-up comes before mypy starts; a"
+        " compared check's base run needs its findings at head). For scale: mypy"
         f" alone {mypy_cold_s:.2f} s cold, the cold review {review_cold_s:.2f} s"
         f" ({review_cold_s / mypy_cold_s:.2f}×). Load average (1 min)"
         f" {costs.load[0]:.1f} before, {costs.load[1]:.1f} after.",

@@ -162,3 +162,21 @@ def test_a_projects_own_table_sets_no_budget(tmp_path: Path) -> None:
     own = project_config(root, api)
     assert own.fail_on == "warning"  # its other settings apply
     assert (own.review_budget_s, own.tool_timeout_s) == (300, 600)
+
+
+def test_environment_gives_lists_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATTERN_REVIEW_CHECKS", '["ruff", "mypy"]')
+    monkeypatch.setenv("pattern_review_jobs", "2")
+
+    config = load_config(Path("/nonexistent"))
+
+    assert (config.checks, config.jobs) == (["ruff", "mypy"], 2)
+
+
+def test_environment_list_that_is_not_json_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATTERN_REVIEW_SELECT", "ERR001,ERR002")
+
+    with pytest.raises(ConfigError, match="PATTERN_REVIEW_SELECT is not JSON"):
+        load_config(Path("/nonexistent"))

@@ -96,3 +96,20 @@ def test_the_help_without_a_verb_still_lists_every_verb() -> None:
     for verb in ("review", "action", "publish", "rules", "explain", "demo"):
         assert verb in out
     assert set(loaded.split(",")) >= {"review", "action", "publish", "demo"}
+
+
+def test_the_configuration_loads_without_pydantic_settings() -> None:
+    probe = (
+        "import sys\n"
+        "import pattern_review.cli, pattern_review.commands.review\n"
+        "import pattern_review.review\n"
+        "from pattern_review.config import Config\n"
+        "Config()\n"
+        "print('|' + str('pydantic_settings' in sys.modules))\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+
+    assert done.stdout.strip().endswith("|False")

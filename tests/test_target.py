@@ -222,3 +222,46 @@ def test_action_workspace_fetches_history_until_a_merge_base_exists(
     assert [f.path for f in target.files] == [
         f"pkg/feature_{number}.py" for number in range(3)
     ]
+
+
+def _rev_parse_calls(trace: Path) -> int:
+    """Count the ``git rev-parse`` runs a GIT_TRACE file recorded."""
+    if not trace.exists():
+        return 0
+    return sum("git rev-parse" in line for line in trace.read_text().splitlines())
+
+
+def test_the_target_reuses_what_the_cli_already_resolved(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pattern_review import git
+
+    repo.write("pkg/mod.py", BASE_MODULE + "i = 9\n", dedent=False)
+    repo.commit("edit")
+    # As the review verb does: its arguments resolved once...
+    root = git.toplevel(repo.path)
+    base = git.resolve_commit(root, "main")
+    head = git.resolve_commit(root, "HEAD")
+    assert base is not None and head is not None
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    target = build_target(root, base, head)
+
+    # ... and not again: only the merge base and the diffs ask git.
+    assert _rev_parse_calls(trace) == 0
+    assert (target.base, target.head) == (base, head)
+    assert target.file("pkg/mod.py") is not None
+
+
+def test_a_known_root_whose_repository_is_gone_is_asked_again(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pattern_review import git
+
+    root = git.toplevel(repo.path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(root.parent))
+    subprocess.run(["rm", "-rf", str(root / ".git")], check=True)
+
+    with pytest.raises(git.GitError):
+        git.toplevel(root)

@@ -10,12 +10,23 @@ are a ``ConfigError`` with a one-line reason, never a traceback.
 
 from __future__ import annotations
 
+import json
+import os
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pattern_review.checks.registry import CHECK_NAMES
 from pattern_review.models import FailOn, FilterMode, Severity
@@ -50,7 +61,52 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says why in one line."""
 
 
-class Config(BaseSettings):
+ENV_PREFIX = "PATTERN_REVIEW_"
+
+
+def _is_structured(annotation: object) -> bool:
+    """Tell a list or table setting (given as JSON in the environment)."""
+    if typing.get_origin(annotation) in (list, dict):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_structured(arm) for arm in typing.get_args(annotation))
+    return False
+
+
+def _environment_settings(fields: dict[str, Any]) -> dict[str, Any]:
+    """Read ``PATTERN_REVIEW_<SETTING>`` variables (any case) for some fields.
+
+    Plain pydantic instead of pydantic-settings, whose import costs every run
+    about 40 ms: a list or table is JSON, anything else the text itself.
+
+    Args:
+        fields: The settings' fields by name.
+
+    Returns:
+        Setting -> value, for the settings the environment gives.
+
+    Raises:
+        ConfigError: A list or table variable is not JSON.
+    """
+    found: dict[str, Any] = {}
+    for variable, text in os.environ.items():
+        if variable[: len(ENV_PREFIX)].upper() != ENV_PREFIX:
+            continue
+        name = variable[len(ENV_PREFIX) :].lower()
+        field = fields.get(name)
+        if field is None:
+            continue  # other variables of ours (PATTERN_REVIEW_RUN_AS ...)
+        if not _is_structured(field.annotation):
+            found[name] = text
+            continue
+        try:
+            found[name] = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"{variable} is not JSON: {exc}") from exc
+    return found
+
+
+class Config(BaseModel):
     """Everything a review can be told.
 
     Attributes:
@@ -111,9 +167,7 @@ class Config(BaseSettings):
             minutes.)
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="PATTERN_REVIEW_", extra="forbid", populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     agent_file: str | None = None
     fail_on: FailOn = "error"
@@ -152,6 +206,14 @@ class Config(BaseSettings):
     _standard_at: tuple[Path, str] | None = PrivateAttr(default=None)
     exclude: list[str] = Field(default_factory=list)
     standard_change_severity: Severity = "error"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_under_arguments(cls, data: object) -> object:
+        # The environment's settings, below the ones given as arguments.
+        if not isinstance(data, dict):
+            return data
+        return {**_environment_settings(cls.model_fields), **data}
 
     @field_validator("roles")
     @classmethod

@@ -20,6 +20,11 @@ from pathlib import Path
 
 GIT_TIMEOUT_S = 120.0
 _OBJECT_NAME = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256
+# What git already answered in this process, for the calls a review repeats
+# (the CLI resolves its arguments, then the target again): a work tree's root,
+# and (repository, full SHA) verified to name a commit; objects never change.
+_KNOWN_ROOTS: set[Path] = set()
+_KNOWN_COMMITS: set[tuple[Path, str]] = set()
 
 
 class GitError(Exception):
@@ -79,12 +84,16 @@ def toplevel(path: Path) -> Path:
     Raises:
         GitError: ``path`` is not inside a git work tree.
     """
+    if path in _KNOWN_ROOTS and (path / ".git").exists():
+        return path
     try:
-        return Path(run_git(path, "rev-parse", "--show-toplevel").strip())
+        root = Path(run_git(path, "rev-parse", "--show-toplevel").strip())
     except GitError as exc:
         if "not a git repository" in str(exc):
             raise GitError(f"{path} is not in a git work tree") from exc
         raise
+    _KNOWN_ROOTS.add(root)
+    return root
 
 
 def resolve_commit(repo: Path, rev: str) -> str | None:
@@ -97,10 +106,15 @@ def resolve_commit(repo: Path, rev: str) -> str | None:
     Returns:
         The full object name (SHA-1, or SHA-256 in such repos), or None.
     """
+    if (repo, rev) in _KNOWN_COMMITS:
+        return rev
     out = run_git(repo, "rev-parse", "-q", "--verify", f"{rev}^{{commit}}", check=False)
     # One object name, nothing else: a range (``a..b``) prints two lines.
     sha = out.strip()
-    return sha if _OBJECT_NAME.fullmatch(sha) else None
+    if not _OBJECT_NAME.fullmatch(sha):
+        return None
+    _KNOWN_COMMITS.add((repo, sha))
+    return sha
 
 
 def merge_base(repo: Path, first: str, second: str) -> str | None:

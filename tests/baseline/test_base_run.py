@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pattern_review.baseline.base_run import base_paths, files_to_check
+from pattern_review.baseline.base_run import (
+    base_paths,
+    files_to_check,
+    mark_introduced,
+    start_early,
+    started_early,
+)
+from pattern_review.checks.schedule import run_per_project
+from pattern_review.config import Config
+from pattern_review.context import CheckContext
 from pattern_review.models import ChangedFile, Finding, ReviewTarget
+from pattern_review.target import build_target
+from tests.gitrepo import GitRepo
 
 TARGET = ReviewTarget(
     repo=Path("/repo"),
@@ -57,3 +68,62 @@ def test_another_file_is_checked_only_when_it_held_the_flagged_line() -> None:
     assert files_to_check([_finding("app/edited.py", 2)], short, base, {}) == {
         "app/edited.py"
     }
+
+
+LONG = "x = '" + "a" * 100 + "'\n"
+HEADER = '"""Module."""\n\nfrom __future__ import annotations\n\n'
+
+
+def _pr_rewording_an_old_long_line(git_repo: GitRepo) -> GitRepo:
+    """A PR whose only ruff finding (E501) the base already had."""
+    git_repo.write("pkg/mod.py", HEADER + LONG)
+    git_repo.write("pkg/other.py", HEADER)
+    git_repo.commit("base")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.write("pkg/mod.py", HEADER + LONG.replace("a", "b"))
+    git_repo.write("pkg/other.py", HEADER + "y = 1\n")
+    git_repo.commit("pr")
+    return git_repo
+
+
+def _context(repo: GitRepo, tmp_path: Path, checks: list[str]) -> CheckContext:
+    config = Config.model_validate(
+        {"checks": checks, "cache_dir": str(tmp_path / "cache")}
+    )
+    target = build_target(repo.path, "main", "HEAD")
+    return CheckContext(target, config, tmp_path / "cache")
+
+
+def test_a_compared_check_starts_its_base_run_as_it_ends_and_it_is_used(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    context = _context(_pr_rewording_an_old_long_line(git_repo), tmp_path, ["ruff"])
+
+    outcomes = run_per_project(["ruff"], context)
+    early = started_early(context)
+    found = outcomes["ruff"].findings
+    sources = {p: (git_repo.path / p).read_text() for p in ("pkg/mod.py",)}
+    marked = mark_introduced(found, context.target, context, sources, {"ruff"})
+
+    # Started before the comparison, on the flagged file alone...
+    assert early == {"ruff": ["pkg/mod.py"]}
+    # ... used by it (the base had the long line), then forgotten.
+    assert [(f.rule, f.introduced) for f in marked] == [("E501", False)]
+    assert started_early(context) == {}
+    # One base run: its outcome is kept once in the result cache.
+    assert len(list((tmp_path / "cache" / "results").glob("base-ruff-*"))) == 1
+
+
+def test_no_base_run_starts_for_a_check_that_is_not_compared_or_found_nothing(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = _pr_rewording_an_old_long_line(git_repo)
+    repo.write("pkg/mod.py", HEADER + 'x = "short"\n')
+    repo.commit("fixed")
+    context = _context(repo, tmp_path, ["ruff-format", "ruff"])
+    ruff_finding = _finding("pkg/other.py", 4)
+
+    run_per_project(["ruff-format", "ruff"], context)
+    start_early("mypy", [ruff_finding], context, 0)
+
+    assert started_early(context) == {}

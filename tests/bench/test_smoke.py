@@ -6,6 +6,7 @@ No timings are asserted: the benchmark checks targets, tests check behaviour.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -402,3 +403,17 @@ def test_costs_time_each_part_and_render_them(seeded: GeneratedRepo) -> None:
     assert "| base-version comparison" in text
     assert "base-version comparison" not in without
     assert "(1.25×)" in text
+
+
+def test_alternate_compares_findings_whatever_their_order(tmp_path: Path) -> None:
+    from benchmarks.alternate import _sorted_findings
+
+    one = {"rule": "E501", "line": 3}
+    two = {"line": 9, "rule": "ERR001"}
+    first, second, other = (tmp_path / n for n in ("a.json", "b.json", "c.json"))
+    first.write_text(json.dumps({"findings": [one, two]}))
+    second.write_text(json.dumps({"findings": [two, one]}))
+    other.write_text(json.dumps({"findings": [one]}))
+
+    assert _sorted_findings(first) == _sorted_findings(second)
+    assert _sorted_findings(first) != _sorted_findings(other)

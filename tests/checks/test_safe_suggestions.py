@@ -179,3 +179,29 @@ def test_every_suggestion_posted_for_the_shop_example_keeps_ruff_clean(
         assert not new, f"{found.rule} at {found.path}:{found.line} leaves {new}"
         if _formatted(repo, found.path, text):
             assert _formatted(repo, found.path, changed), found.rule
+
+
+def test_an_identical_rerun_reuses_the_verdicts_and_a_changed_file_does_not(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    unsorted = IMPORTS.replace("import os\nimport re\n", "import re\nimport os\n")
+    changed = unsorted.replace("print(sys, os)", "print(os, sys)")
+    fix = finding("I001", 5, "import os\nimport re")
+    git_repo.write("pyproject.toml", "[project]\nname = 'x'\n")
+    git_repo.write("app/a.py", unsorted, dedent=False)
+    git_repo.commit("app")
+    ctx = check_context(git_repo, tmp_path, "app/a.py")
+    first = check_suggestions([fix], {".": ctx}, {"app/a.py": unsorted})
+    kept = sorted((tmp_path / "cache" / "results").glob("suggestions-*.json"))
+    assert len(kept) == 1
+    # What the cache holds is what the rerun gives: marked, the mark shows.
+    text = kept[0].read_text()
+    kept[0].write_text(text.replace('"message":"m.', '"message":"kept.'))
+
+    second = check_suggestions([fix], {".": ctx}, {"app/a.py": unsorted})
+    git_repo.write("app/a.py", changed, dedent=False)
+    third = check_suggestions([fix], {".": ctx}, {"app/a.py": changed})
+
+    assert first[0].message.startswith("m. No one-click fix")
+    assert second[0].message == first[0].message.replace("m.", "kept.", 1)
+    assert third[0].message == first[0].message

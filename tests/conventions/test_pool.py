@@ -17,8 +17,12 @@ from pattern_review.conventions.pool import (
     _Worker,
     budget_for,
     cpu_seconds,
+    lend_core,
+    lent_cores,
     lint_paths,
+    may_grow_to,
     prestart,
+    take_back_cores,
     wall_ceiling,
 )
 from pattern_review.conventions.roles import guess_tree
@@ -172,3 +176,26 @@ def test_a_worker_runs_at_the_niceness_of_the_check_that_starts_it(
     thread.start()
     thread.join(60)
     assert niceness == {"worker": 7}
+
+
+def test_a_pool_that_may_grow_takes_a_lent_core_and_finds_the_same(
+    tmp_path: Path,
+) -> None:
+    files = {f"m{i:02d}.py": "def f(:\n" for i in range(24)}
+    paths = _write(tmp_path, files)
+    alone = lint_paths(tmp_path, paths, Config(jobs=1))
+    try:
+        lend_core()
+        # A pool that may not grow leaves the core lent...
+        capped = lint_paths(tmp_path, paths, Config(jobs=1))
+        left_after_capped = lent_cores()
+        # ... one that may takes it for the files still to do.
+        with may_grow_to(2):
+            grown = lint_paths(tmp_path, paths, Config(jobs=1))
+        left_after_grown = lent_cores()
+    finally:
+        take_back_cores()
+
+    assert (left_after_capped, left_after_grown) == (1, 0)
+    assert alone == capped == grown
+    assert {f.path for f in alone} == set(paths)

@@ -53,6 +53,19 @@ def test_the_ruff_a_project_pins(tmp_path: Path) -> None:
     assert found.version == "0.6.1"
 
 
+def test_a_lock_rewritten_in_place_is_read_again(tmp_path: Path) -> None:
+    # The pin of a lock is kept by its content, never by its path alone.
+    project = Project(".", tmp_path)
+    lock = tmp_path / "uv.lock"
+    for version in ("0.6.9", "0.7.1", "0.6.9"):
+        lock.write_text(
+            f'version = 1\n\n[[package]]\nname = "ruff"\nversion = "{version}"\n'
+        )
+        found = pinned_ruff(project, tmp_path)
+        assert found is not None
+        assert found.version == version
+
+
 @needs_uv
 def test_ruff_runs_the_version_the_project_pins_without_its_environment(
     git_repo: GitRepo, tmp_path: Path

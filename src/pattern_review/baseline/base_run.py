@@ -10,6 +10,11 @@ match is matching.py's; mypy and pytest are not compared: their findings keep
 the line filter. With the result cache on, the answer (which findings the base
 already had) is kept, keyed by everything it depends on, so an identical rerun
 skips the base version altogether.
+
+A compared check's base run need not wait for the others: the schedule
+starts it (``start_early``) as soon as that check ends at head, at a low
+priority, so that it runs while mypy still does; the comparison then takes
+its answer instead of running the check again on the same files.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from importlib import import_module
 from pathlib import Path, PurePosixPath
@@ -264,6 +270,39 @@ def base_findings(
     wanted = {name: files for name, files in wanted.items() if files}
     if not wanted:
         return [], set()
+    early = _early_runs(context)
+    outcomes: dict[str, CheckOutcome | None] = {}
+    for name, files in wanted.items():
+        run = early.take(name, files) if early is not None else None
+        if run is not None and run.exception() is None:
+            outcomes[name] = run.result()  # the same check on the same files
+    left = {name: files for name, files in wanted.items() if name not in outcomes}
+    if left:
+        outcomes |= _run_on_base_tree(target, context, left, sources)
+    findings = [f for outcome in outcomes.values() if outcome for f in outcome.findings]
+    ran = {name for name, outcome in outcomes.items() if outcome is not None}
+    return findings, ran
+
+
+def _run_on_base_tree(
+    target: ReviewTarget,
+    context: CheckContext,
+    wanted: Mapping[str, Sequence[str]],
+    sources: Mapping[str, str],
+    niceness: int = 0,
+) -> dict[str, CheckOutcome | None]:
+    """Write the base files to a temporary tree and run the checks there.
+
+    Args:
+        target: The review's target.
+        context: The head's check context (config, cache folder).
+        wanted: Compared check -> the base paths it checks (all in sources).
+        sources: Base text by base path.
+        niceness: The checks' scheduling priority increment.
+
+    Returns:
+        Each check's outcome there, None where it did not run to the end.
+    """
     with tempfile.TemporaryDirectory(prefix="pattern-review-base-") as folder:
         root = Path(folder)
         written = {path for files in wanted.values() for path in files}
@@ -276,24 +315,165 @@ def base_findings(
                 name: pool.submit(
                     _run_base_check,
                     name,
-                    _base_context(context, root, files, config),
+                    _base_context(context, root, files, config, niceness),
                     results,
                 )
                 for name, files in wanted.items()
             }
-            outcomes = {name: run.result() for name, run in runs.items()}
-    findings = [f for outcome in outcomes.values() if outcome for f in outcome.findings]
-    ran = {name for name, outcome in outcomes.items() if outcome is not None}
-    return findings, ran
+            return {name: run.result() for name, run in runs.items()}
+
+
+class _EarlyRuns:
+    """The base-version runs one review started as its compared checks ended.
+
+    Attributes:
+        context: The review's context (its identity keys the runs).
+        runs: Check -> the base paths it runs on, and its outcome to come.
+        lock: Guards ``runs`` and the base text read once for all of them.
+    """
+
+    def __init__(self, context: CheckContext) -> None:
+        self.context = context
+        self.runs: dict[str, tuple[list[str], Future[CheckOutcome | None]]] = {}
+        self.lock = threading.Lock()
+        self._base: tuple[dict[str, str], dict[str, str]] | None = None
+
+    def base(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Head path -> base path, and the base text by base path (read once)."""
+        with self.lock:
+            if self._base is None:
+                target = self.context.target
+                to_base = {new: old for old, new in base_paths(target).items()}
+                self._base = (to_base, read_base_sources(target, to_base.values()))
+            return self._base
+
+    def take(
+        self, name: str, files: Sequence[str]
+    ) -> Future[CheckOutcome | None] | None:
+        """Return the run of ``name`` on exactly ``files``, if one was started."""
+        with self.lock:
+            started = self.runs.get(name)
+        if started is None or started[0] != list(files):
+            return None
+        return started[1]
+
+
+# id(review context) -> its early runs; the entry holds the context, so the
+# id is not reused while it is there. Removed by ``mark_introduced``.
+_EARLY: dict[int, _EarlyRuns] = {}
+_EARLY_LOCK = threading.Lock()
+
+
+def _early_runs(context: CheckContext, *, create: bool = False) -> _EarlyRuns | None:
+    with _EARLY_LOCK:
+        early = _EARLY.get(id(context))
+        if early is not None and early.context is not context:
+            early = None
+        if early is None and create:
+            early = _EARLY[id(context)] = _EarlyRuns(context)
+        return early
+
+
+def started_early(context: CheckContext) -> dict[str, list[str]]:
+    """Return the base-version runs started early for a review, until it uses them.
+
+    Args:
+        context: The review's context.
+
+    Returns:
+        Check -> the base paths its early run checks.
+    """
+    early = _early_runs(context)
+    if early is None:
+        return {}
+    with early.lock:
+        return {name: files for name, (files, _) in early.runs.items()}
+
+
+def _forget_early_runs(context: CheckContext) -> None:
+    with _EARLY_LOCK:
+        early = _EARLY.get(id(context))
+        if early is not None and early.context is context:
+            del _EARLY[id(context)]
+
+
+def start_early(
+    name: str, findings: Sequence[Finding], context: CheckContext, niceness: int
+) -> None:
+    """Start a compared check's base-version run now that it ended at head.
+
+    It runs on the base files the comparison will choose for this check's
+    possibly new findings (``files_to_check``), in a thread of its own, at
+    the given priority; ``base_findings`` then takes its outcome. Nothing
+    starts for a check that is not compared or has no such finding.
+
+    Args:
+        name: The check that ended.
+        findings: Its findings at head.
+        context: The review's context (the repository root's), the one later
+            given to ``mark_introduced``.
+        niceness: The run's scheduling priority increment.
+    """
+    spec = check_spec(name)
+    if spec not in compared_checks():
+        return
+    target = context.target
+    candidates = [
+        f
+        for f in findings
+        if f.source == spec.source and compared(f) and in_scope(f, target, "added")
+    ]
+    if not candidates:
+        return
+    early = _early_runs(context, create=True)
+    assert early is not None
+    to_base, base_sources = early.base()
+    reviewed = {f.path for f in target.reviewed_files}
+    head_sources = _read_texts(target.repo, {f.path for f in candidates} & reviewed)
+    files = files_to_check(candidates, head_sources, base_sources, to_base)
+    wanted = sorted(files & set(base_sources))
+    if not wanted:
+        return
+    done: Future[CheckOutcome | None] = Future()
+    with early.lock:
+        early.runs[name] = (wanted, done)
+
+    def run() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        try:
+            on_base = _run_on_base_tree(
+                target, context, {name: wanted}, base_sources, niceness
+            )
+        # pattern-review: ignore[ERR002] the comparison runs it again instead
+        except Exception as exc:  # noqa: BLE001
+            done.set_exception(exc)
+        else:
+            done.set_result(on_base[name])
+
+    threading.Thread(target=run, name=f"base-{name}", daemon=True).start()
+
+
+def _read_texts(repo: Path, paths: Iterable[str]) -> dict[str, str]:
+    """Read some work tree files as text; unreadable ones are left out."""
+    texts: dict[str, str] = {}
+    for path in paths:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            texts[path] = (repo / path).read_text("utf-8")
+    return texts
 
 
 def _base_context(
-    context: CheckContext, root: Path, paths: Iterable[str], config: Config
+    context: CheckContext,
+    root: Path,
+    paths: Iterable[str],
+    config: Config,
+    niceness: int = 0,
 ) -> CheckContext:
     files = tuple(ChangedFile(path=path, status="modified") for path in paths)
     base_target = context.target.model_copy(update={"repo": root, "files": files})
     return replace(
-        context, target=base_target, config=config, niceness=0, tool_started=None
+        context, target=base_target, config=config, niceness=niceness, tool_started=None
     )
 
 
@@ -321,28 +501,31 @@ def mark_introduced(
     Returns:
         Copies of the findings with ``introduced`` set, in the same order.
     """
-    marked = [
-        f.model_copy(update={"introduced": in_scope(f, target, "added")})
-        for f in findings
-    ]
-    sources_ran = {check_spec(name).source for name in ran}
-    head = [f for f in marked if compared(f) and f.source in sources_ran]
-    candidates = [f for f in head if f.introduced]
-    if not candidates:
-        return marked
-    memo = _memo_file(marked, target, context, sources, sources_ran)
-    known = _read_memo(memo)
-    if known is None:
-        known, complete = _pre_existing(
-            marked, head, candidates, target, context, sources
-        )
-        if complete and memo is not None:
-            _write_memo(memo, known)
-    old = set(known)
-    return [
-        f.model_copy(update={"introduced": False}) if index in old else f
-        for index, f in enumerate(marked)
-    ]
+    try:
+        marked = [
+            f.model_copy(update={"introduced": in_scope(f, target, "added")})
+            for f in findings
+        ]
+        sources_ran = {check_spec(name).source for name in ran}
+        head = [f for f in marked if compared(f) and f.source in sources_ran]
+        candidates = [f for f in head if f.introduced]
+        if not candidates:
+            return marked
+        memo = _memo_file(marked, target, context, sources, sources_ran)
+        known = _read_memo(memo)
+        if known is None:
+            known, complete = _pre_existing(
+                marked, head, candidates, target, context, sources
+            )
+            if complete and memo is not None:
+                _write_memo(memo, known)
+        old = set(known)
+        return [
+            f.model_copy(update={"introduced": False}) if index in old else f
+            for index, f in enumerate(marked)
+        ]
+    finally:
+        _forget_early_runs(context)  # used or not, they are this review's
 
 
 def _pre_existing(

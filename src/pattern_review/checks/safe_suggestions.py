@@ -15,24 +15,31 @@ only a checked suggestion is offered.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from pattern_review import git
+from pattern_review.checks.result_cache import ResultCache, state_of
 from pattern_review.checks.ruff_check import config_args, ruff_args
 from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
 from pattern_review.findings.impact import by_impact
 from pattern_review.lines import split_lines
 from pattern_review.migrations import is_migration
-from pattern_review.models import Finding
+from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects.ruff_version import run_ruff
 from pattern_review.rulebook.catalog import RUFF_STYLE_SELECT
 
 # Each suggestion costs two ruff runs: the ones that matter most are checked.
 MAX_CHECKED = 60
 _SHOWN_CODES = 3
+# A key of the views no path has: ruff failed for some suggestion.
+_FAILED = "\0failed"
 
 
 @dataclass(frozen=True)
@@ -186,16 +193,85 @@ def check_suggestions(
     with_fix = [f for f in findings if f.suggestion is not None]
     if not with_fix:
         return findings
-    checked = {id(f) for f in by_impact(with_fix)[:MAX_CHECKED]}
+    kept = _kept_answer(with_fix, contexts, sources)
+    if kept is not None:
+        answer = kept[0].get(kept[1])
+        if answer is not None and len(answer.findings) == len(with_fix):
+            given = iter(answer.findings)  # an identical rerun: no ruff runs
+            return [next(given) if f.suggestion is not None else f for f in findings]
     views: dict[str, RuffView | None] = {}
+    out = _checked(findings, with_fix, contexts, sources, views)
+    if kept is not None and None not in views.values():  # ruff ran every time
+        done = [
+            f
+            for f, was in zip(out, findings, strict=True)
+            if was.suggestion is not None
+        ]
+        result = CheckResult(name=kept[1], status="passed")
+        kept[0].put(kept[1], CheckOutcome(result=result, findings=done))
+    return out
+
+
+def _kept_answer(
+    with_fix: list[Finding],
+    contexts: dict[str, CheckContext],
+    sources: dict[str, str],
+) -> tuple[ResultCache, str] | None:
+    """Where the answer for exactly these suggestions is kept (one project only).
+
+    The result cache's key already holds the work tree, the environment (the
+    pinned ruff) and the config; these findings and their files' text are
+    the rest of what ruff is given.
+    """
+    if len(contexts) != 1:
+        return None
+    ctx = next(iter(contexts.values()))
+    if not ctx.config.result_cache:
+        return None
+    digest = hashlib.sha256()
+    for finding in with_fix:
+        digest.update(finding.model_dump_json().encode() + b"\0")
+    for path in sorted({f.path for f in with_fix}):
+        digest.update(f"{path}\0{sources.get(path)}\0".encode())
+    try:
+        state = state_of(ctx)
+    except (git.GitError, OSError):
+        return None  # no state to key it by: checked every time
+    cache = ResultCache(ctx.cache_dir / "results", state)
+    return cache, f"suggestions-{digest.hexdigest()[:24]}"
+
+
+def _checked(
+    findings: list[Finding],
+    with_fix: list[Finding],
+    contexts: dict[str, CheckContext],
+    sources: dict[str, str],
+    views: dict[str, RuffView | None],
+) -> list[Finding]:
+    """Check the suggestions that matter most; views are kept in ``views``."""
+    by_file: dict[str, list[Finding]] = {}
+    for finding in by_impact(with_fix)[:MAX_CHECKED]:
+        by_file.setdefault(finding.path, []).append(finding)
+    verdicts: dict[int, str | None] = {}
+
+    def check_file(found: list[Finding]) -> None:
+        # One file's suggestions in turn: they share the view of the file.
+        for finding in found:
+            assert finding.suggestion is not None
+            verdicts[id(finding)] = _verdict(
+                finding, finding.suggestion, contexts, sources, views
+            )
+
+    # Files side by side: each ruff run is a short process of its own.
+    workers = max(1, min(len(by_file), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(check_file, by_file.values()))
     out: list[Finding] = []
     for finding in findings:
         if finding.suggestion is None:
             out.append(finding)
             continue
-        verdict = None
-        if id(finding) in checked:
-            verdict = _verdict(finding, finding.suggestion, contexts, sources, views)
+        verdict = verdicts.get(id(finding))
         if verdict == "":
             out.append(finding)
         else:
@@ -234,6 +310,7 @@ def _verdict(
         after = ruff_view(ctx, finding.path, changed)
     except CheckError:
         views.setdefault(finding.path, None)
+        views[_FAILED] = None  # this run's answer is not kept
         return None
     if before is None:
         return None

@@ -63,6 +63,9 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
         ConfigError: A project's own table is malformed.
     """
     contexts = project_contexts(context)
+    # One project: its findings are the review's, so a compared check's base
+    # run can start as soon as it ends (several: the comparison waits for all).
+    ended = _start_base_run(context) if len(contexts) == 1 else None
 
     def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
         own = project_context.config.checks
@@ -72,7 +75,7 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
             folder = project_context.cache_dir / "results"
             cache = ResultCache(folder, state_of(project_context))
         wanted = [n for n in names if n not in left_out]
-        outcomes = run_checks(wanted, project_context, cache) if wanted else {}
+        outcomes = run_checks(wanted, project_context, cache, ended) if wanted else {}
         for name in left_out:
             skipped = CheckResult(
                 name=name, status="skipped", detail="left out by the project's checks"
@@ -93,6 +96,17 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
         name: merge_outcomes(name, [(c.where, runs[name]) for c, runs in pairs])
         for name in names
     }
+
+
+def _start_base_run(context: CheckContext) -> Callable[[str, CheckOutcome], None]:
+    """Return what starts a check's base-version run when it ends, beside mypy."""
+    from pattern_review.baseline.base_run import start_early
+
+    def ended(name: str, outcome: CheckOutcome) -> None:
+        if outcome.result.status in ("passed", "failed"):
+            start_early(name, outcome.findings, context, YIELD_NICENESS)
+
+    return ended
 
 
 def _cache_dir(root: Path, project: Project) -> Path:
@@ -178,7 +192,10 @@ def merge_outcomes(
 
 
 def run_checks(
-    names: list[str], context: CheckContext, cache: ResultCache | None
+    names: list[str],
+    context: CheckContext,
+    cache: ResultCache | None,
+    ended: Callable[[str, CheckOutcome], None] | None = None,
 ) -> dict[str, CheckOutcome]:
     """Run one project's checks concurrently, reusing cached outcomes.
 
@@ -186,6 +203,8 @@ def run_checks(
         names: The checks to run.
         context: The project's context.
         cache: Outcomes of earlier identical runs; None when it is off.
+        ended: Called with each check that ran (not a reused one) as it ends,
+            before its outcome is handed on.
 
     Returns:
         The outcome of each check.
@@ -209,6 +228,9 @@ def run_checks(
         from pattern_review.conventions.pool import prestart
 
         prestart()  # PR files are parsed out of process: it boots meanwhile
+    # The engine starts on one worker beside the tools; the long pole's core
+    # goes to it when that ends (unless the jobs setting caps it).
+    grows = LONG_POLE in to_run and "conventions" in to_run and not context.config.jobs
     pool = ThreadPoolExecutor(max_workers=len(to_run))
     try:
         futures: dict[str, Future[CheckOutcome]] = {}
@@ -220,14 +242,20 @@ def run_checks(
             pole_context = replace(
                 context_for(LONG_POLE, to_run, context), tool_started=launched
             )
-            futures[LONG_POLE] = pool.submit(run_check, LONG_POLE, pole_context)
+            futures[LONG_POLE] = pool.submit(
+                _run_then, LONG_POLE, pole_context, ended, lends=grows
+            )
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
             launched.wait(_time_left(context.deadline))
         for name in to_run:
             if name not in futures:
                 futures[name] = pool.submit(
-                    run_check, name, context_for(name, to_run, context)
+                    _run_then,
+                    name,
+                    context_for(name, to_run, context),
+                    ended,
+                    grows=grows and name == "conventions",
                 )
         for name in to_run:
             outcomes[name] = _outcome(name, futures[name], context.deadline)
@@ -237,7 +265,48 @@ def run_checks(
         # Not waiting for a check the budget gave up on: its commands are
         # killed, and its thread ends on its own.
         pool.shutdown(wait=False, cancel_futures=True)
+        if grows:
+            from pattern_review.conventions.pool import take_back_cores
+
+            take_back_cores()
     return outcomes
+
+
+def _run_then(
+    name: str,
+    context: CheckContext,
+    ended: Callable[[str, CheckOutcome], None] | None,
+    *,
+    grows: bool = False,
+    lends: bool = False,
+) -> CheckOutcome:
+    """Run a check, then tell ``ended`` (a failure there is not the check's).
+
+    Args:
+        name: The check.
+        context: Its context.
+        ended: Told of its outcome; None: nobody.
+        grows: The convention engine may take the cores lent meanwhile.
+        lends: Its core is lent to the engine when it ends.
+
+    Returns:
+        Its outcome.
+    """
+    if grows:
+        from pattern_review.conventions.pool import may_grow_to
+
+        with may_grow_to(os.cpu_count() or 1):
+            outcome = run_check(name, context)
+    else:
+        outcome = run_check(name, context)
+    if lends:
+        from pattern_review.conventions.pool import lend_core
+
+        lend_core()
+    if ended is not None:
+        with contextlib.suppress(Exception):
+            ended(name, outcome)
+    return outcome
 
 
 def _time_left(deadline: Deadline | None) -> float | None:

@@ -28,7 +28,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
@@ -61,6 +61,72 @@ _JOIN_S = 2.0
 # A worker's first message: it is up, and its first file's time may start.
 READY = "ready"
 START_TIMEOUT_S = 120.0
+
+
+class _SpareCores:
+    """Cores another check left idle, for a pool that may grow to take them.
+
+    Attributes:
+        lock: Guards ``count``.
+        count: Cores lent and not yet taken (one count for the process).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def borrow(self) -> bool:
+        """Take one lent core, if there is one."""
+        with self.lock:
+            if self.count <= 0:
+                return False
+            self.count -= 1
+            return True
+
+
+_SPARE = _SpareCores()
+# Per thread: how many workers a pool started there may grow to.
+_growth = threading.local()
+
+
+def lend_core() -> None:
+    """Offer a core that just went idle to a pool that may grow (``may_grow_to``)."""
+    with _SPARE.lock:
+        _SPARE.count += 1
+
+
+def lent_cores() -> int:
+    """Return how many lent cores no pool has taken yet."""
+    with _SPARE.lock:
+        return _SPARE.count
+
+
+def take_back_cores() -> None:
+    """Withdraw the cores no pool took (the checks that could are done)."""
+    with _SPARE.lock:
+        _SPARE.count = 0
+
+
+@contextlib.contextmanager
+def may_grow_to(workers: int) -> Iterator[None]:
+    """Let the pools started in this thread take lent cores, up to ``workers``.
+
+    Beside the tools the engine starts on one worker (the cores are theirs);
+    when one of them ends, its core is lent (``lend_core``) and the engine
+    takes it for the files still to do.
+
+    Args:
+        workers: The most workers a pool may have.
+
+    Yields:
+        Nothing; the limit holds inside the block only.
+    """
+    before = getattr(_growth, "limit", 0)
+    _growth.limit = workers
+    try:
+        yield
+    finally:
+        _growth.limit = before
 
 
 class EngineStartError(Exception):
@@ -258,9 +324,10 @@ class _Pool:
         self.config = config
         self.selection = selection
         self.context = _context()
-        self.workers = [self._start() for _ in range(size)]
+        self.workers = [self.start() for _ in range(size)]
 
-    def _start(self) -> _Worker:
+    def start(self) -> _Worker:
+        """Start one more worker and wait until it is ready."""
         ours, theirs = self.context.Pipe()
         process = self.context.Process(  # type: ignore[attr-defined]
             target=_serve,
@@ -286,7 +353,7 @@ class _Pool:
 
     def replace(self, worker: _Worker) -> _Worker:
         worker.stop()
-        fresh = self._start()
+        fresh = self.start()
         self.workers[self.workers.index(worker)] = fresh
         return fresh
 
@@ -330,8 +397,15 @@ def lint_isolated(
     todo = deque(paths)
     results: dict[str, list[Finding]] = {}
     pool = _Pool(repo, config, selection, max(1, min(workers, len(todo))))
+    limit = getattr(_growth, "limit", 0)
     try:
         while todo or any(w.path is not None for w in pool.workers):
+            if (
+                len(pool.workers) < limit
+                and len(todo) >= MIN_FILES_PER_WORKER
+                and _SPARE.borrow()
+            ):
+                pool.workers.append(pool.start())
             for worker in pool.workers:
                 if worker.path is None and todo:
                     path = todo.popleft()

@@ -14,9 +14,11 @@ and ``run_ruff`` when an old pinned ruff refuses the review's arguments).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sys
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -33,7 +35,6 @@ from pattern_review.projects.process import (
     failure_reason,
     run_command,
 )
-from pattern_review.projects.tool_config import read_toml
 
 # Only plain release versions reach the command line (the pin is PR content).
 _VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
@@ -56,8 +57,27 @@ class RuffPin:
     source: str
 
 
+# Lock file content digest -> the ruff it pins: a review runs ruff dozens of
+# times (the suggestions' checks), and parsing a large uv.lock costs each time.
+_LOCK_PINS: dict[bytes, str | None] = {}
+
+
 def _from_lock(path: Path) -> str | None:
-    packages = read_toml(path).get("package")
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    key = hashlib.sha256(data).digest()
+    if key not in _LOCK_PINS:
+        _LOCK_PINS[key] = _parse_lock(data)
+    return _LOCK_PINS[key]
+
+
+def _parse_lock(data: bytes) -> str | None:
+    try:
+        packages = tomllib.loads(data.decode("utf-8")).get("package")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
     if not isinstance(packages, list):
         return None
     for package in packages:
