@@ -110,3 +110,28 @@ def test_two_parameters_missing_annotations_on_one_line_stay_two_findings() -> N
 
     assert [(f.rule, f.column) for f in merged] == [("ANN001", 17), ("ANN001", 20)]
     assert merged[0].message.endswith("(also: mypy:no-untyped-def)")
+
+
+def test_the_merged_finding_is_the_same_whatever_order_the_checks_finished_in() -> None:
+    route = _finding("RTR005", 3, source="convention", pattern="router-pattern")
+    ann001 = _finding("ANN001", 6, column=20)
+    ann201 = _finding("ANN201", 6, column=11)
+    mypy = _finding(
+        "mypy:no-untyped-def", 6, source="mypy", pattern="completion-checklist"
+    )
+    orders = [
+        [route, ann001, ann201, mypy],
+        [mypy, ann201, route, ann001],
+        [ann201, mypy, ann001, route],
+    ]
+
+    merged = [
+        sorted(
+            merge_duplicates(order, {"app/routers/orders.py": ROUTER}),
+            key=lambda f: (f.line, f.column, f.rule),
+        )
+        for order in orders
+    ]
+
+    # The same findings, worded the same way (the report orders them).
+    assert merged[0] == merged[1] == merged[2]

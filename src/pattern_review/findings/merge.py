@@ -82,6 +82,14 @@ def merge_duplicates(
         finding absorbed by another is dropped wherever else it was kept.
     """
     sources = sources or {}
+    # Decide on the findings in an order of their content, never the order
+    # the checks finished in: the same PR keeps the same findings, worded
+    # the same way. The answer keeps the given order.
+    given = list(findings)
+    findings = sorted(
+        given,
+        key=lambda f: (f.path, f.line, f.column, f.rule, f.fingerprint, f.message),
+    )
     groups: dict[tuple[str, int, str], list[int]] = {}
     for index, finding in enumerate(findings):
         if finding.source == "ai":
@@ -94,23 +102,28 @@ def merge_duplicates(
     for members in groups.values():
         keeper = max(
             members,
-            key=lambda i: (_specificity(findings[i]), -findings[i].column, -i),
+            key=lambda i: (
+                _specificity(findings[i]),
+                -findings[i].column,
+                findings[i].rule,
+                findings[i].fingerprint,
+            ),
         )
         # Two of one rule on a line are two findings (two parameters).
         others = [i for i in members if findings[i].rule != findings[keeper].rule]
         absorbs.setdefault(keeper, []).extend(others)
         absorbed.update(others)
-    result: list[Finding] = []
+    kept: dict[int, Finding] = {}
     for index, finding in enumerate(findings):
         if index in absorbed:
             continue
         said = [findings[i] for i in absorbs.get(index, [])]
-        result.append(_combined(finding, said) if said else finding)
-    return result
+        kept[id(finding)] = _combined(finding, said) if said else finding
+    return [kept[id(finding)] for finding in given if id(finding) in kept]
 
 
 def _combined(keeper: Finding, others: list[Finding]) -> Finding:
-    rules = list(dict.fromkeys(other.rule for other in others))
+    rules = sorted({other.rule for other in others})
     severity = max(
         (keeper.severity, *(other.severity for other in others)),
         key=lambda name: SEVERITY_RANK[name],
