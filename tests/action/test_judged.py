@@ -9,52 +9,15 @@ summary and the JSON report name the change.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from pattern_review.models import Report
+from tests.action.events import EVENTS, rebase, review
 from tests.action.test_e2e import BASE_CODE, Result, World
-from tests.action.test_trust import EVENTS, _rebase
 from tests.e2e.test_judged import MAKEREPORT_HOOK, SILENCED_CODE
-from tests.fakes.github_server import FakeGitHub
 
 BASE_CONFIG = '[tool.pattern-review]\nchecks = ["ruff-format", "ruff", "conventions"]\n'
 SECTION = "### This PR changes how it is judged"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    fake = FakeGitHub("octo-org/app")
-    fake.start()
-    yield World(tmp_path, fake)
-    fake.stop()
-
-
-def _review(world: World, event: str) -> tuple[Result, Report]:
-    world.add_pull()
-    if event == "pull_request":
-        result = world.run(
-            world.pr_payload(),
-            sha=world.checkout_merge(),
-            inputs={"json-file": "out/report.json"},
-        )
-    else:
-        world.ws.git("fetch", "-q", "origin", "feature:refs/remotes/origin/feature")
-        world.ws.git("checkout", "-q", "--detach", world.base)
-        result = world.run(
-            world.pr_payload(),
-            "pull_request_target",
-            sha=world.base,
-            ref="refs/heads/main",
-            inputs={"json-file": "out/report.json"},
-        )
-    assert "Traceback" not in result.stderr, result.stderr
-    report = Report.model_validate_json(
-        (world.workspace / "out" / "report.json").read_text()
-    )
-    return result, report
 
 
 def _published(world: World, result: Result) -> tuple[str, str]:
@@ -100,10 +63,10 @@ def _published(world: World, result: Result) -> tuple[str, str]:
 def test_a_narrowing_change_fails_the_check_and_is_named_everywhere(
     world: World, event: str, path: str, text: str, what: str, rule: str
 ) -> None:
-    _rebase(world, {"pyproject.toml": BASE_CONFIG})
+    rebase(world, {"pyproject.toml": BASE_CONFIG})
     world.push(text, path)
 
-    result, report = _review(world, event)
+    result, report = review(world, event)
 
     assert (result.code, report.conclusion) == (1, "failure")
     assert rule in {f.rule for f in report.findings}
@@ -121,11 +84,11 @@ def test_a_narrowing_change_fails_the_check_and_is_named_everywhere(
 @pytest.mark.parametrize("event", EVENTS)
 def test_a_strengthening_pr_is_listed_not_a_finding(world: World, event: str) -> None:
     base = BASE_CONFIG + '\n[tool.ruff.lint]\nselect = ["E", "F"]\n'
-    _rebase(world, {"pyproject.toml": base})
+    rebase(world, {"pyproject.toml": base})
     world.push(base.replace('["E", "F"]', '["E", "F", "B"]'), "pyproject.toml")
     world.push(BASE_CODE)
 
-    result, report = _review(world, event)
+    result, report = review(world, event)
 
     assert (result.code, report.conclusion) == (0, "success")
     (change,) = report.standard_changes

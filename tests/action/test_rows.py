@@ -15,20 +15,16 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from pattern_review.models import Report, StandardChange
+from tests.action.events import EVENTS, rebase, review
 from tests.action.test_e2e import BASE_CODE, HEAD_CODE, Result, World
 from tests.action.test_judged import BASE_CONFIG, SECTION
-from tests.action.test_judged import _review as review
-from tests.action.test_trust import EVENTS, _rebase
 from tests.e2e.test_rows import HOSTILE, PROJECT, TASK, TEST_TOTALS
 from tests.e2e.test_rows import ROUTER as BARE_ROUTER
 from tests.e2e.test_trust import shown
-from tests.fakes.github_server import FakeGitHub
 from tests.report.test_comment_render import _assert_no_leak, _html
 from tests.rulebook.agent_texts import (
     AGENT_PATH,
@@ -40,14 +36,6 @@ from tests.rulebook.agent_texts import (
 SHADOW = "# API helper\n\n## Completion Checklist\n\n- nothing to check\n"
 # The agent file as a config-only PR guts it: no Style Rules, no patterns.
 GUTTED = SEED[: SEED.index("## Code Patterns")] + "## Completion Checklist\n\n- ok\n"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    fake = FakeGitHub("octo-org/app")
-    fake.start()
-    yield World(tmp_path, fake)
-    fake.stop()
 
 
 def _published(world: World, result: Result) -> tuple[str, str]:
@@ -88,7 +76,7 @@ SETTINGS = [
 def test_a_setting_that_weakens_the_review_fails_and_is_named(
     world: World, event: str, setting: str, value: str
 ) -> None:
-    _rebase(world, {"pyproject.toml": BASE_CONFIG})
+    rebase(world, {"pyproject.toml": BASE_CONFIG})
     world.push(HEAD_CODE)
     head = f"{BASE_CONFIG}{setting} = {value}\n"
     if setting == "checks":  # the base config sets it already
@@ -130,7 +118,7 @@ def test_a_setting_that_weakens_the_review_fails_and_is_named(
 def test_a_file_that_would_exempt_the_pr_fails_and_is_named(
     world: World, event: str, path: str, text: str, what: str, rule: str
 ) -> None:
-    _rebase(world, {"pyproject.toml": BASE_CONFIG})
+    rebase(world, {"pyproject.toml": BASE_CONFIG})
     world.push(HEAD_CODE)
     world.push(text, path)
 
@@ -147,7 +135,7 @@ def test_a_file_that_would_exempt_the_pr_fails_and_is_named(
 def test_a_config_only_pr_that_guts_the_standard_fails_and_is_named(
     world: World, event: str
 ) -> None:
-    _rebase(world, {"pyproject.toml": BASE_CONFIG})
+    rebase(world, {"pyproject.toml": BASE_CONFIG})
     world.push(BASE_CODE)  # no code change: only the standard is touched
     world.push(GUTTED, AGENT_PATH)
     world.push(
@@ -199,7 +187,7 @@ ROUTER = (
 def test_a_router_renamed_to_look_like_a_test_is_still_a_router(
     world: World, event: str
 ) -> None:
-    _rebase(world, {"app/routers/orders.py": ROUTER})
+    rebase(world, {"app/routers/orders.py": ROUTER})
     world.push(BASE_CODE)
     world.origin.git("mv", "app/routers/orders.py", "app/routers/orders_test.py")
     world.push(
@@ -221,7 +209,7 @@ def test_markdown_in_an_agent_file_bullet_renders_as_text(
     # The team's file quotes it on the sentence the router rule cites; the
     # PR adds a bullet of it too.
     hostile_seed = SEED.replace(ROUTER_SENTENCE, f"{ROUTER_SENTENCE} {HOSTILE}")
-    _rebase(world, {AGENT_PATH: hostile_seed})
+    rebase(world, {AGENT_PATH: hostile_seed})
     world.push(hostile_seed + f"\n- {HOSTILE}\n", AGENT_PATH)
     world.push(BARE_ROUTER, "app/routers/orders.py")
 
@@ -264,7 +252,7 @@ PYTEST_BASE = (
 def test_a_pr_that_keeps_its_tests_from_running_is_never_a_pass(
     world: World, event: str, narrowing: str | None, what: str | None, reason: str
 ) -> None:
-    _rebase(world, {"pyproject.toml": PYTEST_BASE, "tests/test_totals.py": TEST_TOTALS})
+    rebase(world, {"pyproject.toml": PYTEST_BASE, "tests/test_totals.py": TEST_TOTALS})
     world.push(BASE_CODE.replace("sum(values)", "sum(values) + 1"))
     if narrowing is None:
         world.origin.git("rm", "-q", "tests/test_totals.py")
@@ -314,7 +302,7 @@ def test_a_pr_that_keeps_its_tests_from_running_is_never_a_pass(
 
 @pytest.mark.parametrize("event", EVENTS)
 def test_a_rule_a_pr_turns_on_judges_the_next_pr(world: World, event: str) -> None:
-    _rebase(world, {"pyproject.toml": BASE_CONFIG, AGENT_PATH: without_celery(SEED)})
+    rebase(world, {"pyproject.toml": BASE_CONFIG, AGENT_PATH: without_celery(SEED)})
     world.push(SEED, AGENT_PATH)  # the Celery section, back
     world.push(TASK, "app/tasks.py")
 
@@ -331,7 +319,7 @@ def test_a_rule_a_pr_turns_on_judges_the_next_pr(world: World, event: str) -> No
     # Merged, the Celery rules judge the next PR: the same task, a new file.
     world.origin.checkout("main")
     world.origin.git("merge", "-q", "--no-ff", "-m", "merge", "feature")
-    _rebase(world, {})
+    rebase(world, {})
     world.push(TASK, "app/more_tasks.py")
     result, report = review(world, event)
 

@@ -7,18 +7,13 @@ run fails, and the JSON report names the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from pattern_review.models import Report
+from tests.action.events import EVENTS, rebase, review
 from tests.action.test_e2e import HEAD_CODE, World
-from tests.fakes.github_server import FakeGitHub
 from tests.rulebook.agent_texts import AGENT_PATH, SEED, with_team_sentence
 from tests.rulebook.test_team_modules import TEAM_RULE
-
-EVENTS = ("pull_request", "pull_request_target")
 
 # The PR's version of the team's rule module: it hunts for the job's secrets
 # and tries to turn the conclusion green. It must never be imported.
@@ -33,47 +28,8 @@ pattern_review.review.conclude = lambda *args, **kwargs: "success"
 """
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    fake = FakeGitHub("octo-org/app")
-    fake.start()
-    yield World(tmp_path, fake)
-    fake.stop()
-
-
-def _rebase(world: World, files: dict[str, str]) -> None:
-    """Add ``files`` to the base branch and start the PR again from it."""
-    world.origin.checkout("main")
-    for path, text in files.items():
-        world.origin.write(path, text, dedent=False)
-    world.base = world.origin.commit("team standard")
-    world.origin.git("checkout", "-q", "-B", "feature", world.base)
-    world.ws.git("fetch", "-q", "origin", "+main:refs/remotes/origin/main")
-    world.ws.git("update-ref", "-d", "refs/remotes/origin/feature")
-
-
 def _review(world: World, event: str) -> tuple[int, Report]:
-    world.add_pull()
-    if event == "pull_request":
-        result = world.run(
-            world.pr_payload(),
-            sha=world.checkout_merge(),
-            inputs={"json-file": "out/report.json"},
-        )
-    else:
-        world.ws.git("fetch", "-q", "origin", "feature:refs/remotes/origin/feature")
-        world.ws.git("checkout", "-q", "--detach", world.base)
-        result = world.run(
-            world.pr_payload(),
-            "pull_request_target",
-            sha=world.base,
-            ref="refs/heads/main",
-            inputs={"json-file": "out/report.json"},
-        )
-    assert "Traceback" not in result.stderr, result.stderr
-    report = Report.model_validate_json(
-        (world.workspace / "out" / "report.json").read_text()
-    )
+    result, report = review(world, event)
     return result.code, report
 
 
@@ -113,7 +69,7 @@ def test_a_generated_header_and_a_second_agent_file_change_nothing(
 def test_a_prs_rule_module_never_runs_beside_the_secrets(
     world: World, event: str
 ) -> None:
-    _rebase(
+    rebase(
         world,
         {
             ".pattern-review.toml": 'rule-modules = ["review_rules/no_print.py"]\n',
