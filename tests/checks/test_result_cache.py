@@ -235,7 +235,7 @@ def test_a_link_planted_in_a_world_writable_cache_folder_is_never_followed(
     outside.mkdir()
     precious = outside / "precious.txt"
     precious.write_text("keep me\n")
-    shared = tmp_path / "shared"
+    shared = tmp_path / "world-writable"
     shared.mkdir()
     shared.chmod(0o777)
     (shared / "results").symlink_to(outside)
