@@ -152,13 +152,19 @@ def exit_status(report_checks: list[str], conclusion: str) -> int:
     return 1 if conclusion == "failure" else 0
 
 
+_VERBOSE_HANDLER = "pattern-review-verbose"
+
+
 def _show_tool_commands() -> None:
     """Print, on stderr, what each tool runs (``projects.tools.announce``)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("pattern-review: %(message)s"))
     tools_log = logging.getLogger("pattern_review.projects.tools")
-    tools_log.addHandler(handler)
     tools_log.setLevel(logging.INFO)
+    if any(getattr(h, "name", "") == _VERBOSE_HANDLER for h in tools_log.handlers):
+        return  # a second review in one process prints each line once
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_VERBOSE_HANDLER)
+    handler.setFormatter(logging.Formatter("pattern-review: %(message)s"))
+    tools_log.addHandler(handler)
 
 
 def main(args: argparse.Namespace) -> int:
