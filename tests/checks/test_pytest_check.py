@@ -181,7 +181,7 @@ def test_safe_mode_runs_nothing(calc_repo: GitRepo, tmp_path: Path) -> None:
     )
 
     assert outcome.result.status == "skipped"
-    assert "safe mode" in outcome.result.detail
+    assert outcome.result.detail == pytest_check.SAFE_MODE_SKIP
 
 
 def test_timeout_is_a_check_error(calc_repo: GitRepo, tmp_path: Path) -> None:
