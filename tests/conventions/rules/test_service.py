@@ -20,28 +20,19 @@ from pattern_review.conventions.rules.service import (
     PartialUpdateRule,
 )
 from pattern_review.models import Finding
-from pattern_review.rulebook.agent_file import parse_agent_file
-from tests.conftest import SEED_AGENT_FILE
+from tests.conventions.rules.family import lint_as, seed_code
 
 SERVICE_PATH = "src/app/services/resource_service.py"
 
 
 def _seed_service() -> str:
-    agent = parse_agent_file(SEED_AGENT_FILE.read_text(encoding="utf-8"), "seed.md")
-    section = agent.section("service-pattern")
-    assert section is not None
-    return section.code_blocks[0]
+    return seed_code("service-pattern")
 
 
 def _lint(
     code: str, *, role: Role | None = "service", path: str = SERVICE_PATH
 ) -> list[Finding]:
-    return lint_source(
-        path,
-        textwrap.dedent(code),
-        Config(),
-        roles=None if role is None else frozenset({role}),
-    )
+    return lint_as(code, role, path)
 
 
 def test_seed_service_is_clean_as_service_and_by_detected_roles() -> None:

@@ -8,37 +8,25 @@ and plain functions of a task module are not tasks.
 
 from __future__ import annotations
 
-import textwrap
-
 import libcst as cst
 import pytest
 
-from pattern_review.config import Config, Role
-from pattern_review.conventions.engine import lint_source
+from pattern_review.config import Role
 from pattern_review.conventions.rules.task import task_decorator
 from pattern_review.models import Finding
-from pattern_review.rulebook.agent_file import parse_agent_file
-from tests.conftest import SEED_AGENT_FILE
+from tests.conventions.rules.family import lint_as, seed_code
 
 TASK_PATH = "src/app/tasks/sync.py"
 
 
 def _seed_task() -> str:
-    agent = parse_agent_file(SEED_AGENT_FILE.read_text(encoding="utf-8"), "seed.md")
-    section = agent.section("celery-task-pattern")
-    assert section is not None
-    return section.code_blocks[0]
+    return seed_code("celery-task-pattern")
 
 
 def _lint(
     code: str, *, role: Role | None = "task", path: str = TASK_PATH
 ) -> list[Finding]:
-    return lint_source(
-        path,
-        textwrap.dedent(code),
-        Config(),
-        roles=None if role is None else frozenset({role}),
-    )
+    return lint_as(code, role, path)
 
 
 def test_seed_task_is_clean_as_task_and_by_detected_roles() -> None:
