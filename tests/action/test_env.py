@@ -21,6 +21,7 @@ from pattern_review.action.outputs import (
     write_outputs,
     write_summary,
 )
+from tests.action.test_e2e import parse_outputs
 from tests.conftest import FIXTURES
 
 WEBHOOKS = FIXTURES / "github" / "webhooks"
@@ -190,26 +191,12 @@ def test_read_inputs_accepts_underscored_names() -> None:
     assert inputs["report"] == ""
 
 
-def _parse_outputs(text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        name, delimiter = line.split("<<", 1)
-        body: list[str] = []
-        for inner in lines:
-            if inner == delimiter:
-                break
-            body.append(inner)
-        values[name] = "\n".join(body)
-    return values
-
-
 def test_outputs_survive_values_that_look_like_syntax(tmp_path: Path) -> None:
     tricky = "line one\nEOF\nfake<<EOF\nconclusion=success"
     path = tmp_path / "out"
     path.write_text("earlier<<X\nkept\nX\n")
     write_outputs(path, {"conclusion": "failure", "comment-url": tricky})
-    parsed = _parse_outputs(path.read_text())
+    parsed = parse_outputs(path.read_text())
     assert parsed == {"earlier": "kept", "conclusion": "failure", "comment-url": tricky}
     first, second = format_outputs({"a": "1"}), format_outputs({"a": "1"})
     assert first != second  # fresh delimiter each time
