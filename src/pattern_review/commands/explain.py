@@ -259,9 +259,11 @@ def _ruff_rule(code: str) -> dict[str, str] | None:
     import json
     import subprocess
 
+    from pattern_review.projects.ruff_version import bundled_command
+
     if not re.fullmatch(r"[A-Z]+[0-9]+", code):
         return None
-    argv = [sys.executable, "-P", "-m", "ruff", "rule", code, "--output-format", "json"]
+    argv = [*bundled_command(), "rule", code, "--output-format", "json"]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         data = json.loads(done.stdout) if done.returncode == 0 else None
