@@ -36,6 +36,10 @@ class SharedSetup:
             set up, by environment key.
         ruff_programs: The pinned ruff each version resolved to, or why it
             could not be run, by ``("ruff", version)``.
+        suggestion_verdicts: Each suggestion's safety verdict, by project,
+            file, lines and a digest of the text and suggestion
+            (``checks.safe_suggestions``): worked out beside the long pole,
+            taken after the checks.
         lock: Held while a check looks up or adds an entry of ``locks``.
         locks: One lock per key, held while its entry is set up.
     """
@@ -44,6 +48,7 @@ class SharedSetup:
         default_factory=dict
     )
     ruff_programs: dict[tuple[str, ...], Path | str] = field(default_factory=dict)
+    suggestion_verdicts: dict[tuple[str, ...], str | None] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
 
@@ -59,7 +64,7 @@ class SharedSetup:
         set up side by side (one lock per key).
 
         Args:
-            table: ``environments`` or ``ruff_programs``.
+            table: One of the tables above.
             key: The entry's key.
             set_up: Makes the entry; it must not raise (a failure is kept
                 as the entry, so every check reports the same reason).

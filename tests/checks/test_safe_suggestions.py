@@ -13,7 +13,10 @@ from pattern_review.checks.ruff_check import ruff_args
 from pattern_review.checks.safe_suggestions import (
     apply_suggestion,
     check_suggestions,
+    instead,
+    precheck,
 )
+from pattern_review.config import Config
 from pattern_review.github.review_comments import inline_body
 from pattern_review.models import Finding
 from pattern_review.projects.ruff_version import bundled_command
@@ -205,3 +208,43 @@ def test_an_identical_rerun_reuses_the_verdicts_and_a_changed_file_does_not(
     assert first[0].message.startswith("m. No one-click fix")
     assert second[0].message == first[0].message.replace("m.", "kept.", 1)
     assert third[0].message == first[0].message
+
+
+# -- worked out beside the long pole -------------------------------------------
+
+
+def test_verdicts_worked_out_as_a_check_ends_are_the_ones_the_review_takes(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    safe, unsafe = finding("F401", 6, ""), finding("F401", 6, "\n")
+    git_repo.write("pyproject.toml", "[project]\nname = 'x'\n")
+    git_repo.write("app/a.py", IMPORTS, dedent=False)
+    ctx = check_context(
+        git_repo, tmp_path, "app/a.py", config=Config(filter_mode="file")
+    )
+    started = precheck([safe, unsafe], ctx, 19)
+    assert started is not None
+    started.join()
+    verdicts = ctx.shared.suggestion_verdicts
+    assert sorted(verdicts.values(), key=str) == sorted(
+        ["", instead(["I001 (Import block is un-sorted or un-formatted)"], False)],
+        key=str,
+    )
+    # The review takes them as they are: a verdict marked here shows there.
+    for key, verdict in verdicts.items():
+        if verdict == "":
+            verdicts[key] = " Marked."
+    kept, dropped = check_suggestions([safe, unsafe], {".": ctx}, {"app/a.py": IMPORTS})
+    assert kept.suggestion is None and kept.message == "m. Marked."
+    assert dropped.suggestion is None and "I001" in dropped.message
+
+
+def test_a_suggestion_on_a_line_the_pr_did_not_add_is_not_worked_out_early(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("pyproject.toml", "[project]\nname = 'x'\n")
+    git_repo.write("app/a.py", IMPORTS, dedent=False)
+    ctx = check_context(git_repo, tmp_path, "app/a.py")  # line 1 added only
+    assert precheck([finding("F401", 6, "")], ctx, 19) is None
+    assert precheck([finding("F401", 1, "", "app/other.py")], ctx, 19) is None
+    assert ctx.shared.suggestion_verdicts == {}

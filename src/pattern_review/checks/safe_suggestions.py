@@ -10,18 +10,25 @@ the copy and on the file as it is. If the copy has anything the file did not
 dropped and the message says what else the change needs. Findings whose
 suggestions cannot be checked (ruff fails, over the budget) lose them too:
 only a checked suggestion is offered.
+
+Each ruff run is short, but a PR's suggestions take dozens of them: they are
+worked out beside the long pole as each check ends (``precheck``), and the
+check after the checks takes those verdicts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
 import os
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pattern_review import git
 from pattern_review.checks.result_cache import ResultCache, state_of
@@ -29,6 +36,7 @@ from pattern_review.checks.ruff_check import config_args, ruff_args
 from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
 from pattern_review.findings.impact import by_impact
+from pattern_review.findings.scope import in_scope
 from pattern_review.lines import split_lines
 from pattern_review.migrations import is_migration
 from pattern_review.models import CheckOutcome, CheckResult, Finding
@@ -266,6 +274,8 @@ def _checked(
     workers = max(1, min(len(by_file), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(check_file, by_file.values()))
+    if None in verdicts.values():
+        views[_FAILED] = None  # perhaps worked out early, when ruff failed
     out: list[Finding] = []
     for finding in findings:
         if finding.suggestion is None:
@@ -300,6 +310,35 @@ def _verdict(
     text = sources.get(finding.path)
     if ctx is None or text is None:
         return None
+    return _shared_verdict(ctx, finding, suggestion, text, views)
+
+
+def _shared_verdict(
+    ctx: CheckContext,
+    finding: Finding,
+    suggestion: str,
+    text: str,
+    views: dict[str, RuffView | None],
+) -> str | None:
+    """Work a verdict out once per review: ``precheck`` may have already."""
+    digest = hashlib.sha256(f"{text}\0{suggestion}".encode()).hexdigest()
+    key = (ctx.where.path, finding.path, str(finding.line), str(finding.end_line))
+    shared = ctx.shared
+    return shared.once(
+        shared.suggestion_verdicts,
+        (*key, digest),
+        lambda: _ruff_verdict(ctx, finding, suggestion, text, views),
+    )
+
+
+def _ruff_verdict(
+    ctx: CheckContext,
+    finding: Finding,
+    suggestion: str,
+    text: str,
+    views: dict[str, RuffView | None],
+) -> str | None:
+    """Apply a suggestion and ask ruff; None: it could not be checked."""
     changed = apply_suggestion(text, finding, suggestion)
     if changed is None:
         return None
@@ -318,6 +357,60 @@ def _verdict(
     if not problems and not reformats:
         return ""
     return instead(problems, reformats)
+
+
+def precheck(
+    findings: Sequence[Finding], ctx: CheckContext, niceness: int
+) -> threading.Thread | None:
+    """Start working out the verdicts of a check's suggestions, in a thread.
+
+    Called as a check ends, while the long pole still runs: the suggestions
+    the review will likely keep (in scope, the most important first) are
+    checked at the given priority, and ``check_suggestions`` takes the
+    verdicts instead of running ruff after the checks.
+
+    Args:
+        findings: The check's findings at head.
+        ctx: The context of their project (one project reviewed).
+        niceness: The ruff runs' scheduling priority increment.
+
+    Returns:
+        The thread it started; None when no suggestion is worth checking.
+    """
+    target = ctx.target
+    mode = ctx.config.filter_mode
+    reviewed = {f.path for f in target.reviewed_files}
+    wanted = [
+        f
+        for f in findings
+        if f.suggestion is not None and f.path in reviewed and in_scope(f, target, mode)
+    ]
+    if not wanted:
+        return None
+    ctx = replace(ctx, niceness=niceness, tool_started=None)
+
+    def run() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        texts: dict[str, str | None] = {}
+        views: dict[str, RuffView | None] = {}
+        for finding in by_impact(wanted)[:MAX_CHECKED]:
+            if finding.path not in texts:
+                texts[finding.path] = _read_text(target.repo / finding.path)
+            text = texts[finding.path]
+            if text is not None and finding.suggestion is not None:
+                _shared_verdict(ctx, finding, finding.suggestion, text, views)
+
+    thread = threading.Thread(target=run, name="suggestions", daemon=True)
+    thread.start()
+    return thread
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def project_contexts_by_folder(

@@ -63,9 +63,10 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
         ConfigError: A project's own table is malformed.
     """
     contexts = project_contexts(context)
-    # One project: its findings are the review's, so a compared check's base
-    # run can start as soon as it ends (several: the comparison waits for all).
-    ended = _start_base_run(context) if len(contexts) == 1 else None
+    # One project: its findings are the review's, so what the review does
+    # with a check's findings can start as soon as it ends (several: the
+    # review waits for all).
+    ended = _start_follow_ups(context, contexts[0]) if len(contexts) == 1 else None
 
     def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
         own = project_context.config.checks
@@ -98,13 +99,21 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
     }
 
 
-def _start_base_run(context: CheckContext) -> Callable[[str, CheckOutcome], None]:
-    """Return what starts a check's base-version run when it ends, beside mypy."""
+def _start_follow_ups(
+    context: CheckContext, project_context: CheckContext
+) -> Callable[[str, CheckOutcome], None]:
+    """Return what starts, beside mypy, what follows a check's end.
+
+    A compared check's base-version run (``baseline``), and the safety check
+    of its suggestions (``safe_suggestions``).
+    """
     from pattern_review.baseline.base_run import start_early
+    from pattern_review.checks.safe_suggestions import precheck
 
     def ended(name: str, outcome: CheckOutcome) -> None:
         if outcome.result.status in ("passed", "failed"):
             start_early(name, outcome.findings, context, YIELD_NICENESS)
+            precheck(outcome.findings, project_context, YIELD_NICENESS)
 
     return ended
 
