@@ -79,64 +79,130 @@ def no_evidence(run: object, ctx: CheckContext) -> str:
 
 
 CHANGED_ORDERS = ORDERS.replace("sum(prices)", "sum(prices) + 0")
+SKIPPED_ORDERS_TEST = TEST_ORDERS.replace(
+    "from app.orders import total\n",
+    "import pytest\n\nfrom app.orders import total\n\npytestmark = pytest.mark.skip\n",
+)
+MYPY_IGNORES = (
+    "no evidence: mypy's config ignores errors (ignore_errors) in 1"
+    " (src/app/orders.py) of the 1 changed file(s), which the base's config"
+    " type-checked"
+)
 
-
-# pytest
-
-
-def test_collect_only_in_addopts_is_no_evidence(shop: GitRepo, tmp_path: Path) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
+# Each PR leaves a check nothing to examine: its change, and the reason given.
+NO_EVIDENCE: dict[str, tuple[object, dict[str, str | None], str]] = {
+    "pytest --co in addopts": (
+        pytest_check.run,
         {
             "pyproject.toml": PYPROJECT
             + '[tool.pytest.ini_options]\naddopts = "--co"\n',
             "src/app/orders.py": ORDERS.replace("sum(prices)", "0"),
         },
-    )
-
-    reason = no_evidence(pytest_check.run, ctx)
-
-    assert reason == (
         "no evidence: pytest ran 0 tests from the 1 related test file(s)"
-        " (tests/test_orders.py)"
-    )
-
-
-def test_nonexistent_testpaths_is_no_evidence(shop: GitRepo, tmp_path: Path) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
+        " (tests/test_orders.py)",
+    ),
+    "pytest testpaths that do not exist": (
+        pytest_check.run,
         {
             "pyproject.toml": PYPROJECT
             + '[tool.pytest.ini_options]\ntestpaths = ["nonexistent"]\n',
             "src/app/orders.py": CHANGED_ORDERS,
         },
-    )
-
-    reason = no_evidence(pytest_check.run, ctx)
-
-    assert reason == (
         "no evidence: pytest's testpaths leave out all 1 related test file(s)"
-        " (tests/test_orders.py), which the base's testpaths include"
-    )
-
-
-def test_deleting_the_related_test_is_no_evidence(
-    shop: GitRepo, tmp_path: Path
-) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
+        " (tests/test_orders.py), which the base's testpaths include",
+    ),
+    "the related test deleted": (
+        pytest_check.run,
         {"src/app/orders.py": CHANGED_ORDERS, "tests/test_orders.py": None},
-    )
-
-    reason = no_evidence(pytest_check.run, ctx)
-
-    assert reason == (
         "no evidence: the PR deletes the related test file(s) of the changed code"
-        " (tests/test_orders.py) and no related test is left to run"
-    )
+        " (tests/test_orders.py) and no related test is left to run",
+    ),
+    "pytest -k deselecting every test": (
+        pytest_check.run,
+        {
+            "pyproject.toml": PYPROJECT
+            + '[tool.pytest.ini_options]\naddopts = "-k nothing_matches"\n',
+            "src/app/orders.py": CHANGED_ORDERS,
+        },
+        "no evidence: pytest collected no tests from the 1 related test file(s)"
+        " (tests/test_orders.py)",
+    ),
+    "every related test skipped by the PR": (
+        pytest_check.run,
+        {
+            "src/app/orders.py": CHANGED_ORDERS,
+            "tests/test_orders.py": SKIPPED_ORDERS_TEST,
+        },
+        "no evidence: pytest skipped all 1 test(s) of the 1 related test file(s)"
+        " (tests/test_orders.py)",
+    ),
+    "mypy exclude of everything": (
+        mypy_check.run,
+        {
+            "pyproject.toml": PYPROJECT + '[tool.mypy]\nexclude = ".*"\n',
+            "src/app/orders.py": CHANGED_ORDERS,
+        },
+        "no evidence: mypy's config excludes 1 (src/app/orders.py) of the 1"
+        " changed file(s), which the base's config type-checked",
+    ),
+    "mypy ignore_errors": (
+        mypy_check.run,
+        {
+            "pyproject.toml": PYPROJECT + "[tool.mypy]\nignore_errors = true\n",
+            "src/app/orders.py": CHANGED_ORDERS.replace("-> int", "-> str"),
+        },
+        MYPY_IGNORES,
+    ),
+    "mypy ignore_errors in an override": (
+        mypy_check.run,
+        {
+            "pyproject.toml": PYPROJECT
+            + '[[tool.mypy.overrides]]\nmodule = "app.*"\nignore_errors = true\n',
+            "src/app/orders.py": CHANGED_ORDERS.replace("-> int", "-> str"),
+        },
+        MYPY_IGNORES,
+    ),
+    "mypy ignore_errors in a mypy.ini section": (
+        mypy_check.run,
+        {
+            "mypy.ini": "[mypy]\n\n[mypy-app.orders]\nignore_errors = True\n",
+            "src/app/orders.py": CHANGED_ORDERS,
+        },
+        MYPY_IGNORES,
+    ),
+    "ruff per-file-ignores of ALL": (
+        ruff_check.run,
+        {
+            "pyproject.toml": PYPROJECT
+            + '[tool.ruff.lint.per-file-ignores]\n"**" = ["ALL"]\n',
+            "src/app/orders.py": "import os\n" + CHANGED_ORDERS,
+        },
+        "no evidence: ruff's config ignores every rule for 1 (src/app/orders.py)"
+        " of the 1 changed file(s), which the base's config linted",
+    ),
+    "ruff extend-exclude of everything": (
+        ruff_check.run,
+        {
+            "pyproject.toml": PYPROJECT + '[tool.ruff]\nextend-exclude = ["src"]\n',
+            "src/app/orders.py": "import os\n" + CHANGED_ORDERS,
+        },
+        "no evidence: ruff's config excludes 1 (src/app/orders.py) of the 1"
+        " changed file(s), which the base's config linted",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NO_EVIDENCE)
+def test_a_pr_that_leaves_a_check_nothing_to_examine_is_no_evidence(
+    shop: GitRepo, tmp_path: Path, case: str
+) -> None:
+    run, changes, expected = NO_EVIDENCE[case]
+    ctx = pull_request(shop, tmp_path, changes)
+
+    assert no_evidence(run, ctx) == expected
+
+
+# pytest
 
 
 def test_renaming_the_related_test_away_is_no_evidence(
@@ -171,45 +237,6 @@ def test_deleting_one_of_the_related_tests_is_noted(
     assert outcome.result.status == "passed"
     assert outcome.result.detail.startswith("1 test(s) in 1 file(s), all passed (")
     assert "the PR deletes related tests/test_orders.py" in outcome.result.detail
-
-
-def test_deselecting_every_test_is_no_evidence(shop: GitRepo, tmp_path: Path) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
-        {
-            "pyproject.toml": PYPROJECT
-            + '[tool.pytest.ini_options]\naddopts = "-k nothing_matches"\n',
-            "src/app/orders.py": CHANGED_ORDERS,
-        },
-    )
-
-    reason = no_evidence(pytest_check.run, ctx)
-
-    assert reason == (
-        "no evidence: pytest collected no tests from the 1 related test file(s)"
-        " (tests/test_orders.py)"
-    )
-
-
-def test_skipping_every_test_is_no_evidence(shop: GitRepo, tmp_path: Path) -> None:
-    skipped = TEST_ORDERS.replace(
-        "from app.orders import total\n",
-        "import pytest\n\nfrom app.orders import total\n\n"
-        "pytestmark = pytest.mark.skip\n",
-    )
-    ctx = pull_request(
-        shop,
-        tmp_path,
-        {"src/app/orders.py": CHANGED_ORDERS, "tests/test_orders.py": skipped},
-    )
-
-    reason = no_evidence(pytest_check.run, ctx)
-
-    assert reason == (
-        "no evidence: pytest skipped all 1 test(s) of the 1 related test file(s)"
-        " (tests/test_orders.py)"
-    )
 
 
 def test_tests_the_team_skips_here_too_are_the_bases_standard(
@@ -315,69 +342,6 @@ def test_deleted_tests_relate_by_name_or_base_imports() -> None:
 # mypy
 
 
-def test_mypy_exclude_everything_is_no_evidence(shop: GitRepo, tmp_path: Path) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
-        {
-            "pyproject.toml": PYPROJECT + '[tool.mypy]\nexclude = ".*"\n',
-            "src/app/orders.py": CHANGED_ORDERS,
-        },
-    )
-
-    reason = no_evidence(mypy_check.run, ctx)
-
-    assert reason == (
-        "no evidence: mypy's config excludes 1 (src/app/orders.py) of the 1"
-        " changed file(s), which the base's config type-checked"
-    )
-
-
-@pytest.mark.parametrize(
-    "config",
-    [
-        "[tool.mypy]\nignore_errors = true\n",
-        '[[tool.mypy.overrides]]\nmodule = "app.*"\nignore_errors = true\n',
-    ],
-)
-def test_mypy_ignore_errors_is_no_evidence(
-    shop: GitRepo, tmp_path: Path, config: str
-) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
-        {
-            "pyproject.toml": PYPROJECT + config,
-            "src/app/orders.py": CHANGED_ORDERS.replace("-> int", "-> str"),
-        },
-    )
-
-    reason = no_evidence(mypy_check.run, ctx)
-
-    assert reason == (
-        "no evidence: mypy's config ignores errors (ignore_errors) in 1"
-        " (src/app/orders.py) of the 1 changed file(s), which the base's"
-        " config type-checked"
-    )
-
-
-def test_mypy_ini_section_ignore_errors_is_no_evidence(
-    shop: GitRepo, tmp_path: Path
-) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
-        {
-            "mypy.ini": "[mypy]\n\n[mypy-app.orders]\nignore_errors = True\n",
-            "src/app/orders.py": CHANGED_ORDERS,
-        },
-    )
-
-    reason = no_evidence(mypy_check.run, ctx)
-
-    assert "ignores errors (ignore_errors) in 1 (src/app/orders.py)" in reason
-
-
 def test_teams_own_mypy_exclude_still_passes(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.write(
         "pyproject.toml",
@@ -438,47 +402,6 @@ def test_which_modules_mypys_config_ignores(
 
 
 # ruff
-
-
-def test_ruff_per_file_ignores_all_is_no_evidence(
-    shop: GitRepo, tmp_path: Path
-) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
-        {
-            "pyproject.toml": PYPROJECT
-            + '[tool.ruff.lint.per-file-ignores]\n"**" = ["ALL"]\n',
-            "src/app/orders.py": "import os\n" + CHANGED_ORDERS,
-        },
-    )
-
-    reason = no_evidence(ruff_check.run, ctx)
-
-    assert reason == (
-        "no evidence: ruff's config ignores every rule for 1 (src/app/orders.py)"
-        " of the 1 changed file(s), which the base's config linted"
-    )
-
-
-def test_ruff_extend_exclude_everything_is_no_evidence(
-    shop: GitRepo, tmp_path: Path
-) -> None:
-    ctx = pull_request(
-        shop,
-        tmp_path,
-        {
-            "pyproject.toml": PYPROJECT + '[tool.ruff]\nextend-exclude = ["src"]\n',
-            "src/app/orders.py": "import os\n" + CHANGED_ORDERS,
-        },
-    )
-
-    reason = no_evidence(ruff_check.run, ctx)
-
-    assert reason == (
-        "no evidence: ruff's config excludes 1 (src/app/orders.py) of the 1"
-        " changed file(s), which the base's config linted"
-    )
 
 
 def test_teams_own_ruff_exclude_still_passes(git_repo: GitRepo, tmp_path: Path) -> None:
