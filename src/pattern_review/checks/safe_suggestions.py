@@ -320,43 +320,37 @@ def _shared_verdict(
     text: str,
     views: dict[str, RuffView | None],
 ) -> str | None:
-    """Work a verdict out once per review: ``precheck`` may have already."""
+    """Work a verdict out once per review: ``precheck`` may have already.
+
+    Returns:
+        "" for a safe suggestion, what to change instead, or None when it
+        could not be checked.
+    """
+
+    def ask_ruff() -> str | None:
+        changed = apply_suggestion(text, finding, suggestion)
+        if changed is None:
+            return None
+        try:
+            if finding.path not in views:
+                views[finding.path] = ruff_view(ctx, finding.path, text)
+            before = views[finding.path]
+            after = ruff_view(ctx, finding.path, changed)
+        except CheckError:
+            views.setdefault(finding.path, None)
+            views[_FAILED] = None  # this run's answer is not kept
+            return None
+        if before is None:
+            return None
+        problems, reformats = before.added_by(after)
+        if not problems and not reformats:
+            return ""
+        return instead(problems, reformats)
+
     digest = hashlib.sha256(f"{text}\0{suggestion}".encode()).hexdigest()
     key = (ctx.where.path, finding.path, str(finding.line), str(finding.end_line))
     shared = ctx.shared
-    return shared.once(
-        shared.suggestion_verdicts,
-        (*key, digest),
-        lambda: _ruff_verdict(ctx, finding, suggestion, text, views),
-    )
-
-
-def _ruff_verdict(
-    ctx: CheckContext,
-    finding: Finding,
-    suggestion: str,
-    text: str,
-    views: dict[str, RuffView | None],
-) -> str | None:
-    """Apply a suggestion and ask ruff; None: it could not be checked."""
-    changed = apply_suggestion(text, finding, suggestion)
-    if changed is None:
-        return None
-    try:
-        if finding.path not in views:
-            views[finding.path] = ruff_view(ctx, finding.path, text)
-        before = views[finding.path]
-        after = ruff_view(ctx, finding.path, changed)
-    except CheckError:
-        views.setdefault(finding.path, None)
-        views[_FAILED] = None  # this run's answer is not kept
-        return None
-    if before is None:
-        return None
-    problems, reformats = before.added_by(after)
-    if not problems and not reformats:
-        return ""
-    return instead(problems, reformats)
+    return shared.once(shared.suggestion_verdicts, (*key, digest), ask_ruff)
 
 
 def precheck(
