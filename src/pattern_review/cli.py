@@ -13,10 +13,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pattern_review import __version__
+from pattern_review.commands import add_verb
 from pattern_review.projects.accounts import hide_environment
 from pattern_review.workflow_log import guard_streams
 
-# verb -> module in pattern_review.commands exposing add_parser() and main().
+# Each is a module of pattern_review.commands (its contract: commands/__init__.py).
 VERBS: tuple[str, ...] = ("review", "action", "publish", "rules", "explain", "demo")
 
 
@@ -40,8 +41,7 @@ def build_parser(verbs: Sequence[str] = VERBS) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="verb", metavar="VERB")
     subparsers.required = True
     for verb in verbs:
-        module = importlib.import_module(f"pattern_review.commands.{verb}")
-        module.add_parser(subparsers)
+        add_verb(subparsers, importlib.import_module(f"pattern_review.commands.{verb}"))
     return parser
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pattern_review.commands import explain, rules
+from pattern_review.commands import add_verb, explain, rules
 from pattern_review.conventions.registry import all_rules
 from pattern_review.rulebook.agent_file import builtin_agent_file
 from pattern_review.rulebook.catalog import REVIEW_RULES, RUFF_MAPPINGS
@@ -22,8 +22,8 @@ from tests.conftest import SEED_AGENT_FILE
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser(prog="pattern-review")
     subparsers = parser.add_subparsers(dest="verb", required=True)
-    rules.add_parser(subparsers)
-    explain.add_parser(subparsers)
+    add_verb(subparsers, rules)
+    add_verb(subparsers, explain)
     args = parser.parse_args(argv)
     status = args.handler(args)
     captured = capsys.readouterr()
@@ -230,9 +230,9 @@ def test_registering_the_verbs_loads_nothing_heavy() -> None:
     # Start-up time: the CLI imports every verb module to build its parser.
     probe = (
         "import sys, argparse\n"
-        "from pattern_review.commands import explain, rules\n"
+        "from pattern_review.commands import add_verb, explain, rules\n"
         "sub = argparse.ArgumentParser().add_subparsers()\n"
-        "rules.add_parser(sub); explain.add_parser(sub)\n"
+        "add_verb(sub, rules); add_verb(sub, explain)\n"
         "heavy = ('libcst', 'pydantic', 'pattern_review.conventions.registry')\n"
         "print([name for name in heavy if name in sys.modules])\n"
     )

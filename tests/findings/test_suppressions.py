@@ -6,9 +6,9 @@ from pattern_review.config import Config
 from pattern_review.conventions.engine import lint_source
 from pattern_review.findings.suppressions import (
     UNUSED_IGNORE_RULE,
-    apply_suppressions,
     parse_directives,
     rule_matches,
+    suppress,
 )
 from pattern_review.models import Finding
 
@@ -64,13 +64,13 @@ def test_ignore_on_the_line_and_on_the_line_above() -> None:
         "b = 2\n"
     )
     findings = [_finding("E501", 1), _finding("F401", 3), _finding("E501", 4)]
-    kept = apply_suppressions(findings, {PATH: source}, Config())
+    kept = suppress(findings, {PATH: source}, Config()).kept
     assert _rules(kept) == [("E501", 4)]
 
 
 def test_trailing_ignore_does_not_reach_the_next_line() -> None:
     source = "a = 1  # pattern-review: ignore[E501]\nb = 2\n"
-    kept = apply_suppressions([_finding("E501", 2)], {PATH: source}, Config())
+    kept = suppress([_finding("E501", 2)], {PATH: source}, Config()).kept
     assert ("E501", 2) in _rules(kept)
     assert (UNUSED_IGNORE_RULE, 1) in _rules(kept)
 
@@ -78,7 +78,7 @@ def test_trailing_ignore_does_not_reach_the_next_line() -> None:
 def test_ignore_covers_any_line_of_a_multi_line_finding() -> None:
     source = "x = f(\n    1,  # pattern-review: ignore[MDL003]\n)\n"
     finding = _finding("MDL003", 1).model_copy(update={"end_line": 3})
-    assert apply_suppressions([finding], {PATH: source}, Config()) == []
+    assert suppress([finding], {PATH: source}, Config()).kept == []
 
 
 def test_ignore_file_silences_a_rule_everywhere_in_that_file_only() -> None:
@@ -89,13 +89,13 @@ def test_ignore_file_silences_a_rule_everywhere_in_that_file_only() -> None:
         _finding("MDL001", 9),
         _finding("MDL001", 2, other),
     ]
-    kept = apply_suppressions(findings, {PATH: source, other: "x = 1\n"}, Config())
+    kept = suppress(findings, {PATH: source, other: "x = 1\n"}, Config()).kept
     assert [(f.path, f.line) for f in kept] == [(other, 2)]
 
 
 def test_unused_inline_entry_gives_a_note_naming_it() -> None:
     source = "a = 1  # pattern-review: ignore[E501,RTR004] both?\n"
-    kept = apply_suppressions([_finding("E501", 1)], {PATH: source}, Config())
+    kept = suppress([_finding("E501", 1)], {PATH: source}, Config()).kept
     assert len(kept) == 1
     note = kept[0]
     assert (note.rule, note.severity, note.line, note.column) == (
@@ -110,9 +110,9 @@ def test_unused_inline_entry_gives_a_note_naming_it() -> None:
 
 def test_unused_entries_of_checks_that_did_not_run_are_not_reported() -> None:
     source = "a = 1  # pattern-review: ignore[mypy:arg-type]\n"
-    kept = apply_suppressions(
+    kept = suppress(
         [], {PATH: source}, Config(), checked=lambda rule: not rule.startswith("MYPY")
-    )
+    ).kept
     assert kept == []
 
 
@@ -129,7 +129,7 @@ def test_config_select_ignore_and_per_file_ignores() -> None:
         ignore=["E5"],
         per_file_ignores={"**/legacy.py": ["MDL001"]},
     )
-    kept = apply_suppressions(findings, {}, config)
+    kept = suppress(findings, {}, config).kept
     assert [(f.rule, f.line) for f in kept] == [
         ("RTR001", 1),
         ("MDL002", 4),
@@ -139,15 +139,13 @@ def test_config_select_ignore_and_per_file_ignores() -> None:
 
 def test_per_file_ignore_without_a_slash_matches_the_file_name() -> None:
     findings = [_finding("D103", 1, "src/app/conftest.py"), _finding("D103", 1)]
-    kept = apply_suppressions(
-        findings, {}, Config(per_file_ignores={"conftest.py": ["D"]})
-    )
+    kept = suppress(findings, {}, Config(per_file_ignores={"conftest.py": ["D"]})).kept
     assert [f.path for f in kept] == [PATH]
 
 
 def test_unused_notes_can_themselves_be_ignored_by_config() -> None:
     source = "a = 1  # pattern-review: ignore[E501]\n"
-    kept = apply_suppressions([], {PATH: source}, Config(ignore=["PR100"]))
+    kept = suppress([], {PATH: source}, Config(ignore=["PR100"])).kept
     assert kept == []
 
 
@@ -159,7 +157,7 @@ def test_suppressing_a_real_convention_finding_end_to_end() -> None:
     )
     findings = lint_source(PATH, source, Config())
     assert [f.rule for f in findings] == ["RTR001"]
-    assert apply_suppressions(findings, {PATH: source}, Config()) == []
+    assert suppress(findings, {PATH: source}, Config()).kept == []
 
 
 def test_a_directive_quoted_in_a_docstring_or_string_is_not_one() -> None:
@@ -174,16 +172,16 @@ def test_a_directive_quoted_in_a_docstring_or_string_is_not_one() -> None:
     assert [(d.line, d.rules, d.whole_file) for d in directives] == [
         (3, ("F841",), False)
     ]
-    kept = apply_suppressions(
+    kept = suppress(
         [_finding("E501", 2), _finding("F841", 3)], {PATH: source}, Config()
-    )
+    ).kept
     assert _rules(kept) == [("E501", 2)]
 
 
 def test_a_file_that_does_not_parse_still_has_its_directives() -> None:
     source = "def broken(:  # pattern-review: ignore[E501] work in progress\n    pass\n"
 
-    kept = apply_suppressions([_finding("E501", 1)], {PATH: source}, Config())
+    kept = suppress([_finding("E501", 1)], {PATH: source}, Config()).kept
 
     assert kept == []
     assert [d.rules for d in parse_directives(source)] == [("E501",)]

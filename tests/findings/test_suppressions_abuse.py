@@ -7,7 +7,6 @@ import pytest
 from pattern_review.config import Config
 from pattern_review.findings.suppressions import (
     UNUSED_IGNORE_RULE,
-    apply_suppressions,
     rule_matches,
     suppress,
 )
@@ -57,7 +56,7 @@ def test_an_alphabet_of_prefixes_silences_nothing_of_a_file() -> None:
     source = f"# pattern-review: ignore-file[{letters}]\nimport os\n"
     found = [_finding("RTR001", 2, "convention"), _finding("UP006", 2)]
 
-    kept = apply_suppressions(found, {PATH: source}, Config())
+    kept = suppress(found, {PATH: source}, Config()).kept
 
     assert [f.rule for f in kept if f.rule != UNUSED_IGNORE_RULE] == ["RTR001", "UP006"]
 
@@ -82,7 +81,7 @@ def test_what_can_never_be_suppressed_by_comment_or_config(
     finding = _finding(rule, 1, source)
     config = Config(ignore=[rule], per_file_ignores={"*.py": [rule]})
 
-    kept = apply_suppressions([finding], {PATH: text}, config)
+    kept = suppress([finding], {PATH: text}, config).kept
 
     assert finding in kept
     notes = [f for f in kept if f.rule == UNUSED_IGNORE_RULE]

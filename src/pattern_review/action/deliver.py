@@ -454,14 +454,9 @@ def write_summary_quietly(run: ActionRun, markdown: str) -> None:
         run: The run (no summary file: nothing to do).
         markdown: The summary text.
     """
-    from pattern_review.action.outputs import OutputError, write_summary
+    from pattern_review.action.outputs import write_summary
 
-    if run.step_summary is None:
-        return
-    try:
-        write_summary(run.step_summary, markdown)
-    except OutputError as exc:
-        print(f"pattern-review: {exc}", file=sys.stderr)
+    _write_quietly(run.step_summary, lambda path: write_summary(path, markdown))
 
 
 def write_outputs_quietly(run: ActionRun, values: dict[str, str]) -> None:
@@ -471,11 +466,19 @@ def write_outputs_quietly(run: ActionRun, values: dict[str, str]) -> None:
         run: The run (no output file: nothing to do).
         values: Output name -> value.
     """
-    from pattern_review.action.outputs import OutputError, write_outputs
+    from pattern_review.action.outputs import write_outputs
 
-    if run.output_file is None:
+    _write_quietly(run.output_file, lambda path: write_outputs(path, values))
+
+
+def _write_quietly(path: Path | None, write: Callable[[Path], None]) -> None:
+    # A file the runner named that cannot be written costs a line in the log,
+    # not the run: the exit status still follows the conclusion.
+    from pattern_review.action.outputs import OutputError
+
+    if path is None:
         return
     try:
-        write_outputs(run.output_file, values)
+        write(path)
     except OutputError as exc:
         print(f"pattern-review: {exc}", file=sys.stderr)

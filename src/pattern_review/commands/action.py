@@ -43,6 +43,12 @@ from pattern_review.action.workspace import (
 if TYPE_CHECKING:
     from pattern_review.action.env import ActionRun
 
+HELP = "the GitHub Action entrypoint (reads the Actions environment)"
+DESCRIPTION = (
+    "Review the pull request, branch or push the Actions environment"
+    " describes and publish the result; inputs come from INPUT_* variables."
+)
+
 EXIT_USAGE = 2
 BOOLEAN_INPUTS = (
     "comment",
@@ -51,23 +57,6 @@ BOOLEAN_INPUTS = (
     "run-tests",
     "review-drafts",
 )
-
-
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the verb.
-
-    Args:
-        subparsers: The CLI's subparsers.
-    """
-    parser = subparsers.add_parser(
-        "action",
-        help="the GitHub Action entrypoint (reads the Actions environment)",
-        description=(
-            "Review the pull request, branch or push the Actions environment"
-            " describes and publish the result; inputs come from INPUT_* variables."
-        ),
-    )
-    parser.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:

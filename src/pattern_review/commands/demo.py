@@ -22,6 +22,8 @@ from pattern_review import git
 from pattern_review.projects.accounts import RUN_AS_VARIABLE
 from pattern_review.report import FORMATS
 
+HELP = "review a bundled example PR (the README quick start)"
+
 # The example's commits have their own author, whoever runs the demo.
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Demo",
@@ -31,15 +33,12 @@ GIT_ENV = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the verb.
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the verb's options.
 
     Args:
-        subparsers: The CLI's subparsers.
+        parser: The verb's parser.
     """
-    parser = subparsers.add_parser(
-        "demo", help="review a bundled example PR (the README quick start)"
-    )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument(
         "--keep",
@@ -47,7 +46,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="build the example repo in DIR and keep it (default: a temp folder)",
     )
     parser.add_argument("--no-ai", action="store_true", help="skip the AI review")
-    parser.set_defaults(handler=main)
 
 
 def _copy_tree(source: Traversable, destination: Path) -> None:

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from pattern_review.rulebook.catalog import ReviewRule, RuffMapping
 
 
+HELP = "explain one rule: what, why (in the agent file's words), example, fix"
+DESCRIPTION = (
+    "Explain a rule id from a review: a convention rule (RTR001),"
+    " a ruff code (E501), a review rule (PR000) or a tool's id (mypy:arg-type)."
+)
+
+
 def _code_block(code: str) -> list[str]:
     import textwrap
 
@@ -291,25 +298,18 @@ def find_ruff_mapping(code: str) -> RuffMapping | None:
     return mapping if mapping in RUFF_MAPPINGS else None
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the ``explain`` verb.
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the verb's options.
 
     Args:
-        subparsers: The CLI's subparsers.
+        parser: The verb's parser.
     """
-    parser = subparsers.add_parser(
-        "explain",
-        help="explain one rule: what, why (in the agent file's words), example, fix",
-        description="Explain a rule id from a review: a convention rule (RTR001),"
-        " a ruff code (E501), a review rule (PR000) or a tool's id (mypy:arg-type).",
-    )
     parser.add_argument("rule", metavar="RULE", help="rule id or ruff code")
     parser.add_argument(
         "--agent-file",
         metavar="PATH",
         help="agent file whose words explain the rule (default: the built-in one)",
     )
-    parser.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:

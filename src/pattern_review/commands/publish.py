@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 from pattern_review.models import CheckResult, Report
 from pattern_review.redaction import redact_report
 
+HELP = "post saved JSON reports (merged) to their pull request"
+DESCRIPTION = (
+    "Post JSON reports saved by `review --format json` (or the action's "
+    "json-file) to the PR they name: one sticky comment, one review, one "
+    "check run. The token is read from GITHUB_TOKEN."
+)
+
 EXIT_USAGE = 2
 _CONCLUSION_RANK = {"failure": 2, "neutral": 1, "success": 0}
 
@@ -33,21 +40,12 @@ class PublishError(Exception):
     """The reports cannot be published; the message says why in one line."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the verb.
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the verb's options.
 
     Args:
-        subparsers: The CLI's subparsers.
+        parser: The verb's parser.
     """
-    parser = subparsers.add_parser(
-        "publish",
-        help="post saved JSON reports (merged) to their pull request",
-        description=(
-            "Post JSON reports saved by `review --format json` (or the action's "
-            "json-file) to the PR they name: one sticky comment, one review, one "
-            "check run. The token is read from GITHUB_TOKEN."
-        ),
-    )
     parser.add_argument("reports", nargs="+", metavar="REPORT.json")
     parser.add_argument(
         "--repository", help="owner/name (default: the report's, or GITHUB_REPOSITORY)"
@@ -67,7 +65,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--no-check-run", action="store_true", help="no check run")
     parser.add_argument("--max-inline-comments", type=int, default=None)
-    parser.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -15,23 +15,23 @@ from pattern_review.checks.registry import CHECK_NAMES
 from pattern_review.report import FORMATS
 from pattern_review.workflow_log import write_commands
 
+HELP = "review a change (base...head) and print the report"
+DESCRIPTION = (
+    "Review the change from BASE to HEAD: the commits on HEAD since"
+    " its merge base with BASE (uncommitted changes only with --work-tree)."
+)
+
 
 class UsageError(Exception):
     """Bad usage, bad config, or an unusable repo: exit status 2."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the verb.
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the verb's options.
 
     Args:
-        subparsers: The CLI's subparsers.
+        parser: The verb's parser.
     """
-    parser = subparsers.add_parser(
-        "review",
-        help="review a change (base...head) and print the report",
-        description="Review the change from BASE to HEAD: the commits on HEAD since"
-        " its merge base with BASE (uncommitted changes only with --work-tree).",
-    )
     parser.add_argument(
         "--repo",
         default=".",
@@ -83,7 +83,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="wall budget of the whole review (default 900): checks still"
         " running when it runs out are reported as timed out",
     )
-    parser.set_defaults(handler=main)
 
 
 @contextlib.contextmanager

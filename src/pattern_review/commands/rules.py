@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from pattern_review.rulebook.coverage import CoverageRow
 
 
+HELP = "list the rules and the agent-file sentence each is bound to"
+DESCRIPTION = (
+    "List every convention rule and every ruff code pattern-review cites "
+    "to the agent file, matched against the team's agent file: on or "
+    "off, and the sentence (with its score) each matched. "
+    "`pattern-review explain ID` tells more."
+)
+
+
 @dataclass(frozen=True)
 class CatalogEntry:
     """One line of the catalog.
@@ -279,22 +288,12 @@ def coverage_json(book: Rulebook) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the ``rules`` verb.
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the verb's options.
 
     Args:
-        subparsers: The CLI's subparsers.
+        parser: The verb's parser.
     """
-    parser = subparsers.add_parser(
-        "rules",
-        help="list the rules and the agent-file sentence each is bound to",
-        description=(
-            "List every convention rule and every ruff code pattern-review cites "
-            "to the agent file, matched against the team's agent file: on or "
-            "off, and the sentence (with its score) each matched. "
-            "`pattern-review explain ID` tells more."
-        ),
-    )
     parser.add_argument(
         "--format",
         choices=("text", "json", "markdown"),
@@ -319,7 +318,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--agent-file", help="agent file to match (default: found in the repo)"
     )
-    parser.set_defaults(handler=main)
 
 
 def _team_rulebook(args: argparse.Namespace) -> tuple[Rulebook, AgentFile]:

@@ -298,29 +298,6 @@ class Suppressed:
     added_by_pr: list[AddedSuppression]
 
 
-def apply_suppressions(
-    findings: Sequence[Finding],
-    sources: Mapping[str, str],
-    config: Config,
-    *,
-    checked: Callable[[str], bool] | None = None,
-) -> list[Finding]:
-    """Drop suppressed findings and report ignore entries that matched nothing.
-
-    Args:
-        findings: The findings of every check.
-        sources: Path -> text of the reviewed files (the comments live there).
-        config: ``select``, ``ignore`` and ``per_file_ignores``.
-        checked: Says whether a rule id's check ran; an unused entry for a
-            rule whose check did not run is not reported. None: all ran.
-
-    Returns:
-        The kept findings in their original order, then one ``PR100`` note per
-        unused inline entry (itself subject to the config's lists).
-    """
-    return suppress(findings, sources, config, checked=checked).kept
-
-
 def suppress(
     findings: Sequence[Finding],
     sources: Mapping[str, str],
@@ -341,8 +318,9 @@ def suppress(
             the PR's own, and what it silences is listed.
 
     Returns:
-        The kept findings (as ``apply_suppressions`` returns them) and the
-        silenced findings of comments the PR adds.
+        The kept findings in their original order, then one ``PR100`` note
+        per unused inline entry (itself subject to the config's lists); and
+        the silenced findings of comments the PR adds.
     """
     added_lines = added_lines or {}
     directives = {path: parse_directives(text) for path, text in sources.items()}
