@@ -36,6 +36,8 @@ class SharedSetup:
             set up, by environment key.
         ruff_programs: The pinned ruff each version resolved to, or why it
             could not be run, by ``("ruff", version)``.
+        work_tree_states: The work tree's state (``git.work_tree_state``) as
+            the checks found it, or the error reading it, by repository.
         suggestion_verdicts: Each suggestion's safety verdict, by project,
             file, lines and a digest of the text and suggestion
             (``checks.safe_suggestions``): worked out beside the long pole,
@@ -48,6 +50,9 @@ class SharedSetup:
         default_factory=dict
     )
     ruff_programs: dict[tuple[str, ...], Path | str] = field(default_factory=dict)
+    work_tree_states: dict[tuple[str, ...], str | Exception] = field(
+        default_factory=dict
+    )
     suggestion_verdicts: dict[tuple[str, ...], str | None] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)

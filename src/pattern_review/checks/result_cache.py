@@ -132,7 +132,7 @@ def state_of(context: CheckContext) -> str:
     """
     target = context.target
     digest = hashlib.sha256()
-    digest.update(git.work_tree_state(target.repo).encode())
+    digest.update(_work_tree_state(context).encode())
     project = context.where
     digest.update(_environment_identity(project.folder).encode())
     # The environment the project's tools ran in, when the job activated one.
@@ -144,6 +144,22 @@ def state_of(context: CheckContext) -> str:
     for path in context.python_paths:
         digest.update(f"\0{path}".encode())
     return digest.hexdigest()
+
+
+def _work_tree_state(context: CheckContext) -> str:
+    """The work tree's state, read once per review: as the checks found it."""
+
+    def read() -> str | Exception:
+        try:
+            return git.work_tree_state(context.target.repo)
+        except (git.GitError, OSError) as exc:
+            return exc
+
+    shared = context.shared
+    state = shared.once(shared.work_tree_states, (str(context.target.repo),), read)
+    if isinstance(state, Exception):
+        raise state
+    return state
 
 
 def tree_state(root: Path, context: CheckContext) -> str:
