@@ -150,6 +150,31 @@ def test_a_tool_runs_in_its_own_group_of_our_session_at_its_niceness(
     assert launched.is_set()
 
 
+def test_a_niced_thread_runs_a_tool_at_the_tools_niceness_not_the_sum(
+    tmp_path: Path,
+) -> None:
+    # A yielding check lowers its own thread's priority first; the niceness
+    # its tool asks for is where the tool runs, not added on top of it.
+    code = "import os; print(os.nice(0))"
+    seen: list[int] = []
+
+    def from_a_niced_thread(thread_niceness: int, tool_niceness: int) -> None:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), thread_niceness)
+        run = run_command(
+            [sys.executable, "-c", code], tmp_path, 30, niceness=tool_niceness
+        )
+        seen.append(int(run.stdout))
+
+    for thread_niceness, tool_niceness in ((10, 12), (15, 12)):
+        thread = threading.Thread(
+            target=from_a_niced_thread, args=(thread_niceness, tool_niceness)
+        )
+        thread.start()
+        thread.join(30)
+
+    assert seen == [12, 15]
+
+
 def test_a_missing_program_at_a_niceness_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CheckError, match="cannot start no-such-tool: No such file"):
         run_command(["no-such-tool", "--version"], tmp_path, 30, niceness=19)

@@ -241,8 +241,9 @@ def run_command(
         cwd: Working directory.
         timeout_s: The command's own budget: seconds before it is killed.
         env: Variables added to (or overriding) the current environment.
-        niceness: Scheduling priority increment for the command (and the
-            processes it starts), so that it yields the CPU to others.
+        niceness: The command's niceness (and that of the processes it
+            starts), so that it yields the CPU to others; a calling thread
+            already at a higher one passes that on.
         launched: Set once the process has started.
         account: Run as this user, in its own HOME (a PR's code, when the
             review is root: ``accounts``).
@@ -275,13 +276,16 @@ def run_command(
         full_env.update(account.environment())
         as_user = {"user": account.uid, "group": account.gid, "extra_groups": []}
     command = list(argv)
-    nice = shutil.which("nice") if niceness else None
+    # ``nice -n`` adds to the niceness the command inherits: that of the
+    # calling thread, which a yielding check has already lowered.
+    increment = max(0, niceness - _thread_niceness())
+    nice = shutil.which("nice") if increment else None
     if nice:
         # Set before the tool starts, not after: ``uv run`` may already have
         # started the tool, at full priority, when setpriority() comes.
         if not shutil.which(argv[0], path=full_env.get("PATH")):
             raise CheckError(f"cannot start {name}: No such file or directory")
-        command = [nice, "-n", str(niceness), *argv]
+        command = [nice, "-n", str(increment), *argv]
     reaper.become_subreaper()
     started = time.monotonic()
     try:
@@ -305,7 +309,7 @@ def run_command(
             register(process.pid)
     except OSError as exc:
         raise CheckError(f"cannot start {name}: {exc.strerror or exc}") from exc
-    if niceness and not nice:
+    if increment and not nice:
         # Children started from here on inherit it (``uv run`` -> the tool).
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
@@ -362,6 +366,14 @@ def _wait(
     for reader in readers:
         reader.join(_DRAIN_WAIT_S)
     return b"".join(chunks[0]), b"".join(chunks[1]), timed_out
+
+
+def _thread_niceness() -> int:
+    """The calling thread's niceness (Linux keeps one per thread)."""
+    try:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    except (OSError, AttributeError):
+        return 0
 
 
 def _exits_within(process: subprocess.Popen[bytes], limit: float) -> bool:
