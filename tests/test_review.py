@@ -17,7 +17,7 @@ import pytest
 
 from pattern_review import review
 from pattern_review.checks.registry import CHECK_NAMES, check_spec
-from pattern_review.checks.schedule import YIELD_NICENESS
+from pattern_review.checks.schedule import NEXT_POLE_NICENESS, YIELD_NICENESS
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
@@ -106,6 +106,7 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
     assert all(starts[name][0] >= launched_at[0] for name in starts)
     niceness = {name: nice for name, (_, nice) in starts.items()}
     assert niceness.pop("mypy") == 0
+    assert niceness.pop("pytest") == NEXT_POLE_NICENESS < YIELD_NICENESS
     assert set(niceness.values()) == {YIELD_NICENESS}
     assert set(statuses.values()) == {"passed"}
 

@@ -44,6 +44,11 @@ from pattern_review.projects.process import Deadline
 # slowing it down.
 LONG_POLE = "mypy"
 YIELD_NICENESS = 19
+# pytest is one process, and on a large PR the last check to end: it yields
+# to the long pole but goes before the convention engine, whose files spread
+# over every core once the long pole is done.
+NEXT_POLE = "pytest"
+NEXT_POLE_NICENESS = 10
 # After the review's budget runs out, how long a check whose commands were
 # just killed may take to report before it is given up on.
 DEADLINE_GRACE_S = 2.0
@@ -354,7 +359,8 @@ def context_for(name: str, running: list[str], context: CheckContext) -> CheckCo
 
     Returns:
         The context as is when the check runs alone; else the convention
-        engine in process, and every check but the long pole yielding to it.
+        engine in process, and every check but the long pole yielding to it
+        (pytest less than the others).
     """
     if len(running) == 1:
         return context  # alone: every core is its own
@@ -363,7 +369,8 @@ def context_for(name: str, running: list[str], context: CheckContext) -> CheckCo
         # a start-up of their own): one in-process engine is faster here.
         context = replace(context, config=context.config.model_copy(update={"jobs": 1}))
     if LONG_POLE in running and name != LONG_POLE:
-        context = replace(context, niceness=YIELD_NICENESS)
+        niceness = NEXT_POLE_NICENESS if name == NEXT_POLE else YIELD_NICENESS
+        context = replace(context, niceness=niceness)
     return context
 
 
