@@ -7,6 +7,7 @@ from pathlib import Path
 from pattern_review.baseline.base_run import (
     base_paths,
     files_to_check,
+    introduced_early,
     mark_introduced,
     start_early,
     started_early,
@@ -112,6 +113,26 @@ def test_a_compared_check_starts_its_base_run_as_it_ends_and_it_is_used(
     assert started_early(context) == {}
     # One base run: its outcome is kept once in the result cache.
     assert len(list((tmp_path / "cache" / "results").glob("base-ruff-*"))) == 1
+
+
+def test_the_early_answer_leaves_out_what_the_base_had_before_the_comparison(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    repo = _pr_rewording_an_old_long_line(git_repo)
+    repo.write("pkg/other.py", HEADER + LONG)  # a long line of the PR's own
+    repo.commit("new long line")
+    context = _context(repo, tmp_path, ["ruff"])
+
+    found = run_per_project(["ruff"], context)["ruff"].findings
+    new = introduced_early("ruff", found, context)
+
+    assert sorted((f.rule, f.path) for f in found) == [
+        ("E501", "pkg/mod.py"),
+        ("E501", "pkg/other.py"),
+    ]
+    assert [(f.rule, f.path) for f in new] == [("E501", "pkg/other.py")]
+    # Without an early run (none for mypy) every finding in scope stays.
+    assert introduced_early("mypy", found, context) == found
 
 
 def test_no_base_run_starts_for_a_check_that_is_not_compared_or_found_nothing(

@@ -454,6 +454,60 @@ def start_early(
     threading.Thread(target=run, name=f"base-{name}", daemon=True).start()
 
 
+def introduced_early(
+    name: str, findings: Sequence[Finding], context: CheckContext
+) -> list[Finding]:
+    """Return a check's findings that may be the PR's, by its early base run.
+
+    The candidates are the findings in scope (on lines the PR added, in the
+    default filter mode). Once the base run
+    ``start_early`` started for this check ends, those the base version had
+    too are left out; without such a run (or when it failed), every
+    candidate is returned. The comparison itself (``mark_introduced``) still
+    decides: this is for work worth starting early on what the review will
+    likely keep.
+
+    Args:
+        name: The check that ended.
+        findings: Its findings at head.
+        context: The review's context (the one ``start_early`` was given).
+
+    Returns:
+        The candidates the base version did not have, in their order.
+    """
+    target = context.target
+    mode = context.config.filter_mode
+    candidates = [f for f in findings if in_scope(f, target, mode)]
+    early = _early_runs(context)
+    if mode != "added" or early is None or not candidates:
+        return candidates  # only the ``added`` mode leaves out what base had
+    with early.lock:
+        started = early.runs.get(name)
+    if started is None:
+        return candidates
+    files, run = started
+    if run.exception() is not None or run.result() is None:
+        return candidates
+    outcome = run.result()
+    assert outcome is not None
+    to_base, base_sources = early.base()
+    run_on = set(files)
+    relevant = {f.path for f in candidates}
+    relevant |= {new for old, new in base_paths(target).items() if old in run_on}
+    head = [f for f in findings if compared(f) and f.path in relevant]
+    reviewed = {f.path for f in target.reviewed_files}
+    head_sources = _read_texts(target.repo, {f.path for f in head} & reviewed)
+    new = unmatched(
+        head,
+        head_sources,
+        outcome.findings,
+        base_sources,
+        lambda path: to_base.get(path, path),
+        lambda f: in_scope(f, target, "added"),
+    )
+    return [head[index] for index in sorted(new)]
+
+
 def _read_texts(repo: Path, paths: Iterable[str]) -> dict[str, str]:
     """Read some work tree files as text; unreadable ones are left out."""
     texts: dict[str, str] = {}

@@ -353,23 +353,22 @@ def _shared_verdict(
     return shared.once(shared.suggestion_verdicts, (*key, digest), ask_ruff)
 
 
-def precheck(
-    findings: Sequence[Finding], ctx: CheckContext, niceness: int
-) -> threading.Thread | None:
-    """Start working out the verdicts of a check's suggestions, in a thread.
+def precheck(findings: Sequence[Finding], ctx: CheckContext, niceness: int) -> int:
+    """Work out the verdicts of a check's suggestions before the review asks.
 
-    Called as a check ends, while the long pole still runs: the suggestions
-    the review will likely keep (in scope, the most important first) are
-    checked at the given priority, and ``check_suggestions`` takes the
-    verdicts instead of running ruff after the checks.
+    Called in a thread of its own as a check ends, while the long pole still
+    runs: the suggestions the review will likely keep (in scope, the most
+    important first) are checked at the given priority, and
+    ``check_suggestions`` takes the verdicts instead of running ruff after
+    the checks.
 
     Args:
-        findings: The check's findings at head.
+        findings: The check's findings at head that may be the PR's.
         ctx: The context of their project (one project reviewed).
-        niceness: The ruff runs' scheduling priority increment.
+        niceness: This thread's and its ruff runs' priority increment.
 
     Returns:
-        The thread it started; None when no suggestion is worth checking.
+        How many suggestions it checked.
     """
     target = ctx.target
     mode = ctx.config.filter_mode
@@ -380,24 +379,20 @@ def precheck(
         if f.suggestion is not None and f.path in reviewed and in_scope(f, target, mode)
     ]
     if not wanted:
-        return None
+        return 0
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
     ctx = replace(ctx, niceness=niceness, tool_started=None)
-
-    def run() -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-        texts: dict[str, str | None] = {}
-        views: dict[str, RuffView | None] = {}
-        for finding in by_impact(wanted)[:MAX_CHECKED]:
-            if finding.path not in texts:
-                texts[finding.path] = _read_text(target.repo / finding.path)
-            text = texts[finding.path]
-            if text is not None and finding.suggestion is not None:
-                _shared_verdict(ctx, finding, finding.suggestion, text, views)
-
-    thread = threading.Thread(target=run, name="suggestions", daemon=True)
-    thread.start()
-    return thread
+    texts: dict[str, str | None] = {}
+    views: dict[str, RuffView | None] = {}
+    chosen = by_impact(wanted)[:MAX_CHECKED]
+    for finding in chosen:
+        if finding.path not in texts:
+            texts[finding.path] = _read_text(target.repo / finding.path)
+        text = texts[finding.path]
+        if text is not None and finding.suggestion is not None:
+            _shared_verdict(ctx, finding, finding.suggestion, text, views)
+    return len(chosen)
 
 
 def _read_text(path: Path) -> str | None:

@@ -112,13 +112,23 @@ def _start_follow_ups(
     A compared check's base-version run (``baseline``), and the safety check
     of its suggestions (``safe_suggestions``).
     """
-    from pattern_review.baseline.base_run import start_early
+    from pattern_review.baseline.base_run import introduced_early, start_early
     from pattern_review.checks.safe_suggestions import precheck
 
     def ended(name: str, outcome: CheckOutcome) -> None:
-        if outcome.result.status in ("passed", "failed"):
-            start_early(name, outcome.findings, context, YIELD_NICENESS)
-            precheck(outcome.findings, project_context, YIELD_NICENESS)
+        if outcome.result.status not in ("passed", "failed"):
+            return
+        start_early(name, outcome.findings, context, YIELD_NICENESS)
+        if not any(f.suggestion is not None for f in outcome.findings):
+            return
+
+        def check_suggestions() -> None:
+            # Only what the base version did not have: the review keeps no
+            # other suggestion, and on a large PR most are not the PR's.
+            new = introduced_early(name, outcome.findings, context)
+            precheck(new, project_context, YIELD_NICENESS)
+
+        threading.Thread(target=check_suggestions, daemon=True).start()
 
     return ended
 
