@@ -25,7 +25,7 @@ import json
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -257,23 +257,15 @@ def _checked(
     views: dict[str, RuffView | None],
 ) -> list[Finding]:
     """Check the suggestions that matter most; views are kept in ``views``."""
-    by_file: dict[str, list[Finding]] = {}
-    for finding in by_impact(with_fix)[:MAX_CHECKED]:
-        by_file.setdefault(finding.path, []).append(finding)
     verdicts: dict[int, str | None] = {}
 
-    def check_file(found: list[Finding]) -> None:
-        # One file's suggestions in turn: they share the view of the file.
-        for finding in found:
-            assert finding.suggestion is not None
-            verdicts[id(finding)] = _verdict(
-                finding, finding.suggestion, contexts, sources, views
-            )
+    def check(finding: Finding) -> None:
+        assert finding.suggestion is not None
+        verdicts[id(finding)] = _verdict(
+            finding, finding.suggestion, contexts, sources, views
+        )
 
-    # Files side by side: each ruff run is a short process of its own.
-    workers = max(1, min(len(by_file), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(check_file, by_file.values()))
+    _side_by_side(by_impact(with_fix)[:MAX_CHECKED], check)
     if None in verdicts.values():
         views[_FAILED] = None  # perhaps worked out early, when ruff failed
     out: list[Finding] = []
@@ -296,6 +288,25 @@ def _checked(
                 finding.model_copy(update={"suggestion": None, "message": message})
             )
     return out
+
+
+def _side_by_side(findings: list[Finding], check: Callable[[Finding], None]) -> None:
+    """Check each finding's suggestion, files side by side.
+
+    One file's suggestions in turn: they share the view of the file. Each
+    ruff run is a short process of its own, so files go side by side.
+    """
+    by_file: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.path, []).append(finding)
+
+    def check_file(found: list[Finding]) -> None:
+        for finding in found:
+            check(finding)
+
+    workers = max(1, min(len(by_file), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(check_file, by_file.values()))
 
 
 def _verdict(
@@ -383,15 +394,16 @@ def precheck(findings: Sequence[Finding], ctx: CheckContext, niceness: int) -> i
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
     ctx = replace(ctx, niceness=niceness, tool_started=None)
-    texts: dict[str, str | None] = {}
-    views: dict[str, RuffView | None] = {}
     chosen = by_impact(wanted)[:MAX_CHECKED]
-    for finding in chosen:
-        if finding.path not in texts:
-            texts[finding.path] = _read_text(target.repo / finding.path)
+    texts = {path: _read_text(target.repo / path) for path in {f.path for f in chosen}}
+    views: dict[str, RuffView | None] = {}
+
+    def check(finding: Finding) -> None:
         text = texts[finding.path]
         if text is not None and finding.suggestion is not None:
             _shared_verdict(ctx, finding, finding.suggestion, text, views)
+
+    _side_by_side(chosen, check)  # its threads start at this one's niceness
     return len(chosen)
 
 

@@ -115,17 +115,24 @@ def _start_follow_ups(
     from pattern_review.baseline.base_run import introduced_early, start_early
     from pattern_review.checks.safe_suggestions import precheck
 
+    pole_ended = threading.Event()
+
     def ended(name: str, outcome: CheckOutcome) -> None:
+        if name == LONG_POLE:
+            pole_ended.set()
         if outcome.result.status not in ("passed", "failed"):
             return
         start_early(name, outcome.findings, context, YIELD_NICENESS)
         if not any(f.suggestion is not None for f in outcome.findings):
             return
+        # While the long pole runs there is time to wait for the base run
+        # and check only what the PR introduced (on a large PR most are not
+        # the PR's); after it, the review waits: check them all at once.
+        wait = not pole_ended.is_set()
 
         def check_suggestions() -> None:
-            # Only what the base version did not have: the review keeps no
-            # other suggestion, and on a large PR most are not the PR's.
-            new = introduced_early(name, outcome.findings, context)
+            found = outcome.findings
+            new = introduced_early(name, found, context) if wait else found
             precheck(new, project_context, YIELD_NICENESS)
 
         threading.Thread(target=check_suggestions, daemon=True).start()
