@@ -460,12 +460,11 @@ def introduced_early(
     """Return a check's findings that may be the PR's, by its early base run.
 
     The candidates are the findings in scope (on lines the PR added, in the
-    default filter mode). Once the base run
-    ``start_early`` started for this check ends, those the base version had
-    too are left out; without such a run (or when it failed), every
-    candidate is returned. The comparison itself (``mark_introduced``) still
-    decides: this is for work worth starting early on what the review will
-    likely keep.
+    default filter mode). Once the base run ``start_early`` started for this
+    check ends, those the base version had too are left out; without such a
+    run (or when it failed), every candidate is returned. The comparison
+    itself (``mark_introduced``) still decides: this is for work worth
+    starting early on what the review will likely keep.
 
     Args:
         name: The check that ended.

@@ -71,7 +71,9 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
     # One project: its findings are the review's, so what the review does
     # with a check's findings can start as soon as it ends (several: the
     # review waits for all).
-    ended = _start_follow_ups(context, contexts[0]) if len(contexts) == 1 else None
+    ended = None
+    if len(contexts) == 1:
+        ended = _start_follow_ups(context, contexts[0], LONG_POLE in names)
 
     def run_project(project_context: CheckContext) -> dict[str, CheckOutcome]:
         own = project_context.config.checks
@@ -105,17 +107,27 @@ def run_per_project(names: list[str], context: CheckContext) -> dict[str, CheckO
 
 
 def _start_follow_ups(
-    context: CheckContext, project_context: CheckContext
+    context: CheckContext, project_context: CheckContext, pole_runs: bool
 ) -> Callable[[str, CheckOutcome], None]:
     """Return what starts, beside mypy, what follows a check's end.
 
     A compared check's base-version run (``baseline``), and the safety check
     of its suggestions (``safe_suggestions``).
+
+    Args:
+        context: The review's context (the repository root's).
+        project_context: The context of the one project reviewed.
+        pole_runs: Whether the long pole is among the checks run.
+
+    Returns:
+        The callback for each check that ran, as it ends.
     """
     from pattern_review.baseline.base_run import introduced_early, start_early
     from pattern_review.checks.safe_suggestions import precheck
 
     pole_ended = threading.Event()
+    if not pole_runs:
+        pole_ended.set()  # nothing to hide the wait behind
 
     def ended(name: str, outcome: CheckOutcome) -> None:
         if name == LONG_POLE:
