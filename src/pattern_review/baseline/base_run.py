@@ -604,8 +604,12 @@ def _pre_existing(
         had too, and whether every compared check it needed ran to the end
         there (else the answer holds for this review only: not kept).
     """
-    to_base = {new: old for old, new in base_paths(target).items()}
-    base_sources = read_base_sources(target, to_base.values())
+    early = _early_runs(context)
+    if early is not None:
+        to_base, base_sources = early.base()  # read once, as the checks ended
+    else:
+        to_base = {new: old for old, new in base_paths(target).items()}
+        base_sources = read_base_sources(target, to_base.values())
     # Each check only where it has a candidate: the engine's parse dominates.
     chosen = {
         spec.name: files_to_check(
