@@ -242,10 +242,8 @@ def test_deleting_one_of_the_related_tests_is_noted(
 def test_tests_the_team_skips_here_too_are_the_bases_standard(
     shop: GitRepo, tmp_path: Path
 ) -> None:
-    skipped = TEST_ORDERS.replace(
-        "from app.orders import total\n",
-        "import pytest\n\nfrom app.orders import total\n\n"
-        "pytestmark = pytest.mark.skip(reason='needs a database')\n",
+    skipped = SKIPPED_ORDERS_TEST.replace(
+        "pytest.mark.skip\n", "pytest.mark.skip(reason='needs a database')\n"
     )
     shop.write("tests/test_orders.py", skipped)
     shop.commit("the team's tests skip without a database")
@@ -342,15 +340,19 @@ def test_deleted_tests_relate_by_name_or_base_imports() -> None:
 # mypy
 
 
+def base_leaving_out_migrations(repo: GitRepo, tool_table: str) -> GitRepo:
+    """A base whose own tool config leaves ``migrations/`` out, with one migration."""
+    repo.write("pyproject.toml", PYPROJECT + tool_table, dedent=False)
+    repo.write("migrations/0001_init.py", "X = 1\n")
+    repo.commit("base")
+    return repo
+
+
 def test_teams_own_mypy_exclude_still_passes(git_repo: GitRepo, tmp_path: Path) -> None:
-    git_repo.write(
-        "pyproject.toml",
-        PYPROJECT + '[tool.mypy]\nexclude = "^migrations/"\n',
-        dedent=False,
+    base = base_leaving_out_migrations(
+        git_repo, '[tool.mypy]\nexclude = "^migrations/"\n'
     )
-    git_repo.write("migrations/0001_init.py", "X = 1\n")
-    git_repo.commit("base")
-    ctx = pull_request(git_repo, tmp_path, {"migrations/0002_more.py": "Y = 2\n"})
+    ctx = pull_request(base, tmp_path, {"migrations/0002_more.py": "Y = 2\n"})
 
     outcome = mypy_check.run(ctx)
 
@@ -405,14 +407,10 @@ def test_which_modules_mypys_config_ignores(
 
 
 def test_teams_own_ruff_exclude_still_passes(git_repo: GitRepo, tmp_path: Path) -> None:
-    git_repo.write(
-        "pyproject.toml",
-        PYPROJECT + '[tool.ruff]\nextend-exclude = ["migrations"]\n',
-        dedent=False,
+    base = base_leaving_out_migrations(
+        git_repo, '[tool.ruff]\nextend-exclude = ["migrations"]\n'
     )
-    git_repo.write("migrations/0001_init.py", "X = 1\n")
-    git_repo.commit("base")
-    ctx = pull_request(git_repo, tmp_path, {"migrations/0002_more.py": "import os\n"})
+    ctx = pull_request(base, tmp_path, {"migrations/0002_more.py": "import os\n"})
 
     outcome = ruff_check.run(ctx)
 
