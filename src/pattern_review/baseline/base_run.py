@@ -490,9 +490,7 @@ def introduced_early(
     outcome = run.result()
     assert outcome is not None
     to_base, base_sources = early.base()
-    run_on = set(files)
-    relevant = {f.path for f in candidates}
-    relevant |= {new for old, new in base_paths(target).items() if old in run_on}
+    relevant = _matched_paths(candidates, target, files)
     head = [f for f in findings if compared(f) and f.path in relevant]
     reviewed = {f.path for f in target.reviewed_files}
     head_sources = _read_texts(target.repo, {f.path for f in head} & reviewed)
@@ -505,6 +503,18 @@ def introduced_early(
         lambda f: in_scope(f, target, "added"),
     )
     return [head[index] for index in sorted(new)]
+
+
+def _matched_paths(
+    candidates: Sequence[Finding], target: ReviewTarget, run_on: Iterable[str]
+) -> set[str]:
+    """The head files whose findings take part in a match (keys cost a parse).
+
+    The candidates' own files, and those whose base version was checked.
+    """
+    checked = set(run_on)
+    moved = {new for old, new in base_paths(target).items() if old in checked}
+    return {f.path for f in candidates} | moved
 
 
 def _read_texts(repo: Path, paths: Iterable[str]) -> dict[str, str]:
@@ -624,8 +634,7 @@ def _pre_existing(
     checked = {check_spec(name).source for name in base_ran}
     # Only files that can take part in a match: keys cost a parse per file.
     run_on = set().union(*chosen.values())
-    relevant = {f.path for f in candidates}
-    relevant |= {new for old, new in base_paths(target).items() if old in run_on}
+    relevant = _matched_paths(candidates, target, run_on)
     head = [f for f in head if f.source in checked and f.path in relevant]
     new = unmatched(
         head,
