@@ -216,6 +216,32 @@ def test_mypy_imports_the_prs_plugins_unprivileged(shared_uv: Path) -> None:
     _assert_contained(as_root, as_nobody)
 
 
+def test_the_jobs_mypy_workers_stay_off_for_the_unprivileged_user(
+    shared_uv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mypy's workers would write status files into the project's folder,
+    # which nobody may only read: mypy would fail to start them.
+    monkeypatch.setenv("MYPY_NUM_WORKERS", "2")
+    with readable_folder() as folder:
+        repo = GitRepo(folder / "repo")
+        repo.write(".gitignore", ".venv/\n")
+        repo.write("pyproject.toml", '[project]\nname = "pkg"\nversion = "0"\n')
+        repo.write("pkg/__init__.py", "")
+        repo.write("pkg/calc.py", "def add(a: int, b: int) -> int:\n    return a + b\n")
+        repo.commit("base")
+        _venv_with_mypy(repo, shared_uv)
+        repo.git("checkout", "-q", "-b", "feature")
+        repo.write("pkg/calc.py", 'def add(a: int, b: int) -> int:\n    return "a"\n')
+        repo.commit("pr")
+
+        report = _review(repo, shared_uv, "nobody", "mypy")
+
+    mypy = next(c for c in report["checks"] if c["name"] == "mypy")
+    assert mypy["status"] == "failed", mypy
+    assert "parallel" not in mypy["detail"]
+    assert [f["rule"] for f in report["findings"]] == ["mypy:return-value"]
+
+
 # --- the pieces ------------------------------------------------------------
 
 

@@ -5,19 +5,30 @@ stays as the fallback for what mypy prints outside that format (blocking
 errors of some versions, or a target's mypy too old for ``-O``). The
 incremental cache lives in ``ctx.cache_dir`` so reruns are fast and the work
 tree stays clean.
+
+mypy checks in parallel worker processes only where the job or the project
+asks for them and they can work (``_workers_env``); a parallel run that
+fails without a result is checked again in one process.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from pattern_review.checks.evidence import base_configs, listed, no_evidence
-from pattern_review.checks.mypy_config import mypy_ignored
+from pattern_review.checks.mypy_config import (
+    mypy_ignored,
+    parallel_allowed,
+    workers_configured,
+)
 from pattern_review.context import CheckContext, finished
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding
+from pattern_review.projects.accounts import Account
 from pattern_review.projects.environments import (
     cache_root,
     code_account,
@@ -29,6 +40,10 @@ from pattern_review.projects.tool_config import mypy_excluded
 from pattern_review.projects.tools import run_tool
 
 NAME = "mypy"
+# mypy's own switch for parallel worker processes (mypy 2.4 and later; it
+# overrides the config's ``num_workers``). Older versions ignore it.
+WORKERS_VARIABLE = "MYPY_NUM_WORKERS"
+WORKER_STATUS_FILES = ".mypy_worker.*.json"
 # Codes that enforce style rule 2 ("type annotations on all parameters and
 # return types"); every other mypy error is the checklist's "zero errors".
 ANNOTATION_CODES = frozenset({"no-untyped-def", "no-untyped-call"})
@@ -109,6 +124,10 @@ def parse_mypy_output(output: str) -> list[Finding]:
     return findings
 
 
+def _parse(done: ToolRun) -> list[Finding]:
+    return parse_mypy_output(done.stdout + "\n" + done.stderr)
+
+
 def _normal(path: str) -> str:
     return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
 
@@ -139,6 +158,46 @@ def _direct_args(ctx: CheckContext) -> tuple[list[str], str]:
     return ["--ignore-missing-imports"], "missing imports ignored"
 
 
+def _workers_env(
+    ctx: CheckContext, account: Account | None
+) -> tuple[dict[str, str], bool]:
+    """Return what fixes mypy's worker count, and whether workers were asked for.
+
+    mypy checks in one process unless the job's ``MYPY_NUM_WORKERS`` or the
+    project's config (``num_workers``) asks for parallel worker processes.
+    Workers are turned off where they cannot work: as the unprivileged user
+    (each worker writes a status file into mypy's working folder, the
+    project's, which that user may only read), and where the config turns off
+    what parallel mode needs (``mypy_config.parallel_allowed``).
+    """
+    off = {WORKERS_VARIABLE: "0"}
+    folder = ctx.where.folder
+    safe = ctx.target.safe_mode  # the PR's config is not read
+    if account is not None or not (safe or parallel_allowed(folder)):
+        return off, False
+    asked = os.environ.get(WORKERS_VARIABLE, "").strip() not in ("", "0")
+    return {}, asked or (not safe and workers_configured(folder))
+
+
+def _mypy_once(
+    ctx: CheckContext,
+    args: list[str],
+    direct_args: list[str],
+    account: Account | None,
+    env: dict[str, str],
+) -> ToolRun:
+    folder = ctx.where.folder
+    before = set(folder.glob(WORKER_STATUS_FILES))
+    try:
+        return run_tool(
+            ctx, "mypy", args, env, direct_args=direct_args, account=account
+        )
+    finally:
+        # A worker's status file is left behind when mypy is stopped early.
+        for status in set(folder.glob(WORKER_STATUS_FILES)) - before:
+            status.unlink(missing_ok=True)
+
+
 def _run_mypy(
     ctx: CheckContext, paths: list[str], direct_args: list[str]
 ) -> tuple[ToolRun, list[Finding]]:
@@ -146,17 +205,29 @@ def _run_mypy(
     # the unprivileged user, with a cache that user owns.
     account = code_account(ctx, "mypy not run")
     cache = cache_root(ctx, account) / "mypy"
+    env, parallel = _workers_env(ctx, account)
     args = _mypy_args(ctx, paths, True, cache)
-    done = run_tool(ctx, "mypy", args, direct_args=direct_args, account=account)
+    done = _mypy_once(ctx, args, direct_args, account, env)
     if done.exit_code == 2 and "unrecognized arguments: -O" in done.stderr:
         args = _mypy_args(ctx, paths, False, cache)
-        done = run_tool(ctx, "mypy", args, direct_args=direct_args, account=account)
+        done = _mypy_once(ctx, args, direct_args, account, env)
+    if parallel and done.exit_code not in (0, 1) and not _parse(done):
+        # Parallel mode is new in mypy; when it fails, one process decides.
+        failed = done
+        done = _mypy_once(ctx, args, direct_args, account, {WORKERS_VARIABLE: "0"})
+        note = f"mypy's parallel workers failed ({failed.reason_line()}),"
+        note += " checked again in one process"
+        done = replace(
+            done,
+            seconds=failed.seconds + done.seconds,
+            note="; ".join(filter(None, [done.note, note])),
+        )
     if done.exit_code not in (0, 1, 2):
         raise CheckError(
             f"mypy exited {done.exit_code}: {done.reason_line()}",
             done.stdout + done.stderr,
         )
-    parsed = parse_mypy_output(done.stdout + "\n" + done.stderr)
+    parsed = _parse(done)
     if done.exit_code != 0 and not parsed:
         raise CheckError(
             f"mypy failed: {done.reason_line()}", done.stdout + done.stderr
