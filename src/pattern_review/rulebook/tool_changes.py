@@ -39,7 +39,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 from pattern_review import git
 from pattern_review.lines import LINE_BREAK
@@ -154,6 +154,48 @@ def _change(
         direction=direction,
         rule=rule if weakens else None,
         line=file.line_of(*needles),
+    )
+
+
+def _set_change(
+    file: _File,
+    what: str,
+    old: set[str],
+    new: set[str],
+    narrowing: Literal["added", "removed"],
+    narrowed: str,
+    widened: str,
+    needle: str,
+) -> StandardChange | None:
+    """The change of a set of rule codes or path patterns, None if unchanged.
+
+    Args:
+        file: The config file.
+        what: The setting (``ruff ignore``).
+        old: Its codes or patterns at the base.
+        new: At the head.
+        narrowing: Which of them narrow the check: those the PR adds (to an
+            ignore list) or those it removes (from a select list).
+        narrowed: The effect when any narrow it, ``{}`` for them.
+        widened: The effect otherwise, ``{}`` for the others that changed.
+        needle: The key to find the line by.
+    """
+    if old == new:
+        return None
+    added, removed = sorted(new - old), sorted(old - new)
+    narrow, other = (added, removed) if narrowing == "added" else (removed, added)
+    if narrow:
+        effect = narrowed.format(", ".join(narrow))
+    else:
+        effect = widened.format(", ".join(other))
+    return _change(
+        file,
+        what,
+        sorted(old) or None,
+        sorted(new) or None,
+        weakens=bool(narrow),
+        effect=effect,
+        needles=(needle,),
     )
 
 
@@ -291,56 +333,29 @@ def _ruff_changes(file: _File, name: str) -> list[StandardChange]:
         chosen = _ruff_codes(settings, "select") or set(_RUFF_DEFAULT_SELECT)
         return chosen | _ruff_codes(settings, "extend-select")
 
-    old, new = selected(before), selected(after)
-    if old != new:
-        gone = sorted(old - new)
-        changes.append(
-            _change(
-                file,
-                "ruff select",
-                sorted(old),
-                sorted(new),
-                weakens=bool(gone),
-                effect=f"ruff no longer checks {', '.join(gone)}"
-                if gone
-                else f"ruff also checks {', '.join(sorted(new - old))}",
-                needles=("select",),
-            )
-        )
-    old, new = (_ruff_codes(s, "ignore", "extend-ignore") for s in (before, after))
-    if old != new:
-        added = sorted(new - old)
-        changes.append(
-            _change(
-                file,
-                "ruff ignore",
-                sorted(old) or None,
-                sorted(new) or None,
-                weakens=bool(added),
-                effect=f"ruff ignores {', '.join(added)} everywhere"
-                if added
-                else f"ruff checks {', '.join(sorted(old - new))} again",
-                needles=("ignore",),
-            )
-        )
-    changes += _ruff_path_ignores(file, before or {}, after or {})
+    ignored = [_ruff_codes(s, "ignore", "extend-ignore") for s in (before, after)]
+    found = [
+        _set_change(
+            file, "ruff select", selected(before), selected(after), "removed",
+            "ruff no longer checks {}", "ruff also checks {}", "select",
+        ),
+        _set_change(
+            file, "ruff ignore", ignored[0], ignored[1], "added",
+            "ruff ignores {} everywhere", "ruff checks {} again", "ignore",
+        ),
+        *_ruff_path_ignores(file, before or {}, after or {}),
+    ]  # fmt: skip
     for key in ("exclude", "extend-exclude", "format-exclude"):
         old, new = (_ruff_codes(s, key) for s in (before, after))
-        if old != new:
-            added = sorted(new - old)
-            changes.append(
-                _change(
-                    file,
-                    f"ruff {key}",
-                    sorted(old) or None,
-                    sorted(new) or None,
-                    weakens=bool(added),
-                    effect=f"ruff skips files matching {', '.join(added)}"
-                    if added
-                    else "ruff examines files it skipped before",
-                    needles=(key.removeprefix("format-"),),
-                )
+        found.append(
+            _set_change(
+                file, f"ruff {key}", old, new, "added",
+                "ruff skips files matching {}",
+                "ruff examines files it skipped before",
+                key.removeprefix("format-"),
             )
+        )  # fmt: skip
+    changes += [change for change in found if change is not None]
     old_length = (before or {}).get("line-length")
     new_length = (after or {}).get("line-length")
     if old_length != new_length and isinstance(new_length or 88, int):
