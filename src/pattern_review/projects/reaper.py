@@ -120,7 +120,25 @@ def end_marked(mark: str) -> int:
         How many processes were killed.
     """
     wanted = f"\0{RUN_MARK}={mark}\0".encode()
-    return _end(lambda table: {p for p in table if wanted in _environment(p)})
+
+    def chosen(table: dict[int, _Process]) -> set[int]:
+        return {p for p in _may_be_orphans(table) if wanted in _environment(p)}
+
+    return _end(chosen)
+
+
+def _may_be_orphans(table: dict[int, _Process]) -> set[int]:
+    """The processes that may be an ended command's leftovers.
+
+    As subreaper, this process adopts every orphan of its commands: only its
+    own descendants, outside the commands still running, can be one. Without
+    it (not Linux, or ``prctl`` refused) any process can.
+    """
+    if not (_subreaper and _subreaper[0]):
+        return set(table)
+    own = os.getpid()
+    running = _with_descendants(_commands & set(table), table)
+    return _with_descendants({own}, table) - running - {own}
 
 
 def end_orphans() -> int:
@@ -148,9 +166,7 @@ def end_orphans() -> int:
             for pid, info in table.items()
             if info.ppid == own and info.pgid != own_group and pid not in running
         }
-        marked = {
-            pid for pid in table if pid not in running and prefix in _environment(pid)
-        }
+        marked = {pid for pid in _may_be_orphans(table) if prefix in _environment(pid)}
         return adopted | marked
 
     return _end(chosen)
@@ -230,25 +246,41 @@ def _with_descendants(roots: set[int], table: dict[int, _Process]) -> set[int]:
 
 
 def _processes() -> dict[int, _Process]:
-    """Read every process's parent, group and state from ``/proc``."""
+    """Read every process's parent, group and state from ``/proc``.
+
+    With ``os`` calls rather than ``pathlib``: a sweep follows every command
+    the review runs (hundreds on a large PR) and reads every process.
+    """
     table: dict[int, _Process] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
             continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # it ended meanwhile
+        stat = _read(f"/proc/{name}/stat")
         # The name (field 2) may hold spaces and parentheses: split after it.
-        fields = stat[stat.rfind(")") + 2 :].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         if len(fields) >= 3:
-            table[int(entry.name)] = _Process(int(fields[1]), int(fields[2]), fields[0])
+            state = fields[0].decode("ascii", "replace")
+            table[int(name)] = _Process(int(fields[1]), int(fields[2]), state)
     return table
 
 
 def _environment(pid: int) -> bytes:
     """Return a process's initial environment, or nothing when unreadable."""
+    return b"\0" + _read(f"/proc/{pid}/environ") + b"\0"
+
+
+def _read(path: str) -> bytes:
+    """Read a ``/proc`` file whole; nothing when it is gone or unreadable."""
     try:
-        return b"\0" + Path(f"/proc/{pid}/environ").read_bytes() + b"\0"
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return b""  # it ended meanwhile
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
     except OSError:
         return b""
+    finally:
+        os.close(fd)

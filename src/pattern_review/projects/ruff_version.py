@@ -139,6 +139,7 @@ def pinned_ruff(project: Project, repo: Path) -> RuffPin | None:
     return None
 
 
+@functools.cache  # read from the installed package's metadata: once
 def bundled_version() -> str:
     """Return the version of the ruff installed with pattern-review.
 
