@@ -36,6 +36,9 @@ class SharedSetup:
             set up, by environment key.
         ruff_programs: The pinned ruff each version resolved to, or why it
             could not be run, by ``("ruff", version)``.
+        ruff_commands: How ruff starts for each project folder, and which
+            ruff it is (``ruff_version.ruff_command``): hundreds of ruff runs
+            on a large PR need not look for the pin each time.
         work_tree_states: The work tree's state (``git.work_tree_state``) as
             the checks found it, or the error reading it, by repository.
         suggestion_verdicts: Each suggestion's safety verdict, by project,
@@ -50,6 +53,9 @@ class SharedSetup:
         default_factory=dict
     )
     ruff_programs: dict[tuple[str, ...], Path | str] = field(default_factory=dict)
+    ruff_commands: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = field(
+        default_factory=dict
+    )
     work_tree_states: dict[tuple[str, ...], str | Exception] = field(
         default_factory=dict
     )

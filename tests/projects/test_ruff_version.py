@@ -202,10 +202,12 @@ def test_without_a_pin_or_with_our_version_pinned_no_ruff_is_fetched(
         f"bundled ruff {bundled_version()}, the project pins none",
     )
     (tmp_path / "requirements.txt").write_text(f"ruff=={bundled_version()}\n")
-    assert ruff_command(ctx) == (
+    assert ruff_command(folder_context(tmp_path, tmp_path)) == (
         bundled_command(),
         f"ruff {bundled_version()}, pinned in requirements.txt",
     )
+    # One review decides once: its work tree does not change under it.
+    assert ruff_command(ctx)[1].endswith("the project pins none")
 
 
 def test_a_pin_without_uv_runs_the_bundled_ruff_and_says_why(

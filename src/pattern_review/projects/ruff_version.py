@@ -183,7 +183,8 @@ def ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
     The one place that decides the ruff version: the bundled ruff in safe
     mode, with the ``direct`` runner, without a pin or without uv; else the
     pinned version, fetched once per review (a failure falls back to the
-    bundled ruff, and the note says why).
+    bundled ruff, and the note says why). Decided once per project folder
+    and review.
 
     Args:
         ctx: A check's context.
@@ -191,18 +192,26 @@ def ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
     Returns:
         The argv prefix that starts ruff, and the note naming which ruff it is.
     """
+    key = (str(ctx.where.folder), str(ctx.target.safe_mode), ctx.config.runner)
+    command, which = ctx.shared.once(
+        ctx.shared.ruff_commands, key, lambda: _ruff_command(ctx)
+    )
+    return list(command), which
+
+
+def _ruff_command(ctx: CheckContext) -> tuple[tuple[str, ...], str]:
     bundled = f"bundled ruff {bundled_version()}"
     if ctx.target.safe_mode or ctx.config.runner == "direct":
-        return bundled_command(), bundled
+        return _bundled_argv(), bundled
     pin = pinned_ruff(ctx.where, ctx.target.repo)
     if pin is None:
-        return bundled_command(), f"{bundled}, the project pins none"
+        return _bundled_argv(), f"{bundled}, the project pins none"
     which = f"ruff {pin.version}, pinned in {pin.source}"
     if pin.version == bundled_version():
-        return bundled_command(), which
+        return _bundled_argv(), which
     uv = find_uv()
     if uv is None:
-        return bundled_command(), f"{bundled}: no uv to run ruff {pin.version}"
+        return _bundled_argv(), f"{bundled}: no uv to run ruff {pin.version}"
     shared = ctx.shared
     found = shared.once(
         shared.ruff_programs,
@@ -210,11 +219,11 @@ def ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
         lambda: _fetch_pinned(ctx, uv, pin.version),
     )
     if not isinstance(found, Path):
-        return bundled_command(), (
+        return _bundled_argv(), (
             f"{bundled}: ruff {pin.version} (pinned in {pin.source}) could not be"
             f" run: {found}"
         )
-    return [str(found)], which
+    return (str(found),), which
 
 
 def _fetch_pinned(ctx: CheckContext, uv: str, version: str) -> Path | str:
