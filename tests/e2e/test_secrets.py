@@ -90,6 +90,26 @@ def test_redaction_covers_values_their_stored_forms_and_token_shapes() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        f"ghp_{'a1' * 20}",
+        f"ghs_{'B2' * 15}",
+        f"github_pat_{'c_3' * 10}",
+        f"sk-ant-api03-{'x' * 20}",
+        "AKIAABCDEFGHIJKLMNOP",
+        f"xoxb-{'1' * 12}",
+        f"AIza{'k' * 35}",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+    ],
+)
+def test_every_token_shape_is_redacted_in_a_long_text(token: str) -> None:
+    # Only a text holding what a shape always holds is scanned by it.
+    text = "finding text " * 10_000 + token + " and after"
+
+    assert Redactor().text(text).endswith(f"finding text {REDACTED} and after")
+
+
 def test_a_report_is_redacted_everywhere_in_it(monkeypatch: Any) -> None:
     monkeypatch.setenv("INPUT_DEPLOY-TOKEN", DEPLOY_PASSWORD)
     finding = Finding(
