@@ -124,8 +124,11 @@ def files_to_check(
     if not others:
         return chosen
     wanted: set[str] = set()
+    head_lines: dict[str, list[str]] = {}  # a file holds many candidates
     for finding in candidates:
-        lines = split_lines(head_sources.get(finding.path, ""))
+        if finding.path not in head_lines:
+            head_lines[finding.path] = split_lines(head_sources.get(finding.path, ""))
+        lines = head_lines[finding.path]
         if finding.line <= len(lines):
             key = "".join(lines[finding.line - 1].split())
             if len(key) >= MIN_MOVED_LINE:

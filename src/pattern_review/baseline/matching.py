@@ -12,6 +12,7 @@ Pure functions: the base-version run that feeds them is in base_run.py.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -69,6 +70,9 @@ class _Shape:
     imports: dict[tuple[int, int], str]
 
 
+# The comparison and each early answer key the same files again: a text is
+# parsed once (the shape is only read). Bounded: a review process runs on.
+@functools.lru_cache(maxsize=4096)
 def shape_of(source: str) -> _Shape:
     """Read the scopes and statements of a file (none when it does not parse).
 

@@ -23,6 +23,7 @@ linted.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -178,8 +179,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
         could_not_analyse((folder / path).relative_to(repo).as_posix(), "ruff", why)
         for path, why in sorted(linted.crashed.items())
     ]
+    # Many findings share a folder: resolve each once (a syscall a component).
+    resolve = functools.lru_cache(maxsize=None)(Path.resolve)
     for item in linted.items:
-        finding = to_finding(item, repo)
+        finding = to_finding(item, repo, resolve)
         if finding is not None and finding.path in wanted:
             findings.append(finding)
     detail = f"{len(findings)} violation(s)" if findings else "no violations"
@@ -290,12 +293,17 @@ def _attempt(
     return attempt
 
 
-def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:
+def to_finding(
+    item: dict[str, Any],
+    repo: Path,
+    resolve: Callable[[Path], Path] = Path.resolve,
+) -> Finding | None:
     """Turn one entry of ruff's JSON output into a finding.
 
     Args:
         item: One violation as ruff prints it.
         repo: The resolved work tree, to make paths relative.
+        resolve: How a folder is resolved (a caller may remember them).
 
     Returns:
         The finding, or None when it contradicts the agent file.
@@ -317,7 +325,7 @@ def to_finding(item: dict[str, Any], repo: Path) -> Finding | None:
     try:
         # The folder is resolved, not the file: a changed module that is a
         # link is reviewed under its own name (target.py).
-        named = filename.parent.resolve() / filename.name
+        named = resolve(filename.parent) / filename.name
         path = named.relative_to(repo).as_posix()
     except ValueError:
         path = filename.as_posix()

@@ -42,6 +42,10 @@ class Rulebook:
     rows: tuple[CoverageRow, ...] = ()
     modules: tuple[str, ...] = ()
     _by_rule: Mapping[str, Binding] = field(default_factory=dict, compare=False)
+    # ruff_select's answers: every ruff run asks (hundreds on a large PR).
+    _selects: dict[tuple[str, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def binding(self, rule: str) -> Binding | None:
         """Return the binding of a rule id or ruff prefix, if any.
@@ -113,9 +117,12 @@ class Rulebook:
         Returns:
             The codes still asked for by the team's file.
         """
+        asked = tuple(select)
+        if asked in self._selects:
+            return self._selects[asked]
         off = self.off_patterns()
         kept: list[str] = []
-        for code in select:
+        for code in asked:
             cited = [
                 m.pattern
                 for m in RUFF_MAPPINGS
@@ -123,7 +130,8 @@ class Rulebook:
             ]
             if not cited or not all(pattern in off for pattern in cited):
                 kept.append(code)
-        return tuple(kept)
+        self._selects[asked] = tuple(kept)
+        return self._selects[asked]
 
     def recite(self, finding: Finding) -> Finding:
         """Cite a ruff finding of an off style rule to the Completion Checklist.
