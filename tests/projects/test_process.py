@@ -113,6 +113,25 @@ def test_an_orphan_that_dropped_its_mark_is_ended_with_the_review(
     assert ends_soon(orphan)
 
 
+@linux_only
+def test_a_forked_child_becomes_a_subreaper_of_its_own() -> None:
+    # prctl's flag is not inherited across fork: a child that took its
+    # parent's answer would sweep only its own descendants for orphans that
+    # go to the parent.
+    import ctypes
+
+    assert reaper.become_subreaper()
+    child = os.fork()
+    if child == 0:
+        reaper.become_subreaper()
+        flag = ctypes.c_int(0)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(37, ctypes.byref(flag), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
+        os._exit(0 if flag.value == 1 else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_the_reviews_deadline_cuts_a_longer_budget(tmp_path: Path) -> None:
     deadline = Deadline.start(1)
     started = time.monotonic()

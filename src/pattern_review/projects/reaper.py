@@ -43,7 +43,9 @@ _numbers = itertools.count(1)
 # looks: a command being started is never taken for an orphan.
 _lock = threading.Lock()
 _commands: set[int] = set()
-_subreaper: list[bool] = []
+# By process id: a forked child is not its parent's subreaper (prctl's flag
+# is not inherited), though it inherits this table.
+_subreaper: dict[int, bool] = {}
 # Rounds of stopping new descendants before the kill; a fork bomb that
 # outgrows them is still stopped in part and killed at the next sweep.
 _MAX_ROUNDS = 10
@@ -68,14 +70,15 @@ def become_subreaper() -> bool:
     Returns:
         Whether this process is a child subreaper now.
     """
-    if _subreaper:
-        return _subreaper[0]
+    own = os.getpid()
+    if own in _subreaper:
+        return _subreaper[own]
     done = False
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             done = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    _subreaper.append(done)
+    _subreaper[own] = done
     return done
 
 
@@ -134,9 +137,9 @@ def _may_be_orphans(table: dict[int, _Process]) -> set[int]:
     own descendants, outside the commands still running, can be one. Without
     it (not Linux, or ``prctl`` refused) any process can.
     """
-    if not (_subreaper and _subreaper[0]):
-        return set(table)
     own = os.getpid()
+    if not _subreaper.get(own):
+        return set(table)
     running = _with_descendants(_commands & set(table), table)
     return _with_descendants({own}, table) - running - {own}
 
