@@ -910,6 +910,9 @@ def render_document(
         "(user + system, from `wait4`) are not inflated by other work on the "
         "machine, wall seconds are: each size shows the load average around it, "
         "and the ratios compare runs made minutes apart under the same load.\n\n"
+        "What each round of speed work changed, with its before-and-after "
+        "measurements, is in [speed-history.md](speed-history.md) (written by "
+        "hand; this page is regenerated).\n\n"
         "## Results\n\n"
         + "\n".join(sections)
         + "\n## Machine\n\n"
