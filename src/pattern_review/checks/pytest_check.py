@@ -61,7 +61,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
     """Run the test files related to the changed files.
 
     Args:
-        ctx: The review's context.
+        ctx: The review's context; its changed files pick the tests to run.
 
     Returns:
         One finding per failing test or uncollectable test module.

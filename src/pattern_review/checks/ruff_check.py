@@ -139,7 +139,8 @@ def run(ctx: CheckContext) -> CheckOutcome:
     """Lint the changed files with ruff.
 
     Args:
-        ctx: The review's context.
+        ctx: The review's context: the changed Python files, and the rules
+            the agent file's style section adds to each project's own.
 
     Returns:
         One finding per ruff violation in the changed files.

@@ -26,10 +26,8 @@ HELP = "review a bundled example PR (the README quick start)"
 
 # The example's commits have their own author, whoever runs the demo.
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Demo",
-    "GIT_AUTHOR_EMAIL": "demo@example.com",
-    "GIT_COMMITTER_NAME": "Demo",
-    "GIT_COMMITTER_EMAIL": "demo@example.com",
+    **dict.fromkeys(("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"), "Demo"),
+    **dict.fromkeys(("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"), "demo@example.com"),
 }
 
 

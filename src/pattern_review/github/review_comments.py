@@ -31,7 +31,6 @@ FP_TAG = "<!-- pattern-review:fp={} -->"
 # Only the tag that ends a comment counts: a message or suggestion quoting PR
 # text could hold one too, and must not pass for a finding already posted.
 _FP_TAG = re.compile(r"<!-- pattern-review:fp=([^\s<>]{1,128}) -->\s*\Z")
-_FENCE_RUN = re.compile(r"`{3,}")
 
 
 @dataclass
@@ -74,6 +73,10 @@ def _hunk(report: Report, path: str, line: int) -> tuple[int, int] | None:
         if start <= line <= end:
             return (start, end)
     return None
+
+
+# A suggestion's fence must be longer than any run of backticks inside it.
+_FENCE_RUN = re.compile(r"`{3,}")
 
 
 def _fence(text: str) -> str:

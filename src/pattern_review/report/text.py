@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
+import pattern_review.report.shared as shared
 from pattern_review.models import Report
-from pattern_review.report.shared import (
-    counts_line,
-    missing_sections,
-    not_python_line,
-    notable_skips,
-    ordered,
-    pattern_title,
-    pre_existing_line,
-)
 from pattern_review.rulebook.agent_file import AgentFile
 
 
@@ -55,13 +47,13 @@ def render_text(report: Report, agent: AgentFile) -> str:
     lines = _could_not_run(report)
     # Findings repeat a handful of slugs; look each heading up once.
     titles = {
-        slug: pattern_title(agent, slug)
+        slug: shared.pattern_title(agent, slug)
         for slug in {f.pattern for f in report.findings}
     }
-    by_file = sorted(ordered(report.findings), key=lambda f: f.path)
+    by_file = sorted(shared.ordered(report.findings), key=lambda f: f.path)
     for path, group in groupby(by_file, key=lambda f: f.path):
         findings = sorted(group, key=lambda f: (f.line, f.column, f.rule))
-        lines.append(f"{path} ({counts_line(findings)})")
+        lines.append(f"{path} ({shared.counts_line(findings)})")
         for f in findings:
             lines.append(
                 f"  {f.path}:{f.line}:{f.column}  {f.severity.upper():<7}  "
@@ -73,8 +65,8 @@ def render_text(report: Report, agent: AgentFile) -> str:
         # "No findings." alone would read as a pass when a check did not run.
         ran = " from the checks that ran" if _errored(report) else ""
         lines += [f"No findings{ran}.", ""]
-    if pre_existing_line(report):
-        lines += [pre_existing_line(report), ""]
+    if shared.pre_existing_line(report):
+        lines += [shared.pre_existing_line(report), ""]
 
     if report.checks:
         lines.append("Checks:")
@@ -97,7 +89,7 @@ def render_text(report: Report, agent: AgentFile) -> str:
             " change(s)); the base commit's standard was applied.",
             "",
         ]
-    missing = missing_sections(report, agent)
+    missing = shared.missing_sections(report, agent)
     if missing:
         lines += [
             f"{agent.path} has no section for {', '.join(missing)}: those findings"
@@ -114,12 +106,12 @@ def render_text(report: Report, agent: AgentFile) -> str:
             for item in report.added_suppressions
         ]
         lines.append("")
-    named, not_python = notable_skips(report)
+    named, not_python = shared.notable_skips(report)
     if named:
         lines.append(f"Not reviewed ({len(named)} file(s)):")
         lines += [f"  {path}: {reason}" for path, reason in named]
     if not_python:
-        lines.append(not_python_line(not_python))
+        lines.append(shared.not_python_line(not_python))
     if named or not_python:
         lines.append("")
 
@@ -137,7 +129,7 @@ def render_text(report: Report, agent: AgentFile) -> str:
     lines.append("")
 
     lines.append(
-        f"Conclusion: {report.conclusion} ({counts_line(report.findings)}; "
+        f"Conclusion: {report.conclusion} ({shared.counts_line(report.findings)}; "
         f"agent file {report.agent_file or agent.path})"
     )
     return "\n".join(lines) + "\n"

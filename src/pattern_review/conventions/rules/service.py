@@ -82,11 +82,7 @@ class ServiceRule(Rule):
     ROLES = frozenset({"service"})
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        """Check a service class.
-
-        Args:
-            node: Any class of the module.
-        """
+        """Pass each service class of the module to ``check_service``."""
         if is_service_class(node):
             self.check_service(node)
 

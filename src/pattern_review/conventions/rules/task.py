@@ -54,11 +54,7 @@ class TaskRule(Rule):
     ROLES = frozenset({"task"})
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """Check a Celery task.
-
-        Args:
-            node: Any function of the module.
-        """
+        """Pass each Celery task of the module, and its decorator, to ``check_task``."""
         decorator = task_decorator(node)
         if decorator is not None:
             self.check_task(node, decorator)
