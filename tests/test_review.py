@@ -6,6 +6,7 @@ test sees exactly when and how ``run_review`` starts each one.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -22,6 +23,7 @@ from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult
+from pattern_review.projects.priority import thread_niceness
 from pattern_review.rulebook.agent_file import builtin_agent_file, parse_agent_file
 from pattern_review.target import build_target
 from tests.check_context import check_context
@@ -212,3 +214,42 @@ def test_an_unused_ignore_of_a_team_rule_is_reported_when_conventions_ran(
         "PR100 9 Unused pattern-review ignore[ACME001]: no ACME001 finding here;"
         " remove the entry."
     ]
+
+
+def test_the_checks_stop_yielding_once_the_long_pole_has_ended(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starts: Starts = {}
+    beside_the_pole = threading.Event()
+    seen: dict[str, int] = {}
+
+    def pole(ctx: CheckContext) -> CheckOutcome:
+        assert ctx.tool_started is not None
+        ctx.tool_started.set()
+        beside_the_pole.wait(timeout=10)
+        return _passed("mypy")
+
+    def ruff(ctx: CheckContext) -> CheckOutcome:
+        seen["during"] = ctx.niceness_now
+        seen["thread during"] = thread_niceness()
+        beside_the_pole.set()
+        ends = time.monotonic() + 10
+        while not ctx.shared.yielding.ended and time.monotonic() < ends:
+            time.sleep(0.01)
+        # Nothing to yield to any more: a busy machine would starve it.
+        seen["after"] = ctx.niceness_now
+        seen["thread after"] = thread_niceness()
+        return _passed("ruff")
+
+    _others(monkeypatch, starts)
+    _register(monkeypatch, "mypy", pole)
+    _register(monkeypatch, "ruff", ruff)
+
+    statuses = _review(git_repo, tmp_path)
+
+    assert set(statuses.values()) == {"passed"}
+    assert seen["during"] == YIELD_NICENESS
+    assert seen["after"] == 0
+    if os.geteuid() == 0:  # giving a niceness back needs the privilege to
+        assert seen["thread during"] == YIELD_NICENESS
+        assert seen["thread after"] == thread_niceness()

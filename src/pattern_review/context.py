@@ -18,6 +18,7 @@ from pattern_review.config import Config
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult, Finding, ReviewTarget
 from pattern_review.projects.discovery import ROOT, Project
+from pattern_review.projects.priority import Yielding
 from pattern_review.projects.process import Deadline
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class SharedSetup:
             file, lines and a digest of the text and suggestion
             (``checks.safe_suggestions``): worked out beside the long pole,
             taken after the checks.
+        yielding: Whether the checks still yield the CPU to a long pole.
         lock: Held while a check looks up or adds an entry of ``locks``.
         locks: One lock per key, held while its entry is set up.
     """
@@ -60,6 +62,7 @@ class SharedSetup:
         default_factory=dict
     )
     suggestion_verdicts: dict[tuple[str, ...], str | None] = field(default_factory=dict)
+    yielding: Yielding = field(default_factory=Yielding)
     lock: threading.Lock = field(default_factory=threading.Lock)
     locks: dict[tuple[str, ...], threading.Lock] = field(default_factory=dict)
 
@@ -126,6 +129,11 @@ class CheckContext:
 
     rulebook: Rulebook | None = field(default=None, compare=False)
     deadline: Deadline | None = field(default=None, compare=False)
+
+    @property
+    def niceness_now(self) -> int:
+        """The niceness the check's commands start at: 0 once the long poles end."""
+        return self.shared.yielding.niceness(self.niceness)
 
     @property
     def python_paths(self) -> list[str]:

@@ -442,8 +442,7 @@ def start_early(
         early.runs[name] = (wanted, done)
 
     def run() -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        context.shared.yielding.lower_thread(niceness)
         try:
             on_base = _run_on_base_tree(
                 target, context, {name: wanted}, base_sources, niceness

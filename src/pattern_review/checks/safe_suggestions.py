@@ -18,12 +18,10 @@ check after the checks takes those verdicts.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import json
 import os
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -391,8 +389,7 @@ def precheck(findings: Sequence[Finding], ctx: CheckContext, niceness: int) -> i
     ]
     if not wanted:
         return 0
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    ctx.shared.yielding.lower_thread(niceness)
     ctx = replace(ctx, niceness=niceness, tool_started=None)
     chosen = by_impact(wanted)[:MAX_CHECKED]
     texts = {path: _read_text(target.repo / path) for path in {f.path for f in chosen}}

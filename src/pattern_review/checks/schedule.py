@@ -5,7 +5,8 @@ A review's checks run per project: each project gets a context of its own
 (each tool is its own subprocess), and the outcomes of all projects are
 merged into one result per check, whose detail names each project when there
 are several (or one outside the root). A cold review takes about as long as
-its slowest check, so that check starts first and the others yield to it.
+its slowest check, so that check starts first and the others yield to it
+until it ends.
 
 The review's wall budget (``CheckContext.deadline``) holds here: a check
 still running when it runs out (and a moment's grace for one that is just
@@ -41,7 +42,7 @@ from pattern_review.projects.process import Deadline
 
 # The check a cold review waits for. The others run at a lower priority so
 # that, on a small runner, they fill the cores it leaves idle instead of
-# slowing it down.
+# slowing it down; once it ends they get the review's back (``priority``).
 LONG_POLE = "mypy"
 YIELD_NICENESS = 19
 # pytest is one process, and on a large PR the last check to end: it yields
@@ -285,8 +286,9 @@ def run_checks(
             pole_context = replace(
                 context_for(LONG_POLE, to_run, context), tool_started=launched
             )
+            context.shared.yielding.pole_started()
             futures[LONG_POLE] = pool.submit(
-                _run_then, LONG_POLE, pole_context, ended, lends=grows
+                _run_then, LONG_POLE, pole_context, ended, lends=grows, pole=True
             )
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
@@ -322,6 +324,7 @@ def _run_then(
     *,
     grows: bool = False,
     lends: bool = False,
+    pole: bool = False,
 ) -> CheckOutcome:
     """Run a check, then tell ``ended`` (a failure there is not the check's).
 
@@ -331,17 +334,22 @@ def _run_then(
         ended: Told of its outcome; None: nobody.
         grows: The convention engine may take the cores lent meanwhile.
         lends: Its core is lent to the engine when it ends.
+        pole: It is a long pole the others yield to until it ends.
 
     Returns:
         Its outcome.
     """
-    if grows:
-        from pattern_review.conventions.pool import may_grow_to
+    try:
+        if grows:
+            from pattern_review.conventions.pool import may_grow_to
 
-        with may_grow_to(os.cpu_count() or 1):
+            with may_grow_to(os.cpu_count() or 1):
+                outcome = run_check(name, context)
+        else:
             outcome = run_check(name, context)
-    else:
-        outcome = run_check(name, context)
+    finally:
+        if pole:
+            context.shared.yielding.pole_ended()
     if lends:
         from pattern_review.conventions.pool import lend_core
 
@@ -413,11 +421,9 @@ def run_check(name: str, context: CheckContext) -> CheckOutcome:
     Returns:
         Its outcome, timed; status ``error`` with the reason when it raised.
     """
-    if context.niceness:
-        # Linux schedules threads separately: this lowers the priority of the
-        # in-process convention engine as well as of the tools started here.
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), context.niceness)
+    # Linux schedules threads separately: this lowers the priority of the
+    # in-process convention engine as well as of the tools started here.
+    context.shared.yielding.lower_thread(context.niceness)
     started = time.perf_counter()
     try:
         module = importlib.import_module(check_spec(name).module)

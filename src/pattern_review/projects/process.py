@@ -33,6 +33,7 @@ from pattern_review.errors import CheckError
 from pattern_review.projects import reaper
 from pattern_review.projects.accounts import Account
 from pattern_review.projects.error_lines import first_error_line
+from pattern_review.projects.priority import thread_niceness
 from pattern_review.redaction import SECRET_NAMES
 
 RunnerKind = Literal["env", "uv", "direct"]
@@ -278,7 +279,7 @@ def run_command(
     command = list(argv)
     # ``nice -n`` adds to the niceness the command inherits: that of the
     # calling thread, which a yielding check has already lowered.
-    increment = max(0, niceness - _thread_niceness())
+    increment = max(0, niceness - thread_niceness())
     nice = shutil.which("nice") if increment else None
     if nice:
         # Set before the tool starts, not after: ``uv run`` may already have
@@ -366,14 +367,6 @@ def _wait(
     for reader in readers:
         reader.join(_DRAIN_WAIT_S)
     return b"".join(chunks[0]), b"".join(chunks[1]), timed_out
-
-
-def _thread_niceness() -> int:
-    """The calling thread's niceness (Linux keeps one per thread)."""
-    try:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    except (OSError, AttributeError):
-        return 0
 
 
 def _exits_within(process: subprocess.Popen[bytes], limit: float) -> bool:

@@ -233,6 +233,18 @@ def _reap(children: set[int]) -> None:
             time.sleep(0.01)
 
 
+def descendants() -> set[int]:
+    """Return the ids of this process's descendants, read from ``/proc``.
+
+    Returns:
+        Every process below this one (none where there is no ``/proc``).
+    """
+    if not Path("/proc/self/stat").exists():
+        return set()
+    own = os.getpid()
+    return _with_descendants({own}, _processes()) - {own}
+
+
 def _with_descendants(roots: set[int], table: dict[int, _Process]) -> set[int]:
     children: dict[int, list[int]] = {}
     for pid, info in table.items():

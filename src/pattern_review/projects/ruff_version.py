@@ -297,7 +297,7 @@ def run_ruff(
     """
     folder = ctx.where.folder
     timeout = ctx.config.ruff_timeout_s if timeout_s is None else timeout_s
-    nice = ctx.niceness
+    nice = ctx.niceness_now
     command, which = ruff_command(ctx)
     run = run_command(
         [*command, *args],

@@ -188,7 +188,7 @@ def run_tool(
         return ruff
     folder = ctx.where.folder
     timeout = ctx.config.tool_timeout_s if timeout_s is None else timeout_s
-    nice = ctx.niceness
+    nice = ctx.niceness_now
     environment = project_environment(ctx)
     program = environment.program(tool)
     if account is not None:
