@@ -73,6 +73,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Sections measured by their own commands (benchmarks.monorepo, benchmarks
+# load) or written by hand beside them: a full run keeps them as they are.
+KEPT_SECTIONS = (MONOREPO, load.HEADING, load.NOTES_HEADING)
+
+
+def with_kept_sections(text: str, old: str) -> str:
+    """Carry the kept sections of the old document over into a new one.
+
+    Args:
+        text: The document this run rendered.
+        old: The document it replaces.
+
+    Returns:
+        ``text`` with each of ``KEPT_SECTIONS`` the old document has.
+    """
+    for heading in KEPT_SECTIONS:
+        kept = baseline_cost.section_of(old, heading)
+        if kept:
+            text = baseline_cost.replace_section(text, kept, heading)
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark.
 
@@ -186,11 +208,7 @@ def _run(
         )  # fmt: skip
         args.output.parent.mkdir(parents=True, exist_ok=True)
         if args.output.is_file():
-            # Measured by its own command (benchmarks.monorepo): kept as it is.
-            for heading in (MONOREPO, load.HEADING):
-                kept = baseline_cost.section_of(args.output.read_text(), heading)
-                if kept:
-                    text = baseline_cost.replace_section(text, kept, heading)
+            text = with_kept_sections(text, args.output.read_text())
         args.output.write_text(text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -35,6 +35,8 @@ from pattern_review.commands.demo import build_example
 from pattern_review.findings.rules import ANALYSIS_FAILED_RULE
 
 HEADING = "### Under load"
+# What is said of the runs by hand, after them: kept as it is by every writer.
+NOTES_HEADING = "### Under load: notes"
 DOCUMENT = Path("docs/benchmarks.md")
 # What identifies a finding across runs (its message may carry timings).
 FindingKey = tuple[str, int, int, str, str]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks.load import compare, finding_keys, render
+from benchmarks.__main__ import with_kept_sections
+from benchmarks.baseline_cost import replace_section
+from benchmarks.load import HEADING, NOTES_HEADING, compare, finding_keys, render
 
 
 def _finding(
@@ -43,3 +45,21 @@ def test_the_section_names_its_heading_and_every_run() -> None:
 
     assert text.startswith("### Under load\n")
     assert "| demo | idle |" in text
+
+
+def test_the_notes_on_the_loaded_runs_survive_every_writer() -> None:
+    old = (
+        f"# Benchmarks\n\n### CLI start-up\n\nold\n\n{HEADING}\n\n| old table |\n\n"
+        f"{NOTES_HEADING}\n\nwhy it changed\n\n## Machine\n"
+    )
+    # ``python -m benchmarks load --write``: the table only.
+    rewritten = replace_section(old, f"{HEADING}\n\n| new table |\n\n", HEADING)
+    assert "| new table |" in rewritten and "| old table |" not in rewritten
+    assert rewritten.count("why it changed") == 1
+
+    # ``python -m benchmarks``: a whole new document, the load sections kept.
+    fresh = "# Benchmarks\n\n### CLI start-up\n\nnew\n\n## Machine\n\nm\n"
+    merged = with_kept_sections(fresh, rewritten)
+    assert "new" in merged and "old" not in merged
+    assert merged.index("| new table |") < merged.index("why it changed")
+    assert merged.index("why it changed") < merged.index("## Machine")
