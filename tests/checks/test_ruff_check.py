@@ -373,6 +373,39 @@ def test_uv_project_without_ruff_falls_back_and_says_so(
     assert tree_state(git_repo) == before
 
 
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv not on PATH")
+def test_a_pinned_ruff_before_0_2_leaves_linting_to_ours_with_every_code(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    # ruff 0.1.9 knows no UP045 (Optional[X]) and cannot take the review's
+    # --config options: ours lints, every style code included.
+    git_repo.write("requirements.txt", "ruff==0.1.9\n")
+    git_repo.write(
+        "app/mod.py",
+        """\
+        from __future__ import annotations
+
+        from typing import Optional
+
+
+        def get(value: Optional[int]) -> int:
+            \"\"\"Return the value.\"\"\"
+            return value or 0
+        """,
+    )
+    git_repo.commit()
+
+    outcome = ruff_check.run(_context_added(git_repo, tmp_path, "app/mod.py"))
+
+    if "could not be run" in outcome.result.detail:
+        pytest.skip(f"the registry is not reachable: {outcome.result.detail}")
+    assert {f.rule for f in outcome.findings} == {"UP045"}
+    assert "lacks" not in outcome.result.detail
+    assert "ruff 0.1.9 (pinned in requirements.txt) cannot take" in (
+        outcome.result.detail
+    )
+
+
 RULE_CODES = re.compile(r"^\S+:\d+:\d+: ([A-Z]+\d+)", re.MULTILINE)
 # What ``alembic revision --autogenerate`` writes (Alembic 1.13's template).
 ALEMBIC_REVISION = '''\

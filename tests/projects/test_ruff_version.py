@@ -15,6 +15,7 @@ from pattern_review.projects.ruff_version import (
     bundled_version,
     pinned_ruff,
     ruff_command,
+    takes_inline_config,
 )
 from pattern_review.projects.tools import run_tool
 from tests.check_context import folder_context, tree_state
@@ -97,7 +98,8 @@ def test_a_pinned_ruff_too_old_for_the_reviews_arguments_gives_way(
     git_repo.write("requirements.txt", "ruff==0.1.9\n")
     git_repo.commit()
     ctx = folder_context(git_repo.path, tmp_path)
-    args = ["check", "--config", "lint.x=1", "--config", "lint.y=2", "."]
+    # An option an older pinned ruff refuses, found out by running it.
+    args = ["format", "--config", "x=1", "--config", "y=2", "."]
 
     run = run_tool(ctx, "ruff", args)
 
@@ -109,6 +111,43 @@ def test_a_pinned_ruff_too_old_for_the_reviews_arguments_gives_way(
         " arguments (error: the argument '--config <CONFIG>' cannot be used"
         " multiple times)"
     )
+
+
+@needs_uv
+def test_a_pinned_ruff_before_inline_config_formats_but_does_not_lint(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.write("requirements.txt", "ruff==0.1.9\n")
+    git_repo.commit()
+    ctx = folder_context(git_repo.path, tmp_path)
+
+    formats = run_tool(ctx, "ruff", ["format", "--check", "."])
+    lints = run_tool(ctx, "ruff", ["check", "--config", "lint.x=1", "."])
+
+    if "could not be run" in formats.note:
+        pytest.skip(f"the registry is not reachable: {formats.note}")
+    assert (formats.runner, formats.note) == (
+        "uv",
+        "ruff 0.1.9, pinned in requirements.txt",
+    )
+    # Decided from the version before any run, so every lint run of the
+    # review runs the same ruff, whatever runs first.
+    assert lints.runner == "direct"
+    assert lints.note == (
+        f"bundled ruff {bundled_version()}: ruff 0.1.9 (pinned in"
+        " requirements.txt) cannot take the review's --config options, which"
+        " came with ruff 0.2"
+    )
+    assert ruff_command(ctx) == (bundled_command(), lints.note)
+
+
+@pytest.mark.parametrize(
+    ("version", "takes"),
+    [("0.1.9", False), ("0.0.292", False), ("0.2.0", True), ("0.17.6", True),
+     ("1.0", True), ("2025.1", True)],
+)  # fmt: skip
+def test_inline_config_came_with_ruff_0_2(version: str, takes: bool) -> None:
+    assert takes_inline_config(version) is takes
 
 
 @needs_uv
@@ -217,10 +256,10 @@ def test_a_pin_without_uv_runs_the_bundled_ruff_and_says_why(
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.delenv("UV", raising=False)
-    (tmp_path / "requirements.txt").write_text("ruff==0.0.1\n")
+    (tmp_path / "requirements.txt").write_text("ruff==0.3.1\n")
     assert ruff_command(folder_context(tmp_path, tmp_path)) == (
         bundled_command(),
-        f"bundled ruff {bundled_version()}: no uv to run ruff 0.0.1",
+        f"bundled ruff {bundled_version()}: no uv to run ruff 0.3.1",
     )
 
 
@@ -235,17 +274,18 @@ def test_a_pinned_ruff_that_cannot_be_fetched_is_tried_once_per_review(
     )
     fake_uv.chmod(0o755)
     monkeypatch.setenv("UV", str(fake_uv))
-    (tmp_path / "requirements.txt").write_text("ruff==0.0.1\n")
+    (tmp_path / "requirements.txt").write_text("ruff==0.3.1\n")
     ctx = folder_context(tmp_path, tmp_path)
 
     first = ruff_command(ctx)
     again = ruff_command(ctx)
+    formats = ruff_command(ctx, lint=False)
 
-    assert first == again
+    assert first == again == formats
     assert first == (
         bundled_command(),
-        f"bundled ruff {bundled_version()}: ruff 0.0.1 (pinned in requirements.txt)"
+        f"bundled ruff {bundled_version()}: ruff 0.3.1 (pinned in requirements.txt)"
         " could not be run: error: Failed to fetch: network unreachable"
-        " (`uv tool run --from ruff==0.0.1 python -c import sys; print(sys.prefix)`)",
+        " (`uv tool run --from ruff==0.3.1 python -c import sys; print(sys.prefix)`)",
     )
     assert calls.read_text().count("called") == 1

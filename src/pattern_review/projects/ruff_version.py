@@ -177,29 +177,50 @@ def _bundled_argv() -> tuple[str, ...]:
         return (sys.executable, "-P", "-m", "ruff")
 
 
-def ruff_command(ctx: CheckContext) -> tuple[list[str], str]:
+def ruff_command(ctx: CheckContext, *, lint: bool = True) -> tuple[list[str], str]:
     """Return how ruff starts for the context's project, and which ruff it is.
 
     The one place that decides the ruff version: the bundled ruff in safe
     mode, with the ``direct`` runner, without a pin or without uv; else the
     pinned version, fetched once per review (a failure falls back to the
-    bundled ruff, and the note says why). Decided once per project folder
+    bundled ruff, and the note says why). ``ruff check`` gets the bundled
+    ruff too where the pinned one predates the inline ``--config`` options
+    the review passes it (ruff 0.2): known from the version, so every lint
+    run of the review runs the same ruff. Decided once per project folder
     and review.
 
     Args:
         ctx: A check's context.
+        lint: For ``ruff check`` (else ``ruff format``).
 
     Returns:
         The argv prefix that starts ruff, and the note naming which ruff it is.
     """
-    key = (str(ctx.where.folder), str(ctx.target.safe_mode), ctx.config.runner)
+    folder, safe_mode = str(ctx.where.folder), str(ctx.target.safe_mode)
+    key = (folder, safe_mode, ctx.config.runner, "check" if lint else "format")
     command, which = ctx.shared.once(
-        ctx.shared.ruff_commands, key, lambda: _ruff_command(ctx)
+        ctx.shared.ruff_commands, key, lambda: _ruff_command(ctx, lint)
     )
     return list(command), which
 
 
-def _ruff_command(ctx: CheckContext) -> tuple[tuple[str, ...], str]:
+def takes_inline_config(version: str) -> bool:
+    """Return whether a ruff version takes ``--config NAME=VALUE`` (0.2 on).
+
+    Args:
+        version: A plain version (``0.1.9``).
+
+    Returns:
+        False for 0.1 and older.
+    """
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return True  # no plain version: let the run say
+    return (major, minor) >= (0, 2)
+
+
+def _ruff_command(ctx: CheckContext, lint: bool) -> tuple[tuple[str, ...], str]:
     bundled = f"bundled ruff {bundled_version()}"
     if ctx.target.safe_mode or ctx.config.runner == "direct":
         return _bundled_argv(), bundled
@@ -209,6 +230,11 @@ def _ruff_command(ctx: CheckContext) -> tuple[tuple[str, ...], str]:
     which = f"ruff {pin.version}, pinned in {pin.source}"
     if pin.version == bundled_version():
         return _bundled_argv(), which
+    if lint and not takes_inline_config(pin.version):
+        return _bundled_argv(), (
+            f"{bundled}: ruff {pin.version} (pinned in {pin.source}) cannot take"
+            " the review's --config options, which came with ruff 0.2"
+        )
     uv = find_uv()
     if uv is None:
         return _bundled_argv(), f"{bundled}: no uv to run ruff {pin.version}"
@@ -298,7 +324,7 @@ def run_ruff(
     folder = ctx.where.folder
     timeout = ctx.config.ruff_timeout_s if timeout_s is None else timeout_s
     nice = ctx.niceness_now
-    command, which = ruff_command(ctx)
+    command, which = ruff_command(ctx, lint=args[:1] == ["check"])
     run = run_command(
         [*command, *args],
         folder,
