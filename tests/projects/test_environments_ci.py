@@ -109,6 +109,23 @@ def test_a_build_log_whose_last_line_is_not_the_error() -> None:
     )
 
 
+def test_a_python_pyenv_lacks_is_the_cause_not_uvs_query() -> None:
+    # uv sync in a project whose .python-version names a Python pyenv lacks:
+    # uv's own line says only that querying the shim failed.
+    log = (
+        "error: Failed to inspect Python interpreter from search path at"
+        " `/root/.pyenv/shims/python`\n"
+        "  cause: Querying Python at `/root/.pyenv/shims/python` failed with exit"
+        " status exit status: 1\n\n"
+        "         [stderr]\n"
+        "         pyenv: version `3.14' is not installed (set by"
+        " /w/server/.python-version)\n"
+    )
+    assert first_error_line(log) == (
+        "pyenv: version `3.14' is not installed (set by /w/server/.python-version)"
+    )
+
+
 def test_a_traceback_and_a_pytest_error_line() -> None:
     traceback = (
         "Traceback (most recent call last):\n"

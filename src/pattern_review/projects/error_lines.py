@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 
 # The cause itself: a compiler's error, a missing module, a pytest ``E`` line
-# naming an exception, the exception line ending a traceback.
+# naming an exception, the exception line ending a traceback; a Python the
+# project's ``.python-version`` names that pyenv does not have (uv says only
+# that querying the shim failed, pyenv which version and where it is set).
 _CAUSE = (
+    re.compile(r"^pyenv: version `[^`']+' is not installed"),
     re.compile(r"\bfatal error:"),
     re.compile(r"^\S+:\d+(?::\d+)?: error:"),
     re.compile(r"\b(?:ModuleNotFoundError|ImportError):"),
