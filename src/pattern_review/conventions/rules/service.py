@@ -23,6 +23,7 @@ _UPDATE_PREFIXES = ("update", "patch", "partial_update")
 _NOT_SERVICE_BASES = frozenset(
     {"Exception", "BaseException", "BaseModel", "Enum", "StrEnum", "IntEnum"}
 )
+_CONTEXT_MANAGER_METHODS = frozenset({"__aenter__", "__enter__"})
 
 
 def _session_params(init: cst.FunctionDef) -> set[str]:
@@ -51,13 +52,18 @@ def is_service_class(cls: cst.ClassDef) -> bool:
         cls: A class definition in a service module.
 
     Returns:
-        True for a service class; exceptions, schemas and enums never are.
+        True for a service class; exceptions, schemas and enums never are,
+        nor a session-fed context manager (a unit of work a service opens,
+        whose ``with`` body does the work), unless named ``*Service``.
     """
     bases = {get_full_name_for_node(base.value) or "" for base in cls.bases}
     if {base.rpartition(".")[2] for base in bases} & _NOT_SERVICE_BASES:
         return False
     if cls.name.value.endswith("Service"):
         return True
+    names = {method.name.value for method in _methods(cls)}
+    if names & _CONTEXT_MANAGER_METHODS:
+        return False
     return any(
         method.name.value == "__init__" and _session_params(method)
         for method in _methods(cls)
@@ -436,6 +442,26 @@ class AsyncMethodsRule(ServiceRule):
 
                 def _key(self, item_id: int) -> str:
                     return f"item:{item_id}"
+            """,
+            role="service",
+        ),
+        Example(
+            """\
+            class ItemUpdateContext:
+                \"\"\"Side effects of several updates, sent once on exit.\"\"\"
+
+                def __init__(self, session: AsyncSession) -> None:
+                    self.session = session
+                    self._events: list[str] = []
+
+                async def __aenter__(self) -> ItemUpdateContext:
+                    return self
+
+                async def __aexit__(self, *exc_info: object) -> None:
+                    await self.session.flush()
+
+                def mark_changed(self, event: str) -> None:
+                    self._events.append(event)
             """,
             role="service",
         ),
