@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pattern_review.config import Config
+from pattern_review.context import CheckContext
 from pattern_review.projects.discovery import Project
 from pattern_review.projects.environments import find_uv
 from pattern_review.projects.ruff_version import (
@@ -91,13 +92,18 @@ def test_ruff_runs_the_version_the_project_pins_without_its_environment(
     assert tree_state(git_repo) == before
 
 
+def _pinning_ruff_0_1_9(git_repo: GitRepo, tmp_path: Path) -> CheckContext:
+    """A project that pins ruff 0.1.9: no inline --config, no UP045."""
+    git_repo.write("requirements.txt", "ruff==0.1.9\n")
+    git_repo.commit()
+    return folder_context(git_repo.path, tmp_path)
+
+
 @needs_uv
 def test_a_pinned_ruff_too_old_for_the_reviews_arguments_gives_way(
     git_repo: GitRepo, tmp_path: Path
 ) -> None:
-    git_repo.write("requirements.txt", "ruff==0.1.9\n")
-    git_repo.commit()
-    ctx = folder_context(git_repo.path, tmp_path)
+    ctx = _pinning_ruff_0_1_9(git_repo, tmp_path)
     # An option an older pinned ruff refuses, found out by running it.
     args = ["format", "--config", "x=1", "--config", "y=2", "."]
 
@@ -117,9 +123,7 @@ def test_a_pinned_ruff_too_old_for_the_reviews_arguments_gives_way(
 def test_a_pinned_ruff_before_inline_config_formats_but_does_not_lint(
     git_repo: GitRepo, tmp_path: Path
 ) -> None:
-    git_repo.write("requirements.txt", "ruff==0.1.9\n")
-    git_repo.commit()
-    ctx = folder_context(git_repo.path, tmp_path)
+    ctx = _pinning_ruff_0_1_9(git_repo, tmp_path)
 
     formats = run_tool(ctx, "ruff", ["format", "--check", "."])
     lints = run_tool(ctx, "ruff", ["check", "--config", "lint.x=1", "."])
