@@ -18,12 +18,15 @@ import pytest
 
 from pattern_review import review
 from pattern_review.checks.registry import CHECK_NAMES, check_spec
-from pattern_review.checks.schedule import NEXT_POLE_NICENESS, YIELD_NICENESS
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
 from pattern_review.errors import CheckError
 from pattern_review.models import CheckOutcome, CheckResult
-from pattern_review.projects.priority import thread_niceness
+from pattern_review.projects.priority import (
+    NEXT_POLE_NICENESS,
+    YIELD_NICENESS,
+    thread_niceness,
+)
 from pattern_review.rulebook.agent_file import builtin_agent_file, parse_agent_file
 from pattern_review.target import build_target
 from tests.check_context import check_context
@@ -216,40 +219,64 @@ def test_an_unused_ignore_of_a_team_rule_is_reported_when_conventions_ran(
     ]
 
 
-def test_the_checks_stop_yielding_once_the_long_pole_has_ended(
+def test_the_checks_yield_a_step_less_as_each_pole_ends(
     git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     starts: Starts = {}
-    beside_the_pole = threading.Event()
+    ruff_beside_the_pole = threading.Event()
+    pytest_beside_the_pole = threading.Event()
+    pytest_seen_mypy_end = threading.Event()
     seen: dict[str, int] = {}
 
-    def pole(ctx: CheckContext) -> CheckOutcome:
+    def wait_for(condition: Callable[[], bool]) -> None:
+        ends = time.monotonic() + 10
+        while not condition() and time.monotonic() < ends:
+            time.sleep(0.01)
+
+    def mypy(ctx: CheckContext) -> CheckOutcome:
         assert ctx.tool_started is not None
         ctx.tool_started.set()
-        beside_the_pole.wait(timeout=10)
+        ruff_beside_the_pole.wait(timeout=10)
+        pytest_beside_the_pole.wait(timeout=10)
         return _passed("mypy")
+
+    def pytest_(ctx: CheckContext) -> CheckOutcome:
+        seen["pytest during"] = ctx.niceness_now
+        pytest_beside_the_pole.set()
+        yielding = ctx.shared.yielding
+        wait_for(lambda: yielding.niceness(NEXT_POLE_NICENESS) == 0)
+        # mypy has ended: pytest goes first now, the others a step behind it.
+        seen["pytest after mypy"] = ctx.niceness_now
+        seen["thread after mypy"] = thread_niceness()
+        seen["others after mypy"] = yielding.niceness(YIELD_NICENESS)
+        pytest_seen_mypy_end.set()
+        return _passed("pytest")
 
     def ruff(ctx: CheckContext) -> CheckOutcome:
         seen["during"] = ctx.niceness_now
         seen["thread during"] = thread_niceness()
-        beside_the_pole.set()
-        ends = time.monotonic() + 10
-        while not ctx.shared.yielding.ended and time.monotonic() < ends:
-            time.sleep(0.01)
+        ruff_beside_the_pole.set()
+        pytest_seen_mypy_end.wait(timeout=10)
+        wait_for(lambda: ctx.shared.yielding.ended)
         # Nothing to yield to any more: a busy machine would starve it.
         seen["after"] = ctx.niceness_now
         seen["thread after"] = thread_niceness()
         return _passed("ruff")
 
     _others(monkeypatch, starts)
-    _register(monkeypatch, "mypy", pole)
+    _register(monkeypatch, "mypy", mypy)
+    _register(monkeypatch, "pytest", pytest_)
     _register(monkeypatch, "ruff", ruff)
 
     statuses = _review(git_repo, tmp_path)
 
     assert set(statuses.values()) == {"passed"}
+    assert seen["pytest during"] == NEXT_POLE_NICENESS
     assert seen["during"] == YIELD_NICENESS
+    assert seen["pytest after mypy"] == 0
+    assert seen["others after mypy"] == NEXT_POLE_NICENESS
     assert seen["after"] == 0
     if os.geteuid() == 0:  # giving a niceness back needs the privilege to
         assert seen["thread during"] == YIELD_NICENESS
+        assert seen["thread after mypy"] == thread_niceness()
         assert seen["thread after"] == thread_niceness()

@@ -46,7 +46,7 @@ class SharedSetup:
             file, lines and a digest of the text and suggestion
             (``checks.safe_suggestions``): worked out beside the long pole,
             taken after the checks.
-        yielding: Whether the checks still yield the CPU to a long pole.
+        yielding: How much the checks still yield the CPU to the poles.
         lock: Held while a check looks up or adds an entry of ``locks``.
         locks: One lock per key, held while its entry is set up.
     """
@@ -132,7 +132,7 @@ class CheckContext:
 
     @property
     def niceness_now(self) -> int:
-        """The niceness the check's commands start at: 0 once the long poles end."""
+        """The niceness the check's commands start at: a step less a pole ended."""
         return self.shared.yielding.niceness(self.niceness)
 
     @property

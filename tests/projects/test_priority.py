@@ -1,4 +1,4 @@
-"""Yielding to the long pole: niced while one runs, the review's niceness after."""
+"""Yielding to the poles: a step up the ladder for each pole that ended."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import threading
 
 import pytest
 
-from pattern_review.projects.priority import Yielding, thread_niceness
+from pattern_review.projects.priority import (
+    NEXT_POLE_NICENESS,
+    YIELD_NICENESS,
+    Yielding,
+    thread_niceness,
+)
 
 needs_privilege = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0,
@@ -16,39 +21,59 @@ needs_privilege = pytest.mark.skipif(
 )
 
 
-def test_commands_start_niced_only_while_a_long_pole_runs() -> None:
+def test_each_pole_that_ends_moves_the_rest_a_step_up() -> None:
     yielding = Yielding()
-    yielding.pole_started()
-    yielding.pole_started()  # two projects, a mypy each
-    assert yielding.niceness(19) == 19
+    yielding.pole_started(0)
+    yielding.pole_started(0)  # two projects, a mypy each
+    yielding.pole_started(NEXT_POLE_NICENESS)  # pytest
+    assert yielding.niceness(YIELD_NICENESS) == YIELD_NICENESS
+    assert yielding.niceness(NEXT_POLE_NICENESS) == NEXT_POLE_NICENESS
 
-    yielding.pole_ended()
+    yielding.pole_ended(0)  # the other project's mypy still runs
+    assert yielding.niceness(YIELD_NICENESS) == YIELD_NICENESS
+
+    yielding.pole_ended(0)  # pytest, the next pole, goes first now
+    assert yielding.niceness(NEXT_POLE_NICENESS) == 0
+    assert yielding.niceness(YIELD_NICENESS) == NEXT_POLE_NICENESS
     assert not yielding.ended
-    assert yielding.niceness(19) == 19  # the other project's mypy still runs
 
-    yielding.pole_ended()
+    yielding.pole_ended(NEXT_POLE_NICENESS)
     assert yielding.ended
-    assert yielding.niceness(19) == 0
+    assert yielding.niceness(YIELD_NICENESS) == 0
+
+
+def test_a_next_pole_that_ends_first_changes_nothing_until_the_long_pole_does() -> None:
+    yielding = Yielding()
+    yielding.pole_started(0)
+    yielding.pole_started(NEXT_POLE_NICENESS)
+
+    assert yielding.pole_ended(NEXT_POLE_NICENESS) == 0
+    assert yielding.niceness(YIELD_NICENESS) == YIELD_NICENESS
+
+    yielding.pole_ended(0)
+    assert yielding.ended
+    assert yielding.niceness(YIELD_NICENESS) == 0
 
 
 @needs_privilege
-def test_the_last_pole_to_end_gives_threads_and_their_commands_priority_back() -> None:
+def test_threads_and_their_commands_get_their_priority_back_step_by_step() -> None:
     yielding = Yielding()
-    yielding.pole_started()
+    yielding.pole_started(0)
+    yielding.pole_started(NEXT_POLE_NICENESS)
     niced = threading.Event()
     checked = threading.Event()
     seen: dict[str, int] = {}
     children: list[subprocess.Popen[bytes]] = []
 
     def yielding_check() -> None:
-        yielding.lower_thread(19)
+        yielding.lower_thread(YIELD_NICENESS)
         seen["thread"] = threading.get_native_id()
         # A tool it starts inherits the thread's niceness, and so do its threads.
         children.append(subprocess.Popen(["sleep", "30"]))
         niced.set()
         checked.wait(timeout=30)
         seen["after"] = thread_niceness()
-        yielding.lower_thread(19)  # too late: nothing to yield to any more
+        yielding.lower_thread(YIELD_NICENESS)  # too late: nothing to yield to
         seen["lowered again"] = thread_niceness()
 
     check = threading.Thread(target=yielding_check)
@@ -56,12 +81,14 @@ def test_the_last_pole_to_end_gives_threads_and_their_commands_priority_back() -
     try:
         assert niced.wait(timeout=30)
         child = children[0]
-        assert os.getpriority(os.PRIO_PROCESS, seen["thread"]) == 19
-        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+        assert os.getpriority(os.PRIO_PROCESS, seen["thread"]) == YIELD_NICENESS
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == YIELD_NICENESS
 
-        restored = yielding.pole_ended()
+        assert yielding.pole_ended(0) >= 2  # the check's thread and its command
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == NEXT_POLE_NICENESS
+        assert os.getpriority(os.PRIO_PROCESS, seen["thread"]) == NEXT_POLE_NICENESS
 
-        assert restored >= 2  # the check's thread and its command
+        yielding.pole_ended(NEXT_POLE_NICENESS)
         assert os.getpriority(os.PRIO_PROCESS, child.pid) == yielding.base
     finally:
         checked.set()
@@ -74,7 +101,7 @@ def test_the_last_pole_to_end_gives_threads_and_their_commands_priority_back() -
 
 def test_a_pole_that_ends_twice_restores_once() -> None:
     yielding = Yielding()
-    yielding.pole_started()
-    yielding.pole_ended()
-    assert yielding.pole_ended() == 0
+    yielding.pole_started(0)
+    yielding.pole_ended(0)
+    assert yielding.pole_ended(0) == 0
     assert yielding.ended

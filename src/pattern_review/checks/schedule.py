@@ -38,18 +38,17 @@ from pattern_review.models import CheckOutcome, CheckResult, Finding
 from pattern_review.projects import reaper
 from pattern_review.projects.discovery import ROOT, Project
 from pattern_review.projects.per_project import project_configs
+from pattern_review.projects.priority import NEXT_POLE_NICENESS, YIELD_NICENESS
 from pattern_review.projects.process import Deadline
 
-# The check a cold review waits for. The others run at a lower priority so
-# that, on a small runner, they fill the cores it leaves idle instead of
-# slowing it down; once it ends they get the review's back (``priority``).
+# The check a cold review waits for. The others run at a lower priority
+# (YIELD_NICENESS) so that, on a small runner, they fill the cores it leaves
+# idle instead of slowing it down, a step less once it ends (``priority``).
 LONG_POLE = "mypy"
-YIELD_NICENESS = 19
 # pytest is one process, and on a large PR the last check to end: it yields
-# to the long pole but goes before the convention engine, whose files spread
-# over every core once the long pole is done.
+# to the long pole (NEXT_POLE_NICENESS) but goes before the convention engine,
+# whose files spread over every core once the long pole is done.
 NEXT_POLE = "pytest"
-NEXT_POLE_NICENESS = 10
 # After the review's budget runs out, how long a check whose commands were
 # just killed may take to report before it is given up on.
 DEADLINE_GRACE_S = 2.0
@@ -278,7 +277,10 @@ def run_checks(
     pool = ThreadPoolExecutor(max_workers=len(to_run))
     try:
         futures: dict[str, Future[CheckOutcome]] = {}
+        # What the others yield to, while it runs, at its own niceness.
+        poles: dict[str, int] = {}
         if LONG_POLE in to_run and len(to_run) > 1:
+            poles = {LONG_POLE: 0, NEXT_POLE: NEXT_POLE_NICENESS}
             # The long pole starts alone: the others' start-up (libcst's
             # import, tool launches) would otherwise delay its process, and
             # everything that delays it delays the review.
@@ -286,9 +288,11 @@ def run_checks(
             pole_context = replace(
                 context_for(LONG_POLE, to_run, context), tool_started=launched
             )
-            context.shared.yielding.pole_started()
+            for pole, niceness in poles.items():
+                if pole in to_run:
+                    context.shared.yielding.pole_started(niceness)
             futures[LONG_POLE] = pool.submit(
-                _run_then, LONG_POLE, pole_context, ended, lends=grows, pole=True
+                _run_then, LONG_POLE, pole_context, ended, lends=grows, pole=0
             )
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
@@ -301,6 +305,7 @@ def run_checks(
                     context_for(name, to_run, context),
                     ended,
                     grows=grows and name == "conventions",
+                    pole=poles.get(name),
                 )
         for name in to_run:
             outcomes[name] = _outcome(name, futures[name], context.deadline)
@@ -324,7 +329,7 @@ def _run_then(
     *,
     grows: bool = False,
     lends: bool = False,
-    pole: bool = False,
+    pole: int | None = None,
 ) -> CheckOutcome:
     """Run a check, then tell ``ended`` (a failure there is not the check's).
 
@@ -334,7 +339,8 @@ def _run_then(
         ended: Told of its outcome; None: nobody.
         grows: The convention engine may take the cores lent meanwhile.
         lends: Its core is lent to the engine when it ends.
-        pole: It is a long pole the others yield to until it ends.
+        pole: Its niceness when others yield to it until it ends (the long
+            pole's 0, the next pole's 10); None: nothing does.
 
     Returns:
         Its outcome.
@@ -348,8 +354,8 @@ def _run_then(
         else:
             outcome = run_check(name, context)
     finally:
-        if pole:
-            context.shared.yielding.pole_ended()
+        if pole is not None:
+            context.shared.yielding.pole_ended(pole)
     if lends:
         from pattern_review.conventions.pool import lend_core
 

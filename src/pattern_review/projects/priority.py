@@ -1,12 +1,14 @@
-"""Yielding the CPU to the long pole, and no longer once it has ended.
+"""Yielding the CPU to the long poles, step by step as they end.
 
 While mypy (the review's long pole) runs, the other checks run niced, so that
-on a small runner they fill the cores it leaves idle instead of slowing it.
-Once every long pole has ended there is nothing left to yield to: a niced
-check would then only lose the CPU to whatever else the machine runs (on a
-busy runner a niceness of 19 gets almost none of it), so the checks' threads
-and every process they started get the review's own niceness back, and the
-commands started afterwards run at it.
+on a small runner they fill the cores it leaves idle instead of slowing it:
+pytest (the next pole, one process that ends last on a large PR) at 10, the
+rest at 19, so pytest goes before the convention engine. Each pole that ends
+moves everything below it one step up the ladder (19 -> 10 -> 0): once mypy
+ends pytest runs at the review's own niceness and the rest at 10, once both
+have ended everything does. Kept at 19 after mypy, a check would only lose
+the CPU to whatever else the machine runs (on a busy runner, almost all of
+it).
 
 Lowering a niceness needs the privilege to (root, as in the action's
 container); without it the checks stay niced, as before. Standard library
@@ -31,69 +33,99 @@ def thread_niceness() -> int:
         return 0
 
 
+# The nicenesses of the review's checks, by rank: the long pole (mypy), the
+# next pole (pytest), the rest.
+LADDER = (0, 10, 19)
+NEXT_POLE_NICENESS = LADDER[1]
+YIELD_NICENESS = LADDER[2]
+
+
 class Yielding:
-    """One review's yielding to its long poles: on while one runs, then off.
+    """One review's yielding to its poles: a step less for each pole that ended.
 
     Attributes:
-        base: The review's own niceness, which the checks get back.
+        base: The review's own niceness, the lowest a check gets back.
     """
 
     def __init__(self) -> None:
-        """Start with no long pole running and nothing ended."""
+        """Start with no pole running and nothing ended."""
         self.base = thread_niceness()
         self._lock = threading.Lock()
-        self._poles = 0
-        self._ended = False
+        self._running = [0] * len(LADDER)  # poles running, by rank
+        self._steps = 0  # steps everything moved up the ladder
 
     @property
     def ended(self) -> bool:
-        """True once every long pole that started has ended."""
-        return self._ended
+        """True once every pole that started has ended (and the checks know)."""
+        with self._lock:
+            return self._steps == len(LADDER) - 1
 
     def niceness(self, wanted: int) -> int:
         """Return the niceness a check's command should start at now.
 
         Args:
-            wanted: The check's niceness while a long pole runs.
+            wanted: The check's niceness while every pole runs.
 
         Returns:
-            ``wanted``, or 0 (the review's own) once the long poles ended.
+            ``wanted``, moved up the ladder a step for each pole that ended.
         """
-        return 0 if self._ended else wanted
+        # Taken while a pole's end moves the running checks: a command that
+        # starts meanwhile is not left behind at the old niceness.
+        with self._lock:
+            return _stepped(wanted, self._steps)
 
     def lower_thread(self, niceness: int) -> None:
-        """Lower the calling thread's priority, unless the long poles ended.
+        """Lower the calling thread's priority to what ``niceness`` is now.
 
         Args:
-            niceness: The thread's niceness (its commands inherit it).
+            niceness: The thread's niceness while every pole runs (its
+                commands inherit it).
         """
         with self._lock:
-            if niceness and not self._ended:
+            now = _stepped(niceness, self._steps)
+            if now > self.base:
                 with contextlib.suppress(OSError, AttributeError):
-                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), now)
 
-    def pole_started(self) -> None:
-        """Count a long pole that starts (several projects run one each)."""
+    def pole_started(self, niceness: int = 0) -> None:
+        """Count a pole that starts (several projects run one each).
+
+        Args:
+            niceness: Its own niceness: 0 for the long pole, 10 the next.
+        """
         with self._lock:
-            self._poles += 1
+            self._running[LADDER.index(niceness)] += 1
 
-    def pole_ended(self) -> int:
-        """Count a long pole that ended; the last one ends the yielding.
+    def pole_ended(self, niceness: int = 0) -> int:
+        """Count a pole that ended; what yielded to it gets its priority back.
+
+        Args:
+            niceness: Its own niceness, as when it started.
 
         Returns:
-            How many threads got the review's niceness back (0 while another
-            long pole runs, or without the privilege to lower a niceness).
+            How many threads got a lower niceness (none while a pole below
+            runs, or without the privilege to lower a niceness).
         """
         with self._lock:
-            self._poles = max(0, self._poles - 1)
-            if self._poles or self._ended:
+            rank = LADDER.index(niceness)
+            self._running[rank] = max(0, self._running[rank] - 1)
+            running = [r for r, count in enumerate(self._running) if count]
+            steps = running[0] if running else len(LADDER) - 1
+            if steps <= self._steps:
                 return 0
-            self._ended = True
-            return _restore(self.base)
+            moved, self._steps = steps - self._steps, steps
+            return _restore(moved, self.base)
 
 
-def _restore(base: int) -> int:
-    """Give every thread of this process and its descendants ``base`` back."""
+def _stepped(niceness: int, steps: int) -> int:
+    """Return a ladder niceness moved ``steps`` steps up (another: as is)."""
+    if niceness not in LADDER:
+        return niceness
+    return LADDER[max(0, LADDER.index(niceness) - steps)]
+
+
+def _restore(steps: int, base: int) -> int:
+    """Move every niced thread of this process and its descendants up the ladder."""
     own = os.getpid()
     restored = 0
     for pid in sorted({own} | reaper.descendants()):
@@ -104,7 +136,9 @@ def _restore(base: int) -> int:
         for name in threads:
             with contextlib.suppress(OSError, ValueError):
                 thread = int(name)
-                if os.getpriority(os.PRIO_PROCESS, thread) > base:
-                    os.setpriority(os.PRIO_PROCESS, thread, base)
+                now = os.getpriority(os.PRIO_PROCESS, thread)
+                wanted = max(base, _stepped(now, steps))
+                if now > wanted:
+                    os.setpriority(os.PRIO_PROCESS, thread, wanted)
                     restored += 1
     return restored
