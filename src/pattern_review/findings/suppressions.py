@@ -343,15 +343,10 @@ def suppress(
         if by is None and config_allows(finding, config):
             kept.append(finding)
         elif by is not None and by.line in added_lines.get(finding.path, ()):
+            # What was silenced (the finding's place and message), and by what.
+            silenced = finding.model_dump(include={"path", "line", "rule", "message"})
             listed.append(
-                AddedSuppression(
-                    path=finding.path,
-                    line=finding.line,
-                    rule=finding.rule,
-                    message=finding.message,
-                    comment_line=by.line,
-                    reason=by.reason,
-                )
+                AddedSuppression(**silenced, comment_line=by.line, reason=by.reason)
             )
     for path in sorted(directives):
         for directive in directives[path]:

@@ -678,8 +678,8 @@ def render_fix_first(
     agent: AgentFile,
     *,
     blob_base: str | None = None,
-    comment_url: str | None = None,
     max_chars: int = COMMENT_LIMIT,
+    comment_url: str | None = None,
 ) -> str:
     """Render the short form: the verdict, its notices and the "Fix first" list.
 
@@ -690,8 +690,8 @@ def render_fix_first(
         report: The review.
         agent: The agent file the citations point to.
         blob_base: ``https://host/owner/repo/blob/<sha>`` for links, or None.
-        comment_url: The sticky comment's URL, when known.
         max_chars: Hard cap on the text's length.
+        comment_url: The sticky comment's URL, when known.
 
     Returns:
         Markdown of at most ``max_chars`` characters.
