@@ -5,8 +5,9 @@ A review's checks run per project: each project gets a context of its own
 (each tool is its own subprocess), and the outcomes of all projects are
 merged into one result per check, whose detail names each project when there
 are several (or one outside the root). A cold review takes about as long as
-its slowest check, so that check starts first and the others yield to it
-until it ends.
+its slowest check, so that check starts first and the others yield to it,
+pytest less than the rest, a step less for each of the two that ends
+(``projects.priority``).
 
 The review's wall budget (``CheckContext.deadline``) holds here: a check
 still running when it runs out (and a moment's grace for one that is just
@@ -292,7 +293,12 @@ def run_checks(
                 if pole in to_run:
                     context.shared.yielding.pole_started(niceness)
             futures[LONG_POLE] = pool.submit(
-                _run_then, LONG_POLE, pole_context, ended, lends=grows, pole=0
+                _run_then,
+                LONG_POLE,
+                pole_context,
+                ended,
+                lends=grows,
+                pole=poles[LONG_POLE],
             )
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
