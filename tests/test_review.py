@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pattern_review import review
+from pattern_review.checks import schedule
 from pattern_review.checks.registry import CHECK_NAMES, check_spec
 from pattern_review.config import Config
 from pattern_review.context import CheckContext
@@ -135,6 +136,37 @@ def test_a_long_pole_that_fails_before_its_tool_starts_holds_nothing_up(
     assert statuses.pop("mypy") == "error"
     assert set(statuses.values()) == {"passed"}
     assert set(starts) == set(statuses)
+
+
+def test_a_long_pole_slow_to_start_its_tool_holds_the_others_a_moment_only(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starts: Starts = {}
+    others_started = threading.Event()
+    seen: dict[str, bool] = {}
+    monkeypatch.setattr(schedule, "POLE_HEAD_START_S", 0.2)
+
+    def pole(ctx: CheckContext) -> CheckOutcome:
+        # Building its environment, say: the others go once the head start ends.
+        assert ctx.tool_started is not None
+        seen["others went first"] = others_started.wait(timeout=10)
+        seen["its tool had started"] = ctx.tool_started.is_set()
+        return _passed("mypy")
+
+    _register(monkeypatch, "mypy", pole)
+    _others(monkeypatch, starts)
+    ruff = sys.modules[check_spec("ruff").module].run
+
+    def ruff_while_the_pole_waits(ctx: CheckContext) -> object:
+        others_started.set()
+        return ruff(ctx)
+
+    _register(monkeypatch, "ruff", ruff_while_the_pole_waits)
+
+    statuses = _review(git_repo, tmp_path)
+
+    assert seen == {"others went first": True, "its tool had started": False}
+    assert set(statuses.values()) == {"passed"}
 
 
 # -- which check an ignore entry belongs to ------------------------------------

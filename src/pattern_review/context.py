@@ -105,7 +105,8 @@ class CheckContext:
         niceness: Scheduling priority increment for the check's processes:
             checks that are not the review's long pole yield the CPU to it.
         tool_started: Set once the check's tool process has started (the
-            review starts the other checks after the long pole's).
+            review starts the other checks after the long pole's, or after
+            a moment's head start when its environment is still being set up).
         shared: What the review's checks set up once for all of them.
         project: The Python project the check looks at (its folder is the
             tools' working directory); None is the repository root.

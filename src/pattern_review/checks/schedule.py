@@ -50,6 +50,10 @@ LONG_POLE = "mypy"
 # to the long pole (NEXT_POLE_NICENESS) but goes before the convention engine,
 # whose files spread over every core once the long pole is done.
 NEXT_POLE = "pytest"
+# How long the others wait for the long pole's tool to start: its process
+# starts in tens of milliseconds; an environment still being set up (a
+# download, an install) is waiting the others need not share.
+POLE_HEAD_START_S = 1.0
 # After the review's budget runs out, how long a check whose commands were
 # just killed may take to report before it is given up on.
 DEADLINE_GRACE_S = 2.0
@@ -302,7 +306,7 @@ def run_checks(
             )
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
-            launched.wait(_time_left(context.deadline))
+            launched.wait(POLE_HEAD_START_S)
         for name in to_run:
             if name not in futures:
                 futures[name] = pool.submit(

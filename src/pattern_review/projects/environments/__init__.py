@@ -236,10 +236,6 @@ def project_environment(ctx: CheckContext) -> Environment:
         CheckError: It could not be set up (``environment of backend/ could
             not be set up: <reason>``).
     """
-    if ctx.tool_started is not None:
-        # Setting an environment up is mostly waiting (downloads, installs):
-        # the checks that need none start now rather than after it.
-        ctx.tool_started.set()
     found = ctx.shared.once(
         ctx.shared.environments, _key(ctx), lambda: _set_up_or_failure(ctx)
     )
