@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from pattern_review.cli import console_script
 
-from pattern_review.cli import main
-
-sys.exit(main())
+console_script()

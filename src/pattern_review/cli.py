@@ -8,9 +8,11 @@ starts with its verb imports that verb's module alone.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from pattern_review import __version__
 from pattern_review.commands import add_verb
@@ -83,5 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console_script() -> NoReturn:
+    """Run the ``pattern-review`` program: the CLI, then the process's end."""
+    status = main()
+    # The process's end frees everything at once; the collector's last walk
+    # over every object a review made took 30-100 ms (100 files), after the
+    # report was out. Exit handlers still run.
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_script()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,34 @@ def test_a_folder_outside_git_and_a_range_as_base_are_one_line_errors(
         "pattern-review: base 'main..feature' is not a commit"
     )
     assert ranged.stderr.count("\n") == 1
+
+
+def test_the_program_ends_with_mains_status_after_its_exit_handlers(
+    git_repo: GitRepo,
+) -> None:
+    repo = three_commits(git_repo)
+    probe = (
+        "import atexit, sys\n"
+        "from pattern_review.cli import console_script\n"
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+        "sys.argv = ['pattern-review', *sys.argv[1:]]\n"
+        "console_script()\n"
+    )
+    review = ["review", "--repo", str(repo.path), "--base", "main", "--no-ai"]
+
+    found = subprocess.run(
+        [sys.executable, "-c", probe, *review, "--checks", "ruff"],
+        capture_output=True,
+        text=True,
+    )
+    bad = subprocess.run(
+        [sys.executable, "-c", probe, *review, "--checks", "nope"],
+        capture_output=True,
+        text=True,
+    )
+
+    assert found.returncode == 1  # F401 is an error, the default fail-on
+    assert "F401" in found.stdout
+    assert bad.returncode == 2
+    assert found.stderr.endswith("exit handler ran\n")
+    assert bad.stderr.endswith("exit handler ran\n")
