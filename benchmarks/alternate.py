@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         times.setdefault("hand warm", []).append(hand)
         order = versions if round_ % 2 == 0 else versions[::-1]
         reports: dict[str, list[str]] = {}
+        # Each version through its own entry point (``-m``): the console
+        # script of this checkout may name a function an older one lacks.
+        argv = [sys.executable, "-m", "pattern_review", *review_command(repo)[1:]]
         for name, src in order:
             clear_repo_caches(repo.path)
             cache = Path(tempfile.mkdtemp(prefix="prcache-", dir=args.workdir))
@@ -119,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 "XDG_CACHE_HOME": str(cache / "xdg"),
             }
             for phase in ("cold", "warm"):
-                done = run_measured(review_command(repo), cwd=repo.path, env=review_env)
+                done = run_measured(argv, cwd=repo.path, env=review_env)
                 times.setdefault(f"{name} {phase}", []).append(done.wall_s)
                 report = args.workdir / f"{name}-{args.size}-{round_}-{phase}.json"
                 report.write_text(done.stdout)
