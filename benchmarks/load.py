@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,14 @@ from pathlib import Path
 
 from benchmarks.baseline_cost import replace_section
 from benchmarks.generate import generate
-from benchmarks.run import _bin, _uv, base_env, load_average, markdown_table
+from benchmarks.run import (
+    _bin,
+    _uv,
+    base_env,
+    clear_repo_caches,
+    load_average,
+    markdown_table,
+)
 from pattern_review.commands.demo import build_example
 from pattern_review.findings.rules import ANALYSIS_FAILED_RULE
 
@@ -158,13 +166,15 @@ def build_targets(workdir: Path, env: Mapping[str, str]) -> list[Target]:
     """Build the demo PR and the generated 100-file PR (seed 0).
 
     Args:
-        workdir: An empty scratch folder.
+        workdir: A scratch folder (what an earlier run built there is rebuilt).
         env: The environment to set the generated app up in.
 
     Returns:
         The two targets.
     """
     demo = workdir / "demo-shop"
+    shutil.rmtree(demo, ignore_errors=True)
+    shutil.rmtree(workdir / "app-100", ignore_errors=True)
     build_example(demo)
     demo_files = subprocess.run(
         ["git", "diff", "--name-only", "main", "HEAD", "--", "*.py"],
@@ -215,11 +225,20 @@ def review(
     ]  # fmt: skip
     if checks:
         argv += ["--checks", checks]
-    started = time.monotonic()
-    done = subprocess.run(
-        argv, cwd=target.repo, env=dict(env), capture_output=True, text=True
-    )
-    elapsed = time.monotonic() - started
+    # Cold: ``--no-cache`` keeps no outcome, but mypy's incremental cache and
+    # the work tree's bytecode would outlive the run; each run gets neither.
+    clear_repo_caches(target.repo)
+    with tempfile.TemporaryDirectory(prefix="bench-load-cache-") as cache:
+        run_env = {
+            **env,
+            "PATTERN_REVIEW_CACHE_DIR": str(Path(cache) / "pattern-review"),
+            "XDG_CACHE_HOME": str(Path(cache) / "xdg"),
+        }
+        started = time.monotonic()
+        done = subprocess.run(
+            argv, cwd=target.repo, env=run_env, capture_output=True, text=True
+        )
+        elapsed = time.monotonic() - started
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:

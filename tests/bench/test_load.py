@@ -1,10 +1,22 @@
-"""The load benchmark's comparison: same findings, or what differs."""
+"""The load benchmark: cold runs, and whether loaded runs find the same."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from benchmarks.__main__ import with_kept_sections
 from benchmarks.baseline_cost import replace_section
-from benchmarks.load import HEADING, NOTES_HEADING, compare, finding_keys, render
+from benchmarks.load import (
+    HEADING,
+    NOTES_HEADING,
+    Target,
+    compare,
+    finding_keys,
+    render,
+    review,
+)
+from benchmarks.run import base_env
+from tests.gitrepo import GitRepo
 
 
 def _finding(
@@ -63,3 +75,31 @@ def test_the_notes_on_the_loaded_runs_survive_every_writer() -> None:
     assert "new" in merged and "old" not in merged
     assert merged.index("| new table |") < merged.index("why it changed")
     assert merged.index("why it changed") < merged.index("## Machine")
+
+
+def test_each_review_runs_cold_whatever_ran_before(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    base = git_repo.commit("base")
+    git_repo.write(
+        "app/mod.py", "def double(value: int) -> int:\n    return value * 2\n"
+    )
+    head = git_repo.commit("feature")
+    target = Target("tiny", git_repo.path, base, head, 1)
+    lasting = tmp_path / "lasting-cache"  # what a user's cache home would keep
+    env = {
+        **base_env(),
+        "XDG_CACHE_HOME": str(lasting),
+        "PATTERN_REVIEW_CACHE_DIR": str(lasting / "pattern-review"),
+    }
+    git_repo.write(".mypy_cache/left-over", "from an earlier run")
+
+    first, _ = review(target, "mypy", env)
+    second, _ = review(target, "mypy", env)
+
+    checks = first["checks"]
+    assert isinstance(checks, list)
+    assert {c["name"]: c["status"] for c in checks}["mypy"] == "passed"
+    assert finding_keys(first) == finding_keys(second)
+    assert not (git_repo.path / ".mypy_cache").exists()
+    assert not lasting.exists()  # neither run left mypy's cache for the next
