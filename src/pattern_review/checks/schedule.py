@@ -272,10 +272,6 @@ def run_checks(
         outcomes[name] = cached
     if not to_run:
         return outcomes
-    if "conventions" in to_run:
-        from pattern_review.conventions.pool import prestart
-
-        prestart()  # PR files are parsed out of process: it boots meanwhile
     # The engine starts on one worker beside the tools; the long pole's core
     # goes to it when that ends (unless the jobs setting caps it).
     grows = LONG_POLE in to_run and "conventions" in to_run and not context.config.jobs
@@ -307,6 +303,12 @@ def run_checks(
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
             launched.wait(POLE_HEAD_START_S)
+        if "conventions" in to_run:
+            from pattern_review.conventions.pool import prestart
+
+            # PR files are parsed out of process: it boots (libcst's import)
+            # while the tools start, but not before the long pole's.
+            prestart()
         for name in to_run:
             if name not in futures:
                 futures[name] = pool.submit(
