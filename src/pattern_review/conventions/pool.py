@@ -219,8 +219,8 @@ def prestart() -> None:
     """Start the engine's forkserver now, so it loads while other work runs.
 
     It imports libcst and the rules once (about as long as importing them
-    here would take); started early, that overlaps the diff and the tools'
-    start instead of delaying the first file.
+    here would take); started as the tools start, that overlaps theirs
+    instead of delaying the first file (after mypy's, which it would slow).
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         from multiprocessing import forkserver
