@@ -61,6 +61,24 @@ def _others(monkeypatch: pytest.MonkeyPatch, starts: Starts) -> None:
         _register(monkeypatch, name, run)
 
 
+def _pole_beside_others(
+    monkeypatch: pytest.MonkeyPatch,
+    starts: Starts,
+    pole: Callable[[CheckContext], CheckOutcome],
+    ruff_started: threading.Event,
+) -> None:
+    """Register ``pole`` as mypy, stand-ins for the rest; ruff's sets the event."""
+    _register(monkeypatch, "mypy", pole)
+    _others(monkeypatch, starts)
+    ruff = sys.modules[check_spec("ruff").module].run
+
+    def ruff_then_tell(ctx: CheckContext) -> object:
+        ruff_started.set()
+        return ruff(ctx)
+
+    _register(monkeypatch, "ruff", ruff_then_tell)
+
+
 def _review(git_repo: GitRepo, tmp_path: Path) -> dict[str, str]:
     git_repo.write("app/mod.py", "x: int = 1\n")
     target = check_context(git_repo, tmp_path, "app/mod.py").target
@@ -96,15 +114,7 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
         others_ran_beside_it.wait(timeout=10)
         return _passed("mypy")
 
-    _register(monkeypatch, "mypy", pole)
-    _others(monkeypatch, starts)
-    ruff = sys.modules[check_spec("ruff").module].run
-
-    def ruff_beside_the_pole(ctx: CheckContext) -> object:
-        others_ran_beside_it.set()
-        return ruff(ctx)
-
-    _register(monkeypatch, "ruff", ruff_beside_the_pole)
+    _pole_beside_others(monkeypatch, starts, pole, others_ran_beside_it)
     engine_booted_at: list[float] = []
     monkeypatch.setattr(
         pool, "prestart", lambda: engine_booted_at.append(time.monotonic())
@@ -160,15 +170,7 @@ def test_a_long_pole_slow_to_start_its_tool_holds_the_others_a_moment_only(
         seen["its tool had started"] = ctx.tool_started.is_set()
         return _passed("mypy")
 
-    _register(monkeypatch, "mypy", pole)
-    _others(monkeypatch, starts)
-    ruff = sys.modules[check_spec("ruff").module].run
-
-    def ruff_while_the_pole_waits(ctx: CheckContext) -> object:
-        others_started.set()
-        return ruff(ctx)
-
-    _register(monkeypatch, "ruff", ruff_while_the_pole_waits)
+    _pole_beside_others(monkeypatch, starts, pole, others_started)
 
     statuses = _review(git_repo, tmp_path)
 
