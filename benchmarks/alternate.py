@@ -28,6 +28,7 @@ from benchmarks.generate import GeneratedRepo, generate
 from benchmarks.measure import run_measured
 from benchmarks.run import (
     base_env,
+    cache_env,
     checklist_commands,
     clear_repo_caches,
     load_average,
@@ -115,12 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, src in order:
             clear_repo_caches(repo.path)
             cache = Path(tempfile.mkdtemp(prefix="prcache-", dir=args.workdir))
-            review_env = {
-                **env,
-                "PYTHONPATH": src,
-                "PATTERN_REVIEW_CACHE_DIR": str(cache / "pattern-review"),
-                "XDG_CACHE_HOME": str(cache / "xdg"),
-            }
+            review_env = {**cache_env(env, cache), "PYTHONPATH": src}
             for phase in ("cold", "warm"):
                 done = run_measured(argv, cwd=repo.path, env=review_env)
                 times.setdefault(f"{name} {phase}", []).append(done.wall_s)

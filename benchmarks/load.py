@@ -35,6 +35,7 @@ from benchmarks.run import (
     _bin,
     _uv,
     base_env,
+    cache_env,
     clear_repo_caches,
     load_average,
     markdown_table,
@@ -229,11 +230,7 @@ def review(
     # the work tree's bytecode would outlive the run; each run gets neither.
     clear_repo_caches(target.repo)
     with tempfile.TemporaryDirectory(prefix="bench-load-cache-") as cache:
-        run_env = {
-            **env,
-            "PATTERN_REVIEW_CACHE_DIR": str(Path(cache) / "pattern-review"),
-            "XDG_CACHE_HOME": str(Path(cache) / "xdg"),
-        }
+        run_env = cache_env(env, Path(cache))
         started = time.monotonic()
         done = subprocess.run(
             argv, cwd=target.repo, env=run_env, capture_output=True, text=True

@@ -426,6 +426,18 @@ def base_env() -> dict[str, str]:
     return env
 
 
+def cache_env(env: Mapping[str, str], cache: Path) -> dict[str, str]:
+    """Return ``env`` with every cache of a review (its own, mypy's) in ``cache``.
+
+    A fresh folder makes the review cold; the same one again, warm.
+    """
+    return {
+        **env,
+        "PATTERN_REVIEW_CACHE_DIR": str(cache / "pattern-review"),
+        "XDG_CACHE_HOME": str(cache / "xdg"),
+    }
+
+
 def load_average() -> float:
     """The 1-minute load average (other work competing for the cores)."""
     return float(Path("/proc/loadavg").read_text().split()[0])
@@ -592,11 +604,7 @@ def measure_size(
                 say(f"{key} #{rep + 1}: {best[key].wall_s:.2f}s (best)")
         clear_repo_caches(repo.path)
         cache = Path(tempfile.mkdtemp(prefix="prcache-", dir=workdir))
-        review_env = {
-            **env,
-            "PATTERN_REVIEW_CACHE_DIR": str(cache / "pattern-review"),
-            "XDG_CACHE_HOME": str(cache / "xdg"),
-        }
+        review_env = cache_env(env, cache)
         for phase in ("cold", "warm"):
             done = run_measured(argv, cwd=repo.path, env=review_env)
             if done.returncode not in (0, 1):
