@@ -486,9 +486,12 @@ class ModuleLoggerRule(Rule):
         Args:
             node: Any call.
         """
-        if not m.matches(node.func, m.Attribute(value=m.Name("logging"))):
+        # Read, not matched: this runs on every call of every file.
+        if not isinstance(node.func, cst.Attribute):
             return
-        assert isinstance(node.func, cst.Attribute)
+        receiver = node.func.value
+        if not (isinstance(receiver, cst.Name) and receiver.value == "logging"):
+            return
         name = f"logging.{node.func.attr.value}"
         if node.func.attr.value in _LOG_METHODS:
             self.report(
@@ -665,8 +668,12 @@ class IntegrityErrorRule(Rule):
             node: Any call.
         """
         # visit_Call runs on every call of every file: cheap tests first.
-        if m.matches(node.func, m.Name("UniqueConstraint")) or any(
-            arg.keyword is not None and m.matches(arg, _UNIQUE_ARG) for arg in node.args
+        func = node.func
+        if (isinstance(func, cst.Name) and func.value == "UniqueConstraint") or any(
+            arg.keyword is not None
+            and arg.keyword.value == "unique"
+            and m.matches(arg, _UNIQUE_ARG)
+            for arg in node.args
         ):
             self._unique = True
         if not self._functions or not isinstance(node.func, cst.Attribute):

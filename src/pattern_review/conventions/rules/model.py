@@ -9,6 +9,7 @@ from pattern_review.config import Role
 from pattern_review.conventions.rule import Example, FileContext, Rule
 from pattern_review.conventions.rules.vocabulary import (
     call_to,
+    called_name,
     code,
     keyword,
     named,
@@ -32,7 +33,6 @@ PYTHON_TYPES: dict[str, tuple[str, bool]] = {
 }
 
 _COLUMN = call_to("Column")
-_TABLE = call_to("Table")
 _MAPPED_COLUMN = call_to("mapped_column")
 
 
@@ -234,11 +234,12 @@ class NoLegacyColumnRule(Rule):
         The columns of a Core ``Table(...)`` (an association table) are left
         alone: ``mapped_column`` only exists on mapped classes.
         """
-        if m.matches(node, _TABLE):
+        called = called_name(node)
+        if called == "Table":
             self._reported.update(
-                arg.value for arg in node.args if m.matches(arg.value, _COLUMN)
+                arg.value for arg in node.args if called_name(arg.value) == "Column"
             )
-        elif m.matches(node, _COLUMN) and node not in self._reported:
+        elif called == "Column" and node not in self._reported:
             self.report(node)
 
 
@@ -289,7 +290,7 @@ class StringHasLengthRule(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         """Check the type argument of ``mapped_column``/``Column``."""
-        if not (m.matches(node, _MAPPED_COLUMN) or m.matches(node, _COLUMN)):
+        if called_name(node) not in ("mapped_column", "Column"):
             return
         for arg in node.args:
             if arg.keyword is not None:
@@ -572,7 +573,7 @@ class MappedAnnotationRule(Rule):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         """Flag ``x: T = mapped_column(...)`` where T is not ``Mapped[...]``."""
-        if node.value is None or not m.matches(node.value, _MAPPED_COLUMN):
+        if node.value is None or called_name(node.value) != "mapped_column":
             return
         annotation = node.annotation.annotation
         if m.matches(

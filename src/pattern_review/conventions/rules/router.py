@@ -23,6 +23,7 @@ from pattern_review.conventions.rules.vocabulary import (
     SYNC_SESSION,
     annotated_parts,
     call_to,
+    called_name,
     code,
     keyword,
 )
@@ -38,22 +39,24 @@ SESSION_CALLS = frozenset(
 HAND_MADE_SESSIONS = SESSION_FACTORIES | {"Session"}
 SQL_MODULES = frozenset({"orm", "sqlalchemy.orm", "sa.orm", "database", "db"})
 
-_ROUTE_CALL = m.Call(
-    func=m.Attribute(
-        value=m.Name(),
-        attr=m.OneOf(*(m.Name(method) for method in sorted(ROUTE_METHODS))),
-    )
-)
-_ROUTE_DECORATOR = m.Decorator(decorator=_ROUTE_CALL)
+
+def _route_method(node: cst.BaseExpression) -> str | None:
+    """Return ``get`` for a route declaration ``router.get(...)``, else None."""
+    method = called_name(node)
+    if method not in ROUTE_METHODS:
+        return None
+    func = cst.ensure_type(node, cst.Call).func
+    # ``router.get``, not ``get(...)`` or ``client.api.get(...)``.
+    receiver = func.value if isinstance(func, cst.Attribute) else None
+    return method if isinstance(receiver, cst.Name) else None
 
 
 def _route(node: cst.FunctionDef) -> tuple[str, cst.Call] | None:
     """Return the HTTP method and decorator call of a route handler."""
     for decorator in node.decorators:
-        if m.matches(decorator, _ROUTE_DECORATOR):
-            call = cst.ensure_type(decorator.decorator, cst.Call)
-            method = cst.ensure_type(call.func, cst.Attribute).attr.value
-            return method, call
+        method = _route_method(decorator.decorator)
+        if method is not None:
+            return method, cst.ensure_type(decorator.decorator, cst.Call)
     return None
 
 
@@ -84,7 +87,7 @@ def _aggregating_router_calls(module: cst.Module) -> set[cst.Call]:
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef):
             for decorator in statement.decorators:
-                if m.matches(decorator, _ROUTE_DECORATOR):
+                if _route_method(decorator.decorator) is not None:
                     call = cst.ensure_type(decorator.decorator, cst.Call)
                     func = cst.ensure_type(call.func, cst.Attribute)
                     routed.add(code(func.value))
@@ -203,10 +206,7 @@ class RouterPrefixAndTagsRule(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         """Check the keywords of an ``APIRouter(...)`` call."""
-        if node in self._aggregators or not m.matches(
-            node,
-            call_to("APIRouter"),
-        ):
+        if called_name(node) != "APIRouter" or node in self._aggregators:
             return
         missing = [
             name
@@ -223,7 +223,6 @@ class RouterPrefixAndTagsRule(Rule):
         )
 
 
-_DEPENDS = call_to("Depends")
 _SESSION_DEPENDENCY = re.compile(r"db|session", re.IGNORECASE)
 
 
@@ -243,7 +242,7 @@ class SessionDependencies:
 
     def see_call(self, node: cst.Call) -> None:
         """Note ``Depends(get_x_session)``."""
-        if not node.args or not m.matches(node, _DEPENDS):
+        if not node.args or called_name(node) != "Depends":
             return
         target = node.args[0].value
         if isinstance(target, cst.Name | cst.Attribute):
@@ -274,7 +273,7 @@ class SessionDependencies:
 
 def _depends_target(value: cst.BaseExpression | None) -> str | None:
     """``get_db`` for ``Depends(get_db)``; ``""`` for ``Depends()``; else None."""
-    if value is None or not m.matches(value, _DEPENDS):
+    if value is None or called_name(value) != "Depends":
         return None
     call = cst.ensure_type(value, cst.Call)
     return code(call.args[0].value) if call.args else ""
@@ -657,7 +656,7 @@ class NoDataAccessInRouterRule(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         """Flag ``select(...)`` and session method calls."""
-        if m.matches(node, m.Call(func=m.Name("select"))):
+        if isinstance(node.func, cst.Name) and node.func.value == "select":
             self.report(node, self.MESSAGE.replace("Database access", "select()"))
             return
         func = node.func
@@ -1226,13 +1225,10 @@ class StatusConstantsRule(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         """Flag integer status codes given to HTTPException or a route."""
-        if m.matches(
-            node,
-            call_to("HTTPException"),
-        ):
+        if called_name(node) == "HTTPException":
             first = node.args[0] if node.args and not node.args[0].keyword else None
             status_arg = keyword(node, "status_code") or first
-        elif m.matches(node, _ROUTE_CALL):
+        elif _route_method(node) is not None:
             status_arg = keyword(node, "status_code")
         else:
             return

@@ -21,6 +21,7 @@ __all__ = [
     "SYNC_SESSION",
     "annotated_parts",
     "call_to",
+    "called_name",
     "code",
     "keyword",
     "named",
@@ -70,6 +71,28 @@ def call_to(name: str) -> m.Call:
         The matcher.
     """
     return m.Call(func=named(name))
+
+
+def called_name(node: cst.CSTNode) -> str | None:
+    """Return the last part of the name a call calls: what ``call_to`` matches.
+
+    ``Depends`` for ``Depends(get_db)``, ``get`` for ``router.get("/")``. The
+    engine asks this of every call in every file, where a matcher costs about
+    ten times as much as reading the two nodes.
+
+    Args:
+        node: Any node.
+
+    Returns:
+        The name, or None when the node is not a call of a name or attribute.
+    """
+    if not isinstance(node, cst.Call):
+        return None
+    if isinstance(node.func, cst.Name):
+        return node.func.value
+    if isinstance(node.func, cst.Attribute):
+        return node.func.attr.value
+    return None
 
 
 ASYNC_SESSION = named("AsyncSession")
