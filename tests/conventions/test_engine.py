@@ -21,6 +21,7 @@ from pattern_review.checks.conventions import run
 from pattern_review.config import Config, Role
 from pattern_review.context import CheckContext
 from pattern_review.conventions.engine import (
+    _TOKENS,
     _Methods,
     _positions,
     _statement_lines,
@@ -293,15 +294,22 @@ class _Recorder(cst.CSTVisitor):
         return True
 
 
-def test_engine_walk_visits_nodes_in_libcst_order() -> None:
-    source = (
-        "@dec(1)\nasync def f(a, /, b: int = 2, *c, d, **e) -> list[int]:\n"
-        "    try:\n        x = {k: v for k, v in y if k}\n"
-        "    except (ValueError, KeyError) as exc:\n        raise Z from exc\n"
-        "    return [i async for i in g() if i] or (lambda q: q)(1)\n"
-        "class C(B, metaclass=M):\n    x: int = 1\n    with a as b, c:\n        pass\n"
-    )
-    module = cst.parse_module(source)
+_ORDER_SOURCE = (
+    "@dec(1)\nasync def f(a, /, b: int = 2, *c, d, **e) -> list[int]:\n"
+    "    try:\n        x = {k: v for k, v in y if k}\n"
+    "    except (ValueError, KeyError) as exc:\n        raise Z from exc\n"
+    "    return [i async for i in g() if i] or (lambda q: q)(1)\n"
+    "class C(B, metaclass=M):\n    x: int = 1\n    with a as b, c:\n        pass\n"
+)
+
+
+def _walked(visited: set[str]) -> tuple[list[int], list[cst.CSTNode]]:
+    """Walk the order source as rules visiting ``visited`` would (and see all).
+
+    Returns:
+        The ids of the nodes the walk entered, and libcst's own order.
+    """
+    module = cst.parse_module(_ORDER_SOURCE)
     expected = _Recorder()
     module.visit(expected)
     seen: list[cst.CSTNode] = []
@@ -312,8 +320,45 @@ def test_engine_walk_visits_nodes_in_libcst_order() -> None:
         ) -> list[Callable[[cst.CSTNode], None]]:
             return [seen.append]
 
-    _walk(module, _Methods(visits=Everything()))
-    assert [id(node) for node in seen] == [id(node) for node in expected.seen]
+    _walk(module, _Methods(visits=Everything.fromkeys(visited, [])))
+    return [id(node) for node in seen], expected.seen
+
+
+def test_engine_walk_visits_nodes_in_libcst_order() -> None:
+    # A rule that visits a token (here ``Comma``) makes the walk enter all.
+    seen, expected = _walked({"Call", "Comma"})
+    assert seen == [id(node) for node in expected]
+
+
+def test_engine_walk_skips_tokens_no_rule_visits_and_keeps_the_order() -> None:
+    seen, expected = _walked({"Call"})
+    rest = [id(node) for node in expected if type(node) not in _TOKENS]
+    assert seen == rest
+    assert len(seen) < len(expected) * 0.7  # operators and whitespace: many
+
+
+class CommaCounter(Rule):
+    """Test rule: a team rule may visit a token; the walk still enters them."""
+
+    ID = "TST005"
+    PATTERN = "style-rules"
+    MESSAGE = "never"
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self.commas = 0
+
+    def visit_Comma(self, node: cst.Comma) -> None:
+        self.commas += 1
+
+
+def test_a_rule_that_visits_a_token_sees_every_one() -> None:
+    source = "f(a, b, c)\nx = [1, 2]\n"
+    context = FileContext("a.py", frozenset({"other"}), source)
+    ours, theirs = CommaCounter(context), CommaCounter(context)
+    _traverse(MetadataWrapper(cst.parse_module(source)), [ours])
+    MetadataWrapper(cst.parse_module(source)).visit_batched([theirs])
+    assert ours.commas == theirs.commas == 3
 
 
 def test_pool_started_from_a_worker_thread_gives_the_same_findings(

@@ -277,8 +277,26 @@ class _Methods:
     leaves: dict[str, list[VisitorMethod]] = field(default_factory=dict)
     with_attributes: set[str] = field(default_factory=set)
 
+    def unvisited_tokens(self) -> frozenset[type]:
+        """Return the token types the walk skips (none if a rule visits one)."""
+        kinds = {*self.visits, *self.leaves, *self.with_attributes}
+        names = {kind.partition("_")[0] for kind in kinds}
+        if any(token.__name__ in names for token in _TOKENS):
+            return frozenset()
+        return _TOKENS
+
 
 _NODE, _VISIT, _LEAVE = 0, 1, 2
+
+# Operators, punctuation and whitespace (``Comma``, ``SimpleWhitespace``...):
+# about half of a tree's nodes, and nothing in them but more of the same.
+_TOKENS = frozenset(
+    value
+    for value in vars(cst).values()
+    if isinstance(value, type)
+    and issubclass(value, cst.CSTNode)
+    and value.__module__ in ("libcst._nodes.op", "libcst._nodes.whitespace")
+)
 
 
 # Whether a type is a libcst node, by type: a dict lookup per child instead of
@@ -302,6 +320,7 @@ def _walk(root: cst.CSTNode, methods: _Methods) -> None:
     thousands).
     """
     visits, leaves = methods.visits, methods.leaves
+    skipped = methods.unvisited_tokens()
     stack: list[tuple[int, cst.CSTNode, str]] = [(_NODE, root, "")]
     while stack:
         step, node, key = stack.pop()
@@ -319,9 +338,14 @@ def _walk(root: cst.CSTNode, methods: _Methods) -> None:
                 todo.append((_VISIT, node, f"{kind}_{name}"))
             value = getattr(node, name)
             if _is_node(value):
-                todo.append((_NODE, value, ""))
+                if type(value) not in skipped:
+                    todo.append((_NODE, value, ""))
             elif type(value) in (tuple, list):
-                todo.extend((_NODE, item, "") for item in value if _is_node(item))
+                todo.extend(
+                    (_NODE, item, "")
+                    for item in value
+                    if _is_node(item) and type(item) not in skipped
+                )
             if by_attribute:
                 todo.append((_LEAVE, node, f"{kind}_{name}"))
         if kind in leaves:
