@@ -265,6 +265,17 @@ def warm_caches() -> None:
             _child_fields(value)
 
 
+# Operators, punctuation and whitespace (``Comma``, ``SimpleWhitespace``...):
+# about half of a tree's nodes, and nothing in them but more of the same.
+_TOKENS = frozenset(
+    value
+    for value in vars(cst).values()
+    if isinstance(value, type)
+    and issubclass(value, cst.CSTNode)
+    and value.__module__ in ("libcst._nodes.op", "libcst._nodes.whitespace")
+)
+
+
 @dataclass
 class _Methods:
     """Visitor methods of all active rules, by the name they visit.
@@ -287,16 +298,6 @@ class _Methods:
 
 
 _NODE, _VISIT, _LEAVE = 0, 1, 2
-
-# Operators, punctuation and whitespace (``Comma``, ``SimpleWhitespace``...):
-# about half of a tree's nodes, and nothing in them but more of the same.
-_TOKENS = frozenset(
-    value
-    for value in vars(cst).values()
-    if isinstance(value, type)
-    and issubclass(value, cst.CSTNode)
-    and value.__module__ in ("libcst._nodes.op", "libcst._nodes.whitespace")
-)
 
 
 # Whether a type is a libcst node, by type: a dict lookup per child instead of
