@@ -143,6 +143,51 @@ def test_fixture_error_is_reported_at_the_test(
     assert "RuntimeError: no database" in outcome.findings[0].message
 
 
+def test_tests_that_error_the_same_way_are_one_finding_at_the_fixture(
+    calc_repo: GitRepo, tmp_path: Path
+) -> None:
+    # A fixture every test uses cannot reach its database: one cause, one
+    # finding where it fails, not one per test.
+    calc_repo.write(
+        "tests/conftest.py",
+        """\
+        import pytest
+
+
+        @pytest.fixture
+        def db() -> int:
+            raise ConnectionRefusedError("localhost:5432")
+        """,
+    )
+    uses_db = "def test_{0}(db: int) -> None:\n    assert db\n\n\n"
+    calc_repo.write("tests/test_calc.py", uses_db.format("a") + uses_db.format("b"))
+    calc_repo.write(
+        "tests/test_more.py",
+        "import pytest\n\n\n"
+        + uses_db.format("c")
+        + "def test_own() -> None:\n    raise KeyError('x')\n\n\n"
+        + "@pytest.fixture\ndef other() -> int:\n    raise ValueError('y')\n\n\n"
+        + "def test_other(other: int) -> None:\n    assert other\n",
+        dedent=False,
+    )
+    calc_repo.commit()
+
+    outcome = pytest_check.run(
+        check_context(calc_repo, tmp_path, "tests/test_calc.py", "tests/test_more.py")
+    )
+
+    found = sorted((f.rule, f.path, f.line) for f in outcome.findings)
+    assert found == [
+        ("pytest:error", "tests/conftest.py", 6),
+        ("pytest:error", "tests/test_more.py", 17),
+        ("pytest:failed", "tests/test_more.py", 8),
+    ]
+    shared = next(f for f in outcome.findings if f.path == "tests/conftest.py")
+    assert shared.message.startswith("3 tests in 2 file(s) errored the same way")
+    assert "ConnectionRefusedError: localhost:5432" in shared.message
+    assert "5 test(s) in 2 file(s), 5 failing" in outcome.result.detail
+
+
 def test_no_related_tests_passes_without_running(
     calc_repo: GitRepo, tmp_path: Path
 ) -> None:

@@ -4,7 +4,10 @@ pytest writes a JUnit XML report into a temporary folder (``xunit1`` gives
 each test's file and line); nothing is written into the work tree: no cache
 provider, no bytecode. A failing test is reported at its ``def`` line, a test
 module that cannot be collected at the line its traceback ends in the repo
-(typically the failing import).
+(typically the failing import), and tests that error the same way as one
+finding where their traceback last passes through the repo: a fixture that
+cannot reach its database errors every test that uses it, and a real
+project's 368 tests are one cause for the reader, not 368 findings.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import re
 import tempfile
 import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -132,9 +136,10 @@ def run(ctx: CheckContext) -> CheckOutcome:
             raise CheckError(
                 f"pytest wrote no readable report: {exc}", done.stdout + done.stderr
             ) from exc
-    findings, ran = parse_junit(root, project.folder)
+    results = parse_junit(root, project.folder)
+    ran = results.ran
     findings = [
-        f.model_copy(update={"path": project.to_repo(f.path)}) for f in findings
+        f.model_copy(update={"path": project.to_repo(f.path)}) for f in results.findings
     ]
     if done.exit_code != 0 and not findings:
         raise CheckError(
@@ -146,7 +151,7 @@ def run(ctx: CheckContext) -> CheckOutcome:
         _require_runs(ran, skipped, tests, done.stdout + done.stderr, touched)
     detail = f"{ran} test(s) in {len(tests)} file(s)"
     if findings:
-        detail += f", {len(findings)} failing"
+        detail += f", {results.failing} failing"
     else:
         detail += f", all {ran} skipped" if skipped == ran else ", all passed"
     gone = f"the PR deletes related {listed(deleted)}" if deleted else ""
@@ -279,26 +284,90 @@ def _import_path(repo: Path) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(roots)}
 
 
-def parse_junit(root: ElementTree.Element, repo: Path) -> tuple[list[Finding], int]:
+@dataclass(frozen=True)
+class JunitResults:
+    """What a pytest JUnit report says.
+
+    Attributes:
+        findings: One per failing test, one per module that failed to
+            collect, and one per setup error that several tests share.
+        ran: How many test cases the report holds.
+        failing: How many failures and errors it holds (a module that failed
+            to collect is one).
+    """
+
+    findings: list[Finding]
+    ran: int
+    failing: int
+
+
+def parse_junit(root: ElementTree.Element, repo: Path) -> JunitResults:
     """Turn a pytest ``xunit1`` JUnit report into findings.
+
+    Tests that error the same way (the same first line, as when a fixture they
+    all use cannot reach its database) are one finding, not one per test.
 
     Args:
         root: The report's root element.
         repo: The target's work tree, to place traceback frames.
 
     Returns:
-        The findings, and how many test cases the report holds.
+        The findings, and the counts of tests run and failing.
     """
     findings: list[Finding] = []
+    errored: dict[str, list[tuple[ElementTree.Element, ElementTree.Element]]] = {}
     cases = list(root.iter("testcase"))
+    failing = 0
     for case in cases:
         for problem in case:
             if problem.tag not in ("failure", "error"):
                 continue
+            failing += 1
+            if problem.tag == "error" and case.get("line") is not None:
+                errored.setdefault(_reason(problem), []).append((case, problem))
+                continue
             finding = _case_finding(case, problem, repo)
             if finding is not None:
                 findings.append(finding)
-    return findings, len(cases)
+    for group in errored.values():
+        finding = _shared_error(group, repo)
+        if finding is not None:
+            findings.append(finding)
+    return JunitResults(findings, len(cases), failing)
+
+
+def _reason(problem: ElementTree.Element) -> str:
+    """Return the first line of a failure's or error's message."""
+    summary = (problem.get("message") or "").strip().splitlines()
+    return summary[0] if summary else problem.tag
+
+
+def _shared_error(
+    group: list[tuple[ElementTree.Element, ElementTree.Element]], repo: Path
+) -> Finding | None:
+    """Return one finding for tests that errored the same way.
+
+    One test: at its ``def`` line, as a failure. Several: where the shared
+    traceback last passes through the repository (the fixture, typically),
+    naming how many tests and the first of them.
+    """
+    case, problem = group[0]
+    first = _case_finding(case, problem, repo)
+    if first is None or len(group) == 1:
+        return first
+    where = _last_repo_frame(problem.text or "", repo)
+    path, line = where if where else (first.path, first.line)
+    files = len({test.get("file") for test, _ in group})
+    test = first.message.removeprefix("Test ").partition(" errored: ")[0]
+    return first.model_copy(
+        update={
+            "path": path,
+            "line": line,
+            "end_line": line,
+            "message": f"{len(group)} tests in {files} file(s) errored the same"
+            f" way (the first: {test}): {_reason(problem)}",
+        }
+    )
 
 
 def _case_finding(
@@ -307,8 +376,7 @@ def _case_finding(
     path = case.get("file")
     name = case.get("name", "?")
     text = problem.text or ""
-    summary = (problem.get("message") or "").strip().splitlines()
-    reason = summary[0] if summary else problem.tag
+    reason = _reason(problem)
     if case.get("line") is None:
         # A module that could not be collected: point at the frame that
         # failed inside the repo (the import), else the module's first line.
