@@ -5,9 +5,8 @@ each test's file and line); nothing is written into the work tree: no cache
 provider, no bytecode. A failing test is reported at its ``def`` line, a test
 module that cannot be collected at the line its traceback ends in the repo
 (typically the failing import), and tests that error the same way as one
-finding where their traceback last passes through the repo: a fixture that
-cannot reach its database errors every test that uses it, and a real
-project's 368 tests are one cause for the reader, not 368 findings.
+finding where their traceback last passes through the repo (a fixture that
+cannot reach its database errors every test that uses it: one cause).
 """
 
 from __future__ import annotations
