@@ -115,39 +115,12 @@ def test_collection_error_points_at_the_failing_import(
     assert outcome.result.status == "failed"
 
 
-def test_fixture_error_is_reported_at_the_test(
+def test_a_fixture_error_is_at_the_test_and_a_shared_one_is_one_finding(
     calc_repo: GitRepo, tmp_path: Path
 ) -> None:
-    calc_repo.write(
-        "tests/test_calc.py",
-        """\
-        import pytest
-
-
-        @pytest.fixture
-        def broken() -> int:
-            raise RuntimeError("no database")
-
-
-        def test_uses_it(broken: int) -> None:
-            assert broken
-        """,
-    )
-    calc_repo.commit()
-
-    outcome = pytest_check.run(check_context(calc_repo, tmp_path, "tests/test_calc.py"))
-
-    assert [(f.rule, f.path, f.line) for f in outcome.findings] == [
-        ("pytest:error", "tests/test_calc.py", 9)
-    ]
-    assert "RuntimeError: no database" in outcome.findings[0].message
-
-
-def test_tests_that_error_the_same_way_are_one_finding_at_the_fixture(
-    calc_repo: GitRepo, tmp_path: Path
-) -> None:
-    # A fixture every test uses cannot reach its database: one cause, one
-    # finding where it fails, not one per test.
+    # A fixture one test uses fails: the finding is at that test. A fixture
+    # three tests use cannot reach its database: one cause, one finding where
+    # it fails, not one per test.
     calc_repo.write(
         "tests/conftest.py",
         """\
@@ -176,15 +149,16 @@ def test_tests_that_error_the_same_way_are_one_finding_at_the_fixture(
         check_context(calc_repo, tmp_path, "tests/test_calc.py", "tests/test_more.py")
     )
 
-    found = sorted((f.rule, f.path, f.line) for f in outcome.findings)
-    assert found == [
-        ("pytest:error", "tests/conftest.py", 6),
-        ("pytest:error", "tests/test_more.py", 17),
-        ("pytest:failed", "tests/test_more.py", 8),
-    ]
-    shared = next(f for f in outcome.findings if f.path == "tests/conftest.py")
-    assert shared.message.startswith("3 tests in 2 file(s) errored the same way")
-    assert "ConnectionRefusedError: localhost:5432" in shared.message
+    by_place = {(f.path, f.line): f for f in outcome.findings}
+    assert {place: f.rule for place, f in by_place.items()} == {
+        ("tests/conftest.py", 6): "pytest:error",
+        ("tests/test_more.py", 17): "pytest:error",
+        ("tests/test_more.py", 8): "pytest:failed",
+    }
+    shared = by_place["tests/conftest.py", 6].message
+    assert shared.startswith("3 tests in 2 file(s) errored the same way")
+    assert "ConnectionRefusedError: localhost:5432" in shared
+    assert "ValueError: y" in by_place["tests/test_more.py", 17].message
     assert "5 test(s) in 2 file(s), 5 failing" in outcome.result.detail
 
 
