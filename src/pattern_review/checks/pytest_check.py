@@ -346,7 +346,7 @@ def _shared_error(
 ) -> Finding | None:
     """Return one finding for tests that errored the same way.
 
-    One test: at its ``def`` line, as a failure. Several: where the shared
+    One test: at its ``def`` line, like a failing test. Several: where the shared
     traceback last passes through the repository (the fixture, typically),
     naming how many tests and the first of them.
     """
@@ -357,14 +357,13 @@ def _shared_error(
     where = _last_repo_frame(problem.text or "", repo)
     path, line = where if where else (first.path, first.line)
     files = len({test.get("file") for test, _ in group})
-    test = first.message.removeprefix("Test ").partition(" errored: ")[0]
     return first.model_copy(
         update={
             "path": path,
             "line": line,
             "end_line": line,
             "message": f"{len(group)} tests in {files} file(s) errored the same"
-            f" way (the first: {test}): {_reason(problem)}",
+            f" way (the first: `{_test_name(case)}`): {_reason(problem)}",
         }
     )
 
@@ -398,8 +397,7 @@ def _case_finding(
         )
     if path is None:
         return None
-    classname = case.get("classname", "")
-    test = f"{classname}.{name}" if classname else name
+    test = _test_name(case)
     failed = problem.tag == "failure"
     verb = "failed" if failed else "errored"
     return Finding(
@@ -411,6 +409,13 @@ def _case_finding(
         line=int(case.get("line", "0")) + 1,  # xunit1 lines are 0-based
         message=f"Test `{test}` {verb}: {reason}",
     )
+
+
+def _test_name(case: ElementTree.Element) -> str:
+    """Return ``module.Class.test`` for a test case."""
+    name = case.get("name", "?")
+    classname = case.get("classname", "")
+    return f"{classname}.{name}" if classname else name
 
 
 def _last_repo_frame(text: str, repo: Path) -> tuple[str, int] | None:
