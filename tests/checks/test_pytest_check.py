@@ -120,7 +120,8 @@ def test_a_fixture_error_is_at_the_test_and_a_shared_one_is_one_finding(
 ) -> None:
     # A fixture one test uses fails: the finding is at that test. A fixture
     # three tests use cannot reach its database: one cause, one finding where
-    # it fails, not one per test.
+    # it fails, not one per test. Another fixture failing the same way is
+    # another cause.
     calc_repo.write(
         "tests/conftest.py",
         """\
@@ -140,7 +141,11 @@ def test_a_fixture_error_is_at_the_test_and_a_shared_one_is_one_finding(
         + uses_db.format("c")
         + "def test_own() -> None:\n    raise KeyError('x')\n\n\n"
         + "@pytest.fixture\ndef other() -> int:\n    raise ValueError('y')\n\n\n"
-        + "def test_other(other: int) -> None:\n    assert other\n",
+        + "def test_other(other: int) -> None:\n    assert other\n\n\n"
+        + "@pytest.fixture\ndef cache() -> int:\n"
+        + '    raise ConnectionRefusedError("localhost:5432")\n\n\n'
+        + uses_db.replace("db", "cache").format("d")
+        + uses_db.replace("db", "cache").format("e"),
         dedent=False,
     )
     calc_repo.commit()
@@ -154,12 +159,15 @@ def test_a_fixture_error_is_at_the_test_and_a_shared_one_is_one_finding(
         ("tests/conftest.py", 6): "pytest:error",
         ("tests/test_more.py", 17): "pytest:error",
         ("tests/test_more.py", 8): "pytest:failed",
+        ("tests/test_more.py", 23): "pytest:error",
     }
     shared = by_place["tests/conftest.py", 6].message
     assert shared.startswith("3 tests in 2 file(s) errored the same way")
     assert "ConnectionRefusedError: localhost:5432" in shared
     assert "ValueError: y" in by_place["tests/test_more.py", 17].message
-    assert "5 test(s) in 2 file(s), 5 failing" in outcome.result.detail
+    other = by_place["tests/test_more.py", 23].message
+    assert other.startswith("2 tests in 1 file(s) errored the same way")
+    assert "7 test(s) in 2 file(s), 7 failing" in outcome.result.detail
 
 
 def test_no_related_tests_passes_without_running(

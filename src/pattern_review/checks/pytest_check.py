@@ -303,8 +303,9 @@ class JunitResults:
 def parse_junit(root: ElementTree.Element, repo: Path) -> JunitResults:
     """Turn a pytest ``xunit1`` JUnit report into findings.
 
-    Tests that error the same way (the same first line, as when a fixture they
-    all use cannot reach its database) are one finding, not one per test.
+    Tests that error the same way (the same first line from the same place, as
+    when a fixture they all use cannot reach its database) are one finding,
+    not one per test.
 
     Args:
         root: The report's root element.
@@ -314,7 +315,11 @@ def parse_junit(root: ElementTree.Element, repo: Path) -> JunitResults:
         The findings, and the counts of tests run and failing.
     """
     findings: list[Finding] = []
-    errored: dict[str, list[tuple[ElementTree.Element, ElementTree.Element]]] = {}
+    # By first line and place: the same message from two fixtures is two.
+    errored: dict[
+        tuple[str, tuple[str, int] | None],
+        list[tuple[ElementTree.Element, ElementTree.Element]],
+    ] = {}
     cases = list(root.iter("testcase"))
     failing = 0
     for case in cases:
@@ -323,13 +328,16 @@ def parse_junit(root: ElementTree.Element, repo: Path) -> JunitResults:
                 continue
             failing += 1
             if problem.tag == "error" and case.get("line") is not None:
-                errored.setdefault(_reason(problem), []).append((case, problem))
+                where = _last_repo_frame(problem.text or "", repo)
+                errored.setdefault((_reason(problem), where), []).append(
+                    (case, problem)
+                )
                 continue
             finding = _case_finding(case, problem, repo)
             if finding is not None:
                 findings.append(finding)
-    for group in errored.values():
-        finding = _shared_error(group, repo)
+    for (_, where), group in errored.items():
+        finding = _shared_error(group, where, repo)
         if finding is not None:
             findings.append(finding)
     return JunitResults(findings, len(cases), failing)
@@ -342,19 +350,20 @@ def _reason(problem: ElementTree.Element) -> str:
 
 
 def _shared_error(
-    group: list[tuple[ElementTree.Element, ElementTree.Element]], repo: Path
+    group: list[tuple[ElementTree.Element, ElementTree.Element]],
+    where: tuple[str, int] | None,
+    repo: Path,
 ) -> Finding | None:
     """Return one finding for tests that errored the same way.
 
-    One test: at its ``def`` line, like a failing test. Several: where the shared
-    traceback last passes through the repository (the fixture, typically),
-    naming how many tests and the first of them.
+    One test: at its ``def`` line, like a failing test. Several: at ``where``,
+    where their traceback last passes through the repository (the fixture,
+    typically), naming how many tests and the first of them.
     """
     case, problem = group[0]
     first = _case_finding(case, problem, repo)
     if first is None or len(group) == 1:
         return first
-    where = _last_repo_frame(problem.text or "", repo)
     path, line = where if where else (first.path, first.line)
     files = len({test.get("file") for test, _ in group})
     return first.model_copy(
