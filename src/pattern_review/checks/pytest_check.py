@@ -322,13 +322,14 @@ def parse_junit(root: ElementTree.Element, repo: Path) -> JunitResults:
     ] = {}
     cases = list(root.iter("testcase"))
     failing = 0
+    known: dict[str, str | None] = {}
     for case in cases:
         for problem in case:
             if problem.tag not in ("failure", "error"):
                 continue
             failing += 1
             if problem.tag == "error" and case.get("line") is not None:
-                where = _last_repo_frame(problem.text or "", repo)
+                where = _last_repo_frame(problem.text or "", repo, known)
                 errored.setdefault((_reason(problem), where), []).append(
                     (case, problem)
                 )
@@ -427,8 +428,23 @@ def _test_name(case: ElementTree.Element) -> str:
     return f"{classname}.{name}" if classname else name
 
 
-def _last_repo_frame(text: str, repo: Path) -> tuple[str, int] | None:
+def _last_repo_frame(
+    text: str, repo: Path, known: dict[str, str | None] | None = None
+) -> tuple[str, int] | None:
+    """Return the last traceback frame in the repository's own code, if any.
+
+    Args:
+        text: A traceback.
+        repo: The work tree.
+        known: Frame file -> its path in the repository (None: not its code),
+            shared by the tracebacks of one report: hundreds of tests erroring
+            through the same frames resolve each file once.
+
+    Returns:
+        The frame's path (relative to ``repo``) and line.
+    """
     root = repo.resolve()
+    places = {} if known is None else known
     found: tuple[str, int] | None = None
     for raw in text.splitlines():
         match = _FRAME.match(raw.strip())
@@ -436,14 +452,22 @@ def _last_repo_frame(text: str, repo: Path) -> tuple[str, int] | None:
             continue
         name = match.group(1) or match.group(3)
         line = int(match.group(2) or match.group(4))
-        candidate = Path(name)
-        absolute = candidate if candidate.is_absolute() else root / candidate
-        try:
-            rel = absolute.resolve().relative_to(root)
-        except ValueError:
-            continue
-        if any(p.startswith(".") or p == "site-packages" for p in rel.parts):
-            continue  # the target's own virtualenv, not its code
-        if absolute.is_file() and line >= 1:
-            found = (rel.as_posix(), line)
+        if name not in places:
+            places[name] = _repo_file(name, root)
+        place = places[name]
+        if place is not None and line >= 1:
+            found = (place, line)
     return found
+
+
+def _repo_file(name: str, root: Path) -> str | None:
+    """Return a frame's file relative to ``root`` if it is the repo's own code."""
+    candidate = Path(name)
+    absolute = candidate if candidate.is_absolute() else root / candidate
+    try:
+        rel = absolute.resolve().relative_to(root)
+    except ValueError:
+        return None
+    if any(p.startswith(".") or p == "site-packages" for p in rel.parts):
+        return None  # the target's own virtualenv, not its code
+    return rel.as_posix() if absolute.is_file() else None
