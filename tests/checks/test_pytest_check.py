@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,23 @@ def test_a_fixture_error_is_at_the_test_and_a_shared_one_is_one_finding(
     other = by_place["tests/test_more.py", 23].message
     assert other.startswith("2 tests in 1 file(s) errored the same way")
     assert "7 test(s) in 2 file(s), 7 failing" in outcome.result.detail
+
+
+def test_shared_error_is_placed_by_a_test_the_report_places(tmp_path: Path) -> None:
+    error = '<error message="failed on setup with &quot;OSError: down&quot;"/>'
+    report = ElementTree.fromstring(
+        "<testsuites><testsuite>"
+        f'<testcase classname="t" name="unplaced" line="3">{error}</testcase>'
+        f'<testcase classname="t" name="placed" file="tests/t.py" line="7">{error}'
+        "</testcase></testsuite></testsuites>"
+    )
+
+    results = pytest_check.parse_junit(report, tmp_path)
+
+    assert [(f.path, f.line) for f in results.findings] == [("tests/t.py", 8)]
+    assert "2 tests in 1 file(s)" in results.findings[0].message
+    assert "`t.placed`" in results.findings[0].message
+    assert (results.ran, results.failing) == (2, 2)
 
 
 def test_no_related_tests_passes_without_running(

@@ -361,12 +361,16 @@ def _shared_error(
     where their traceback last passes through the repository (the fixture,
     typically), naming how many tests and the first of them.
     """
-    case, problem = group[0]
+    # The first test the report places in a file (xunit1 places every one).
+    placed = next(((c, p) for c, p in group if c.get("file") is not None), None)
+    if placed is None:
+        return None
+    case, problem = placed
     first = _case_finding(case, problem, repo)
     if first is None or len(group) == 1:
         return first
     path, line = where if where else (first.path, first.line)
-    files = len({test.get("file") for test, _ in group})
+    files = len({test.get("file") for test, _ in group} - {None})
     return first.model_copy(
         update={
             "path": path,
