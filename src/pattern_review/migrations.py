@@ -35,6 +35,8 @@ def is_alembic_revision(text: str) -> bool:
         level and defines ``upgrade()``.
     """
     head = text[:_HEAD_CHARS]
+    if "down_revision" not in head:  # most files: a substring scan, no regex
+        return False
     return bool(
         _REVISION.search(head) and _DOWN_REVISION.search(head) and _UPGRADE.search(text)
     )

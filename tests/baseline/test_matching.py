@@ -13,8 +13,14 @@ from typing import Any
 import pytest
 
 from benchmarks.generate import generate
-from pattern_review.baseline.matching import flagged_code, normalize, shape_of
+from pattern_review.baseline.matching import (
+    flagged_code,
+    normalize,
+    shape_of,
+    unmatched,
+)
 from pattern_review.config import Config
+from pattern_review.models import Finding
 from pattern_review.review import run_review
 from pattern_review.rulebook.agent_file import builtin_agent_file
 from pattern_review.target import build_target
@@ -418,3 +424,44 @@ def test_pre_existing_counts_only_where_a_projects_own_mode_hides_them(
     shown_old = [f for f in report["findings"] if not f["introduced"]]
     assert {f["path"] for f in shown_old} == {"lib/jobs.py"}
     assert report["pre_existing"] == 1  # app/services/sync.py's, not shown
+
+
+def _ruff(rule: str, path: str, line: int) -> Finding:
+    return Finding(
+        rule=rule,
+        pattern="completion-checklist",
+        source="ruff",
+        severity="error",
+        path=path,
+        line=line,
+        message=f"{rule} here",
+    )
+
+
+def test_only_files_whose_rule_the_other_side_has_are_parsed_for_keys() -> None:
+    old = "import os\nimport sys\n"
+    moved = "def f():\n    import json\n"
+    head_sources = {
+        "app/old.py": old + "x = 1\n",  # F401 at base too: keyed, matched
+        "app/new.py": "import re\n",  # F401, and base has one elsewhere
+        "app/other.py": "y  =  2\n" * 3,  # E222: base has none anywhere
+        "app/moved.py": moved,  # PLC0415 moved here from a deleted file
+    }
+    base_sources = {"app/old.py": old, "app/gone.py": moved}
+    head = [
+        _ruff("F401", "app/old.py", 1),
+        _ruff("F401", "app/new.py", 1),
+        _ruff("E222", "app/other.py", 2),
+        _ruff("PLC0415", "app/moved.py", 2),
+    ]
+    base = [_ruff("F401", "app/old.py", 1), _ruff("PLC0415", "app/gone.py", 2)]
+    shape_of.cache_clear()
+
+    new = unmatched(head, head_sources, base, base_sources, str, lambda _: True)
+
+    assert sorted(head[i].path for i in new) == ["app/new.py", "app/other.py"]
+    # Keyed: the two base files, old.py against its base version and moved.py
+    # against what base has left over (the same text as gone.py: parsed once).
+    # Not parsed: new.py (base's F401 is used up) and other.py (no E222 at base).
+    info = shape_of.cache_info()
+    assert (info.hits + info.misses, info.misses) == (4, 3)

@@ -20,6 +20,7 @@ its answer instead of running the check again on the same files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -134,11 +135,17 @@ def files_to_check(
             if len(key) >= MIN_MOVED_LINE:
                 wanted.add(key)
     for path in others:
-        if any(
-            "".join(line.split()) in wanted for line in split_lines(base_sources[path])
-        ):
+        if not wanted.isdisjoint(_squeezed_lines(base_sources[path])):
             chosen.add(path)
     return chosen
+
+
+# Each compared check asks about the same base files: a text's lines are
+# squeezed once. Bounded: a review process runs on.
+@functools.lru_cache(maxsize=4096)
+def _squeezed_lines(text: str) -> frozenset[str]:
+    """Return a text's lines without their white space (moved code keeps that)."""
+    return frozenset("".join(line.split()) for line in split_lines(text))
 
 
 def _write_base_tree(

@@ -251,27 +251,42 @@ def unmatched(
     Returns:
         Indexes into ``head``.
     """
+    # A key starts with its rule: a finding whose rule the other side lacks
+    # matches nothing, and its file is not parsed for a key (on a large PR
+    # most files are new, and parsing them all took seconds).
     head_keys, base_keys = _Keys(head_sources), _Keys(base_sources)
+    head_rules = {finding.rule for finding in head}
     left: dict[str, Counter[Key]] = defaultdict(Counter)
+    rules_left: dict[str, set[str]] = defaultdict(set)
     for finding in base:
-        left[finding.path][base_keys.key(finding)] += 1
-    keys = [head_keys.key(finding) for finding in head]
+        if finding.rule in head_rules:
+            left[finding.path][base_keys.key(finding)] += 1
+            rules_left[finding.path].add(finding.rule)
+    keys: dict[int, Key] = {}
+
+    def key(index: int) -> Key:
+        if index not in keys:
+            keys[index] = head_keys.key(head[index])
+        return keys[index]
+
     order = sorted(range(len(head)), key=lambda i: candidate(head[i]))
     new: list[int] = []
     for index in order:
-        counts = left[base_path(head[index].path)]
-        if counts[keys[index]] > 0:
-            counts[keys[index]] -= 1
+        path = base_path(head[index].path)
+        counts = left[path]
+        if head[index].rule in rules_left[path] and counts[key(index)] > 0:
+            counts[key(index)] -= 1
         elif candidate(head[index]):
             new.append(index)
     # Moved between files: whatever another changed file had and lost.
     anywhere: Counter[Key] = Counter()
     for counts in left.values():
         anywhere.update(+counts)
+    rules_anywhere = {rule for rule, _, _ in anywhere}
     result: set[int] = set()
     for index in new:
-        if anywhere[keys[index]] > 0:
-            anywhere[keys[index]] -= 1
+        if head[index].rule in rules_anywhere and anywhere[key(index)] > 0:
+            anywhere[key(index)] -= 1
         else:
             result.add(index)
     return result
