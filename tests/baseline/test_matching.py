@@ -427,15 +427,9 @@ def test_pre_existing_counts_only_where_a_projects_own_mode_hides_them(
 
 
 def _ruff(rule: str, path: str, line: int) -> Finding:
-    return Finding(
-        rule=rule,
-        pattern="completion-checklist",
-        source="ruff",
-        severity="error",
-        path=path,
-        line=line,
-        message=f"{rule} here",
-    )
+    where = {"path": path, "line": line, "message": f"{rule} here"}
+    kind = {"pattern": "completion-checklist", "source": "ruff", "severity": "error"}
+    return Finding.model_validate({"rule": rule, **kind, **where})
 
 
 def test_only_files_whose_rule_the_other_side_has_are_parsed_for_keys() -> None:
