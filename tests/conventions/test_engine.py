@@ -29,6 +29,7 @@ from pattern_review.conventions.engine import (
     _traverse,
     _walk,
     lint_source,
+    parse_unvalidated,
 )
 from pattern_review.conventions.pool import lint_paths
 from pattern_review.conventions.rule import FileContext, Rule
@@ -425,3 +426,74 @@ def test_positions_of_single_statements_match_the_whole_module_provider() -> Non
     assert len(nodes) > 100
     assert _statement_lines(module, source) == [3, 7, 16]  # not the fallback
     assert {node: ours[node] for node in nodes} == {node: full[node] for node in nodes}
+
+
+_ODD_SOURCE = """\
+import os, sys; x = 1 \\
+    + 2
+\f
+@decorator(a, *b, **c)
+async def f(p: int = 1, /, *, q: str = "s") -> None:
+    async with open(p) as h, other():
+        await h
+    match x:
+        case [1, *rest] if (y := rest):
+            print(f"{y!r:>{w}}", end="")\t# a tab before the comment
+        case {"k": v, **kw}:
+            g = lambda: [i for i in kw if i]
+"""
+
+
+def test_a_tree_parsed_without_validation_equals_the_checked_parse() -> None:
+    import pattern_review.conventions.engine as engine
+    import pattern_review.conventions.rules.router as router
+
+    for source in (
+        _ODD_SOURCE,
+        Path(engine.__file__).read_text(encoding="utf-8"),
+        Path(router.__file__).read_text(encoding="utf-8"),
+    ):
+        assert parse_unvalidated(source).deep_equals(cst.parse_module(source))
+    with pytest.raises(cst.ParserSyntaxError) as unchecked:
+        parse_unvalidated("def broken(:\n")
+    with pytest.raises(cst.ParserSyntaxError) as checked:
+        cst.parse_module("def broken(:\n")
+    assert str(unchecked.value) == str(checked.value)
+
+
+def test_the_parse_skips_validation_and_nodes_made_after_it_are_validated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    validated: list[str] = []
+    original = cst.SimpleWhitespace._validate
+
+    def counted(node: cst.SimpleWhitespace) -> None:
+        validated.append(node.value)
+        original(node)
+
+    monkeypatch.setattr(cst.SimpleWhitespace, "_validate", counted)
+    parse_unvalidated("x = 1\n")
+    assert validated == []
+    cst.parse_module("x = 1\n")
+    assert validated  # the checked parse validates each node
+    with pytest.raises(cst.ParserSyntaxError):
+        parse_unvalidated("x = (\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.SimpleWhitespace("not white space")
+
+
+def test_threads_parsing_at_once_leave_validation_on() -> None:
+    sources = [_ODD_SOURCE, "x = 1\n", "def f(:\n"] * 20
+
+    def parse(source: str) -> bool:
+        try:
+            parse_unvalidated(source)
+        except cst.ParserSyntaxError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parsed = list(pool.map(parse, sources))
+    assert parsed.count(False) == 20
+    with pytest.raises(cst.CSTValidationError):
+        cst.SimpleWhitespace("not white space")
