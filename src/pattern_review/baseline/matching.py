@@ -252,8 +252,8 @@ def unmatched(
         Indexes into ``head``.
     """
     # A key starts with its rule: a finding whose rule the other side lacks
-    # matches nothing, and its file is not parsed for a key (on a large PR
-    # most files are new, and parsing them all took seconds).
+    # matches nothing, and its file is not parsed for a key (on a large PR,
+    # most of its new files).
     head_keys, base_keys = _Keys(head_sources), _Keys(base_sources)
     head_rules = {finding.rule for finding in head}
     left: dict[str, Counter[Key]] = defaultdict(Counter)
