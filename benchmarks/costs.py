@@ -149,7 +149,7 @@ def section(
     rows = [
         ("start-up: imports before the first tool", costs.startup_s, "yes"),
         ("convention engine: forkserver start (libcst, rules)", costs.forkserver_s,
-         "no: it loads in its own process while mypy starts"),
+         "no: it loads in its own process, yielding to mypy like the engine"),
         ("convention engine: one worker forked, one file", costs.worker_s,
          "no: runs beside mypy"),
         (f"convention engine: {costs.files} files, one worker", costs.one_worker_s,

@@ -21,7 +21,6 @@ from pattern_review.conventions.pool import (
     lent_cores,
     lint_paths,
     may_grow_to,
-    prestart,
     take_back_cores,
     wall_ceiling,
 )
@@ -160,7 +159,8 @@ def test_a_worker_runs_at_the_niceness_of_the_check_that_starts_it(
     # workers (forked by the forkserver, at its priority) must follow, or
     # they take the CPU the niced tests should get after mypy.
     niceness: dict[str, int] = {}
-    prestart()  # as the review does: the forkserver starts at full priority
+    # The forkserver at full priority (started by a check that ran alone).
+    _Pool(tmp_path, Config(), None, 1).close()
 
     def start_from_a_niced_thread() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 7)

@@ -303,12 +303,6 @@ def run_checks(
             # Also released if the pole ends without starting its tool.
             futures[LONG_POLE].add_done_callback(lambda _: launched.set())
             launched.wait(POLE_HEAD_START_S)
-        if "conventions" in to_run:
-            from pattern_review.conventions.pool import prestart
-
-            # PR files are parsed out of process: it boots (libcst's import)
-            # while the tools start, but not before the long pole's.
-            prestart()
         for name in to_run:
             if name not in futures:
                 futures[name] = pool.submit(
@@ -414,14 +408,15 @@ def context_for(name: str, running: list[str], context: CheckContext) -> CheckCo
 
     Returns:
         The context as is when the check runs alone; else the convention
-        engine in process, and every check but the long pole yielding to it
-        (pytest less than the others).
+        engine on one worker, and every check but the long pole yielding to
+        it (pytest less than the others).
     """
     if len(running) == 1:
         return context  # alone: every core is its own
     if name == "conventions" and context.config.jobs == 0:
-        # Worker processes would only fight the tools for the cores (and pay
-        # a start-up of their own): one in-process engine is faster here.
+        # More workers would only fight the tools for the cores (and pay a
+        # start-up each): one worker is faster here, taking a core lent when
+        # a tool ends (``_run_then``).
         context = replace(context, config=context.config.model_copy(update={"jobs": 1}))
     if LONG_POLE in running and name != LONG_POLE:
         niceness = NEXT_POLE_NICENESS if name == NEXT_POLE else YIELD_NICENESS

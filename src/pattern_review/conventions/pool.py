@@ -205,7 +205,12 @@ def _context() -> BaseContext:
     """Return a start method that is safe from any thread, preloading the engine.
 
     The review runs its checks in threads, and a plain fork would copy into
-    the child any lock another thread holds at that moment.
+    the child any lock another thread holds at that moment. The forkserver
+    starts with the first worker, from the thread of the check that needs
+    it, and so at that thread's niceness: beside mypy, its import of libcst
+    and the rules (about 0.6 CPU-s) yields to mypy like the rest of the
+    engine, where a server started at the review's own priority took that
+    time from mypy's core.
     """
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" not in methods:
@@ -215,26 +220,14 @@ def _context() -> BaseContext:
     return context
 
 
-def prestart() -> None:
-    """Start the engine's forkserver now, so it loads while other work runs.
-
-    It imports libcst and the rules once (about as long as importing them
-    here would take); started as the tools start, that overlaps theirs
-    instead of delaying the first file (after mypy's, which it would slow).
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        from multiprocessing import forkserver
-
-        _context()
-        forkserver.ensure_running()
-
-
 def _share_priority(pid: int | None) -> None:
     """Give a worker the niceness of the thread that starts it.
 
     The review lowers the priority of the checks that must yield the CPU to
     its long pole (mypy) thread by thread; a worker forked by the forkserver
-    would otherwise run at the forkserver's, and starve the niced tests.
+    would otherwise run at the forkserver's (started by another check's
+    thread, or moved up since as the poles ended), and starve the niced
+    tests.
     """
     if pid is None or not hasattr(os, "getpriority"):
         return
