@@ -119,8 +119,9 @@ def test_the_other_checks_start_once_the_long_poles_tool_has(
 
     assert others_ran_beside_it.is_set()
     assert set(starts) == set(CHECK_NAMES)
-    # The convention check too, and with it the engine's forkserver (started
-    # by its first worker, ``test_pool``): after the pole's process.
+    # The convention check too, and with it the engine's forkserver, started
+    # by its first worker (``checks/test_schedule.py``): after the pole's
+    # process.
     assert all(starts[name][0] >= launched_at[0] for name in starts)
     niceness = {name: nice for name, (_, nice) in starts.items()}
     assert niceness.pop("mypy") == 0
