@@ -8,11 +8,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from pattern_review.config import Config
 from pattern_review.conventions.engine import MAX_FILE_BYTES
 from pattern_review.conventions.pool import (
+    READY,
     _Pool,
     _Worker,
     budget_for,
@@ -73,11 +75,21 @@ def _spin() -> None:
         pass
 
 
+def _ready_then(conn: Connection, target: Callable[[], None]) -> None:
+    conn.send(READY)
+    target()
+
+
 def _worker_running(target: Callable[[], None]) -> _Worker:
-    process = multiprocessing.get_context("spawn").Process(target=target, daemon=True)
+    """A worker running ``target``, its start-up done (as the pool's are)."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_ready_then, args=(theirs, target), daemon=True)
     process.start()
-    ours, theirs = multiprocessing.Pipe()
     theirs.close()
+    # A spawned interpreter's imports take CPU time, more than a 0.3 s budget
+    # on a loaded runner: the pool, too, starts a file's clock only after this.
+    assert ours.poll(60) and ours.recv() == READY
     return _Worker(process, ours)
 
 
